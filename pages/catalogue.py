@@ -1,0 +1,97 @@
+"""What the two catalogues (activities and stays) share: filters, cards, pagination."""
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from .cards import render_offer_cards
+
+
+class FilterSelect(forms.Select):
+    """A select for the catalogue filters, its options written inline.
+
+    Django's own template includes one sub-template per option, which is most of
+    a catalogue page's form rendering time; a filter's options carry no
+    attributes but "selected".
+    """
+
+    template_name = "pages/widgets/select.html"
+
+
+class OfferFilterForm(forms.Form):
+    """Filters read from the query string.
+
+    A value that does not validate is ignored (the list is not narrowed by it) and
+    its message is shown next to the field; the other filters still apply.
+    """
+
+    age = forms.IntegerField(
+        label=_("Âge de l'enfant"),
+        required=False,
+        min_value=settings.PO_MIN_AGE,
+        max_value=settings.PO_MAX_AGE,
+        error_messages={"invalid": _("Indiquez un âge en années, par exemple 8.")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, data=None, **kwargs):
+        # Only the form's own fields: "page" and unknown parameters are not filters.
+        data = {key: value for key, value in (data or {}).items() if key in self.base_fields and value != ""}
+        super().__init__(data or None, **kwargs)
+
+    @property
+    def valid_filters(self):
+        """The filters that validated and have a value."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()  # validates once; a field that fails is left out of cleaned_data
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+    def filter_queryset(self, queryset):
+        filters = self.valid_filters
+        if "age" in filters:
+            queryset = queryset.for_age(filters["age"])
+        return queryset
+
+
+class OfferIndexMixin:
+    """Page behaviour of a catalogue: filter, paginate and show its offers as cards."""
+
+    filter_form_class = OfferFilterForm
+    offer_ordering = ("title",)
+
+    @property
+    def offer_model(self):
+        """The page type this catalogue lists (an ``OfferPage`` subclass)."""
+        raise NotImplementedError
+
+    def get_offers(self):
+        return self.offer_model.card_queryset().child_of(self).order_by(*self.offer_ordering)
+
+    def route(self, request, path_components):
+        """Find an offer and its related rows in one query, rather than Wagtail's two per level."""
+        if len(path_components) != 1:
+            return super().route(request, path_components)
+        offer = self.offer_model.detail_queryset().child_of(self).filter(slug=path_components[0]).first()
+        if offer is None:
+            raise Http404
+        offer._cached_parent_obj = self
+        return offer.route(request, [])
+
+    def get_filter_form(self, request):
+        return self.filter_form_class(request.GET)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        form = self.get_filter_form(request)
+        offers = form.filter_queryset(self.get_offers())
+        page_of_offers = Paginator(offers, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(
+            filter_form=form,
+            is_filtered=bool(form.valid_filters),
+            offers=page_of_offers,
+            cards=render_offer_cards(page_of_offers, request),
+        )
+        return context

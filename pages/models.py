@@ -1,0 +1,303 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.search import index
+
+from . import formatting
+from .blocks import RICH_TEXT_FEATURES, BodyStreamBlock
+from .privacy import PrivacyShortcutMixin
+from .validators import normalize_iban, validate_bic, validate_iban
+
+
+@register_setting(icon="site")
+class ClubSettings(BaseSiteSetting):
+    """The club's contact details and payment terms, edited in Settings > Le club."""
+
+    contact_email = models.EmailField(
+        _("adresse pour les questions techniques"),
+        default="bdd2024@le-po.com",
+        help_text=_("Affichée aux familles pour toute question sur l'espace adhérent."),
+    )
+    phone = models.CharField(_("téléphone du secrétariat"), max_length=30, blank=True)
+    postal_address = models.TextField(_("adresse postale"), blank=True)
+    opening_hours = models.CharField(_("horaires du secrétariat"), max_length=200, blank=True)
+
+    deposit_payment_terms = RichTextField(
+        _("modalités de paiement de l'acompte"),
+        features=RICH_TEXT_FEATURES,
+        blank=True,
+        help_text=_("Texte repris dans le mail de confirmation d'inscription, sauf si l'offre a le sien."),
+    )
+    deposit_due_days = models.PositiveSmallIntegerField(
+        _("délai de paiement de l'acompte (jours)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Nombre de jours laissés aux familles, après la validation, pour payer l'acompte."),
+    )
+    bank_account_holder = models.CharField(_("titulaire du compte"), max_length=120, blank=True)
+    bank_name = models.CharField(_("banque"), max_length=120, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=42, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    cheque_payee = models.CharField(_("ordre des chèques"), max_length=120, blank=True)
+    cheque_address = models.TextField(
+        _("adresse d'envoi des chèques"), blank=True, help_text=_("Laisser vide pour l'adresse postale du club.")
+    )
+
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page « Données personnelles »"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page « Contact »"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("contact_email"),
+                FieldPanel("phone"),
+                FieldPanel("postal_address"),
+                FieldPanel("opening_hours"),
+            ],
+            heading=_("Contact"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("deposit_payment_terms"),
+                FieldPanel("deposit_due_days"),
+                FieldRowPanel([FieldPanel("bank_account_holder"), FieldPanel("bank_name")]),
+                FieldRowPanel([FieldPanel("iban"), FieldPanel("bic")]),
+                FieldPanel("cheque_payee"),
+                FieldPanel("cheque_address"),
+            ],
+            heading=_("Paiement de l'acompte"),
+        ),
+        MultiFieldPanel([FieldPanel("privacy_page"), FieldPanel("contact_page")], heading=_("Pages du site")),
+    ]
+
+    class Meta:
+        verbose_name = _("Le club")
+
+    def clean(self):
+        super().clean()
+        self.iban = normalize_iban(self.iban)
+        self.bic = (self.bic or "").replace(" ", "").upper()
+
+    @property
+    def iban_display(self):
+        """The IBAN in groups of four, as printed on a French RIB."""
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+    @property
+    def cheque_mailing_address(self):
+        return self.cheque_address or self.postal_address
+
+
+class StandardPage(PrivacyShortcutMixin, Page):
+    """A page of the club's site: who we are, contact, the new member-area process…"""
+
+    intro = models.TextField(_("chapeau"), blank=True, max_length=400)
+    body = StreamField(BodyStreamBlock(), verbose_name=_("contenu"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["home.HomePage", "pages.StandardPage"]
+    subpage_types = ["pages.StandardPage"]
+
+    class Meta:
+        verbose_name = _("page standard")
+        verbose_name_plural = _("pages standard")
+
+
+class RegistrationState(models.TextChoices):
+    NOT_YET_OPEN = "not_yet_open", _("Ouverture prochaine")
+    OPEN = "open", _("Inscriptions ouvertes")
+    FULL = "full", _("Complet")
+    CLOSED = "closed", _("Inscriptions fermées")
+
+
+class OfferPageQuerySet(PageQuerySet):
+    def upcoming(self, today=None):
+        """Offers that have not ended yet."""
+        return self.filter(end_date__gte=today or timezone.localdate())
+
+    def for_age(self, age):
+        return self.filter(min_age__lte=age, max_age__gte=age)
+
+
+OfferPageManager = PageManager.from_queryset(OfferPageQuerySet)
+
+
+def offer_age_validators():
+    return [MinValueValidator(settings.PO_MIN_AGE), MaxValueValidator(settings.PO_MAX_AGE)]
+
+
+class OfferPage(PrivacyShortcutMixin, Page):
+    """What every enrollable offer has in common: an annual activity or a stay.
+
+    Concrete (``Enrollment.offer`` points here) but never created as such: editors
+    create an ``ActivityPage`` or a ``StayPage``.
+    """
+
+    intro = models.TextField(
+        _("résumé"),
+        max_length=300,
+        blank=True,
+        help_text=_("Deux ou trois phrases reprises sur la carte du catalogue."),
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image principale"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    min_age = models.PositiveSmallIntegerField(_("âge minimum"), validators=offer_age_validators())
+    max_age = models.PositiveSmallIntegerField(_("âge maximum"), validators=offer_age_validators())
+    start_date = models.DateField(_("date de début"))
+    end_date = models.DateField(_("date de fin"))
+    capacity = models.PositiveIntegerField(_("nombre de places"), validators=[MinValueValidator(1)])
+    price = models.DecimalField(_("prix"), max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
+    deposit_amount = models.DecimalField(
+        _("acompte"), max_digits=8, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    registration_opens_at = models.DateTimeField(_("ouverture des inscriptions"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(
+        _("clôture des inscriptions"),
+        null=True,
+        blank=True,
+        help_text=_("Sans date de clôture, les inscriptions ferment la veille du début."),
+    )
+    payment_terms = RichTextField(
+        _("modalités de paiement propres à cette offre"),
+        features=RICH_TEXT_FEATURES,
+        blank=True,
+        help_text=_("Laisser vide pour reprendre les modalités générales du club."),
+    )
+    body = StreamField(BodyStreamBlock(), verbose_name=_("description"), blank=True)
+
+    objects = OfferPageManager()
+
+    is_creatable = False
+    # Relations the catalogue card reads, prefetched for the cards not in the cache.
+    card_prefetch_related = []
+
+    offer_panels = [
+        FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")], heading=_("Âges (sur la date de début)")),
+        FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")], heading=_("Dates")),
+        FieldRowPanel(
+            [FieldPanel("capacity"), FieldPanel("price"), FieldPanel("deposit_amount")], heading=_("Places et prix")
+        ),
+        FieldRowPanel(
+            [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")],
+            heading=_("Inscriptions"),
+        ),
+        FieldPanel("payment_terms"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("offre")
+        verbose_name_plural = _("offres")
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            errors["max_age"] = _("L'âge maximum doit être supérieur ou égal à l'âge minimum.")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("La date de fin doit suivre la date de début.")
+        if self.price is not None and self.deposit_amount is not None and self.deposit_amount > self.price:
+            errors["deposit_amount"] = _("L'acompte ne peut pas dépasser le prix.")
+        if (
+            self.registration_opens_at
+            and self.registration_closes_at
+            and self.registration_closes_at <= self.registration_opens_at
+        ):
+            errors["registration_closes_at"] = _("La clôture des inscriptions doit suivre leur ouverture.")
+        if errors:
+            raise ValidationError(errors)
+
+    def card_cache_parts(self):
+        """What else the card shows, for its cache key (see pages.cards)."""
+        return []
+
+    @property
+    def places_taken(self):
+        # Enrollments arrive with the member area; until then no place is taken.
+        return getattr(self, "_places_taken", 0)
+
+    @property
+    def places_left(self):
+        return max(self.capacity - self.places_taken, 0)
+
+    @property
+    def registration_closes(self):
+        """When registration closes: the date set, else the start of the offer's first day."""
+        if self.registration_closes_at:
+            return self.registration_closes_at
+        return timezone.make_aware(datetime.datetime.combine(self.start_date, datetime.time.min))
+
+    def registration_state(self, now=None):
+        now = now or timezone.now()
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return RegistrationState.NOT_YET_OPEN
+        if now >= self.registration_closes:
+            return RegistrationState.CLOSED
+        if self.places_left <= 0:
+            return RegistrationState.FULL
+        return RegistrationState.OPEN
+
+    @cached_property
+    def current_registration_state(self):
+        return self.registration_state()
+
+    @property
+    def registration_label(self):
+        """What the catalogue says of registration: "12 places disponibles", "Complet"…"""
+        state = self.current_registration_state
+        if state == RegistrationState.NOT_YET_OPEN:
+            opens = timezone.localtime(self.registration_opens_at)
+            return gettext("Ouverture le %(day)s à %(time)s") % {
+                "day": formatting.day_month(opens.date()),
+                "time": formatting.time_of_day(opens.time()),
+            }
+        if state == RegistrationState.OPEN:
+            places = self.places_left
+            return ngettext("%(count)d place disponible", "%(count)d places disponibles", places) % {"count": places}
+        if state == RegistrationState.FULL:
+            return gettext("Complet : liste d'attente")
+        return gettext("Inscriptions fermées")
+
+    def is_age_eligible(self, birth_date):
+        """True when a child born on ``birth_date`` is in the age range on the start date."""
+        age = age_on(birth_date, self.start_date)
+        return self.min_age <= age <= self.max_age
+
+
+def age_on(birth_date, day):
+    """Age in whole years on ``day`` (a child born on 29 February ages on 1 March)."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))

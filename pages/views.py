@@ -1,0 +1,29 @@
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+from wagtail.models import Page
+
+SEARCH_PAGE_SIZE = 10
+SEARCH_MAX_LENGTH = 200
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    results = Page.objects.live().public().specific().search(query) if query else Page.objects.none()
+    page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "search/search.html", {"search_query": query, "search_results": page})
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /compte/",
+        "Disallow: /espace-adherent/",
+        "Disallow: /recherche/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
