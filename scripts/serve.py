@@ -1,6 +1,9 @@
 """Serve the site and run its task worker together; one Ctrl-C stops both.
 
-Used by ``make run``. If either process stops on its own, the other is stopped
+Used by ``make run``. Each program runs in a process group of its own (runserver's
+auto-reloader and qcluster's workers are child processes), and this script
+passes the interrupt on to each whole group; what has not stopped after a grace
+period is killed. If either program stops on its own, the other is stopped
 too, so a crashed worker never hides behind a running web server.
 """
 
@@ -13,14 +16,38 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
-GRACE_SECONDS = 15
+GRACE_SECONDS = 10
+
+
+def start(*args):
+    # A background job's SIGINT may be ignored, and children inherit that: restore it.
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        process_group=0,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def stop(processes):
+    for process in processes.values():
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + GRACE_SECONDS
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            pass
+        try:  # whatever is left in the group (an orphaned reloader child, a worker)
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
 
 
 def main():
-    processes = {
-        "site": subprocess.Popen([sys.executable, "manage.py", "runserver", ADDRESS], cwd=ROOT),
-        "worker": subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT),
-    }
+    processes = {"site": start("runserver", ADDRESS), "worker": start("qcluster")}
     interrupted = False
 
     def on_signal(signum, frame):
@@ -31,19 +58,11 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     while not interrupted and all(process.poll() is None for process in processes.values()):
         time.sleep(0.3)
-
-    for name, process in processes.items():
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-        elif not interrupted:
-            print(f"\n{name} stopped (exit code {process.returncode}); stopping the rest.", file=sys.stderr)
-    deadline = time.monotonic() + GRACE_SECONDS
-    for process in processes.values():
-        try:
-            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    if not interrupted:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                print(f"\n{name} stopped (exit code {process.returncode}); stopping the rest.", file=sys.stderr)
+    stop(processes)
     return 0 if interrupted else 1
 
 

@@ -316,5 +316,6 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO"), "propagate": False},
         "po": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django-q": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
