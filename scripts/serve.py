@@ -7,6 +7,7 @@ period is killed. If either program stops on its own, the other is stopped
 too, so a crashed worker never hides behind a running web server.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -35,14 +36,10 @@ def stop(processes):
             os.killpg(process.pid, signal.SIGINT)
     deadline = time.monotonic() + GRACE_SECONDS
     for process in processes.values():
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            pass
-        try:  # whatever is left in the group (an orphaned reloader child, a worker)
+        with contextlib.suppress(ProcessLookupError):  # what is left: an orphaned reloader child, a worker
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait()
 
 

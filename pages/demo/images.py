@@ -4,7 +4,7 @@ import hashlib
 import io
 import random
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 PALETTES = [
     ("#1b4d89", "#5fa8d3", "#fde68a"),
@@ -17,9 +17,10 @@ PALETTES = [
 
 
 def draw_illustration(title, width=1600, height=1000):
-    """A JPEG of a gradient sky with hills and bubbles, and ``title`` written on it.
+    """A JPEG of a gradient sky with hills and bubbles, in colours chosen by ``title``.
 
     The drawing depends only on the title, so the demo is the same on every run.
+    No text is drawn: the page shows the title beside the picture.
     """
     seed = int(hashlib.sha256(title.encode()).hexdigest()[:8], 16)
     rng = random.Random(seed)
@@ -45,13 +46,6 @@ def draw_illustration(title, width=1600, height=1000):
             points.append((x, base - rng.randint(0, 140)))
         points.append((width, height))
         draw.polygon(points, fill=dark if layer == 2 else light)
-
-    font = ImageFont.load_default(size=96)
-    box = draw.textbbox((0, 0), title, font=font)
-    text_x = max((width - (box[2] - box[0])) // 2, 20)
-    text_y = int(height * 0.78)
-    draw.text((text_x + 4, text_y + 4), title, font=font, fill="#00000080")
-    draw.text((text_x, text_y), title, font=font, fill="#ffffff")
 
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=82, optimize=True)
