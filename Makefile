@@ -31,6 +31,8 @@ install: $(STAMP)
 setup: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
+	$(MANAGE) setup_roles
+	$(MANAGE) setup_schedules
 	$(MANAGE) seed_demo
 
 run: setup
@@ -59,6 +61,7 @@ deploy-check: install
 
 bench: install
 	$(PY) benchmarks/catalogue.py
+	$(PY) benchmarks/notifications.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

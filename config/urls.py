@@ -9,6 +9,7 @@ from pages import views as pages_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    path("compte/", include("allauth.urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("recherche/", pages_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),

@@ -99,6 +99,14 @@ class ClubSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("Le club")
 
+    @classmethod
+    def current(cls):
+        """The settings of the default site, for messages sent outside a request."""
+        from wagtail.models import Site
+
+        site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+        return cls.for_site(site) if site else cls()
+
     def clean(self):
         super().clean()
         self.iban = normalize_iban(self.iban)

@@ -22,6 +22,34 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _sms_outbox():
+    from memberspace import sms
+
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def sms_outbox(_sms_outbox):
+    return _sms_outbox
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and Django's SMTP backend pointed at it."""
+    from tests.servers import SmtpServer
+
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def home(db):
     """The home page, root of the default site (Wagtail's placeholder page removed)."""
@@ -42,3 +70,28 @@ def activity_index(home):
 @pytest.fixture
 def stay_index(home):
     return StayIndexPageFactory(parent=home)
+
+
+@pytest.fixture
+def roles(db):
+    from memberspace.roles import setup_roles
+
+    return setup_roles()
+
+
+@pytest.fixture
+def secretary(roles):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="secretariat@le-po.test", first_name="Sophie", last_name="Secrétaire", is_staff=True)
+    user.groups.add(roles["Secrétariat"])
+    return user
+
+
+@pytest.fixture
+def editor(roles):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="communication@le-po.test", first_name="Camille", last_name="Com", is_staff=True)
+    user.groups.add(roles["Communication"])
+    return user

@@ -25,10 +25,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"parent{n}@exemple.fr")
     first_name = "Marie"
     last_name = "Dupont"
+    phone = "+33612345678"
+    notification_preference = "email"
     password = factory.django.Password(PASSWORD)
 
     class Meta:
         model = get_user_model()
+
+    class Params:
+        by_sms = factory.Trait(notification_preference="sms")
+        by_both = factory.Trait(notification_preference="both")
 
 
 class ImageFactory(wagtail_factories.ImageFactory):

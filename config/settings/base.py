@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     # Third parties
+    "wagtail_modeladmin",
+    "allauth",
+    "allauth.account",
     "django_q",
     "csp",
     # Django
@@ -100,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -179,6 +183,22 @@ else:
 # Authentication: the parent's email is the login.
 
 AUTH_USER_MODEL = "memberspace.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+
+# django-allauth, mounted at /compte/: login by email, no username. Every email
+# it sends goes through the notifications outbox (memberspace.adapters).
+ACCOUNT_ADAPTER = "memberspace.adapters.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Le PO : "
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -229,12 +249,30 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Le PO <ne-pas-repondre@le-po.com>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
-# SMS through Twilio (used by the notifications).
+# SMS: a backend chosen like EMAIL_BACKEND (see memberspace/sms). Twilio in
+# production, with a sender number or a messaging service.
 
+SMS_BACKEND = env("SMS_BACKEND", "memberspace.sms.twilio.TwilioBackend")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID")
+TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 10)
+TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")  # only to point the client at a test double
+
+# The public address of the site, for links in emails and SMS.
+SITE_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
+
+# Notifications (memberspace/services/notifications.py). Every network call
+# (EMAIL_TIMEOUT, TWILIO_TIMEOUT) ends before the task's timeout, the task's
+# timeout before the broker's retry, and a worker's lease on a row outlasts
+# the task's timeout; a system check enforces it (memberspace/checks.py).
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+NOTIFICATION_RETRY_DELAYS = tuple(
+    int(delay) for delay in env_list("NOTIFICATION_RETRY_DELAYS", "60,300,900,3600")
+)  # seconds before attempts 2, 3, 4, 5…
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 90)
+NOTIFICATION_REQUEUE_AFTER = env_int("NOTIFICATION_REQUEUE_AFTER", 120)
 
 # Task queue: django-q2 on the Django ORM broker (nothing else to start), or
 # on Redis when REDIS_URL is set.
@@ -242,12 +280,14 @@ TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID")
 Q_CLUSTER = {
     "name": "po",
     "workers": env_int("Q_WORKERS", 2),
-    "timeout": 60,
-    "retry": 120,
+    "timeout": env_int("Q_TIMEOUT", 60),
+    "retry": env_int("Q_RETRY", 120),
     "max_attempts": 3,
-    "save_limit": 500,
+    "ack_failures": True,
+    "save_limit": 250,
     "catch_up": False,
-    "label": _("Tâches"),
+    "poll": 0.5,
+    "label": "Tâches (django-q2)",
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -287,7 +327,7 @@ CONTENT_SECURITY_POLICY_ADMIN_UPDATE = {
 # Wagtail
 
 WAGTAIL_SITE_NAME = "Le PO"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", SITE_BASE_URL)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

@@ -13,7 +13,7 @@ from wagtail.permissions import policy_registry
 
 from activities.models import ActivityCategory, ActivityPage, ActivitySlot
 from home.models import HomePage
-from pages.management.commands.seed_demo import COMMUNICATION_GROUP, DEMO_PASSWORD, SECRETARIAT_GROUP
+from memberspace.management.commands.seed_demo import COMMUNICATION_GROUP, DEMO_PASSWORD, SECRETARIAT_GROUP
 from pages.models import ClubSettings
 from stays.models import StayPage
 

@@ -33,6 +33,12 @@ class UserManager(DjangoUserManager):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
 
+class NotificationPreference(models.TextChoices):
+    EMAIL = "email", _("Par e-mail")
+    SMS = "sms", _("Par SMS")
+    BOTH = "both", _("Par e-mail et par SMS")
+
+
 class User(AbstractUser):
     """An account: a parent (responsable légal) or a member of the club's staff.
 
@@ -42,6 +48,15 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("adresse e-mail"), unique=True)
+    phone = models.CharField(
+        _("téléphone portable"), max_length=20, blank=True, help_text=_("Enregistré au format international (E.164).")
+    )
+    notification_preference = models.CharField(
+        _("être prévenu"),
+        max_length=5,
+        choices=NotificationPreference.choices,
+        default=NotificationPreference.EMAIL,
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -9,24 +9,25 @@ import io
 import json
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.images import get_image_model
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.models import Page, Site
 
 from activities.models import ActivityCategory, ActivityIndexPage, ActivityPage, ActivitySlot
 from home.models import HomeFeaturedActivity, HomePage
+from memberspace.roles import setup_roles
 from pages.demo import content
 from pages.demo.images import draw_illustration
 from pages.models import ClubSettings, StandardPage
 from stays.models import StayIndexPage, StayPage
 
 DEMO_PASSWORD = "demo-PO-2026"  # noqa: S105 (the demo logins, printed in the README)
-SECRETARIAT_GROUP = "Secrétariat"
+SECRETARIAT_GROUP = "Secrétariat"  # see memberspace.roles
 COMMUNICATION_GROUP = "Communication"
 
 DEMO_USERS = [
@@ -35,12 +36,6 @@ DEMO_USERS = [
     ("secretariat@le-po.test", "Sophie", "Secrétaire", False, SECRETARIAT_GROUP),
     ("communication@le-po.test", "Camille", "Communication", False, COMMUNICATION_GROUP),
 ]
-
-PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
-COLLECTION_PERMISSIONS = {
-    "wagtailimages": ["add_image", "change_image", "choose_image"],
-    "wagtaildocs": ["add_document", "change_document", "choose_document"],
-}
 
 
 def richtext_paragraphs(*paragraphs):
@@ -399,28 +394,8 @@ class Command(BaseCommand):
     # Staff
 
     def groups(self, home):
-        communication, _ = Group.objects.get_or_create(name=COMMUNICATION_GROUP)
-        secretariat, _ = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
-        admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
-        for group in (communication, secretariat):
-            group.permissions.add(admin_access)
-
-        for codename in PAGE_PERMISSIONS:
-            permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
-            GroupPagePermission.objects.get_or_create(group=communication, page=home, permission=permission)
-        root_collection = Collection.get_first_root_node()
-        for app_label, codenames in COLLECTION_PERMISSIONS.items():
-            for codename in codenames:
-                permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                GroupCollectionPermission.objects.get_or_create(
-                    group=communication, collection=root_collection, permission=permission
-                )
-        communication.permissions.add(
-            *Permission.objects.filter(content_type__app_label="activities", codename__endswith="activitycategory")
-        )
-        secretariat.permissions.add(
-            Permission.objects.get(content_type__app_label="pages", codename="change_clubsettings")
-        )
+        # The staff's groups are the site's, not only the demo's.
+        setup_roles()
 
     def users(self):
         user_model = get_user_model()

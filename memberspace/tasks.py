@@ -1,0 +1,12 @@
+"""django-q2 task entry points: they take primary keys and call the services."""
+
+from memberspace.services import notifications
+
+
+def deliver_notification(notification_id):
+    row = notifications.deliver(notification_id)
+    return row.status if row else "nothing to do"
+
+
+def sweep_notifications():
+    return notifications.sweep()

@@ -1,0 +1,234 @@
+"""Notifications against real components: an SMTP server on loopback (aiosmtpd), the
+real ``twilio`` client against a local fake of Twilio's HTTP API, and a real
+django-q2 cluster in processes of its own, killed with SIGKILL mid-send."""
+
+import base64
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django_q.conf import Conf
+
+from memberspace.models import Notification
+from memberspace.services import notifications
+from tests.factories import UserFactory
+from tests.servers import FakeTwilio, QCluster, SmtpServer, free_port, wait_until
+
+pytestmark = pytest.mark.integration
+
+Status = Notification.Status
+TWILIO_SID = "AC" + "1" * 32
+TWILIO_TOKEN = "secret-token"
+
+
+# SMTP, in process
+
+
+@pytest.mark.django_db
+def test_email_reaches_the_smtp_server_with_its_headers_and_both_parts(smtp_server):
+    row = notifications.notify(UserFactory(email="lea.martin@exemple.fr", first_name="Léa"), "test")[0]
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.SENT
+    [message] = smtp_server.messages
+    assert message["To"] == "lea.martin@exemple.fr"
+    assert message["From"] == "Le PO <ne-pas-repondre@le-po.com>"
+    assert message["Subject"] == "Message de test du PO"
+    assert message["Message-ID"] == row.message_id
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Bonjour Léa," in text
+    assert "Bonjour Léa," in html and '<html lang="fr">' in html
+
+
+@pytest.mark.django_db
+def test_smtp_down_then_back_delivers_exactly_once(settings):
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 2
+    row = notifications.notify(UserFactory(), "test")[0]
+    notifications.deliver(row.pk)  # nobody listens on the port
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and row.attempts == 1
+    assert "connexion refusée" in row.last_error
+    server = SmtpServer(port=port).start()
+    try:
+        Notification.objects.filter(pk=row.pk).update(next_attempt_at=row.created_at)  # the back-off has passed
+        notifications.deliver(row.pk)
+        notifications.deliver(row.pk)  # a duplicate task changes nothing
+        assert notifications.sweep() == 0
+    finally:
+        server.stop()
+    row.refresh_from_db()
+    assert row.status == Status.SENT and row.attempts == 2
+    assert server.message_ids() == [row.message_id]
+
+
+@pytest.mark.django_db
+def test_a_password_reset_during_an_smtp_outage_is_not_an_error(client, settings, monkeypatch):
+    """allauth's emails go through the outbox: the request never talks to the SMTP server."""
+    monkeypatch.setattr(Conf, "SYNC", False)  # as in production: the worker sends, not the request
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_PORT = free_port()  # nobody listens
+    user = UserFactory(email="parent@exemple.fr")
+    response = client.post(reverse("account_reset_password"), {"email": "parent@exemple.fr"})
+    assert response.status_code == 302
+    row = Notification.objects.get()
+    assert row.user == user and row.kind == "compte/password_reset_key"
+    assert row.status == Status.QUEUED and row.attempts == 0
+    assert "/compte/password/reset/key/" in row.body_text
+
+
+# Twilio's real client against a fake of its API
+
+
+@pytest.fixture
+def twilio(settings):
+    fake = FakeTwilio(TWILIO_SID, TWILIO_TOKEN, invalid_numbers={"+33600000000"}).start()
+    settings.SMS_BACKEND = "memberspace.sms.twilio.TwilioBackend"
+    settings.TWILIO_ACCOUNT_SID = TWILIO_SID
+    settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
+    settings.TWILIO_FROM_NUMBER = "+33757000000"
+    settings.TWILIO_MESSAGING_SERVICE_SID = None
+    settings.TWILIO_API_BASE_URL = fake.base_url
+    yield fake
+    fake.stop()
+
+
+@pytest.mark.django_db
+def test_twilio_client_sends_to_from_and_body_with_basic_auth(twilio):
+    row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    [request] = twilio.requests
+    assert request["path"] == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
+    assert request["form"] == {"To": "+33611223344", "From": "+33757000000", "Body": row.body_text}
+    credentials = base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+    assert request["headers"]["Authorization"] == f"Basic {credentials}"
+    assert row.status == Status.SENT
+    assert row.provider_message_id.startswith("SM") and len(row.provider_message_id) == 34
+
+
+@pytest.mark.django_db
+def test_twilio_messaging_service_instead_of_a_number(twilio, settings):
+    settings.TWILIO_MESSAGING_SERVICE_SID = "MG" + "2" * 32
+    row = notifications.notify(UserFactory(by_sms=True), "test")[0]
+    notifications.deliver(row.pk)
+    assert twilio.requests[0]["form"]["MessagingServiceSid"] == "MG" + "2" * 32
+    assert "From" not in twilio.requests[0]["form"]
+
+
+@pytest.mark.django_db
+def test_twilio_error_ends_as_failed_with_a_readable_reason(twilio):
+    row = notifications.notify(UserFactory(by_sms=True, phone="+33600000000"), "test")[0]
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.FAILED and row.attempts == 1
+    assert "Twilio 400, code 21211" in row.last_error
+    assert "is not a valid phone number" in row.last_error
+    assert row.provider_message_id == ""
+
+
+@pytest.mark.django_db
+def test_twilio_unreachable_is_retried(twilio, settings):
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{free_port()}"
+    row = notifications.notify(UserFactory(by_sms=True), "test")[0]
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and "Twilio injoignable" in row.last_error
+
+
+# A real django-q2 cluster
+
+
+@pytest.fixture
+def cluster_env(smtp_server):
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": smtp_server.port,
+        "EMAIL_TIMEOUT": 3,
+        "TWILIO_TIMEOUT": 3,
+        "Q_WORKERS": 2,
+        "Q_TIMEOUT": 8,
+        "Q_RETRY": 16,
+        "NOTIFICATION_LEASE_SECONDS": 10,
+    }
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """Tasks go to the real broker (the ORM queue of the test database), not run in process."""
+    monkeypatch.setattr(Conf, "SYNC", False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_notification_reaches_smtp_through_a_real_cluster(
+    smtp_server, cluster_env, broker, django_capture_on_commit_callbacks
+):
+    cluster = QCluster(connection, **cluster_env).start()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            row = notifications.notify(UserFactory(first_name="Hugo"), "test")[0]
+        wait_until(lambda: Notification.objects.get(pk=row.pk).status == Status.SENT, message="the email sent")
+    except AssertionError:
+        cluster.stop()
+        raise AssertionError(cluster.output()) from None
+    finally:
+        cluster.close()
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Message de test du PO"
+    assert message["From"] == "Le PO <ne-pas-repondre@le-po.com>"
+    assert message["Message-ID"] == row.message_id
+    assert message.get_content_type() == "multipart/alternative"
+    assert "Bonjour Hugo," in message.get_body(preferencelist=("plain",)).get_content()
+    assert "Bonjour Hugo," in message.get_body(preferencelist=("html",)).get_content()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cluster_killed_mid_send_loses_nothing(smtp_server, cluster_env, broker, capsys, settings):
+    """SIGKILL the whole cluster while it talks to the SMTP server, restart it: every row is sent.
+
+    A message can arrive twice only if the worker dies after the SMTP server
+    accepted it (250 after DATA) and before the row is marked sent; the kill
+    here lands while the server is answering RCPT, as an outage mostly would.
+    """
+    settings.NOTIFICATION_REQUEUE_AFTER = 5
+    smtp_server.handler.rcpt_delay = 0.3
+    count = 12
+    for user in UserFactory.create_batch(count):
+        notifications.notify(user, "test")  # autocommit: each row goes to the broker at once
+    cluster = QCluster(connection, **cluster_env).start()
+    try:
+        wait_until(lambda: len(smtp_server.messages) >= 3, message="a few emails before the kill")
+        smtp_server.handler.in_rcpt.clear()
+        smtp_server.handler.in_rcpt.wait(timeout=10)  # a worker is mid-conversation
+        cluster.kill()
+        cluster.close()
+        sent_before = Notification.objects.filter(status=Status.SENT).count()
+        assert sent_before < count, "the kill must land while notifications are still queued"
+        cluster = QCluster(connection, **cluster_env).start()
+        # What the periodic sweeper does once the dead worker's lease has run out.
+        wait_until(
+            lambda: notifications.sweep() >= 0 and not Notification.objects.exclude(status=Status.SENT).exists(),
+            timeout=60,
+            interval=1.0,
+            message="every notification sent after the restart",
+        )
+    finally:
+        cluster.close()
+    received = Counter(smtp_server.message_ids())
+    expected = {row.message_id for row in Notification.objects.all()}
+    lost = expected - set(received)
+    duplicates = sum(times - 1 for times in received.values())
+    with capsys.disabled():
+        print(
+            f"\nSIGKILL mid-send: {count} notifications, {sent_before} sent before the kill, "
+            f"{len(received)} received, lost {len(lost)}, duplicates {duplicates}"
+        )
+    assert lost == set()
+    assert set(received) == expected
+    assert duplicates == 0
