@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -8,8 +9,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 from pages import views as pages_views
 
 urlpatterns = [
+    # The admin has no password-only login: staff sign in through allauth, with their second factor.
+    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     path("compte/", include("allauth.urls")),
+    path("espace-adherent/", include("memberspace.urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("recherche/", pages_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),

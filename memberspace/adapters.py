@@ -1,22 +1,38 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
 
-from memberspace.services.notifications import queue_email
+from memberspace.services.notifications import club_context, queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth's adapter, sending its emails through the notifications outbox.
+    """allauth's adapter: the parent's details saved at sign-up, emails through the outbox.
 
     ``send_mail`` writes a ``Notification`` row instead of talking to the SMTP
     server during the request: an SMTP outage delays a verification or a
     password-reset email, it never turns the page into an error.
     """
 
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        if hasattr(form, "apply_to"):
+            form.apply_to(user)
+        if commit:
+            user.save()
+        return user
+
+    def get_login_redirect_url(self, request):
+        if request.user.is_authenticated and not request.user.is_parent:
+            return "/admin/"
+        return super().get_login_redirect_url(request)
+
     def send_mail(self, template_prefix, email, context):
+        context = {**club_context(), **context}
         message = self.render_mail(template_prefix, email, context)
-        html = next(
-            (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
-        )
+        alternatives = getattr(message, "alternatives", [])
+        html = next((content for content, mimetype in alternatives if mimetype == "text/html"), "")
+        if not html:  # allauth's messages are text: give them the club's branded HTML too
+            html = render_to_string("notifications/text_email.html", {**context, "body": message.body})
         user = context.get("user")
         queue_email(
             address=email,

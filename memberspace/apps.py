@@ -7,4 +7,17 @@ class MemberspaceConfig(AppConfig):
     verbose_name = _("Espace adhérent")
 
     def ready(self):
+        from allauth.account.signals import email_confirmed
+        from allauth.mfa.signals import authenticator_added
+
         from . import checks  # noqa: F401 (registers the system checks)
+        from .middleware import on_authenticator_added
+
+        email_confirmed.connect(on_email_confirmed, dispatch_uid="po-email-confirmed")
+        authenticator_added.connect(on_authenticator_added, dispatch_uid="po-mfa-added")
+
+
+def on_email_confirmed(request, email_address, **kwargs):
+    from .services.accounts import mark_email_verified
+
+    mark_email_verified(email_address.user)

@@ -7,3 +7,7 @@ class MemberspaceError(Exception):
 
 class NotificationError(MemberspaceError):
     pass
+
+
+class AccountError(MemberspaceError):
+    pass

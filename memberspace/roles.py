@@ -24,6 +24,8 @@ MODEL_PERMISSIONS = {
         ("pages", "change_clubsettings"),
         ("memberspace", "view_notification"),
         ("memberspace", "resend_notification"),
+        ("memberspace", "view_parentaccount"),
+        ("memberspace", "validate_parentaccount"),
     ],
     COMMUNICATION: [
         ("wagtailadmin", "access_admin"),

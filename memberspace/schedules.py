@@ -5,7 +5,10 @@ creates or updates them by name; nobody creates them by hand in the admin.
 Later features add their jobs to ``SCHEDULES``.
 """
 
+import datetime
+
 from django.db import transaction
+from django.utils import timezone
 from django_q.models import Schedule
 
 SCHEDULES = [
@@ -15,7 +18,20 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
     },
+    {
+        "name": "Comptes parents : liste quotidienne des comptes à valider",
+        "func": "memberspace.tasks.send_waiting_accounts_digest",
+        "schedule_type": Schedule.DAILY,
+        "first_run": lambda: next_local_time(8),
+    },
 ]
+
+
+def next_local_time(hour):
+    """The next time the clock shows ``hour`` o'clock in the site's time zone."""
+    now = timezone.localtime()
+    candidate = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return candidate if candidate > now else candidate + datetime.timedelta(days=1)
 
 
 def setup_schedules():
@@ -27,11 +43,12 @@ def setup_schedules():
     names = [spec["name"] for spec in SCHEDULES]
     with transaction.atomic():
         for spec in SCHEDULES:
-            fields = {key: value for key, value in spec.items() if key != "name"}
+            fields = {key: value for key, value in spec.items() if key not in ("name", "first_run")}
             fields.setdefault("repeats", -1)
             schedule = Schedule.objects.filter(name=spec["name"]).first()
             if schedule is None:
-                Schedule.objects.create(name=spec["name"], **fields)
+                first_run = spec["first_run"]() if "first_run" in spec else timezone.now()
+                Schedule.objects.create(name=spec["name"], next_run=first_run, **fields)
                 created.append(spec["name"])
             elif any(getattr(schedule, key) != value for key, value in fields.items()):
                 for key, value in fields.items():

@@ -1,6 +1,6 @@
 """django-q2 task entry points: they take primary keys and call the services."""
 
-from memberspace.services import notifications
+from memberspace.services import accounts, notifications
 
 
 def deliver_notification(notification_id):
@@ -10,3 +10,7 @@ def deliver_notification(notification_id):
 
 def sweep_notifications():
     return notifications.sweep()
+
+
+def send_waiting_accounts_digest():
+    return accounts.send_waiting_accounts_digest()

@@ -74,8 +74,12 @@ def stay_index(home):
 
 @pytest.fixture
 def roles(db):
+    from wagtail.models import Collection
+
     from memberspace.roles import setup_roles
 
+    if not Collection.objects.exists():  # a transactional test flushed what Wagtail's migrations created
+        Collection.add_root(name="Root")
     return setup_roles()
 
 

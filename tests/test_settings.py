@@ -129,9 +129,10 @@ def test_security_headers_on_public_pages(client, home):
 
 @pytest.mark.django_db
 def test_admin_gets_its_own_looser_policy(client, home):
+    from tests.auth import login_staff
     from tests.factories import UserFactory
 
-    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    login_staff(client, UserFactory(is_superuser=True, is_staff=True))
     response = client.get("/admin/")
     assert response.status_code == 200
     assert "'unsafe-inline'" in response["Content-Security-Policy"]

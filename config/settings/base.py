@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "wagtail_modeladmin",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_q",
     "csp",
     # Django
@@ -104,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "memberspace.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -188,17 +190,51 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "memberspace:dashboard"
 
-# django-allauth, mounted at /compte/: login by email, no username. Every email
-# it sends goes through the notifications outbox (memberspace.adapters).
+# django-allauth, mounted at /compte/: login by email, no username, mandatory
+# email verification by link (see the README for why a link rather than a
+# code). Every email it sends goes through the notifications outbox, and the
+# sign-up form asks for the parent's own details (memberspace.adapters, .forms).
 ACCOUNT_ADAPTER = "memberspace.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "memberspace.forms.ParentSignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 7
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True  # one address per account; a new one is used only once verified
+ACCOUNT_MAX_EMAIL_ADDRESSES = 2
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Le PO : "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# Counted in the default cache, shared by every process (database or Redis).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/h/ip",
+    "reset_password": "20/h/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+}
+
+# Two-factor authentication (allauth.mfa): TOTP with recovery codes, for
+# parents who want it; required for staff (memberspace.middleware).
+MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Le PO"
+MFA_RECOVERY_CODE_COUNT = 10
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -328,6 +364,12 @@ CONTENT_SECURITY_POLICY_ADMIN_UPDATE = {
 
 WAGTAIL_SITE_NAME = "Le PO"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", SITE_BASE_URL)
+# The admin has no login of its own: staff sign in through allauth (with their
+# second factor); Wagtail's password and email views are off.
+WAGTAILADMIN_LOGIN_URL = "/compte/login/"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

@@ -15,3 +15,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 SMS_BACKEND = env("SMS_BACKEND", "memberspace.sms.console.ConsoleBackend")
+
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"

@@ -39,3 +39,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 LOGGING["loggers"]["django-q"]["level"] = "WARNING"  # noqa: F405
+
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"

@@ -1,5 +1,6 @@
 """The secretariat's screens in the Wagtail admin (wagtail-modeladmin); registered in wagtail_hooks.py."""
 
+from .accounts import BULK_ACTIONS, ParentAccountAdmin
 from .notifications import NotificationAdmin
 
-__all__ = ["NotificationAdmin"]
+__all__ = ["BULK_ACTIONS", "NotificationAdmin", "ParentAccountAdmin"]

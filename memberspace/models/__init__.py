@@ -1,4 +1,4 @@
-from .accounts import NotificationPreference, User, UserManager
+from .accounts import AccountStatus, NotificationPreference, ParentAccount, User, UserManager
 from .notifications import Notification
 
-__all__ = ["Notification", "NotificationPreference", "User", "UserManager"]
+__all__ = ["AccountStatus", "Notification", "NotificationPreference", "ParentAccount", "User", "UserManager"]

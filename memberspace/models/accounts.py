@@ -33,6 +33,13 @@ class UserManager(DjangoUserManager):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
 
+class AccountStatus(models.TextChoices):
+    PENDING = "pending", _("En attente de validation")
+    VALIDATED = "validated", _("Validé")
+    REJECTED = "rejected", _("Refusé")
+    SUSPENDED = "suspended", _("Suspendu")
+
+
 class NotificationPreference(models.TextChoices):
     EMAIL = "email", _("Par e-mail")
     SMS = "sms", _("Par SMS")
@@ -57,6 +64,23 @@ class User(AbstractUser):
         choices=NotificationPreference.choices,
         default=NotificationPreference.EMAIL,
     )
+    street = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("commune"), max_length=100, blank=True)
+    club_message = models.TextField(_("message à l'intention du club"), max_length=2000, blank=True)
+    privacy_consent_at = models.DateTimeField(
+        _("consentement à la politique de confidentialité"), null=True, blank=True
+    )
+
+    # The parent account's validation by the club (memberspace/services/accounts.py).
+    account_status = models.CharField(
+        _("état du compte"), max_length=10, choices=AccountStatus.choices, default=AccountStatus.PENDING, db_index=True
+    )
+    pending_since = models.DateTimeField(
+        _("en attente depuis"), null=True, blank=True, help_text=_("Date de vérification de l'adresse e-mail.")
+    )
+    status_changed_at = models.DateTimeField(_("état changé le"), null=True, blank=True)
+    status_reason = models.TextField(_("motif"), blank=True, help_text=_("Motif d'un refus ou d'une suspension."))
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -76,7 +100,55 @@ class User(AbstractUser):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
+    # Read-only guards of the account's state machine (transitions live in services.accounts).
+
+    @property
+    def is_parent(self):
+        return not (self.is_staff or self.is_superuser)
+
+    @property
+    def is_validated_parent(self):
+        return self.is_parent and self.is_active and self.account_status == AccountStatus.VALIDATED
+
+    def has_verified_email(self):
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(user=self, email__iexact=self.email, verified=True).exists()
+
+    def can_be_validated(self):
+        return self.account_status == AccountStatus.PENDING and self.has_verified_email()
+
+    def can_be_rejected(self):
+        return self.account_status == AccountStatus.PENDING
+
+    def can_be_suspended(self):
+        return self.account_status == AccountStatus.VALIDATED
+
+    def can_be_reinstated(self):
+        return self.account_status == AccountStatus.SUSPENDED
+
+    @property
+    def address_lines(self):
+        return [line for line in (self.street, f"{self.postal_code} {self.city}".strip()) if line]
+
     def save(self, *args, **kwargs):
         if self.email:
             self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+class ParentAccountManager(UserManager):
+    def get_queryset(self):
+        return super().get_queryset().filter(is_staff=False, is_superuser=False)
+
+
+class ParentAccount(User):
+    """The parents' accounts, as the secretariat sees them in the admin ("Comptes parents")."""
+
+    objects = ParentAccountManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("compte parent")
+        verbose_name_plural = _("comptes parents")
+        permissions = [("validate_parentaccount", _("Peut valider, refuser, suspendre et rétablir un compte parent"))]

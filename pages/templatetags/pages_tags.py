@@ -59,3 +59,9 @@ def ancestors_below_root(page):
 @register.inclusion_tag("includes/breadcrumbs.html")
 def breadcrumbs(page):
     return {"ancestors": ancestors_below_root(page), "page": page}
+
+
+@register.simple_tag
+def field_error_count(form):
+    """How many fields of ``form`` have an error (errors of the whole form not counted)."""
+    return sum(1 for name in form.errors if name != "__all__")

@@ -5,6 +5,7 @@ from bs4 import BeautifulSoup
 
 from memberspace.models import Notification
 from memberspace.services import notifications
+from tests.auth import login_staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def rows(response):
 
 
 def test_secretariat_sees_the_log_with_filters_and_search(client, secretary, log):
-    client.force_login(secretary)
+    login_staff(client, secretary)
     response = client.get(INDEX)
     assert response.status_code == 200
     assert len(rows(response)) == 2
@@ -40,7 +41,7 @@ def test_secretariat_sees_the_log_with_filters_and_search(client, secretary, log
 
 
 def test_the_log_is_read_only(client, secretary, log):
-    client.force_login(secretary)
+    login_staff(client, secretary)
     html = client.get(INDEX).content.decode()
     assert f"{INDEX}create/" not in html
     assert client.get(f"{INDEX}create/").status_code in (302, 403)
@@ -49,7 +50,7 @@ def test_the_log_is_read_only(client, secretary, log):
 
 
 def test_secretariat_resends_a_failed_notification(client, secretary, log, django_capture_on_commit_callbacks):
-    client.force_login(secretary)
+    login_staff(client, secretary)
     html = client.get(INDEX).content.decode()
     url = f"{INDEX}resend/{log['failed'].pk}/"
     assert url in html
@@ -63,13 +64,13 @@ def test_secretariat_resends_a_failed_notification(client, secretary, log, djang
 
 
 def test_resending_a_sent_notification_is_refused_with_a_message(client, secretary, log):
-    client.force_login(secretary)
+    login_staff(client, secretary)
     response = client.post(f"{INDEX}resend/{log['sent'].pk}/", follow=True)
     assert "Seule une notification en échec peut être renvoyée." in response.content.decode()
 
 
 def test_communication_editors_see_no_notification(client, editor, log):
-    client.force_login(editor)
+    login_staff(client, editor)
     assert client.get(INDEX).status_code in (302, 403)
     assert client.get(f"{INDEX}inspect/{log['sent'].pk}/").status_code in (302, 403)
     response = client.post(f"{INDEX}resend/{log['failed'].pk}/")

@@ -21,6 +21,7 @@ from wagtail.models import ModelLogEntry
 from memberspace import sms
 from memberspace.errors import NotificationError
 from memberspace.models import Notification
+from memberspace.schedules import SCHEDULES
 from memberspace.services import notifications
 from tests.factories import UserFactory
 
@@ -291,8 +292,8 @@ def test_sweeper_is_a_schedule_set_up_by_code():
     output = StringIO()
     call_command("setup_schedules", stdout=output)
     assert "déjà à jour" in output.getvalue()
-    schedule = Schedule.objects.get()
-    assert schedule.func == "memberspace.tasks.sweep_notifications"
+    assert Schedule.objects.count() == len(SCHEDULES)  # once each, however many runs
+    schedule = Schedule.objects.get(func="memberspace.tasks.sweep_notifications")
     assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 1 and schedule.repeats == -1
 
 

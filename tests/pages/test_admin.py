@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.auth import login_staff
 from tests.factories import ActivityPageFactory, StandardPageFactory, StayPageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -10,8 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(is_superuser=True, is_staff=True))
-    return client
+    return login_staff(client, UserFactory(is_superuser=True, is_staff=True))
 
 
 def test_every_page_type_opens_in_the_editor(admin_client, home, activity_index, stay_index):

@@ -8,6 +8,8 @@ import datetime
 import io
 import json
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
@@ -20,6 +22,7 @@ from wagtail.models import Page, Site
 
 from activities.models import ActivityCategory, ActivityIndexPage, ActivityPage, ActivitySlot
 from home.models import HomeFeaturedActivity, HomePage
+from memberspace.models import AccountStatus
 from memberspace.roles import setup_roles
 from pages.demo import content
 from pages.demo.images import draw_illustration
@@ -29,6 +32,21 @@ from stays.models import StayIndexPage, StayPage
 DEMO_PASSWORD = "demo-PO-2026"  # noqa: S105 (the demo logins, printed in the README)
 SECRETARIAT_GROUP = "Secrétariat"  # see memberspace.roles
 COMMUNICATION_GROUP = "Communication"
+
+# Base32 secret of the demo staff's TOTP: add it to an authenticator app to sign in to the admin.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (demo only, printed in the README)
+
+DEMO_PARENTS = [
+    # (email, first name, last name, status, message to the club)
+    ("parent.valide@exemple.fr", "Claire", "Martin", AccountStatus.VALIDATED, ""),
+    (
+        "parent.attente@exemple.fr",
+        "Julien",
+        "Bernard",
+        AccountStatus.PENDING,
+        "Bonjour, mes enfants Léa et Hugo Bernard sont déjà inscrits au judo et à la chorale.",
+    ),
+]
 
 DEMO_USERS = [
     # (email, first name, last name, superuser, group)
@@ -405,10 +423,34 @@ class Command(BaseCommand):
                 create = user_model.objects.create_superuser if superuser else user_model.objects.create_user
                 user = create(email=email, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name)
                 user.is_staff = True
-                user.save(update_fields=["is_staff"])
+                user.account_status = AccountStatus.VALIDATED
+                user.save(update_fields=["is_staff", "account_status"])
+                EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+                # Staff need a second factor for the admin: the demo's is known (README).
+                TOTP.activate(user, DEMO_TOTP_SECRET)
                 self.created += 1
             if group_name:
                 user.groups.add(Group.objects.get(name=group_name))
+        for email, first_name, last_name, status, message in DEMO_PARENTS:
+            if user_model.objects.filter(email=email).exists():
+                continue
+            parent = user_model.objects.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                first_name=first_name,
+                last_name=last_name,
+                phone="+33612345678",
+                street="3 rue des Lilas",
+                postal_code="75012",
+                city="Paris",
+                notification_preference="both",
+                club_message=message,
+                account_status=status,
+                privacy_consent_at=timezone.now(),
+                pending_since=timezone.now() - datetime.timedelta(hours=30),
+            )
+            EmailAddress.objects.create(user=parent, email=email, verified=True, primary=True)
+            self.created += 1
 
     @staticmethod
     def aware(day, hour):

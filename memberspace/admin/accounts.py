@@ -1,0 +1,382 @@
+"""Comptes parents: the secretariat validates, refuses, suspends and reinstates parents' accounts.
+
+One account at a time from its row or its page, or a selection at once through
+Wagtail's bulk actions (registered in wagtail_hooks.py). Every action calls the
+transition of memberspace.services.accounts.
+"""
+
+from allauth.account.models import EmailAddress
+from django import forms
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
+from django.template.response import TemplateResponse
+from django.urls import re_path
+from django.utils.html import format_html, linebreaks
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin.views.bulk_action import BulkAction
+from wagtail_modeladmin.helpers import ButtonHelper
+from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
+from wagtail_modeladmin.options import ModelAdmin
+
+from memberspace import phones
+from memberspace.errors import MemberspaceError
+from memberspace.models import AccountStatus, ParentAccount
+from memberspace.services import accounts
+
+from .base import ActionView, ReadOnlyPermissionHelper
+
+VALIDATE_PERMISSION = "memberspace.validate_parentaccount"
+STATUS_ORDER = Case(
+    When(account_status=AccountStatus.PENDING, then=Value(0)),
+    When(account_status=AccountStatus.VALIDATED, then=Value(1)),
+    When(account_status=AccountStatus.SUSPENDED, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def with_listing_annotations(queryset):
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+    return queryset.annotate(email_verified=Exists(verified), status_rank=STATUS_ORDER)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif (envoyé au parent et affiché dans son espace)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=1000,
+        error_messages={"required": gettext_lazy("Indiquez le motif : il sera communiqué au parent.")},
+    )
+
+
+# One account
+
+
+class AccountActionView(ActionView):
+    permission = VALIDATE_PERMISSION
+    template_name = "memberspace/admin/account_action.html"
+    form_class = None
+
+    def get_form(self):
+        return self.form_class(self.request.POST or None) if self.form_class else None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(form=kwargs.pop("form", None) or self.get_form(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form is not None and not form.is_valid():
+            return TemplateResponse(request, self.template_name, self.get_context_data(form=form))
+        self.form = form
+        return super().post(request, *args, **kwargs)
+
+
+class ValidateAccountView(AccountActionView):
+    title = gettext_lazy("Valider le compte")
+    confirm_label = gettext_lazy("Valider le compte")
+
+    @property
+    def question(self):
+        return _("Valider le compte de %(name)s (%(email)s) ? Le parent en sera prévenu et pourra continuer.") % {
+            "name": self.instance.get_full_name(),
+            "email": self.instance.email,
+        }
+
+    def act(self, request):
+        accounts.validate(self.instance, by=request.user)
+        return _("Le compte de %(name)s est validé ; le parent est prévenu.") % {"name": self.instance.get_full_name()}
+
+
+class RejectAccountView(AccountActionView):
+    title = gettext_lazy("Refuser le compte")
+    confirm_label = gettext_lazy("Refuser le compte")
+    form_class = ReasonForm
+
+    @property
+    def question(self):
+        return _("Refuser le compte de %(name)s (%(email)s) ?") % {
+            "name": self.instance.get_full_name(),
+            "email": self.instance.email,
+        }
+
+    def act(self, request):
+        accounts.reject(self.instance, by=request.user, reason=self.form.cleaned_data["reason"])
+        return _("Le compte de %(name)s est refusé ; le parent est prévenu.") % {"name": self.instance.get_full_name()}
+
+
+class SuspendAccountView(AccountActionView):
+    title = gettext_lazy("Suspendre le compte")
+    confirm_label = gettext_lazy("Suspendre le compte")
+    form_class = ReasonForm
+
+    @property
+    def question(self):
+        return _("Suspendre le compte de %(name)s ? Ses sessions ouvertes prennent fin.") % {
+            "name": self.instance.get_full_name()
+        }
+
+    def act(self, request):
+        accounts.suspend(self.instance, by=request.user, reason=self.form.cleaned_data["reason"])
+        return _("Le compte de %(name)s est suspendu.") % {"name": self.instance.get_full_name()}
+
+
+class ReinstateAccountView(AccountActionView):
+    title = gettext_lazy("Rétablir le compte")
+    confirm_label = gettext_lazy("Rétablir le compte")
+
+    @property
+    def question(self):
+        return _("Rétablir le compte de %(name)s ?") % {"name": self.instance.get_full_name()}
+
+    def act(self, request):
+        accounts.reinstate(self.instance, by=request.user)
+        return _("Le compte de %(name)s est rétabli.") % {"name": self.instance.get_full_name()}
+
+
+ACCOUNT_ACTIONS = {
+    # action: (view, label, guard)
+    "validate": (ValidateAccountView, gettext_lazy("Valider"), "can_be_validated"),
+    "reject": (RejectAccountView, gettext_lazy("Refuser"), "can_be_rejected"),
+    "suspend": (SuspendAccountView, gettext_lazy("Suspendre"), "can_be_suspended"),
+    "reinstate": (ReinstateAccountView, gettext_lazy("Rétablir"), "can_be_reinstated"),
+}
+
+
+class AccountButtonHelper(ButtonHelper):
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        if not self.request.user.has_perm(VALIDATE_PERMISSION):
+            return buttons
+        for action, (_view, label, guard) in ACCOUNT_ACTIONS.items():
+            allowed = getattr(obj, "email_verified", True) if action == "validate" else True
+            if allowed and self._guard(obj, guard):
+                buttons.append(
+                    {
+                        "url": self.url_helper.get_action_url(action, obj.pk),
+                        "label": label,
+                        "classname": "button button-small" + ("" if action == "validate" else " button-secondary"),
+                        "title": f"{label} — {obj.get_full_name()}",
+                    }
+                )
+        return buttons
+
+    @staticmethod
+    def _guard(obj, guard):
+        if guard == "can_be_validated":  # the listing annotated email_verified: no query per row
+            return obj.account_status == AccountStatus.PENDING
+        return getattr(obj, guard)()
+
+
+class PhoneAwareSearchHandler(DjangoORMSearchHandler):
+    """Search by name or email, and by phone typed any way ("06 12 34 56 78" finds "+33612345678")."""
+
+    def search_queryset(self, queryset, search_term, **kwargs):
+        number = phones.to_e164(search_term)
+        if number:
+            return queryset.filter(phone=number)
+        return super().search_queryset(queryset, search_term, **kwargs)
+
+
+class ParentAccountAdmin(ModelAdmin):
+    model = ParentAccount
+    menu_label = gettext_lazy("Comptes parents")
+    menu_icon = "user"
+    list_display = (
+        "select",
+        "full_name",
+        "email",
+        "phone_display",
+        "city",
+        "status_badge",
+        "waiting",
+        "message_excerpt",
+    )
+    list_display_add_buttons = "full_name"
+    list_filter = ("account_status",)
+    search_fields = ("first_name", "last_name", "email")
+    search_handler_class = PhoneAwareSearchHandler
+    list_per_page = 50
+    inspect_view_enabled = True
+    history_view_enabled = True
+    index_template_name = "memberspace/admin/parentaccount_index.html"
+    inspect_template_name = "memberspace/admin/parentaccount_inspect.html"
+    inspect_view_fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "street",
+        "postal_code",
+        "city",
+        "notification_preference",
+        "account_status",
+        "status_reason",
+        "date_joined",
+        "pending_since",
+        "status_changed_at",
+        "last_login",
+    ]
+    permission_helper_class = ReadOnlyPermissionHelper
+    button_helper_class = AccountButtonHelper
+
+    def get_queryset(self, request):
+        # Annotated before the listing orders by its annotation (pending accounts first, oldest first).
+        return with_listing_annotations(ParentAccount.objects.all())
+
+    def get_ordering(self, request):
+        return ["status_rank", F("pending_since").asc(nulls_last=True), "-date_joined"]
+
+    @staticmethod
+    def select(obj):
+        return format_html(
+            '<input type="checkbox" data-object-id="{}" data-bulk-action-checkbox class="bulk-action-checkbox"'
+            ' aria-label="{}">',
+            obj.pk,
+            _("Sélectionner le compte de %(name)s") % {"name": obj.get_full_name() or obj.email},
+        )
+
+    select.short_description = format_html(
+        '<input data-bulk-action-select-all-checkbox type="checkbox" aria-label="{}">',
+        gettext_lazy("Tout sélectionner"),
+    )
+
+    @staticmethod
+    def full_name(obj):
+        return obj.get_full_name() or "—"
+
+    full_name.short_description = gettext_lazy("Parent")
+
+    @staticmethod
+    def phone_display(obj):
+        return phones.display(obj.phone)
+
+    phone_display.short_description = gettext_lazy("Téléphone")
+
+    @staticmethod
+    def status_badge(obj):
+        label = obj.get_account_status_display()
+        if obj.account_status == AccountStatus.PENDING and not getattr(obj, "email_verified", True):
+            label = _("E-mail non vérifié")
+        return format_html('<span class="w-status w-status--{}">{}</span>', obj.account_status, label)
+
+    status_badge.short_description = gettext_lazy("État")
+
+    @staticmethod
+    def waiting(obj):
+        return obj.pending_since if obj.account_status == AccountStatus.PENDING else "—"
+
+    waiting.short_description = gettext_lazy("En attente depuis")
+
+    @staticmethod
+    def message_excerpt(obj):
+        message = obj.club_message
+        return (message[:80] + "…") if len(message) > 80 else (message or "—")
+
+    message_excerpt.short_description = gettext_lazy("Message au club")
+
+    @staticmethod
+    def club_message_in_full(obj):
+        """The parent's message, escaped, with its line breaks (never interpreted as HTML)."""
+        return linebreaks(obj.club_message, autoescape=True) if obj.club_message else "—"
+
+    def get_admin_urls_for_registration(self):
+        urls = super().get_admin_urls_for_registration()
+        for action, (view_class, _label, _guard) in ACCOUNT_ACTIONS.items():
+            urls += (
+                re_path(
+                    self.url_helper.get_action_url_pattern(action),
+                    self._action_view(view_class),
+                    name=self.url_helper.get_action_url_name(action),
+                ),
+            )
+        return urls
+
+    def _action_view(self, view_class):
+        def view(request, instance_pk):
+            return view_class.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+        return view
+
+
+# A selection: Wagtail's bulk actions
+
+
+class AccountBulkAction(BulkAction):
+    """Run one transition on each selected account; those it does not apply to are listed apart."""
+
+    models = [ParentAccount]
+    template_name = "memberspace/admin/bulk_account_action.html"
+    guard = None
+    transition = None
+
+    @classmethod
+    def get_queryset(cls, model, object_ids):
+        return list(with_listing_annotations(ParentAccount.objects.filter(pk__in=object_ids)))
+
+    def check_perm(self, obj):
+        return self.request.user.has_perm(VALIDATE_PERMISSION) and getattr(obj, self.guard)()
+
+    def get_execution_context(self):
+        return {"user": self.request.user, "reason": (self.cleaned_form.cleaned_data.get("reason") or "")}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, reason="", **kwargs):
+        done = 0
+        for account in objects:
+            try:
+                cls.run(account, user, reason)
+            except MemberspaceError:
+                continue  # changed meanwhile: its transition refuses it, the others go on
+            done += 1
+        return done, 0
+
+    @classmethod
+    def run(cls, account, user, reason):
+        raise NotImplementedError
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return self.success_message % {"count": num_parent_objects}
+
+
+class ValidateAccountsBulkAction(AccountBulkAction):
+    display_name = gettext_lazy("Valider")
+    action_type = "validate"
+    aria_label = gettext_lazy("Valider les comptes sélectionnés")
+    guard = "can_be_validated"
+    success_message = gettext_lazy("%(count)s compte(s) validé(s) ; les parents sont prévenus.")
+    action_priority = 10
+
+    @classmethod
+    def run(cls, account, user, reason):
+        accounts.validate(account, by=user)
+
+
+class RejectAccountsBulkAction(AccountBulkAction):
+    display_name = gettext_lazy("Refuser")
+    action_type = "reject"
+    aria_label = gettext_lazy("Refuser les comptes sélectionnés")
+    guard = "can_be_rejected"
+    form_class = ReasonForm
+    success_message = gettext_lazy("%(count)s compte(s) refusé(s) ; les parents sont prévenus.")
+    action_priority = 20
+
+    @classmethod
+    def run(cls, account, user, reason):
+        accounts.reject(account, by=user, reason=reason)
+
+
+class SuspendAccountsBulkAction(AccountBulkAction):
+    display_name = gettext_lazy("Suspendre")
+    action_type = "suspend"
+    aria_label = gettext_lazy("Suspendre les comptes sélectionnés")
+    guard = "can_be_suspended"
+    form_class = ReasonForm
+    success_message = gettext_lazy("%(count)s compte(s) suspendu(s).")
+    action_priority = 30
+
+    @classmethod
+    def run(cls, account, user, reason):
+        accounts.suspend(account, by=user, reason=reason)
+
+
+BULK_ACTIONS = [ValidateAccountsBulkAction, RejectAccountsBulkAction, SuspendAccountsBulkAction]

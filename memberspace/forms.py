@@ -1,0 +1,167 @@
+"""The parents' forms: sign-up (allauth's, with the parent's own details), profile, phone."""
+
+import re
+
+from allauth.account.forms import SignupForm
+from django import forms
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from memberspace import phones
+from memberspace.models import NotificationPreference, User
+from pages.models import ClubSettings
+
+POSTAL_CODE_RE = re.compile(r"^\d{5}$")
+CLUB_MESSAGE_HELP = _(
+    "Si vos enfants sont déjà membres du PO, indiquez impérativement ici leurs nom et prénom : "
+    "grâce à la migration de l'ancienne base, nous rattacherons leurs informations à votre compte."
+)
+
+
+class PhoneField(forms.CharField):
+    """A mobile number, typed any way a French parent would; cleaned to E.164."""
+
+    widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"})
+    default_validators = [phones.validate_mobile]
+
+    def clean(self, value):
+        value = super().clean(value)
+        return phones.mobile_e164(value) if value else value
+
+
+def clean_postal_code(value):
+    value = (value or "").replace(" ", "")
+    if not POSTAL_CODE_RE.match(value):
+        raise forms.ValidationError(_("Le code postal compte 5 chiffres, par exemple 75005."))
+    return value
+
+
+class ParentDetailsMixin(forms.Form):
+    """The parent's own details, shared by sign-up and the profile."""
+
+    first_name = forms.CharField(
+        label=_("Votre prénom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": _("Indiquez votre prénom.")},
+    )
+    last_name = forms.CharField(
+        label=_("Votre nom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        error_messages={"required": _("Indiquez votre nom de famille.")},
+    )
+    street = forms.CharField(
+        label=_("Adresse (numéro et rue)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        error_messages={"required": _("Indiquez votre adresse (numéro et rue).")},
+    )
+    postal_code = forms.CharField(
+        label=_("Code postal"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+        error_messages={"required": _("Indiquez votre code postal.")},
+    )
+    city = forms.CharField(
+        label=_("Commune"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        error_messages={"required": _("Indiquez votre commune.")},
+    )
+    notification_preference = forms.ChoiceField(
+        label=_("Comment souhaitez-vous être prévenu ?"),
+        choices=NotificationPreference.choices,
+        initial=NotificationPreference.EMAIL,
+        widget=forms.RadioSelect,
+        help_text=_("Par exemple quand le club valide votre compte ou l'inscription d'un enfant."),
+        error_messages={"required": _("Choisissez comment être prévenu.")},
+    )
+
+    def clean_first_name(self):
+        return self.cleaned_data["first_name"].strip()
+
+    def clean_last_name(self):
+        return self.cleaned_data["last_name"].strip()
+
+    def clean_postal_code(self):
+        return clean_postal_code(self.cleaned_data["postal_code"])
+
+    def clean_city(self):
+        return self.cleaned_data["city"].strip()
+
+
+class ParentSignupForm(ParentDetailsMixin, SignupForm):
+    """allauth's sign-up, asking for the parent's own details (announcement, step 1)."""
+
+    phone = PhoneField(
+        label=_("Votre téléphone portable"),
+        help_text=_("Pour recevoir les SMS du club si vous le souhaitez. Exemple : 06 12 34 56 78."),
+        error_messages={"required": _("Indiquez votre numéro de téléphone portable.")},
+    )
+    club_message = forms.CharField(
+        label=_("Message à l'intention du club"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+        help_text=CLUB_MESSAGE_HELP,
+    )
+    privacy_consent = forms.BooleanField(
+        label=_("J'ai lu la politique de confidentialité et j'accepte que le PO traite ces données."),
+        error_messages={"required": _("Vous devez accepter la politique de confidentialité pour créer un compte.")},
+    )
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "email",
+        "password1",
+        "phone",
+        "street",
+        "postal_code",
+        "city",
+        "notification_preference",
+        "club_message",
+        "privacy_consent",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Votre adresse e-mail")
+        self.fields["email"].help_text = _("Ce sera votre identifiant. Vous devrez la vérifier.")
+        self.fields["email"].error_messages["required"] = _("Indiquez votre adresse e-mail.")
+        self.fields["password1"].error_messages["required"] = _("Choisissez un mot de passe.")
+        self.fields["password1"].label = _("Choisissez un mot de passe")
+        self.fields["password1"].help_text = _("Au moins 10 caractères, pas uniquement des chiffres.")
+        # Nothing typed is lost: on an error, the password comes back too (HTTPS only, never cached).
+        self.fields["password1"].widget.render_value = True
+        self.fields["password1"].widget.attrs.update({"autocomplete": "new-password", "data-password-toggle": ""})
+        privacy_page = ClubSettings.current().privacy_page
+        if privacy_page and privacy_page.live:
+            self.fields["privacy_consent"].help_text = format_html(
+                '<a href="{}" target="_blank" rel="noopener">{}</a>',
+                privacy_page.url,
+                _("Lire la politique de confidentialité (s'ouvre dans un nouvel onglet)"),
+            )
+
+    def apply_to(self, user):
+        """Copy the parent's details onto the new account (called by the account adapter)."""
+        for name in ("first_name", "last_name", "phone", "street", "postal_code", "city", "notification_preference"):
+            setattr(user, name, self.cleaned_data[name])
+        user.club_message = self.cleaned_data.get("club_message", "").strip()
+        user.privacy_consent_at = timezone.now()
+
+
+class ProfileForm(ParentDetailsMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "street", "postal_code", "city", "notification_preference"]
+
+
+class PhoneForm(forms.ModelForm):
+    phone = PhoneField(label=_("Votre téléphone portable"), help_text=_("Exemple : 06 12 34 56 78."))
+
+    class Meta:
+        model = User
+        fields = ["phone"]

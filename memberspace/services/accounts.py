@@ -1,0 +1,149 @@
+"""The parent account's state machine: one function per transition.
+
+    email unverified → pending → validated | rejected
+    validated → suspended → validated
+
+Each transition locks the account, checks its guard (a read-only method of the
+model), saves with ``update_fields``, writes an entry in Wagtail's log (shown
+in the admin's history) and notifies the parent through the notifications
+outbox, in the same transaction.
+"""
+
+import datetime
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from memberspace.errors import AccountError
+from memberspace.models import AccountStatus, ParentAccount
+from memberspace.roles import SECRETARIAT
+from memberspace.services.notifications import notify
+
+STATUS_FIELDS = ["account_status", "status_changed_at", "status_reason", "is_active"]
+
+
+def _locked(user):
+    return ParentAccount.objects.select_for_update().get(pk=user.pk)
+
+
+def _set_status(account, status, reason=""):
+    account.account_status = status
+    account.status_changed_at = timezone.now()
+    account.status_reason = reason
+    account.is_active = status != AccountStatus.SUSPENDED  # a suspended parent's sessions end at once
+    account.save(update_fields=STATUS_FIELDS)
+
+
+def _clean_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountError(_("Indiquez le motif : il sera communiqué au parent."))
+    return reason
+
+
+def mark_email_verified(user):
+    """The parent verified their email: the account now waits for the club (pending since now)."""
+    with transaction.atomic():
+        account = ParentAccount.objects.select_for_update().filter(pk=user.pk).first()
+        if account is None or account.account_status != AccountStatus.PENDING or account.pending_since:
+            return account
+        account.pending_since = timezone.now()
+        account.save(update_fields=["pending_since"])
+        log(instance=account, action="po.account.email_verified")
+    return account
+
+
+def validate(user, *, by):
+    with transaction.atomic():
+        account = _locked(user)
+        if not account.can_be_validated():
+            if account.account_status == AccountStatus.PENDING:
+                raise AccountError(_("%(name)s n'a pas encore vérifié son adresse e-mail.") % {"name": account})
+            raise AccountError(
+                _("Le compte de %(name)s n'est pas en attente (état : %(status)s).")
+                % {"name": account, "status": account.get_account_status_display()}
+            )
+        _set_status(account, AccountStatus.VALIDATED)
+        log(instance=account, action="po.account.validate", user=by)
+        notify(account, "account_validated")
+    return account
+
+
+def reject(user, *, by, reason):
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        account = _locked(user)
+        if not account.can_be_rejected():
+            raise AccountError(
+                _("Seul un compte en attente peut être refusé (état de %(name)s : %(status)s).")
+                % {"name": account, "status": account.get_account_status_display()}
+            )
+        _set_status(account, AccountStatus.REJECTED, reason)
+        log(instance=account, action="po.account.reject", user=by, data={"reason": reason})
+        notify(account, "account_rejected", {"reason": reason})
+    return account
+
+
+def suspend(user, *, by, reason):
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        account = _locked(user)
+        if not account.can_be_suspended():
+            raise AccountError(
+                _("Seul un compte validé peut être suspendu (état de %(name)s : %(status)s).")
+                % {"name": account, "status": account.get_account_status_display()}
+            )
+        _set_status(account, AccountStatus.SUSPENDED, reason)
+        log(instance=account, action="po.account.suspend", user=by, data={"reason": reason})
+        notify(account, "account_suspended", {"reason": reason})
+    return account
+
+
+def reinstate(user, *, by):
+    with transaction.atomic():
+        account = _locked(user)
+        if not account.can_be_reinstated():
+            raise AccountError(_("Seul un compte suspendu peut être rétabli."))
+        _set_status(account, AccountStatus.VALIDATED)
+        log(instance=account, action="po.account.reinstate", user=by)
+        notify(account, "account_reinstated")
+    return account
+
+
+def waiting_accounts():
+    """Accounts the secretariat has to decide on: pending, email verified; oldest first."""
+    return ParentAccount.objects.filter(account_status=AccountStatus.PENDING, pending_since__isnull=False).order_by(
+        "pending_since"
+    )
+
+
+def waiting_summary(now=None):
+    """``(count, oldest pending_since or None)``, for the admin's dashboard panel."""
+    now = now or timezone.now()
+    accounts = waiting_accounts()
+    oldest = accounts.values_list("pending_since", flat=True).first()
+    return accounts.count(), oldest
+
+
+def send_waiting_accounts_digest():
+    """Email the secretariat the accounts waiting for validation; nothing when there are none.
+
+    Run daily by a django-q2 schedule. Returns how many accounts were listed.
+    """
+    accounts = list(waiting_accounts())
+    if not accounts:
+        return 0
+    now = timezone.now()
+    rows = [
+        {"account": account, "waiting_days": max((now - account.pending_since) // datetime.timedelta(days=1), 0)}
+        for account in accounts
+    ]
+    recipients = Group.objects.filter(name=SECRETARIAT).values_list("user", flat=True)
+    recipients = ParentAccount._meta.concrete_model.objects.filter(pk__in=recipients, is_active=True)
+    with transaction.atomic():
+        for member in recipients:
+            notify(member, "secretariat_waiting_accounts", {"rows": rows, "count": len(rows)}, channels={"email"})
+    return len(rows)
