@@ -39,7 +39,14 @@ run: setup
 	@echo "Le site : http://127.0.0.1:8000  (admin : /admin/) — Ctrl-C arrête le site et le worker."
 	$(PY) scripts/serve.py
 
-test: install
+CHROMIUM ?= /usr/bin/chromium
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not used).
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests (needs root and apt-get)."
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: install $(CHROMIUM)
 	$(BIN)/pytest
 
 lint: install

@@ -14,3 +14,24 @@
         nav.classList.toggle("is-collapsed", open);
     });
 })();
+
+// "Afficher le mot de passe": lets a parent on a phone check what they typed.
+(function () {
+    "use strict";
+    document.querySelectorAll("[data-toggle-password]").forEach(function (button) {
+        var input = document.getElementById(button.getAttribute("data-toggle-password"));
+        if (!input) {
+            return;
+        }
+        var showLabel = button.textContent;
+        var hideLabel = button.getAttribute("data-hide-label") || "Masquer le mot de passe";
+        button.hidden = false;
+        button.setAttribute("aria-pressed", "false");
+        button.addEventListener("click", function () {
+            var shown = input.type === "text";
+            input.type = shown ? "password" : "text";
+            button.textContent = shown ? showLabel : hideLabel;
+            button.setAttribute("aria-pressed", shown ? "false" : "true");
+        });
+    });
+})();

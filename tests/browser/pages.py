@@ -1,0 +1,79 @@
+"""Page objects of the journeys: what a parent or the secretariat does, not where each field is."""
+
+import re
+
+from django.core import mail
+
+from tests.auth import totp_code
+
+
+class SignupPage:
+    def __init__(self, page):
+        self.page = page
+
+    def open(self):
+        self.page.goto("/compte/signup/")
+        return self
+
+    def fill(self, details):
+        page = self.page
+        page.get_by_label("Votre prénom").fill(details["first_name"])
+        page.get_by_label("Votre nom").fill(details["last_name"])
+        page.get_by_label("Votre adresse e-mail").fill(details["email"])
+        page.get_by_label("Choisissez un mot de passe").fill(details["password"])
+        page.get_by_label("Votre téléphone portable").fill(details["phone"])
+        page.get_by_label("Adresse (numéro et rue)").fill(details["street"])
+        page.get_by_label("Code postal").fill(details["postal_code"])
+        page.get_by_label("Commune").fill(details["city"])
+        page.get_by_label(details["notification_label"]).check()
+        page.get_by_label("Message à l'intention du club").fill(details["message"])
+        return self
+
+    def accept_privacy_policy(self):
+        self.page.get_by_label("J'ai lu la politique de confidentialité").check()
+        return self
+
+    def submit(self):
+        self.page.get_by_role("button", name="Créer mon compte").click()
+        return self
+
+
+def last_link_in_mail(pattern):
+    for message in reversed(mail.outbox):
+        match = re.search(pattern, message.body)
+        if match:
+            return match.group(0)
+    raise AssertionError(f"No email with a link matching {pattern}")
+
+
+class LoginPage:
+    def __init__(self, page):
+        self.page = page
+
+    def log_in(self, email, password, totp_secret=None):
+        page = self.page
+        page.goto("/compte/login/")
+        page.get_by_label("E-mail").fill(email)
+        page.get_by_label("Mot de passe", exact=True).fill(password)
+        page.get_by_role("button", name="Se connecter").click()
+        if totp_secret:
+            page.get_by_label("Code").fill(totp_code(totp_secret))
+            page.get_by_role("button", name=re.compile("Se connecter|Valider|Connexion", re.I)).click()
+        return page
+
+
+class AdminAccountsPage:
+    """The secretariat's "Comptes parents" in the Wagtail admin."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def open(self):
+        self.page.goto("/admin/memberspace/parentaccount/")
+        return self
+
+    def validate(self, name):
+        row = self.page.locator("table.listing tbody tr", has_text=name)
+        row.get_by_role("link", name="Valider").click()
+        self.page.get_by_role("button", name="Valider le compte").click()
+        return self
