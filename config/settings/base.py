@@ -381,6 +381,8 @@ WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 WAGTAIL_TIME_FORMAT = "%H:%M"
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français")]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars from gravatar.com: staff emails (hashed) would leave the site for nothing.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # The club
 

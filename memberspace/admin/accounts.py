@@ -10,7 +10,8 @@ from django import forms
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
 from django.template.response import TemplateResponse
 from django.urls import re_path
-from django.utils.html import format_html, linebreaks
+from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.views.bulk_action import BulkAction
@@ -23,7 +24,7 @@ from memberspace.errors import MemberspaceError
 from memberspace.models import AccountStatus, ParentAccount
 from memberspace.services import accounts
 
-from .base import ActionView, ReadOnlyPermissionHelper
+from .base import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin, forbidden
 
 VALIDATE_PERMISSION = "memberspace.validate_parentaccount"
 STATUS_ORDER = Case(
@@ -177,20 +178,11 @@ class PhoneAwareSearchHandler(DjangoORMSearchHandler):
         return super().search_queryset(queryset, search_term, **kwargs)
 
 
-class ParentAccountAdmin(ModelAdmin):
+class ParentAccountAdmin(SecretariatOnlyMixin, ModelAdmin):
     model = ParentAccount
     menu_label = gettext_lazy("Comptes parents")
     menu_icon = "user"
-    list_display = (
-        "select",
-        "full_name",
-        "email",
-        "phone_display",
-        "city",
-        "status_badge",
-        "waiting",
-        "message_excerpt",
-    )
+    list_display = ("select", "full_name", "email", "phone_display", "status_badge", "waiting", "message_excerpt")
     list_display_add_buttons = "full_name"
     list_filter = ("account_status",)
     search_fields = ("first_name", "last_name", "email")
@@ -226,8 +218,7 @@ class ParentAccountAdmin(ModelAdmin):
     def get_ordering(self, request):
         return ["status_rank", F("pending_since").asc(nulls_last=True), "-date_joined"]
 
-    @staticmethod
-    def select(obj):
+    def select(self, obj):
         return format_html(
             '<input type="checkbox" data-object-id="{}" data-bulk-action-checkbox class="bulk-action-checkbox"'
             ' aria-label="{}">',
@@ -240,20 +231,17 @@ class ParentAccountAdmin(ModelAdmin):
         gettext_lazy("Tout sélectionner"),
     )
 
-    @staticmethod
-    def full_name(obj):
+    def full_name(self, obj):
         return obj.get_full_name() or "—"
 
     full_name.short_description = gettext_lazy("Parent")
 
-    @staticmethod
-    def phone_display(obj):
+    def phone_display(self, obj):
         return phones.display(obj.phone)
 
     phone_display.short_description = gettext_lazy("Téléphone")
 
-    @staticmethod
-    def status_badge(obj):
+    def status_badge(self, obj):
         label = obj.get_account_status_display()
         if obj.account_status == AccountStatus.PENDING and not getattr(obj, "email_verified", True):
             label = _("E-mail non vérifié")
@@ -261,23 +249,18 @@ class ParentAccountAdmin(ModelAdmin):
 
     status_badge.short_description = gettext_lazy("État")
 
-    @staticmethod
-    def waiting(obj):
-        return obj.pending_since if obj.account_status == AccountStatus.PENDING else "—"
+    def waiting(self, obj):
+        if obj.account_status != AccountStatus.PENDING or not obj.pending_since:
+            return "—"
+        return timesince(obj.pending_since, depth=1)
 
-    waiting.short_description = gettext_lazy("En attente depuis")
+    waiting.short_description = gettext_lazy("Attend depuis")
 
-    @staticmethod
-    def message_excerpt(obj):
+    def message_excerpt(self, obj):
         message = obj.club_message
-        return (message[:80] + "…") if len(message) > 80 else (message or "—")
+        return (message[:60] + "…") if len(message) > 60 else (message or "—")
 
     message_excerpt.short_description = gettext_lazy("Message au club")
-
-    @staticmethod
-    def club_message_in_full(obj):
-        """The parent's message, escaped, with its line breaks (never interpreted as HTML)."""
-        return linebreaks(obj.club_message, autoescape=True) if obj.club_message else "—"
 
     def get_admin_urls_for_registration(self):
         urls = super().get_admin_urls_for_registration()
@@ -308,6 +291,11 @@ class AccountBulkAction(BulkAction):
     template_name = "memberspace/admin/bulk_account_action.html"
     guard = None
     transition = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(VALIDATE_PERMISSION):
+            return forbidden(request)  # before any account is read
+        return super().dispatch(request, *args, **kwargs)
 
     @classmethod
     def get_queryset(cls, model, object_ids):

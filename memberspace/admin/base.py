@@ -2,10 +2,40 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.views.defaults import permission_denied
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.views import InstanceSpecificView
 
 from memberspace.errors import MemberspaceError
+
+
+def forbidden(request):
+    """A plain 403: the secretariat's screens are not merely "not for you", they do not exist for you."""
+    return permission_denied(request, PermissionDenied())
+
+
+class SecretariatOnlyMixin:
+    """For a ModelAdmin holding personal data: anyone without its permissions gets a 403.
+
+    Wagtail answers a refused admin view with a redirect to the dashboard; for
+    families' data we answer 403, before any of the records is read.
+    """
+
+    def _forbid_unless(self, request, allowed):
+        return None if allowed else forbidden(request)
+
+    def index_view(self, request):
+        return self._forbid_unless(request, self.permission_helper.user_can_list(request.user)) or super().index_view(
+            request
+        )
+
+    def inspect_view(self, request, instance_pk):
+        allowed = self.permission_helper.user_has_any_permissions(request.user)
+        return self._forbid_unless(request, allowed) or super().inspect_view(request, instance_pk)
+
+    def history_view(self, request, instance_pk):
+        allowed = self.permission_helper.user_has_any_permissions(request.user)
+        return self._forbid_unless(request, allowed) or super().history_view(request, instance_pk)
 
 
 class ReadOnlyPermissionHelper(PermissionHelper):
@@ -39,7 +69,7 @@ class ActionView(InstanceSpecificView):
 
     def dispatch(self, request, *args, **kwargs):
         if not self.check_action_permitted(request.user):
-            raise PermissionDenied
+            return forbidden(request)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):

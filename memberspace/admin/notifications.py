@@ -7,7 +7,7 @@ from wagtail_modeladmin.options import ModelAdmin
 from memberspace.models import Notification
 from memberspace.services import notifications
 
-from .base import ActionView, ReadOnlyPermissionHelper
+from .base import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin
 
 
 class ResendNotificationView(ActionView):
@@ -42,7 +42,7 @@ class NotificationButtonHelper(ButtonHelper):
         return buttons
 
 
-class NotificationAdmin(ModelAdmin):
+class NotificationAdmin(SecretariatOnlyMixin, ModelAdmin):
     model = Notification
     menu_label = gettext_lazy("Notifications envoyées")
     menu_icon = "mail"

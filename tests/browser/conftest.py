@@ -8,6 +8,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -37,6 +38,9 @@ def browser(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # The ORM calls made beside Playwright ran in its context, on connections of their
+        # own: close them, or PostgreSQL keeps them and refuses to drop the test database.
+        connections.close_all()
 
 
 @pytest.fixture

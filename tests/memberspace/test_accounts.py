@@ -354,3 +354,23 @@ def test_daily_digest_lists_the_waiting_accounts_for_the_secretariat(secretary):
     assert row.user == secretary and row.channel == "email"
     assert row.subject == "1 compte parent attend votre validation"
     assert "Julien Bernard" in row.body_text and "depuis 2 jours" in row.body_text
+
+
+def test_changing_the_email_or_two_factor_asks_for_the_password_again(client, home):
+    client.force_login(verified_parent())
+    response = client.post(reverse("account_email"), {"email": "nouvelle@exemple.fr", "action_add": ""})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not EmailAddress.objects.filter(email="nouvelle@exemple.fr").exists()
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
+
+
+def test_a_new_email_is_used_only_once_verified(client, home, django_capture_on_commit_callbacks):
+    parent = verified_parent(email="ancienne@exemple.fr")
+    client.force_login(parent)
+    response = client.post(reverse("account_email"), {"email": "nouvelle@exemple.fr", "action_add": ""})
+    client.post(response["Location"], {"password": PASSWORD})  # re-authenticate, the change resumes
+    parent.refresh_from_db()
+    assert parent.email == "ancienne@exemple.fr"
+    assert EmailAddress.objects.get(email="nouvelle@exemple.fr").verified is False
+    assert Notification.objects.filter(kind="compte/email_confirmation", address="nouvelle@exemple.fr").exists()

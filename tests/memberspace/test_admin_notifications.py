@@ -71,10 +71,8 @@ def test_resending_a_sent_notification_is_refused_with_a_message(client, secreta
 
 def test_communication_editors_see_no_notification(client, editor, log):
     login_staff(client, editor)
-    assert client.get(INDEX).status_code in (302, 403)
-    assert client.get(f"{INDEX}inspect/{log['sent'].pk}/").status_code in (302, 403)
-    response = client.post(f"{INDEX}resend/{log['failed'].pk}/")
-    # Wagtail answers a refusal by sending back to the dashboard with its "no permission" message.
-    assert (response.status_code, response["Location"]) == (302, "/admin/")
+    assert client.get(INDEX).status_code == 403
+    assert client.get(f"{INDEX}inspect/{log['sent'].pk}/").status_code == 403
+    assert client.post(f"{INDEX}resend/{log['failed'].pk}/").status_code == 403
     assert Notification.objects.get(pk=log["failed"].pk).status == "failed"
     assert "Notifications envoyées" not in client.get("/admin/").content.decode()
