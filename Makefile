@@ -69,6 +69,7 @@ deploy-check: install
 bench: install
 	$(PY) benchmarks/catalogue.py
 	$(PY) benchmarks/notifications.py
+	$(PY) benchmarks/legacy.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -11,3 +11,20 @@ class NotificationError(MemberspaceError):
 
 class AccountError(MemberspaceError):
     pass
+
+
+class ChildError(MemberspaceError):
+    pass
+
+
+class DuplicateChildError(ChildError):
+    """The child exists already: among the parent's own (``existing``), or in the old database."""
+
+    def __init__(self, message, *, existing=None, attachment_requested=False):
+        super().__init__(message)
+        self.existing = existing
+        self.attachment_requested = attachment_requested
+
+
+class InvitationError(MemberspaceError):
+    pass

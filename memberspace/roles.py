@@ -26,6 +26,8 @@ MODEL_PERMISSIONS = {
         ("memberspace", "resend_notification"),
         ("memberspace", "view_parentaccount"),
         ("memberspace", "validate_parentaccount"),
+        ("memberspace", "view_child"),
+        ("memberspace", "change_child"),
     ],
     COMMUNICATION: [
         ("wagtailadmin", "access_admin"),

@@ -1,11 +1,18 @@
 from django.urls import path
 
-from . import views
+from .views import accounts, children, invitations
 
 app_name = "memberspace"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("profil/", views.profile, name="profile"),
-    path("profil/telephone/", views.change_phone, name="change_phone"),
+    path("", accounts.dashboard, name="dashboard"),
+    path("profil/", accounts.profile, name="profile"),
+    path("profil/telephone/", accounts.change_phone, name="change_phone"),
+    path("enfants/ajouter/", children.child_add, name="child_add"),
+    path("enfants/<int:pk>/", children.child_detail, name="child_detail"),
+    path("enfants/<int:pk>/modifier/", children.child_edit, name="child_edit"),
+    path("invitations/nouvelle/", invitations.invite, name="invite"),
+    path("invitations/<int:pk>/retirer/", invitations.withdraw, name="invitation_withdraw"),
+    path("invitations/<int:pk>/accepter/", invitations.accept, name="invitation_accept_pending"),
+    path("invitations/lien/<str:token>/", invitations.accept_link, name="invitation_accept"),
 ]

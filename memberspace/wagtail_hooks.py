@@ -11,7 +11,7 @@ from wagtail import hooks
 from wagtail.admin.ui.components import Component
 from wagtail_modeladmin.options import ModelAdminGroup, modeladmin_register
 
-from .admin import BULK_ACTIONS, NotificationAdmin, ParentAccountAdmin
+from .admin import BULK_ACTIONS, ChildAdmin, NotificationAdmin, ParentAccountAdmin
 from .services.accounts import waiting_summary
 
 
@@ -20,7 +20,7 @@ class SecretariatGroup(ModelAdminGroup):
     menu_label = _("Secrétariat")
     menu_icon = "group"
     menu_order = 150
-    items = (ParentAccountAdmin, NotificationAdmin)
+    items = (ParentAccountAdmin, ChildAdmin, NotificationAdmin)
 
 
 for bulk_action in BULK_ACTIONS:
@@ -41,6 +41,13 @@ def register_log_actions(actions):
         ("po.account.reject", _("Compte refusé")),
         ("po.account.suspend", _("Compte suspendu")),
         ("po.account.reinstate", _("Compte rétabli")),
+        ("po.child.create", _("Adhésion créée par un parent")),
+        ("po.child.update", _("Fiche de l'enfant modifiée")),
+        ("po.child.attach", _("Responsable rattaché")),
+        ("po.child.detach", _("Responsable détaché")),
+        ("po.invitation.create", _("Invitation envoyée")),
+        ("po.invitation.withdraw", _("Invitation retirée")),
+        ("po.invitation.accept", _("Invitation acceptée")),
     ]:
         actions.register_action(action, label, label)
 

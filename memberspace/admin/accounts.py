@@ -18,6 +18,7 @@ from wagtail.admin.views.bulk_action import BulkAction
 from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin
+from wagtail_modeladmin.views import InspectView
 
 from memberspace import phones
 from memberspace.errors import MemberspaceError
@@ -25,6 +26,8 @@ from memberspace.models import AccountStatus, ParentAccount
 from memberspace.services import accounts
 
 from .base import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin, forbidden
+from .children import MANAGE_PERMISSION as MANAGE_CHILDREN_PERMISSION
+from .children import AttachSuggestedChildView, account_matching_context
 
 VALIDATE_PERMISSION = "memberspace.validate_parentaccount"
 STATUS_ORDER = Case(
@@ -178,6 +181,15 @@ class PhoneAwareSearchHandler(DjangoORMSearchHandler):
         return super().search_queryset(queryset, search_term, **kwargs)
 
 
+class ParentAccountInspectView(InspectView):
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_attach=self.request.user.has_perm(MANAGE_CHILDREN_PERMISSION),
+            **account_matching_context(self.instance),
+            **kwargs,
+        )
+
+
 class ParentAccountAdmin(SecretariatOnlyMixin, ModelAdmin):
     model = ParentAccount
     menu_label = gettext_lazy("Comptes parents")
@@ -192,6 +204,7 @@ class ParentAccountAdmin(SecretariatOnlyMixin, ModelAdmin):
     history_view_enabled = True
     index_template_name = "memberspace/admin/parentaccount_index.html"
     inspect_template_name = "memberspace/admin/parentaccount_inspect.html"
+    inspect_view_class = ParentAccountInspectView
     inspect_view_fields = [
         "first_name",
         "last_name",
@@ -264,7 +277,9 @@ class ParentAccountAdmin(SecretariatOnlyMixin, ModelAdmin):
 
     def get_admin_urls_for_registration(self):
         urls = super().get_admin_urls_for_registration()
-        for action, (view_class, _label, _guard) in ACCOUNT_ACTIONS.items():
+        views = {action: view_class for action, (view_class, _label, _guard) in ACCOUNT_ACTIONS.items()}
+        views["attach_child"] = AttachSuggestedChildView
+        for action, view_class in views.items():
             urls += (
                 re_path(
                     self.url_helper.get_action_url_pattern(action),

@@ -85,7 +85,10 @@ class ActionView(InstanceSpecificView):
             messages.error(request, str(error))
         else:
             messages.success(request, message)
-        return redirect(self.index_url)
+        return redirect(self.get_success_url())
+
+    def get_success_url(self):
+        return self.index_url
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(question=self.question, confirm_label=self.confirm_label, **kwargs)

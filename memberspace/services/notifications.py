@@ -162,6 +162,13 @@ def notify(user, kind, context=None, channels=None):
     return rows
 
 
+def notify_address(address, kind, context=None):
+    """Email someone who may have no account yet (an invited co-parent): ``notifications/<kind>.*``."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body_text, body_html = render_email(kind, {**club_context(), **(context or {})})
+    return queue_email(address, kind, subject, body_text, body_html)
+
+
 def queue_email(address, kind, subject, body_text, body_html="", user=None):
     """Queue an email composed elsewhere (allauth's messages) through the same outbox."""
     row = Notification.objects.create(

@@ -63,10 +63,12 @@ def new_page(browser, live_server):
 def live_site(live_server, settings):
     """The site's home page and the club's settings, for pages served by the live server."""
     from django.core.cache import cache
-    from wagtail.models import Collection, Page, Site
+    from wagtail.models import Collection, Locale, Page, Site
 
     from tests.factories import HomePageFactory
 
+    # A transactional test before this one flushed what Wagtail's migrations created.
+    Locale.objects.get_or_create(language_code="fr")
     if not Collection.objects.exists():
         Collection.add_root(name="Root")
     root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")

@@ -77,3 +77,51 @@ class AdminAccountsPage:
         row.get_by_role("link", name="Valider").click()
         self.page.get_by_role("button", name="Valider le compte").click()
         return self
+
+
+class ChildFormPage:
+    """The member area's "Créer l'adhésion d'un enfant"."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def open_from_dashboard(self):
+        self.page.goto("/espace-adherent/")
+        self.page.get_by_role("link", name="Ajouter un enfant").click()
+        return self
+
+    def fill(self, child):
+        page = self.page
+        page.get_by_label("Votre lien avec l'enfant").select_option(child["relationship"])
+        page.get_by_label("Prénom de l'enfant").fill(child["first_name"])
+        page.get_by_label("Nom de l'enfant", exact=True).fill(child["last_name"])
+        page.get_by_label("Date de naissance").fill(child["birth_date"])
+        page.get_by_label(child["sex"], exact=True).check()
+        page.get_by_label("Informations de santé").fill(child["health_notes"])
+        page.get_by_label("Non", exact=True).check()
+        return self
+
+    def submit(self):
+        self.page.get_by_role("button", name="Créer l'adhésion").click()
+        return self
+
+
+class AdminAccountPage:
+    """A parent's account in the admin, with the children the matching suggests."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def open(self, account_pk):
+        self.page.goto(f"/admin/memberspace/parentaccount/inspect/{account_pk}/")
+        return self
+
+    def suggested(self):
+        rows = self.page.locator("#suggestions + table tbody tr")
+        return [rows.nth(index).locator("td").first.inner_text() for index in range(rows.count())]
+
+    def attach(self, first_name, relationship_label):
+        row = self.page.locator("#suggestions + table tbody tr", has_text=first_name)
+        row.get_by_label("Lien").select_option(label=relationship_label)
+        row.get_by_role("button", name=f"Rattacher {first_name}").click()
+        return self

@@ -22,7 +22,7 @@ from wagtail.models import Page, Site
 
 from activities.models import ActivityCategory, ActivityIndexPage, ActivityPage, ActivitySlot
 from home.models import HomeFeaturedActivity, HomePage
-from memberspace.models import AccountStatus
+from memberspace.models import AccountStatus, Child, ChildStatus, Guardianship, LegacyContact, Relationship
 from memberspace.roles import setup_roles
 from pages.demo import content
 from pages.demo.images import draw_illustration
@@ -82,6 +82,7 @@ class Command(BaseCommand):
             self.club_settings(home)
             self.groups(home)
             self.users()
+            self.families()
         self.stdout.write(self.style.SUCCESS(f"Démo prête : {self.created} élément(s) créé(s)."))
 
     # Pages
@@ -451,6 +452,41 @@ class Command(BaseCommand):
             )
             EmailAddress.objects.create(user=parent, email=email, verified=True, primary=True)
             self.created += 1
+
+    def families(self):
+        """The old base's children of the waiting demo parent, and a child for the validated one."""
+        if Child.objects.exists():
+            return
+        today = timezone.localdate()
+        for number, (first, last, age, sex) in enumerate([("Léa", "Bernard", 9, "F"), ("Hugo", "Bernard", 7, "M")]):
+            child = Child.objects.create(
+                first_name=first,
+                last_name=last,
+                birth_date=today.replace(year=today.year - age, day=1),
+                sex=sex,
+                status=ChildStatus.MIGRATED,
+                legacy_id=f"D{number + 1:03d}",
+                legacy_activities="Judo 2024-2025" if first == "Léa" else "Chorale 2024-2025",
+            )
+            LegacyContact.objects.create(
+                child=child,
+                first_name="Julien",
+                last_name="Bernard",
+                email="parent.attente@exemple.fr",
+                postal_code="75012",
+                city="Paris",
+            )
+            self.created += 1
+        mother = get_user_model().objects.get(email="parent.valide@exemple.fr")
+        child = Child.objects.create(
+            first_name="Emma",
+            last_name="Martin",
+            birth_date=today.replace(year=today.year - 8, day=1),
+            sex="F",
+            created_by=mother,
+        )
+        Guardianship.objects.create(child=child, parent=mother, relationship=Relationship.MOTHER, created_by=mother)
+        self.created += 1
 
     @staticmethod
     def aware(day, hour):

@@ -11,22 +11,27 @@ from django.views.decorators.http import require_http_methods
 from memberspace import phones
 from memberspace.access import validated_parent_required
 from memberspace.forms import PhoneForm, ProfileForm
-from memberspace.models import AccountStatus
+from memberspace.models import AccountStatus, Child
+from memberspace.services import invitations
 
 
 @login_required
 def dashboard(request):
     user = request.user
-    return TemplateResponse(
-        request,
-        "memberspace/dashboard.html",
-        {
-            "status": user.account_status,
-            "statuses": AccountStatus,
-            "email_verified": user.has_verified_email(),
-            "phone_display": phones.display(user.phone),
-        },
-    )
+    context = {
+        "status": user.account_status,
+        "statuses": AccountStatus,
+        "email_verified": user.has_verified_email(),
+        "phone_display": phones.display(user.phone),
+    }
+    if user.is_validated_parent:
+        children = Child.objects.for_guardian(user).prefetch_related("guardianships__parent")
+        context.update(
+            children=children,
+            invitations_received=invitations.invitations_for(user).prefetch_related("children"),
+            invitations_sent=user.invitations_sent.pending().prefetch_related("children"),
+        )
+    return TemplateResponse(request, "memberspace/dashboard.html", context)
 
 
 @validated_parent_required

@@ -1,0 +1,141 @@
+"""Children (memberships) and their guardians: one function per change.
+
+A child created by a validated parent is active at once, with that parent as
+guardian. A child imported from the old database is "migrated", with no
+guardian, until the secretariat attaches it to an account. A child whose every
+guardian is gone is archived.
+
+Health notes are personal data of a minor: they are never written in the log
+nor in a notification, which only say that they changed.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from memberspace.errors import ChildError, DuplicateChildError
+from memberspace.models import AttachmentRequest, Child, ChildStatus, Guardianship
+from memberspace.services.notifications import notify
+from memberspace.text import name_key
+
+# Changes the other guardians are told about (the values of health notes are not sent).
+WATCHED_FIELDS = {
+    "health_notes": _("informations de santé"),
+    "image_rights_consent": _("droit à l'image"),
+    "may_leave_alone": _("autorisation de repartir seul(e)"),
+}
+
+
+def co_parents(parent):
+    """The other adults who share at least one child with ``parent``."""
+    return (
+        get_user_model()
+        .objects.filter(guardianships__child__guardianships__parent=parent, is_active=True)
+        .exclude(pk=parent.pk)
+        .distinct()
+    )
+
+
+def other_guardians(child, parent):
+    return child.guardians.filter(is_active=True).exclude(pk=parent.pk)
+
+
+def find_duplicate(parent, first_name, last_name, birth_date, exclude=None):
+    """``(child among the parent's own, migrated child)`` with this name and birth date, if any."""
+    same = Child.objects.filter(
+        first_name_key=name_key(first_name), last_name_key=name_key(last_name), birth_date=birth_date
+    )
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    return same.for_guardian(parent).first(), same.migrated().first()
+
+
+def create_child(parent, *, data, relationship):
+    """A validated parent creates a child's membership (announcement, step 5)."""
+    if not parent.is_validated_parent:
+        raise ChildError(_("Votre compte doit d'abord être validé par le club."))
+    own, migrated = find_duplicate(parent, data["first_name"], data["last_name"], data["birth_date"])
+    if own is not None:
+        raise DuplicateChildError(
+            _("%(name)s, né(e) le %(date)s, est déjà sur votre compte.")
+            % {"name": own, "date": own.birth_date.strftime("%d/%m/%Y")},
+            existing=own,
+        )
+    if migrated is not None:
+        # Kept even though the child is not created: the secretariat's matching reads it.
+        AttachmentRequest.objects.get_or_create(
+            parent=parent, first_name=data["first_name"], last_name=data["last_name"], birth_date=data["birth_date"]
+        )
+        raise DuplicateChildError(
+            _(
+                "%(name)s est déjà membre du PO (ancienne base). Pour éviter un doublon, nous ne créons pas "
+                "une seconde fiche : le secrétariat va rattacher son adhésion à votre compte."
+            )
+            % {"name": f"{data['first_name']} {data['last_name']}"},
+            existing=None,
+            attachment_requested=True,
+        )
+    with transaction.atomic():
+        child = Child.objects.create(**data, status=ChildStatus.ACTIVE, created_by=parent)
+        Guardianship.objects.create(child=child, parent=parent, relationship=relationship, created_by=parent)
+        log(instance=child, action="po.child.create", user=parent)
+        for other in co_parents(parent):
+            notify(other, "child_added", {"child": child, "by": parent}, channels={"email"})
+    return child
+
+
+def update_child(child, *, by, data):
+    """A guardian edits a child; the other guardians hear of changes to health notes and consents."""
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        if not child.guardianships.filter(parent=by).exists():
+            raise ChildError(_("Seuls les responsables de l'enfant peuvent modifier sa fiche."))
+        changed = [name for name, value in data.items() if getattr(child, name) != value]
+        if not changed:
+            return child
+        for name in changed:
+            setattr(child, name, data[name])
+        child.save(update_fields=changed)
+        log(instance=child, action="po.child.update", user=by, data={"fields": sorted(changed)})
+        watched = [str(WATCHED_FIELDS[name]) for name in changed if name in WATCHED_FIELDS]
+        if watched:
+            for other in other_guardians(child, by):
+                notify(other, "child_updated", {"child": child, "by": by, "changes": watched}, channels={"email"})
+    return child
+
+
+def attach_child(child, parent, *, by, relationship):
+    """The secretariat makes ``parent`` a guardian of ``child`` (a migrated child becomes active)."""
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        if not parent.is_parent:
+            raise ChildError(_("Un compte du personnel ne peut pas être responsable d'un enfant."))
+        if child.guardianships.filter(parent=parent).exists():
+            raise ChildError(
+                _("%(parent)s est déjà responsable de %(child)s.") % {"parent": parent.get_full_name(), "child": child}
+            )
+        Guardianship.objects.create(child=child, parent=parent, relationship=relationship, created_by=by)
+        if child.status != ChildStatus.ACTIVE:
+            child.status = ChildStatus.ACTIVE
+            child.save(update_fields=["status"])
+        log(instance=child, action="po.child.attach", user=by, data={"parent": parent.pk})
+        if parent.is_validated_parent:
+            notify(parent, "child_attached", {"child": child}, channels={"email"})
+    return child
+
+
+def detach_guardian(child, parent, *, by):
+    """The secretariat removes a guardian; a child left with none is archived."""
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        deleted, _details = child.guardianships.filter(parent=parent).delete()
+        if not deleted:
+            raise ChildError(
+                _("%(parent)s n'est pas responsable de %(child)s.") % {"parent": parent.get_full_name(), "child": child}
+            )
+        if not child.guardianships.exists():
+            child.status = ChildStatus.ARCHIVED
+            child.save(update_fields=["status"])
+        log(instance=child, action="po.child.detach", user=by, data={"parent": parent.pk})
+    return child

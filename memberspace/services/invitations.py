@@ -1,0 +1,132 @@
+"""Co-parent invitations: a guardian invites another adult, by email, to manage chosen children.
+
+An invitation is single-use, expires after ``INVITATION_DAYS`` days, is bound to
+its email address and is accepted only from a validated account that verified
+that address; the accepting account then becomes a guardian of the children.
+Only a hash of the token is stored.
+"""
+
+import datetime
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from memberspace.errors import InvitationError
+from memberspace.models import Child, Guardianship, Invitation
+from memberspace.models.children import hash_token
+from memberspace.services.notifications import notify, notify_address
+
+INVITATION_DAYS = 14
+
+
+def verified_emails(user):
+    return {
+        email.lower() for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    }
+
+
+def invitations_for(user):
+    """Pending invitations sent to one of ``user``'s verified addresses."""
+    return Invitation.objects.pending().filter(email__in=verified_emails(user)).select_related("inviter")
+
+
+def invite(inviter, *, email, children, relationship):
+    """Returns ``(invitation, token)``; the token travels only in the email's link."""
+    email = email.strip().lower()
+    if not inviter.is_validated_parent:
+        raise InvitationError(_("Votre compte doit d'abord être validé par le club."))
+    children = list(children)
+    if not children:
+        raise InvitationError(_("Choisissez au moins un enfant."))
+    own = set(Child.objects.for_guardian(inviter).values_list("pk", flat=True))
+    if any(child.pk not in own for child in children):
+        raise InvitationError(_("Vous ne pouvez inviter que pour vos propres enfants."))
+    if email in verified_emails(inviter) or email == inviter.email:
+        raise InvitationError(_("C'est votre propre adresse : invitez l'autre parent avec la sienne."))
+    already = Guardianship.objects.filter(child__in=children, parent__email__iexact=email).count()
+    if already == len(children):
+        raise InvitationError(_("Cette personne est déjà responsable de ces enfants."))
+    token = Invitation.new_token()
+    with transaction.atomic():
+        invitation = Invitation(
+            inviter=inviter,
+            email=email,
+            relationship=relationship,
+            expires_at=timezone.now() + datetime.timedelta(days=INVITATION_DAYS),
+        )
+        invitation.set_token(token)
+        invitation.save()
+        invitation.children.set(children)
+        log(instance=invitation, action="po.invitation.create", user=inviter)
+        link = settings.SITE_BASE_URL.rstrip("/") + reverse("memberspace:invitation_accept", args=[token])
+        notify_address(
+            email,
+            "coparent_invitation",
+            {"inviter": inviter, "children": children, "link": link, "expires_at": invitation.expires_at},
+        )
+    return invitation, token
+
+
+def withdraw(invitation, *, by):
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.inviter_id != by.pk:
+            raise InvitationError(_("Seule la personne qui a envoyé l'invitation peut la retirer."))
+        if not invitation.can_be_withdrawn():
+            raise InvitationError(_("Cette invitation n'est plus en attente : elle ne peut plus être retirée."))
+        invitation.withdrawn_at = timezone.now()
+        invitation.save(update_fields=["withdrawn_at"])
+        log(instance=invitation, action="po.invitation.withdraw", user=by)
+    return invitation
+
+
+def find_by_token(token):
+    invitation = Invitation.objects.filter(token_hash=hash_token(token or "")).first()
+    if invitation is None:
+        raise InvitationError(_("Ce lien d'invitation n'est pas valide. Vérifiez qu'il est complet."))
+    return invitation
+
+
+def accept(invitation, *, user):
+    """``user`` becomes a guardian of the invitation's children."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.withdrawn_at:
+            raise InvitationError(_("Cette invitation a été retirée par la personne qui l'avait envoyée."))
+        if invitation.accepted_at:
+            raise InvitationError(_("Cette invitation a déjà été utilisée."))
+        if invitation.expires_at <= timezone.now():
+            raise InvitationError(
+                _("Cette invitation a expiré : demandez à l'autre parent de vous en envoyer une nouvelle.")
+            )
+        if not user.is_validated_parent:
+            raise InvitationError(_("Votre compte doit d'abord être validé par le club ; revenez à ce lien ensuite."))
+        if invitation.email.lower() not in verified_emails(user):
+            raise InvitationError(
+                _(
+                    "Cette invitation a été envoyée à une autre adresse e-mail que celle de votre compte. "
+                    "Connectez-vous avec le compte de cette adresse, ou demandez une nouvelle invitation."
+                )
+            )
+        for child in invitation.children.all():
+            Guardianship.objects.get_or_create(
+                child=child,
+                parent=user,
+                defaults={"relationship": invitation.relationship, "created_by": invitation.inviter},
+            )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        log(instance=invitation, action="po.invitation.accept", user=user)
+        notify(
+            invitation.inviter,
+            "coparent_accepted",
+            {"invitation": invitation, "coparent": user, "children": list(invitation.children.all())},
+            channels={"email"},
+        )
+    return invitation
