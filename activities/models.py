@@ -133,14 +133,16 @@ class ActivityPage(OfferPage):
 
     @classmethod
     def card_queryset(cls):
-        return cls.objects.live().upcoming().defer_streamfields().select_related("category", "image")
+        return (
+            cls.objects.live().upcoming().defer_streamfields().select_related("category", "image").with_places_taken()
+        )
 
     def card_cache_parts(self):
         return [self.category.name]
 
     @classmethod
     def detail_queryset(cls):
-        return cls.objects.select_related("category", "image")
+        return cls.objects.select_related("category", "image").with_places_taken()
 
     @cached_property
     def slot_list(self):

@@ -28,3 +28,7 @@ class DuplicateChildError(ChildError):
 
 class InvitationError(MemberspaceError):
     pass
+
+
+class EnrollmentError(MemberspaceError):
+    pass

@@ -28,6 +28,9 @@ MODEL_PERMISSIONS = {
         ("memberspace", "validate_parentaccount"),
         ("memberspace", "view_child"),
         ("memberspace", "change_child"),
+        ("memberspace", "view_enrollment"),
+        ("memberspace", "decide_enrollment"),
+        ("memberspace", "export_roster"),
     ],
     COMMUNICATION: [
         ("wagtailadmin", "access_admin"),

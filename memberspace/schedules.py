@@ -24,6 +24,12 @@ SCHEDULES = [
         "schedule_type": Schedule.DAILY,
         "first_run": lambda: next_local_time(8),
     },
+    {
+        "name": "Inscriptions : relance des acomptes en retard",
+        "func": "memberspace.tasks.send_deposit_reminders",
+        "schedule_type": Schedule.DAILY,
+        "first_run": lambda: next_local_time(9),
+    },
 ]
 
 

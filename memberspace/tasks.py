@@ -1,6 +1,6 @@
 """django-q2 task entry points: they take primary keys and call the services."""
 
-from memberspace.services import accounts, notifications
+from memberspace.services import accounts, enrollments, notifications
 
 
 def deliver_notification(notification_id):
@@ -14,3 +14,7 @@ def sweep_notifications():
 
 def send_waiting_accounts_digest():
     return accounts.send_waiting_accounts_digest()
+
+
+def send_deposit_reminders():
+    return enrollments.send_deposit_reminders()

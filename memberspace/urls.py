@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, children, invitations
+from .views import accounts, children, enrollments, invitations
 
 app_name = "memberspace"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("enfants/ajouter/", children.child_add, name="child_add"),
     path("enfants/<int:pk>/", children.child_detail, name="child_detail"),
     path("enfants/<int:pk>/modifier/", children.child_edit, name="child_edit"),
+    path("inscriptions/demande/", enrollments.request_enrollment, name="enrollment_request"),
+    path("inscriptions/<int:pk>/", enrollments.enrollment_detail, name="enrollment_detail"),
+    path("inscriptions/<int:pk>/annuler/", enrollments.enrollment_cancel, name="enrollment_cancel"),
     path("invitations/nouvelle/", invitations.invite, name="invite"),
     path("invitations/<int:pk>/retirer/", invitations.withdraw, name="invitation_withdraw"),
     path("invitations/<int:pk>/accepter/", invitations.accept, name="invitation_accept_pending"),

@@ -11,7 +11,8 @@ from wagtail import hooks
 from wagtail.admin.ui.components import Component
 from wagtail_modeladmin.options import ModelAdminGroup, modeladmin_register
 
-from .admin import BULK_ACTIONS, ChildAdmin, NotificationAdmin, ParentAccountAdmin
+from .admin import BULK_ACTIONS, ChildAdmin, EnrollmentAdmin, NotificationAdmin, ParentAccountAdmin
+from .services import enrollments
 from .services.accounts import waiting_summary
 
 
@@ -20,7 +21,7 @@ class SecretariatGroup(ModelAdminGroup):
     menu_label = _("Secrétariat")
     menu_icon = "group"
     menu_order = 150
-    items = (ParentAccountAdmin, ChildAdmin, NotificationAdmin)
+    items = (EnrollmentAdmin, ParentAccountAdmin, ChildAdmin, NotificationAdmin)
 
 
 for bulk_action in BULK_ACTIONS:
@@ -48,6 +49,12 @@ def register_log_actions(actions):
         ("po.invitation.create", _("Invitation envoyée")),
         ("po.invitation.withdraw", _("Invitation retirée")),
         ("po.invitation.accept", _("Invitation acceptée")),
+        ("po.enrollment.request", _("Inscription demandée")),
+        ("po.enrollment.validate", _("Inscription validée")),
+        ("po.enrollment.waitlist", _("Inscription mise en liste d'attente")),
+        ("po.enrollment.refuse", _("Inscription refusée")),
+        ("po.enrollment.deposit", _("Acompte reçu")),
+        ("po.enrollment.cancel", _("Inscription annulée")),
     ]:
         actions.register_action(action, label, label)
 
@@ -66,3 +73,26 @@ class WaitingAccountsPanel(Component):
 def add_waiting_accounts_panel(request, panels):
     if request.user.has_perm("memberspace.validate_parentaccount"):
         panels.append(WaitingAccountsPanel())
+
+
+class EnrollmentsPanel(Component):
+    """Each open offer's fill rate, its waiting list, and the requests waiting for a decision."""
+
+    name = "enrollments"
+    order = 40
+    template_name = "memberspace/admin/enrollments_panel.html"
+
+    def get_context_data(self, parent_context):
+        count, oldest = enrollments.undecided_summary()
+        return {
+            "offers": enrollments.open_offers_figures(),
+            "undecided_count": count,
+            "oldest": oldest,
+            "now": timezone.now(),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_enrollments_panel(request, panels):
+    if request.user.has_perm("memberspace.view_enrollment"):
+        panels.append(EnrollmentsPanel())

@@ -17,6 +17,7 @@ from wagtail.search import index
 
 from . import formatting
 from .blocks import RICH_TEXT_FEATURES, BodyStreamBlock
+from .occupancy import places_taken_expression
 from .privacy import PrivacyShortcutMixin
 from .validators import normalize_iban, validate_bic, validate_iban
 
@@ -154,6 +155,10 @@ class OfferPageQuerySet(PageQuerySet):
     def for_age(self, age):
         return self.filter(min_age__lte=age, max_age__gte=age)
 
+    def with_places_taken(self):
+        """Annotate each offer with the number of its places taken (``places_taken``)."""
+        return self.annotate(places_taken_count=places_taken_expression())
+
 
 OfferPageManager = PageManager.from_queryset(OfferPageQuerySet)
 
@@ -255,8 +260,17 @@ class OfferPage(PrivacyShortcutMixin, Page):
 
     @property
     def places_taken(self):
-        # Enrollments arrive with the member area; until then no place is taken.
-        return getattr(self, "_places_taken", 0)
+        """Places taken: annotated by ``with_places_taken()``, else counted now (one query)."""
+        if not hasattr(self, "places_taken_count"):
+            self.places_taken_count = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .with_places_taken()
+                .values_list("places_taken_count", flat=True)
+                .first()
+                or 0
+            )
+        return self.places_taken_count
 
     @property
     def places_left(self):

@@ -127,6 +127,9 @@ class StayIndexPage(PrivacyShortcutMixin, OfferIndexMixin, Page):
 class StayPage(OfferPage):
     """A PO Vacances stay."""
 
+    # A child is in one stay at a time: a request overlapping another stay's dates is refused.
+    one_at_a_time = True
+
     destination = models.CharField(_("destination"), max_length=200)
     theme = models.CharField(_("thème"), max_length=200)
     holiday_period = models.CharField(
@@ -164,11 +167,11 @@ class StayPage(OfferPage):
 
     @classmethod
     def card_queryset(cls):
-        return cls.objects.live().upcoming().defer_streamfields().select_related("image")
+        return cls.objects.live().upcoming().defer_streamfields().select_related("image").with_places_taken()
 
     @classmethod
     def detail_queryset(cls):
-        return cls.objects.select_related("image")
+        return cls.objects.select_related("image").with_places_taken()
 
     @property
     def nights(self):

@@ -62,6 +62,30 @@ def home(db):
     return home
 
 
+def fresh_site(hostname):
+    """The home page of a new default site, in a database a transactional test may have flushed.
+
+    A flush removes what Wagtail's migrations created (locale, root page,
+    root collection): made again here.
+    """
+    from wagtail.models import Collection, Locale
+
+    Locale.objects.get_or_create(language_code="fr")
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    home = HomePageFactory(parent=root)
+    Site.objects.all().delete()
+    Site.objects.create(hostname=hostname, port=80, root_page=home, is_default_site=True, site_name="Le PO")
+    return home
+
+
+@pytest.fixture
+def transactional_home(transactional_db):
+    """``home`` for tests whose threads or processes need what the test wrote committed."""
+    return fresh_site("testserver")
+
+
 @pytest.fixture
 def activity_index(home):
     return ActivityIndexPageFactory(parent=home)

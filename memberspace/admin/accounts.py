@@ -8,24 +8,21 @@ transition of memberspace.services.accounts.
 from allauth.account.models import EmailAddress
 from django import forms
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
-from django.template.response import TemplateResponse
 from django.urls import re_path
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail.admin.views.bulk_action import BulkAction
 from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import InspectView
 
 from memberspace import phones
-from memberspace.errors import MemberspaceError
 from memberspace.models import AccountStatus, ParentAccount
 from memberspace.services import accounts
 
-from .base import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin, forbidden
+from .base import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin, TransitionBulkAction
 from .children import MANAGE_PERMISSION as MANAGE_CHILDREN_PERMISSION
 from .children import AttachSuggestedChildView, account_matching_context
 
@@ -59,20 +56,6 @@ class ReasonForm(forms.Form):
 class AccountActionView(ActionView):
     permission = VALIDATE_PERMISSION
     template_name = "memberspace/admin/account_action.html"
-    form_class = None
-
-    def get_form(self):
-        return self.form_class(self.request.POST or None) if self.form_class else None
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(form=kwargs.pop("form", None) or self.get_form(), **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        form = self.get_form()
-        if form is not None and not form.is_valid():
-            return TemplateResponse(request, self.template_name, self.get_context_data(form=form))
-        self.form = form
-        return super().post(request, *args, **kwargs)
 
 
 class ValidateAccountView(AccountActionView):
@@ -299,46 +282,14 @@ class ParentAccountAdmin(SecretariatOnlyMixin, ModelAdmin):
 # A selection: Wagtail's bulk actions
 
 
-class AccountBulkAction(BulkAction):
-    """Run one transition on each selected account; those it does not apply to are listed apart."""
-
+class AccountBulkAction(TransitionBulkAction):
     models = [ParentAccount]
     template_name = "memberspace/admin/bulk_account_action.html"
-    guard = None
-    transition = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(VALIDATE_PERMISSION):
-            return forbidden(request)  # before any account is read
-        return super().dispatch(request, *args, **kwargs)
+    permission = VALIDATE_PERMISSION
 
     @classmethod
     def get_queryset(cls, model, object_ids):
         return list(with_listing_annotations(ParentAccount.objects.filter(pk__in=object_ids)))
-
-    def check_perm(self, obj):
-        return self.request.user.has_perm(VALIDATE_PERMISSION) and getattr(obj, self.guard)()
-
-    def get_execution_context(self):
-        return {"user": self.request.user, "reason": (self.cleaned_form.cleaned_data.get("reason") or "")}
-
-    @classmethod
-    def execute_action(cls, objects, user=None, reason="", **kwargs):
-        done = 0
-        for account in objects:
-            try:
-                cls.run(account, user, reason)
-            except MemberspaceError:
-                continue  # changed meanwhile: its transition refuses it, the others go on
-            done += 1
-        return done, 0
-
-    @classmethod
-    def run(cls, account, user, reason):
-        raise NotImplementedError
-
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return self.success_message % {"count": num_parent_objects}
 
 
 class ValidateAccountsBulkAction(AccountBulkAction):

@@ -3,6 +3,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.defaults import permission_denied
+from wagtail.admin import messages as wagtail_messages
+from wagtail.admin.views.bulk_action import BulkAction
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.views import InstanceSpecificView
 
@@ -54,14 +56,18 @@ class ReadOnlyPermissionHelper(PermissionHelper):
 class ActionView(InstanceSpecificView):
     """Confirm, then run one service call on one record (GET shows the question, POST acts).
 
-    Subclasses set ``permission``, ``title``, ``question`` and ``act(request)``;
-    a domain error is shown as a message, like any refused transition.
+    Subclasses set ``permission``, ``title``, ``question`` and ``act(request)``,
+    and ``form_class`` when the action asks for something (a reason); an invalid
+    form is shown again with what was typed. A domain error is shown as a
+    message, like any refused transition.
     """
 
     permission = None
     title = ""
     question = ""
     confirm_label = ""
+    form_class = None
+    form = None
     template_name = "memberspace/admin/confirm_action.html"
 
     def check_action_permitted(self, user):
@@ -75,10 +81,16 @@ class ActionView(InstanceSpecificView):
     def get_page_title(self):
         return self.title
 
+    def get_form(self):
+        return self.form_class(self.request.POST or None) if self.form_class else None
+
     def get(self, request, *args, **kwargs):
-        return TemplateResponse(request, self.template_name, self.get_context_data())
+        return TemplateResponse(request, self.template_name, self.get_context_data(form=self.get_form()))
 
     def post(self, request, *args, **kwargs):
+        self.form = self.get_form()
+        if self.form is not None and not self.form.is_valid():
+            return TemplateResponse(request, self.template_name, self.get_context_data(form=self.form))
         try:
             message = self.act(request)
         except MemberspaceError as error:
@@ -95,3 +107,57 @@ class ActionView(InstanceSpecificView):
 
     def act(self, request):
         raise NotImplementedError
+
+
+class TransitionBulkAction(BulkAction):
+    """Wagtail's bulk action running one service transition on each selected record.
+
+    Subclasses set ``models``, ``permission``, ``guard`` (the model's method
+    saying whether the transition applies) and ``run(obj, user, reason)``. The
+    records it does not apply to are listed apart on the confirmation page; one
+    refused on the way (changed meanwhile, offer full) is reported, and the
+    others go on.
+    """
+
+    permission = None
+    guard = None
+    success_message = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission):
+            return forbidden(request)  # before any record is read
+        self.failures = []
+        return super().dispatch(request, *args, **kwargs)
+
+    def check_perm(self, obj):
+        return self.request.user.has_perm(self.permission) and getattr(obj, self.guard)()
+
+    def get_execution_context(self):
+        reason = self.cleaned_form.cleaned_data.get("reason") or ""
+        return {"user": self.request.user, "reason": reason, "failures": self.failures}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, reason="", failures=None, **kwargs):
+        done = 0
+        for obj in cls.in_order(objects):
+            try:
+                cls.run(obj, user, reason)
+            except MemberspaceError as error:
+                if failures is not None:
+                    failures.append(str(error))
+                continue
+            done += 1
+        return done, 0
+
+    @classmethod
+    def in_order(cls, objects):
+        return objects
+
+    @classmethod
+    def run(cls, obj, user, reason):
+        raise NotImplementedError
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        for failure in self.failures:
+            wagtail_messages.error(self.request, failure)
+        return self.success_message % {"count": num_parent_objects} if num_parent_objects else None

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Count, Q
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,7 +95,7 @@ class AttachToAccountView(ActionView):
     permission = MANAGE_PERMISSION
     title = gettext_lazy("Rattacher à un compte parent")
     confirm_label = gettext_lazy("Rattacher")
-    template_name = "memberspace/admin/account_action.html"
+    form_class = AttachToAccountForm
 
     @property
     def question(self):
@@ -104,15 +103,6 @@ class AttachToAccountView(ActionView):
             "child": self.instance,
             "date": self.instance.birth_date.strftime("%d/%m/%Y"),
         }
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(form=kwargs.pop("form", None) or AttachToAccountForm(), **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.form = AttachToAccountForm(request.POST)
-        if not self.form.is_valid():
-            return TemplateResponse(request, self.template_name, self.get_context_data(form=self.form))
-        return super().post(request, *args, **kwargs)
 
     def act(self, request):
         account = self.form.cleaned_data["email"]
@@ -243,6 +233,7 @@ class AttachSuggestedChildView(ActionView):
 
     permission = MANAGE_PERMISSION
     title = gettext_lazy("Rattacher un enfant")
+    form_class = AttachForm
 
     def post(self, request, *args, **kwargs):
         self.form = AttachForm(request.POST)

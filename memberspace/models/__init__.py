@@ -10,10 +10,15 @@ from .children import (
     SchoolLevel,
     Sex,
 )
+from .enrollments import ACTIVE_STATUSES, TAKEN_STATUSES, Enrollment, EnrollmentStatus
 from .notifications import Notification
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "TAKEN_STATUSES",
     "AccountStatus",
+    "Enrollment",
+    "EnrollmentStatus",
     "AttachmentRequest",
     "Child",
     "ChildStatus",

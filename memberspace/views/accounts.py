@@ -3,15 +3,17 @@
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from memberspace import phones
 from memberspace.access import validated_parent_required
 from memberspace.forms import PhoneForm, ProfileForm
-from memberspace.models import AccountStatus, Child
+from memberspace.models import AccountStatus, Child, Enrollment, EnrollmentStatus
 from memberspace.services import invitations
 
 
@@ -25,7 +27,16 @@ def dashboard(request):
         "phone_display": phones.display(user.phone),
     }
     if user.is_validated_parent:
-        children = Child.objects.for_guardian(user).prefetch_related("guardianships__parent")
+        upcoming = (
+            Enrollment.objects.exclude(status=EnrollmentStatus.CANCELLED)
+            .filter(offer__end_date__gte=timezone.localdate())
+            .select_related("offer", "requested_by")
+            .with_waiting_rank()
+            .in_arrival_order()
+        )
+        children = Child.objects.for_guardian(user).prefetch_related(
+            "guardianships__parent", Prefetch("enrollments", queryset=upcoming, to_attr="upcoming_enrollments")
+        )
         context.update(
             children=children,
             invitations_received=invitations.invitations_for(user).prefetch_related("children"),

@@ -63,18 +63,10 @@ def new_page(browser, live_server):
 def live_site(live_server, settings):
     """The site's home page and the club's settings, for pages served by the live server."""
     from django.core.cache import cache
-    from wagtail.models import Collection, Locale, Page, Site
 
-    from tests.factories import HomePageFactory
+    from tests.conftest import fresh_site
 
-    # A transactional test before this one flushed what Wagtail's migrations created.
-    Locale.objects.get_or_create(language_code="fr")
-    if not Collection.objects.exists():
-        Collection.add_root(name="Root")
-    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
-    home = HomePageFactory(parent=root)
-    Site.objects.all().delete()
-    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Le PO")
+    home = fresh_site("localhost")
     settings.SITE_BASE_URL = live_server.url
     cache.clear()
     return home

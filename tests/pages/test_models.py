@@ -79,7 +79,7 @@ def test_registration_states(activity_index):
 @pytest.mark.django_db
 def test_full_offer(activity_index):
     offer = ActivityPageFactory(parent=activity_index, capacity=2)
-    offer._places_taken = 2
+    offer.places_taken_count = 2
     assert offer.places_left == 0
     assert offer.registration_state() == RegistrationState.FULL
 

@@ -1,0 +1,21 @@
+"""How many places of an offer are taken: a query expression the member area provides.
+
+The public catalogue knows nothing of enrollments (they belong to the member
+area, which depends on the catalogue, not the other way round). The member
+area registers, when it starts, an expression counting an offer's taken
+places; until then no place is taken.
+"""
+
+from django.db.models import Value
+
+_places_taken = None
+
+
+def register_places_taken(expression_factory):
+    """``expression_factory()`` returns an expression of the places taken of the offer ``OuterRef("pk")``."""
+    global _places_taken
+    _places_taken = expression_factory
+
+
+def places_taken_expression():
+    return _places_taken() if _places_taken else Value(0)
