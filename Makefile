@@ -70,6 +70,7 @@ bench: install
 	$(PY) benchmarks/catalogue.py
 	$(PY) benchmarks/notifications.py
 	$(PY) benchmarks/legacy.py
+	$(PY) benchmarks/rush.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

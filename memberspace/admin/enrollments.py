@@ -86,6 +86,9 @@ class EnrollmentActionView(ActionView):
         offer = service.with_figures(OfferPage.objects.filter(pk=self.instance.offer_id)).get()
         return super().get_context_data(offer_figures=offer, **kwargs)
 
+    def get_success_url(self):
+        return f"{self.index_url}?{OFFER_PARAMETER}={self.instance.offer_id}"  # back to the offer's requests
+
     def act(self, request):
         self.transition(request)
         return self.done_message % {"child": self.instance.child, "offer": self.instance.offer.title}

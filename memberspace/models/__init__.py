@@ -1,3 +1,11 @@
+"""The member area's models.
+
+Families' records stay out of Wagtail's reference index
+(``wagtail_reference_index_ignore``): a page's "Usage" tab, which editors of
+the communication team see, must not list the children enrolled in an offer,
+and the index would cost every save a few queries for nothing.
+"""
+
 from .accounts import AccountStatus, NotificationPreference, ParentAccount, User, UserManager
 from .children import (
     AttachmentRequest,

@@ -61,6 +61,8 @@ class ChildQuerySet(models.QuerySet):
 class Child(models.Model):
     """A member of the club (adhérent): a child, managed equally by each of its guardians."""
 
+    wagtail_reference_index_ignore = True  # out of Wagtail's "Usage" listings (see __init__)
+
     first_name = models.CharField(_("prénom"), max_length=100)
     last_name = models.CharField(_("nom"), max_length=100)
     birth_date = models.DateField(_("date de naissance"))
@@ -136,6 +138,8 @@ class Child(models.Model):
 class Guardianship(models.Model):
     """A parent account responsible for a child; every guardian manages the child equally."""
 
+    wagtail_reference_index_ignore = True  # out of Wagtail's "Usage" listings (see __init__)
+
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="guardianships")
     parent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardianships")
     relationship = models.CharField(_("lien"), max_length=10, choices=Relationship.choices)
@@ -155,6 +159,8 @@ class Guardianship(models.Model):
 
 class LegacyContact(models.Model):
     """A parent as the old database knew them: what the matching compares accounts with."""
+
+    wagtail_reference_index_ignore = True  # out of Wagtail's "Usage" listings (see __init__)
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="legacy_contacts")
     position = models.PositiveSmallIntegerField(default=1)
@@ -182,6 +188,8 @@ class LegacyContact(models.Model):
 
 class AttachmentRequest(models.Model):
     """A parent tried to add a child the club already has: the secretariat attaches it instead."""
+
+    wagtail_reference_index_ignore = True  # out of Wagtail's "Usage" listings (see __init__)
 
     parent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachment_requests")
     first_name = models.CharField(_("prénom"), max_length=100)
@@ -213,6 +221,8 @@ class Invitation(models.Model):
 
     Single use, expiring, bound to the email address; only the token's hash is stored.
     """
+
+    wagtail_reference_index_ignore = True  # out of Wagtail's "Usage" listings (see __init__)
 
     inviter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent")
     email = models.EmailField(_("adresse e-mail de la personne invitée"))

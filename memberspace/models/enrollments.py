@@ -65,6 +65,8 @@ class Enrollment(models.Model):
     Every change goes through memberspace/services/enrollments.py.
     """
 
+    wagtail_reference_index_ignore = True  # out of Wagtail's "Usage" listings (see __init__)
+
     child = models.ForeignKey(
         "memberspace.Child", verbose_name=_("enfant"), on_delete=models.PROTECT, related_name="enrollments"
     )

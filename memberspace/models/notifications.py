@@ -22,6 +22,8 @@ class Notification(models.Model):
     and a periodic sweeper hands the broker again whatever is still queued.
     """
 
+    wagtail_reference_index_ignore = True  # out of Wagtail's "Usage" listings (see __init__)
+
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
         SMS = "sms", _("SMS")

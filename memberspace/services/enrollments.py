@@ -1,11 +1,19 @@
 """Enrollment requests and the club's decisions: one function per transition.
 
-Every transition runs in a transaction that first locks the offer's row
-(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite starts every write transaction
-with ``BEGIN IMMEDIATE``), so that concurrent requests and decisions on one
-offer happen one after the other: two guardians submitting the same child at
-once make one enrollment (and a database constraint backs it), two members of
-staff validating the last places at once never exceed the capacity.
+Each runs in one transaction that first locks what it must see unchanged
+(``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite every write transaction
+begins IMMEDIATE, so writes happen one after the other anyway):
+
+- a request locks the rows of the children requested: two guardians
+  submitting the same child at once make one enrollment (a database
+  constraint backs it), while the requests of different families, hundreds at
+  the opening of a popular stay, go on side by side;
+- a decision of the secretariat locks the offer's row: two members of staff
+  validating the last places at once never exceed the capacity.
+
+A request reads the places without the offer's lock: at worst it is recorded
+as "requested" instead of "waitlisted" while the last place is being
+validated, and its validation then finds the offer full.
 """
 
 import datetime
@@ -115,6 +123,11 @@ def _lock_offer(offer):
     return OfferPage.objects.with_places_taken().get(pk=offer.pk)
 
 
+def _lock_children(children):
+    """Lock the children's rows, in a fixed order (no deadlock between two sibling requests)."""
+    return list(Child.objects.select_for_update().filter(pk__in=[child.pk for child in children]).order_by("pk"))
+
+
 def _next_reference(enrollment):
     return f"PO-{enrollment.requested_at.year}-{enrollment.pk:05d}"
 
@@ -136,7 +149,8 @@ def request_enrollments(parent, *, offer, children, comment=""):
     comment = (comment or "").strip()
     try:
         with transaction.atomic():
-            offer = _lock_offer(offer)
+            children = _lock_children(children)
+            offer = OfferPage.objects.with_places_taken().get(pk=offer.pk)
             now = timezone.now()
             problems = []
             for child in children:
@@ -170,7 +184,6 @@ def request_enrollments(parent, *, offer, children, comment=""):
 
 def cancel_by_guardian(enrollment, *, by):
     with transaction.atomic():
-        _lock_offer(enrollment.offer)
         enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         if not enrollment.child.guardianships.filter(parent=by).exists():
             raise EnrollmentError(_("Seuls les responsables de l'enfant peuvent annuler sa demande."))

@@ -82,27 +82,24 @@ def request_enrollment(request):
     eligible = [check.child for check in checks if check.allowed]
     initial = {"children": [child for child in eligible if str(child.pk) == request.GET.get("enfant")]}
     form = RequestForm(request.POST or None, eligible=eligible, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = service.request_enrollments(
-                user, offer=offer, children=form.cleaned_data["children"], comment=form.cleaned_data["comment"]
-            )
-        except MemberspaceError as error:
-            form.add_error(None, str(error))
-        else:
-            names = ", ".join(enrollment.child.first_name for enrollment in created)
-            if created[0].status == service.Status.WAITLISTED:
-                messages.warning(
-                    request,
-                    _("« %(offer)s » est complet : la demande pour %(names)s est sur liste d'attente (rang %(rank)s).")
-                    % {"offer": offer.title, "names": names, "rank": created[0].waiting_rank()},
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created = service.request_enrollments(
+                    user, offer=offer, children=form.cleaned_data["children"], comment=form.cleaned_data["comment"]
                 )
+            except MemberspaceError as error:
+                form.add_error(None, str(error))
             else:
-                messages.success(
-                    request,
-                    _("Demande envoyée pour %(names)s. Le club vous confirmera l'inscription par e-mail.")
-                    % {"names": names},
-                )
+                request_sent_message(request, offer, created)
+                return redirect("memberspace:dashboard")
+        already = already_recorded(offer, children, request.POST.getlist("children"))
+        if already:  # sent twice (a double click, a reload): the first one was recorded; not an error
+            messages.info(
+                request,
+                _("La demande pour %(names)s à « %(offer)s » est bien enregistrée.")
+                % {"names": ", ".join(child.first_name for child in already), "offer": offer.title},
+            )
             return redirect("memberspace:dashboard")
     pending_requests = offer.enrollments.filter(status=service.Status.REQUESTED).count()
     return TemplateResponse(
@@ -116,6 +113,30 @@ def request_enrollment(request):
             "pending_requests": pending_requests,
         },
     )
+
+
+def request_sent_message(request, offer, created):
+    names = ", ".join(enrollment.child.first_name for enrollment in created)
+    if created[0].status == service.Status.WAITLISTED:
+        messages.warning(
+            request,
+            _("« %(offer)s » est complet : la demande pour %(names)s est sur liste d'attente (rang %(rank)s).")
+            % {"offer": offer.title, "names": names, "rank": created[0].waiting_rank()},
+        )
+    else:
+        messages.success(
+            request,
+            _("Demande envoyée pour %(names)s. Le club vous confirmera l'inscription par e-mail.") % {"names": names},
+        )
+
+
+def already_recorded(offer, children, posted_ids):
+    """The children posted, if every one of them already has an active request for the offer (else [])."""
+    chosen = [child for child in children if str(child.pk) in posted_ids]
+    if not chosen:
+        return []
+    active = set(offer.enrollments.active().filter(child__in=chosen).values_list("child_id", flat=True))
+    return chosen if all(child.pk in active for child in chosen) else []
 
 
 def own_enrollment(request, pk):

@@ -125,3 +125,74 @@ class AdminAccountPage:
         row.get_by_label("Lien").select_option(label=relationship_label)
         row.get_by_role("button", name=f"Rattacher {first_name}").click()
         return self
+
+
+def log_in_where_sent(page, email, password):
+    """Fill the login form a protected page sent the visitor to (the ``next`` it carries is kept)."""
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    return page
+
+
+class EnrollmentRequestPage:
+    """The member area's "Demander l'inscription à « … »", reached from an offer's public page."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def open_from_offer(self, offer_url):
+        self.page.goto(offer_url)
+        self.page.get_by_role("link", name="Demander l'inscription").click()
+        return self
+
+    def fill(self, children, comment=""):
+        for name in children:
+            self.page.get_by_label(name, exact=True).check()
+        self.page.get_by_label("Un message pour le club").fill(comment)
+        return self
+
+    def submit(self):
+        self.page.get_by_role("button", name="Envoyer la demande").click()
+        return self
+
+
+class DashboardPage:
+    """The member area's dashboard: each child's card with its upcoming enrollments."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def open(self):
+        self.page.goto("/espace-adherent/")
+        return self
+
+    def enrollment(self, child_name, offer_title):
+        card = self.page.locator(".child-card", has=self.page.get_by_role("heading", name=child_name))
+        return card.get_by_role("listitem").filter(has=self.page.get_by_role("link", name=offer_title))
+
+    def status_of(self, child_name, offer_title):
+        return self.enrollment(child_name, offer_title).locator(".status-label")
+
+    def open_enrollment(self, child_name, offer_title):
+        self.enrollment(child_name, offer_title).get_by_role("link", name=offer_title).click()
+        return self
+
+
+class AdminEnrollmentsPage:
+    """The secretariat's "Inscriptions" in the Wagtail admin, offer by offer."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def open(self, offer_pk):
+        self.page.goto(f"/admin/memberspace/enrollment/?offre={offer_pk}")
+        return self
+
+    def row(self, child_name):
+        return self.page.locator("table.listing tbody tr", has_text=child_name)
+
+    def validate(self, child_name):
+        self.row(child_name).get_by_role("link", name="Valider", exact=True).click()
+        self.page.get_by_role("button", name="Valider et envoyer les modalités d'acompte").click()
+        return self

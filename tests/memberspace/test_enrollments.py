@@ -510,3 +510,12 @@ def test_member_pages_make_as_many_queries_for_many_requests_as_for_one(
     for number in range(1, 6):
         add_offers_and_requests(number)
     assert counts() == few
+
+
+def test_a_request_sent_twice_is_recorded_once_and_not_shown_as_an_error(client, mother, lea, stay):
+    client.force_login(mother)
+    data = {"offre": stay.pk, "children": [lea.pk]}
+    client.post(REQUEST_URL, data)
+    again = client.post(REQUEST_URL, data, follow=True)  # a double click, a reload
+    assert "La demande pour Léa à « Neige à Morzine » est bien enregistrée." in text(again)
+    assert Enrollment.objects.filter(child=lea).count() == 1
