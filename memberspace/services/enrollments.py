@@ -24,6 +24,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
+from wagtail.models import get_page_models
 
 from memberspace.errors import EnrollmentError
 from memberspace.models import TAKEN_STATUSES, Child, Enrollment, EnrollmentStatus
@@ -64,6 +65,15 @@ def offer_state_reason(offer, now):
 def one_at_a_time(offer):
     """Offers a child takes one at a time (stays: overlapping dates are refused)."""
     return getattr(offer.specific_class, "one_at_a_time", False)
+
+
+def offers_open_to_requests():
+    """Every offer of the catalogue not ended yet, each of its own type, soonest first (one query per type)."""
+    offers = []
+    for model in get_page_models():
+        if issubclass(model, OfferPage) and model is not OfferPage:
+            offers += model.card_queryset().prefetch_related(*model.card_prefetch_related)
+    return sorted(offers, key=lambda offer: (offer.start_date, offer.title))
 
 
 def eligibility(child, offer, *, now=None, active=None):

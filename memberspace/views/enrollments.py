@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from wagtail.models import get_page_models
 
 from memberspace.access import validated_parent_required
 from memberspace.errors import MemberspaceError
@@ -38,15 +37,6 @@ class RequestForm(forms.Form):
         self.fields["children"].queryset = Child.objects.filter(pk__in=[child.pk for child in eligible])
 
 
-def offers_open_to_requests():
-    """Every offer of the catalogue not ended yet, each of its own type, soonest first (one query per type)."""
-    offers = []
-    for model in get_page_models():
-        if issubclass(model, OfferPage) and model is not OfferPage:
-            offers += model.card_queryset().prefetch_related(*model.card_prefetch_related)
-    return sorted(offers, key=lambda offer: (offer.start_date, offer.title))
-
-
 def children_with_enrollments(user):
     return list(Child.objects.for_guardian(user).prefetch_related("enrollments__offer").order_by("birth_date"))
 
@@ -69,7 +59,7 @@ def request_enrollment(request):
     if not offer_id or not str(offer_id).isdigit():
         chosen = request.GET.get("enfant")
         selected = [child for child in children if str(child.pk) == chosen] or children
-        offers = [(offer, checks_for(selected, offer, now)) for offer in offers_open_to_requests()]
+        offers = [(offer, checks_for(selected, offer, now)) for offer in service.offers_open_to_requests()]
         return TemplateResponse(
             request,
             "memberspace/enrollment_choose_offer.html",

@@ -14,6 +14,7 @@ from wagtail.permissions import policy_registry
 from activities.models import ActivityCategory, ActivityPage, ActivitySlot
 from home.models import HomePage
 from memberspace.management.commands.seed_demo import COMMUNICATION_GROUP, DEMO_PASSWORD, SECRETARIAT_GROUP
+from memberspace.models import Enrollment
 from pages.models import ClubSettings
 from stays.models import StayPage
 
@@ -60,6 +61,8 @@ def test_seed_demo_content(seeded):
     assert {"Nouveau processus espace adhérent", "Contact", "Données personnelles"} <= titles
     club = ClubSettings.for_site(Site.objects.get(is_default_site=True))
     assert club.iban and club.cheque_payee and club.privacy_page and club.contact_page
+    emma = Enrollment.objects.filter(child__first_name="Emma")
+    assert sorted(emma.values_list("status", flat=True)) == ["requested", "validated"]
 
 
 def test_seed_demo_pages_answer(seeded, client):

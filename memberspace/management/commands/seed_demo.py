@@ -24,6 +24,7 @@ from activities.models import ActivityCategory, ActivityIndexPage, ActivityPage,
 from home.models import HomeFeaturedActivity, HomePage
 from memberspace.models import AccountStatus, Child, ChildStatus, Guardianship, LegacyContact, Relationship
 from memberspace.roles import setup_roles
+from memberspace.services import enrollments
 from pages.demo import content
 from pages.demo.images import draw_illustration
 from pages.models import ClubSettings, StandardPage
@@ -487,6 +488,19 @@ class Command(BaseCommand):
         )
         Guardianship.objects.create(child=child, parent=mother, relationship=Relationship.MOTHER, created_by=mother)
         self.created += 1
+        self.enrollments(mother, child)
+
+    def enrollments(self, mother, child):
+        """Emma: one request validated (deposit terms sent), one waiting for the secretariat's decision."""
+        possible = [
+            offer for offer in enrollments.offers_open_to_requests() if enrollments.eligibility(child, offer).allowed
+        ]
+        secretary = get_user_model().objects.get(email="secretariat@le-po.test")
+        for number, offer in enumerate(possible[:2]):
+            (enrollment,) = enrollments.request_enrollments(mother, offer=offer, children=[child])
+            if number == 0:
+                enrollments.validate(enrollment, by=secretary)
+            self.created += 1
 
     @staticmethod
     def aware(day, hour):
