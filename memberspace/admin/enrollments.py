@@ -222,7 +222,7 @@ class EnrollmentAdmin(SecretariatOnlyMixin, ModelAdmin):
     model = Enrollment
     menu_label = gettext_lazy("Inscriptions")
     menu_icon = "list-ul"
-    list_display = ("select", "child_name", "age", "offer_title", "status_badge", "requested", "comment_excerpt")
+    list_display = ("select", "child_name", "offer_title", "status_badge", "requested")
     list_display_add_buttons = "child_name"
     list_filter = (OfferFilter, "status")
     search_fields = ("reference", "child__first_name", "child__last_name", "offer__title", "requested_by__email")
@@ -271,14 +271,10 @@ class EnrollmentAdmin(SecretariatOnlyMixin, ModelAdmin):
     )
 
     def child_name(self, obj):
-        return str(obj.child)
+        age = age_on(obj.child.birth_date, obj.offer.start_date)
+        return _("%(child)s (%(age)s ans au début)") % {"child": obj.child, "age": age}
 
     child_name.short_description = gettext_lazy("Enfant")
-
-    def age(self, obj):
-        return age_on(obj.child.birth_date, obj.offer.start_date)
-
-    age.short_description = gettext_lazy("Âge au début")
 
     def offer_title(self, obj):
         return format_html(
@@ -303,12 +299,6 @@ class EnrollmentAdmin(SecretariatOnlyMixin, ModelAdmin):
         )
 
     requested.short_description = gettext_lazy("Demandée le, par")
-
-    def comment_excerpt(self, obj):
-        comment = obj.parent_comment
-        return (comment[:60] + "…") if len(comment) > 60 else (comment or "—")
-
-    comment_excerpt.short_description = gettext_lazy("Message du parent")
 
     def get_admin_urls_for_registration(self):
         urls = super().get_admin_urls_for_registration()

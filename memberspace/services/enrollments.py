@@ -79,6 +79,8 @@ def offers_open_to_requests():
 def eligibility(child, offer, *, now=None, active=None):
     """Why ``child`` may not be requested for ``offer`` (an empty list: it may).
 
+    Each reason reads after the child's first name: "Léa : déjà demandée".
+
     ``active``: the child's active enrollments, when the caller already has them.
     """
     now = now or timezone.now()
@@ -88,9 +90,8 @@ def eligibility(child, offer, *, now=None, active=None):
     age = age_on(child.birth_date, offer.start_date)
     if not offer.min_age <= age <= offer.max_age:
         reasons.append(
-            _("%(name)s aura %(age)s ans le %(day)s ; l'offre est pour les %(range)s")
+            _("%(age)s ans au %(day)s, hors des âges de l'offre (%(range)s)")
             % {
-                "name": child.first_name,
                 "age": age,
                 "day": formatting.day_month(offer.start_date),
                 "range": formatting.age_range(offer.min_age, offer.max_age),
@@ -102,7 +103,7 @@ def eligibility(child, offer, *, now=None, active=None):
     if active is None:
         active = list(child.enrollments.active().select_related("offer"))
     if any(enrollment.offer_id == offer.pk for enrollment in active):
-        reasons.append(_("déjà demandée pour %(name)s") % {"name": child.first_name})
+        reasons.append(_("déjà demandée"))
     if one_at_a_time(offer):
         for enrollment in active:
             other = enrollment.offer
@@ -112,10 +113,7 @@ def eligibility(child, offer, *, now=None, active=None):
                 and other.start_date <= offer.end_date
                 and offer.start_date <= other.end_date
             ):
-                reasons.append(
-                    _("%(name)s est déjà inscrit(e) au séjour « %(stay)s » à ces dates")
-                    % {"name": child.first_name, "stay": other.title}
-                )
+                reasons.append(_("déjà inscrit(e) au séjour « %(stay)s » à ces dates") % {"stay": other.title})
     return Eligibility(child=child, offer=offer, reasons=reasons)
 
 
@@ -371,10 +369,13 @@ def with_figures(offers):
 
 
 def open_offers_figures(now=None):
-    """The offers whose registration has opened and that have not ended, with their figures, soonest first."""
+    """The offers whose registration is open (full ones included), with their figures, soonest first."""
     now = now or timezone.now()
     opened = Q(registration_opens_at__isnull=True) | Q(registration_opens_at__lte=now)
-    offers = OfferPage.objects.live().upcoming(timezone.localdate(now)).filter(opened)
+    not_closed = Q(registration_closes_at__gt=now) | Q(
+        registration_closes_at__isnull=True, start_date__gt=timezone.localdate(now)
+    )
+    offers = OfferPage.objects.live().filter(opened, not_closed)
     return with_figures(offers).order_by("start_date", "title")
 
 

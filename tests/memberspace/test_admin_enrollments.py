@@ -226,6 +226,8 @@ def test_a_communication_editor_sees_no_enrollment_nor_roster(client, editor, st
 
 def test_the_admin_home_shows_fill_rates_and_the_requests_waiting(staff_client, stay, secretary, stay_index):
     empty = StayPageFactory(parent=stay_index, title="Cirque", capacity=12, start_date=START, end_date=START)
+    StayPageFactory(parent=stay_index, title="Fermé", closed=True, start_date=START, end_date=START)
+    StayPageFactory(parent=stay_index, title="Bientôt", not_yet_open=True, start_date=START, end_date=START)
     oldest = request(stay, 1)
     service.validate(request(stay, 2), by=secretary)
     page = staff_client.get("/admin/")
@@ -236,6 +238,7 @@ def test_the_admin_home_shows_fill_rates_and_the_requests_waiting(staff_client, 
     meters = {meter["aria-label"]: (meter["value"], meter["max"]) for meter in soup.select("meter")}
     assert meters["Remplissage de Voile à Quiberon"] == ("1", "2")
     assert meters["Remplissage de Cirque"] == ("0", "12")
+    assert "Remplissage de Fermé" not in meters and "Remplissage de Bientôt" not in meters
     assert oldest.status == Status.REQUESTED and empty.live
 
 

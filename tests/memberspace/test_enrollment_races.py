@@ -87,7 +87,7 @@ def test_two_guardians_submitting_the_same_child_at_once_make_one_enrollment(sta
         outcomes = sorted(kind for kind, _value in results)
         assert outcomes == ["ok", "refused"], results
         refusal = next(value for kind, value in results if kind == "refused")
-        assert "déjà demandée pour Enfant" in refusal or "Une demande est déjà en cours" in refusal
+        assert ": déjà demandée" in refusal or "Une demande est déjà en cours" in refusal
         assert Enrollment.objects.filter(child=child, offer=offer).count() == 1
 
 
