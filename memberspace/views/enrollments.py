@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -55,9 +56,11 @@ def request_enrollment(request):
     user = request.user
     now = timezone.now()
     children = children_with_enrollments(user) if user.is_validated_parent else []
+    chosen = request.GET.get("enfant")
+    if chosen and not any(str(child.pk) == chosen for child in children):
+        raise Http404  # another family's child, or none
     offer_id = request.POST.get("offre") or request.GET.get("offre")
     if not offer_id or not str(offer_id).isdigit():
-        chosen = request.GET.get("enfant")
         selected = [child for child in children if str(child.pk) == chosen] or children
         offers = [(offer, checks_for(selected, offer, now)) for offer in service.offers_open_to_requests()]
         return TemplateResponse(
@@ -70,7 +73,7 @@ def request_enrollment(request):
     offer.places_taken_count = base.places_taken_count
     checks = checks_for(children, offer, now)
     eligible = [check.child for check in checks if check.allowed]
-    initial = {"children": [child for child in eligible if str(child.pk) == request.GET.get("enfant")]}
+    initial = {"children": [child for child in eligible if str(child.pk) == chosen]}
     form = RequestForm(request.POST or None, eligible=eligible, initial=initial)
     if request.method == "POST":
         if form.is_valid():

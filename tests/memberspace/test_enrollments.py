@@ -274,6 +274,8 @@ def test_another_familys_enrollment_answers_404(client, lea, mother, stay):
     assert client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/").status_code == 404
     assert client.post(f"/espace-adherent/inscriptions/{enrollment.pk}/annuler/").status_code == 404
     assert client.get(f"/espace-adherent/enfants/{lea.pk}/").status_code == 404
+    assert client.get(REQUEST_URL, {"enfant": lea.pk}).status_code == 404
+    assert client.get(REQUEST_URL, {"enfant": lea.pk, "offre": stay.pk}).status_code == 404
     enrollment.refresh_from_db()
     assert enrollment.status == Status.REQUESTED
 
@@ -381,6 +383,14 @@ def test_validating_past_capacity_is_refused_with_a_message(stay, secretary):
         service.validate(requests[2], by=secretary)
     requests[2].refresh_from_db()
     assert requests[2].status == Status.REQUESTED
+
+
+def test_a_refused_or_cancelled_request_cannot_be_validated(requested, secretary):
+    service.refuse(requested, by=secretary, reason="Dossier incomplet")
+    with pytest.raises(EnrollmentError, match=r"ne peut pas être validée \(état : Refusée\)"):
+        service.validate(requested, by=secretary)
+    requested.refresh_from_db()
+    assert requested.status == Status.REFUSED and requested.deposit_amount is None
 
 
 def test_waitlist_then_validate_when_a_place_frees(requested, secretary, mother):
