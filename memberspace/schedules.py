@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
 
+from memberspace.services.personal_data import PURGES
+
 SCHEDULES = [
     {
         "name": "Notifications : relance des envois en attente",
@@ -30,6 +32,16 @@ SCHEDULES = [
         "schedule_type": Schedule.DAILY,
         "first_run": lambda: next_local_time(9),
     },
+    *(
+        {
+            "name": f"Données personnelles : purge « {name} »",
+            "func": "memberspace.tasks.purge_personal_data",
+            "args": repr(name),
+            "schedule_type": Schedule.DAILY,
+            "first_run": lambda: next_local_time(3),
+        }
+        for name in PURGES
+    ),
 ]
 
 

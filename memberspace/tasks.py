@@ -1,6 +1,6 @@
 """django-q2 task entry points: they take primary keys and call the services."""
 
-from memberspace.services import accounts, enrollments, notifications
+from memberspace.services import accounts, enrollments, notifications, personal_data
 
 
 def deliver_notification(notification_id):
@@ -18,3 +18,8 @@ def send_waiting_accounts_digest():
 
 def send_deposit_reminders():
     return enrollments.send_deposit_reminders()
+
+
+def purge_personal_data(name):
+    """One of the retention purges of memberspace.services.personal_data.PURGES, by name."""
+    return personal_data.PURGES[name]().count

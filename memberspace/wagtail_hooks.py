@@ -12,7 +12,7 @@ from wagtail.admin.ui.components import Component
 from wagtail_modeladmin.options import ModelAdminGroup, modeladmin_register
 
 from .admin import BULK_ACTIONS, ChildAdmin, EnrollmentAdmin, NotificationAdmin, ParentAccountAdmin
-from .services import enrollments
+from .services import enrollments, personal_data
 from .services.accounts import waiting_summary
 
 
@@ -42,6 +42,9 @@ def register_log_actions(actions):
         ("po.account.reject", _("Compte refusé")),
         ("po.account.suspend", _("Compte suspendu")),
         ("po.account.reinstate", _("Compte rétabli")),
+        ("po.account.erasure_request", _("Effacement du compte demandé par le parent")),
+        ("po.account.erasure_withdrawn", _("Demande d'effacement retirée")),
+        ("po.account.erase", _("Compte effacé")),
         ("po.child.create", _("Adhésion créée par un parent")),
         ("po.child.update", _("Fiche de l'enfant modifiée")),
         ("po.child.attach", _("Responsable rattaché")),
@@ -66,7 +69,8 @@ class WaitingAccountsPanel(Component):
 
     def get_context_data(self, parent_context):
         count, oldest = waiting_summary()
-        return {"count": count, "oldest": oldest, "now": timezone.now()}
+        erasures = personal_data.erasure_requests().count()
+        return {"count": count, "oldest": oldest, "now": timezone.now(), "erasures": erasures}
 
 
 @hooks.register("construct_homepage_panels")

@@ -56,6 +56,22 @@ class ClubSettings(BaseSiteSetting):
         _("adresse d'envoi des chèques"), blank=True, help_text=_("Laisser vide pour l'adresse postale du club.")
     )
 
+    unvalidated_account_retention_days = models.PositiveSmallIntegerField(
+        _("conservation des comptes jamais validés (jours)"),
+        default=90,
+        validators=[MinValueValidator(7), MaxValueValidator(730)],
+        help_text=_("Un compte en attente ou refusé depuis plus longtemps est supprimé automatiquement."),
+    )
+    archived_child_retention_months = models.PositiveSmallIntegerField(
+        _("conservation des enfants archivés (mois)"),
+        default=36,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "Un enfant qui n'a plus de responsable est archivé, puis effacé passé ce délai "
+            "(trois ans après le dernier contact, selon la recommandation de la CNIL)."
+        ),
+    )
+
     privacy_page = models.ForeignKey(
         "wagtailcore.Page",
         verbose_name=_("page « Données personnelles »"),
@@ -93,6 +109,10 @@ class ClubSettings(BaseSiteSetting):
                 FieldPanel("cheque_address"),
             ],
             heading=_("Paiement de l'acompte"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("unvalidated_account_retention_days"), FieldPanel("archived_child_retention_months")],
+            heading=_("Données personnelles"),
         ),
         MultiFieldPanel([FieldPanel("privacy_page"), FieldPanel("contact_page")], heading=_("Pages du site")),
     ]

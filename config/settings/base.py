@@ -403,3 +403,6 @@ LOGGING = {
         "django-q": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Error reports (emails to ADMINS) never carry health notes, emergency contacts or payment details.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "memberspace.reporting.PersonalDataReporterFilter"

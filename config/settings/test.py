@@ -26,7 +26,8 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": env_bool("Q_SYNC", True), "poll": 0.1}  # noqa
 # tests open the same test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405
+    # TEST_SQLITE_PATH: another file, for two runs side by side on one checkout.
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_PATH", str(BASE_DIR / "var" / "test-db.sqlite3"))}  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "po-tests"}}
 
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -7,6 +7,7 @@ transition of memberspace.services.accounts.
 
 from allauth.account.models import EmailAddress
 from django import forms
+from django.contrib.admin import SimpleListFilter
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
 from django.urls import re_path
 from django.utils.html import format_html
@@ -20,7 +21,7 @@ from wagtail_modeladmin.views import InspectView
 
 from memberspace import phones
 from memberspace.models import AccountStatus, ParentAccount
-from memberspace.services import accounts
+from memberspace.services import accounts, personal_data
 
 from .base import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin, TransitionBulkAction
 from .children import MANAGE_PERMISSION as MANAGE_CHILDREN_PERMISSION
@@ -120,12 +121,36 @@ class ReinstateAccountView(AccountActionView):
         return _("Le compte de %(name)s est rétabli.") % {"name": self.instance.get_full_name()}
 
 
+class EraseAccountView(AccountActionView):
+    title = gettext_lazy("Effacer le compte")
+    confirm_label = gettext_lazy("Effacer définitivement")
+
+    @property
+    def question(self):
+        return _(
+            "Effacer le compte de %(name)s (%(email)s), comme le parent l'a demandé ? Ses coordonnées, ses messages "
+            "et ses moyens de connexion sont effacés ; les enfants dont il est le seul responsable sont archivés et "
+            "leurs demandes en attente annulées. Les inscriptions validées et les acomptes restent, sans son nom."
+        ) % {"name": self.instance.get_full_name(), "email": self.instance.email}
+
+    def act(self, request):
+        name = self.instance.get_full_name()
+        report = personal_data.erase_account(self.instance, by=request.user)
+        message = _("Le compte de %(name)s est effacé ; la confirmation lui est envoyée.") % {"name": name}
+        if report.archived_children:
+            message += " " + _("Enfants archivés : %(names)s.") % {"names": ", ".join(report.archived_children)}
+        if report.cancelled:
+            message += " " + _("%(count)s demande(s) en attente annulée(s).") % {"count": report.cancelled}
+        return message
+
+
 ACCOUNT_ACTIONS = {
     # action: (view, label, guard)
     "validate": (ValidateAccountView, gettext_lazy("Valider"), "can_be_validated"),
     "reject": (RejectAccountView, gettext_lazy("Refuser"), "can_be_rejected"),
     "suspend": (SuspendAccountView, gettext_lazy("Suspendre"), "can_be_suspended"),
     "reinstate": (ReinstateAccountView, gettext_lazy("Rétablir"), "can_be_reinstated"),
+    "erase": (EraseAccountView, gettext_lazy("Effacer (demandé)"), "can_be_erased"),
 }
 
 
@@ -154,6 +179,19 @@ class AccountButtonHelper(ButtonHelper):
         return getattr(obj, guard)()
 
 
+class ErasureRequestFilter(SimpleListFilter):
+    title = gettext_lazy("effacement")
+    parameter_name = "effacement"
+
+    def lookups(self, request, model_admin):
+        return [("demande", _("Effacement demandé"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "demande":
+            return queryset.filter(erasure_requested_at__isnull=False).exclude(account_status=AccountStatus.ERASED)
+        return queryset
+
+
 class PhoneAwareSearchHandler(DjangoORMSearchHandler):
     """Search by name or email, and by phone typed any way ("06 12 34 56 78" finds "+33612345678")."""
 
@@ -179,7 +217,7 @@ class ParentAccountAdmin(SecretariatOnlyMixin, ModelAdmin):
     menu_icon = "user"
     list_display = ("select", "full_name", "email", "phone_display", "status_badge", "waiting", "message_excerpt")
     list_display_add_buttons = "full_name"
-    list_filter = ("account_status",)
+    list_filter = ("account_status", ErasureRequestFilter)
     search_fields = ("first_name", "last_name", "email")
     search_handler_class = PhoneAwareSearchHandler
     list_per_page = 50

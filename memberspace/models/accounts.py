@@ -38,6 +38,7 @@ class AccountStatus(models.TextChoices):
     VALIDATED = "validated", _("Validé")
     REJECTED = "rejected", _("Refusé")
     SUSPENDED = "suspended", _("Suspendu")
+    ERASED = "erased", _("Effacé")
 
 
 class NotificationPreference(models.TextChoices):
@@ -80,6 +81,8 @@ class User(AbstractUser):
         _("en attente depuis"), null=True, blank=True, help_text=_("Date de vérification de l'adresse e-mail.")
     )
     status_changed_at = models.DateTimeField(_("état changé le"), null=True, blank=True)
+    erasure_requested_at = models.DateTimeField(_("effacement demandé le"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("effacé le"), null=True, blank=True)
     status_reason = models.TextField(_("motif"), blank=True, help_text=_("Motif d'un refus ou d'une suspension."))
 
     USERNAME_FIELD = "email"
@@ -126,6 +129,10 @@ class User(AbstractUser):
 
     def can_be_reinstated(self):
         return self.account_status == AccountStatus.SUSPENDED
+
+    def can_be_erased(self):
+        """The secretariat carries out an erasure the parent asked for."""
+        return self.erasure_requested_at is not None and self.account_status != AccountStatus.ERASED
 
     @property
     def address_lines(self):

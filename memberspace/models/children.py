@@ -84,6 +84,7 @@ class Child(models.Model):
     status = models.CharField(
         _("état"), max_length=10, choices=ChildStatus.choices, default=ChildStatus.ACTIVE, db_index=True
     )
+    archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True)
     guardians = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Guardianship",
@@ -260,3 +261,11 @@ class Invitation(models.Model):
 
     def can_be_withdrawn(self):
         return self.is_pending()
+
+    @property
+    def state_label(self):
+        if self.accepted_at:
+            return _("acceptée")
+        if self.withdrawn_at:
+            return _("retirée")
+        return _("en attente") if self.is_pending() else _("expirée")

@@ -11,6 +11,7 @@ nor in a notification, which only say that they changed.
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
@@ -117,8 +118,8 @@ def attach_child(child, parent, *, by, relationship):
             )
         Guardianship.objects.create(child=child, parent=parent, relationship=relationship, created_by=by)
         if child.status != ChildStatus.ACTIVE:
-            child.status = ChildStatus.ACTIVE
-            child.save(update_fields=["status"])
+            child.status, child.archived_at = ChildStatus.ACTIVE, None
+            child.save(update_fields=["status", "archived_at"])
         log(instance=child, action="po.child.attach", user=by, data={"parent": parent.pk})
         if parent.is_validated_parent:
             notify(parent, "child_attached", {"child": child}, channels={"email"})
@@ -135,7 +136,12 @@ def detach_guardian(child, parent, *, by):
                 _("%(parent)s n'est pas responsable de %(child)s.") % {"parent": parent.get_full_name(), "child": child}
             )
         if not child.guardianships.exists():
-            child.status = ChildStatus.ARCHIVED
-            child.save(update_fields=["status"])
+            archive(child)
         log(instance=child, action="po.child.detach", user=by, data={"parent": parent.pk})
     return child
+
+
+def archive(child):
+    """A child left without guardian: archived, then erased after the retention period (services.personal_data)."""
+    child.status, child.archived_at = ChildStatus.ARCHIVED, timezone.now()
+    child.save(update_fields=["status", "archived_at"])

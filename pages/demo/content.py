@@ -347,13 +347,18 @@ PRIVACY = [
     ),
     (
         "Combien de temps ?",
-        "<p>Le temps de l'adhésion, puis la durée légale pour la comptabilité ; un compte jamais "
-        "validé est supprimé automatiquement.</p>",
+        "<p>Le temps de l'adhésion. Un compte dont l'adresse n'est jamais confirmée est supprimé au bout de "
+        "7 jours, un compte jamais validé au bout de 90 jours. Un enfant qui n'a plus de responsable est "
+        "archivé, puis effacé trois ans plus tard. Les inscriptions validées et les acomptes reçus sont gardés "
+        "10 ans pour la comptabilité, sans nom une fois la famille effacée. Le journal des messages envoyés "
+        "est gardé un an.</p>",
     ),
     (
         "Vos droits",
-        "<p>Vous pouvez télécharger vos données depuis votre espace adhérent, les faire corriger et "
-        "demander leur effacement. Vous pouvez aussi saisir la CNIL.</p>",
+        "<p>Dans votre espace adhérent, « Mes données » montre tout ce que le site conserve sur vous et vos "
+        "enfants, à lire, imprimer ou télécharger. Vous corrigez vous-même vos coordonnées et les fiches de vos "
+        "enfants, et vous pouvez demander l'effacement de votre compte : le secrétariat l'effectue dans le mois. "
+        "Vous pouvez aussi saisir la CNIL.</p>",
     ),
 ]
 
