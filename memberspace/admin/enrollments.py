@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import re_path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail_modeladmin.helpers import ButtonHelper
@@ -294,9 +295,11 @@ class EnrollmentAdmin(SecretariatOnlyMixin, ModelAdmin):
 
     def requested(self, obj):
         by = obj.requested_by.get_full_name() if obj.requested_by else "—"
-        return format_html(
-            "{}<br><small>{}</small>", timezone.localtime(obj.requested_at).strftime("%d/%m/%Y %H:%M:%S"), by
-        )
+        when = timezone.localtime(obj.requested_at).strftime("%d/%m/%Y %H:%M:%S")
+        if not obj.parent_comment:
+            return format_html("{}<br><small>{}</small>", when, by)
+        comment = Truncator(obj.parent_comment).chars(80)
+        return format_html("{}<br><small>{}</small><br><small><q>{}</q></small>", when, by, comment)
 
     requested.short_description = gettext_lazy("Demandée le, par")
 
