@@ -25,13 +25,13 @@
         }
         var showLabel = button.textContent;
         var hideLabel = button.getAttribute("data-hide-label") || "Masquer le mot de passe";
+        // The label says what a press does; no aria-pressed besides, or a screen reader
+        // would announce "Masquer le mot de passe, pressed".
         button.hidden = false;
-        button.setAttribute("aria-pressed", "false");
         button.addEventListener("click", function () {
             var shown = input.type === "text";
             input.type = shown ? "password" : "text";
             button.textContent = shown ? showLabel : hideLabel;
-            button.setAttribute("aria-pressed", shown ? "false" : "true");
         });
     });
 })();
