@@ -20,6 +20,7 @@ class PagesConfig(AppConfig):
         from wagtail.models import Page, PageViewRestriction, Site
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
+        from . import page_cache
         from .models import ClubSettings
         from .privacy import clear_view_restriction_flag
         from .site_cache import clear_site_cache
@@ -34,4 +35,6 @@ class PagesConfig(AppConfig):
         post_delete.connect(clear_site_cache, sender=Site, dispatch_uid="po-menu-site-deleted")
         post_save.connect(clear_site_cache, sender=ClubSettings, dispatch_uid="po-menu-settings")
         post_save.connect(clear_view_restriction_flag, sender=PageViewRestriction, dispatch_uid="po-privacy-saved")
+        post_save.connect(page_cache.invalidate, sender=PageViewRestriction, dispatch_uid="po-page-cache-privacy")
+        post_delete.connect(page_cache.invalidate, sender=PageViewRestriction, dispatch_uid="po-page-cache-privacy-del")
         post_delete.connect(clear_view_restriction_flag, sender=PageViewRestriction, dispatch_uid="po-privacy-deleted")

@@ -108,4 +108,7 @@ def cached_until_pages_change(request, name, compute):
 
 
 def clear_site_cache(**kwargs):
+    from .page_cache import invalidate
+
     cache.delete(CACHE_KEY)
+    invalidate()  # the pages kept whole show the menu, the footer, the pages' contents

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     # WhiteNoise right after SecurityMiddleware: static files are answered before
     # sessions, auth and Wagtail are touched.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages for visitors without a session, whole from the cache (pages.page_cache).
+    "pages.page_cache.AnonymousPageCacheMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -406,3 +408,9 @@ LOGGING = {
 
 # Error reports (emails to ADMINS) never carry health notes, emergency contacts or payment details.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "memberspace.reporting.PersonalDataReporterFilter"
+
+# How long an anonymous visitor's page is kept whole (pages.page_cache); 0 turns it off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+# How often each process asks the shared cache whether the pages changed (an invalidation
+# reaches every process within this delay; pages.page_cache).
+PAGE_CACHE_LOCAL_SECONDS = 1

@@ -28,6 +28,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
     # TEST_SQLITE_PATH: another file, for two runs side by side on one checkout.
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_PATH", str(BASE_DIR / "var" / "test-db.sqlite3"))}  # noqa: F405
+# Pages are rendered afresh in tests; tests/pages/test_page_cache.py turns the page cache on.
+PAGE_CACHE_SECONDS = 0
+PAGE_CACHE_LOCAL_SECONDS = 0  # every request asks the shared cache, cleared between tests
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "po-tests"}}
 
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

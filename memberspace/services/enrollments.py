@@ -29,7 +29,7 @@ from wagtail.models import get_page_models
 from memberspace.errors import EnrollmentError
 from memberspace.models import TAKEN_STATUSES, Child, Enrollment, EnrollmentStatus
 from memberspace.services.notifications import Channel, notify, preferred_channels
-from pages import formatting
+from pages import formatting, page_cache
 from pages.models import ClubSettings, OfferPage, RegistrationState, age_on
 
 Status = EnrollmentStatus
@@ -247,6 +247,7 @@ def validate(enrollment, *, by):
         enrollment.deposit_due_date = deposit_due_date(offer, ClubSettings.current(), timezone.localdate())
         enrollment.save(update_fields=["status", "validated_at", "validated_by", "deposit_amount", "deposit_due_date"])
         log(instance=enrollment, action="po.enrollment.validate", user=by)
+        transaction.on_commit(page_cache.invalidate)  # the offer's places left changed
         _notify_guardians(enrollment, "enrollment_validated", payment_context(enrollment, offer))
     return enrollment
 
@@ -311,6 +312,8 @@ def cancel_by_staff(enrollment, *, by):
 
 
 def _cancel(enrollment, by):
+    if enrollment.takes_a_place:
+        transaction.on_commit(page_cache.invalidate)  # a place frees
     enrollment.status = Status.CANCELLED
     enrollment.cancelled_at, enrollment.cancelled_by = timezone.now(), by
     enrollment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
