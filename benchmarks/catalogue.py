@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, not benchmarks/: its http.py would shadow the standard library's
 
 TARGETS = {"catalogue": (15, 15.0), "offer": (12, 10.0)}
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/15"

@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, not benchmarks/: its http.py would shadow the standard library's
 
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/14"
 
