@@ -196,3 +196,50 @@ class AdminEnrollmentsPage:
         self.row(child_name).get_by_role("link", name="Valider", exact=True).click()
         self.page.get_by_role("button", name="Valider et envoyer les modalités d'acompte").click()
         return self
+
+
+class SecretariatMenu:
+    """The "Secrétariat" menu of the admin's sidebar: its screens (Inscriptions, Comptes parents…)."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def open(self):
+        self.page.locator("#wagtail-sidebar").get_by_role("button", name="Secrétariat").click()
+        expect_visible(self.flyout())
+        return self
+
+    def flyout(self):
+        return self.page.locator(".sidebar-sub-menu-panel").filter(has_text="Comptes parents")
+
+    def go_to(self, label):
+        self.flyout().get_by_role("link", name=label, exact=True).click()
+        return self
+
+
+class AdminListing:
+    """One of the secretariat's listings in the admin: its rows, a row by its text, its filters."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def open(self, path):
+        self.page.goto(path)
+        return self
+
+    def rows(self):
+        return self.page.locator("table.listing tbody tr")
+
+    def row(self, text):
+        return self.rows().filter(has_text=text)
+
+    def choose_filter(self, choice):
+        self.page.locator(".changelist-filter").get_by_role("link", name=choice, exact=True).click()
+        return self
+
+
+def expect_visible(locator):
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible()
+    return locator
