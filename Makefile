@@ -10,13 +10,15 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run setup test lint format migrations-check deploy-check bench clean
+.PHONY: help install run setup test lint format migrations-check deploy-check bench backup restore clean
 
 help:
 	@echo "make run     installe, migre, charge la démo et sert http://127.0.0.1:8000 (+ worker)"
 	@echo "make test    lance toute la suite de tests"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make bench   lance les benchmarks"
+	@echo "make backup  sauvegarde la base et les médias dans var/backups/ (BACKUP_DIR=…, KEEP=N)"
+	@echo "make restore BACKUP=var/backups/po-…  restaure une sauvegarde (FORCE=1 pour remplacer)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +48,16 @@ $(CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests (needs root and apt-get)."
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: install $(CHROMIUM)
+# axe-core for the accessibility tests, pinned in package.json and package-lock.json.
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Installing Debian's npm for axe-core (needs root and apt-get)."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+test: install $(CHROMIUM) $(AXE)
 	$(BIN)/pytest
 
 lint: install
@@ -71,6 +82,19 @@ bench: install
 	$(PY) benchmarks/notifications.py
 	$(PY) benchmarks/legacy.py
 	$(PY) benchmarks/rush.py
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian's wrk for benchmarks/http.py (needs root and apt-get)."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(PY) benchmarks/http.py
+
+# Database dump and media archive in one timestamped directory (scripts/backup.py);
+# settings from DJANGO_SETTINGS_MODULE, as for manage.py.
+backup: install
+	$(PY) scripts/backup.py $(if $(KEEP),--keep $(KEEP))
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "Indiquez la sauvegarde : make restore BACKUP=var/backups/po-… [FORCE=1]"; \
+		ls -d $${BACKUP_DIR:-var/backups}/po-* 2>/dev/null; exit 2; }
+	$(PY) scripts/restore.py "$(BACKUP)" $(if $(FORCE),--force)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -42,6 +42,13 @@ SCHEDULES = [
         }
         for name in PURGES
     ),
+    {
+        # /health/ reports the worker stale when this has not run lately (config/health.py).
+        "name": "Supervision : signe de vie du worker",
+        "func": "memberspace.tasks.heartbeat",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
 ]
 
 

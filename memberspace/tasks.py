@@ -1,5 +1,6 @@
 """django-q2 task entry points: they take primary keys and call the services."""
 
+from config import health
 from memberspace.services import accounts, enrollments, notifications, personal_data
 
 
@@ -23,3 +24,8 @@ def send_deposit_reminders():
 def purge_personal_data(name):
     """One of the retention purges of memberspace.services.personal_data.PURGES, by name."""
     return personal_data.PURGES[name]().count
+
+
+def heartbeat():
+    """Every minute: the proof, for /health/, that a worker runs the scheduled tasks."""
+    return health.record_heartbeat()

@@ -14,6 +14,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -96,6 +98,10 @@ MIDDLEWARE = [
     # WhiteNoise right after SecurityMiddleware: static files are answered before
     # sessions, auth and Wagtail are touched.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every request gets an id, in its log lines and its X-Request-ID header.
+    "config.logging.RequestIdMiddleware",
+    # /health/ answers before anything that needs the cache, the database or a known host.
+    "config.health.HealthCheckMiddleware",
     # Public pages for visitors without a session, whole from the cache (pages.page_cache).
     "pages.page_cache.AnonymousPageCacheMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
@@ -271,6 +277,59 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Uploads (images, documents) on the filesystem, in MEDIA_ROOT, which the front
+# proxy serves at /media/; or, for several web machines, in an S3-compatible
+# bucket (MEDIA_STORAGE=s3, django-storages). The bucket's keys come from the
+# standard AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by boto3 itself.
+MEDIA_STORAGE = env("MEDIA_STORAGE", "filesystem")
+MEDIA_ORIGINS = []  # where the browser fetches uploads from, when not this site (for the CSP)
+
+
+def s3_media_origin(bucket, endpoint_url=None, custom_domain=None, addressing_style=None, region=None):
+    """The origin of the URLs django-storages gives for the bucket's files (asserted in tests/deploy)."""
+    from urllib.parse import urlsplit
+
+    if custom_domain:
+        return f"https://{custom_domain}"
+    if endpoint_url:
+        endpoint = urlsplit(endpoint_url)
+        if addressing_style == "virtual":
+            return f"{endpoint.scheme}://{bucket}.{endpoint.netloc}"
+        return f"{endpoint.scheme}://{endpoint.netloc}"
+    if "." in bucket:  # not a valid host name label: AWS is addressed by path
+        return f"https://s3.{region}.amazonaws.com" if region else "https://s3.amazonaws.com"
+    return f"https://{bucket}.s3.amazonaws.com"
+
+
+if MEDIA_STORAGE == "s3":
+    if not env("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    S3_OPTIONS = {
+        "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL"),  # an S3-compatible provider's; AWS when unset
+        "region_name": env("AWS_S3_REGION_NAME"),
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE"),  # "virtual" or "path"
+        "custom_domain": env("AWS_S3_CUSTOM_DOMAIN"),  # a CDN or the bucket's public host name
+        # Wagtail relies on an upload never replacing another file of the same name.
+        "file_overwrite": False,
+        # Images are embedded in cached pages and cards: their URLs must not expire,
+        # so the bucket (or the CDN) serves them publicly, without signed URLs.
+        "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+        "object_parameters": {"CacheControl": "public, max-age=86400"},
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS}
+    MEDIA_ORIGINS = [
+        s3_media_origin(
+            S3_OPTIONS["bucket_name"],
+            endpoint_url=S3_OPTIONS["endpoint_url"],
+            custom_domain=S3_OPTIONS["custom_domain"],
+            addressing_style=S3_OPTIONS["addressing_style"],
+            region=S3_OPTIONS["region_name"],
+        )
+    ]
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}.")
+
 # Complex page models can exceed Django's default of 1000 fields in the editor.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
@@ -345,7 +404,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -393,18 +452,24 @@ PO_MIN_AGE = 3
 PO_MAX_AGE = 17
 CATALOGUE_PAGE_SIZE = 24
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        "django": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO"), "propagate": False},
-        "po": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django-q": {"handlers": ["console"], "level": "INFO", "propagate": False},
-    },
-}
+# Logging on stderr: text lines by default, JSON lines (LOG_FORMAT=json, the
+# production default) for a log collector; see config/logging.py.
+LOG_FORMAT = env("LOG_FORMAT", "text")
+LOGGING = logging_config(LOG_FORMAT, env("DJANGO_LOG_LEVEL", "INFO"))
+LOGGING_CONFIG = "config.logging.configure"
+
+# Deployment
+
+# /health/ (config/health.py) reports the worker as stale when its heartbeat,
+# a task scheduled every minute, is older than this many seconds.
+HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 300)
+
+# Behind proxies, allauth's rate limits must count the visitor's address, not the
+# proxy's (otherwise every visitor shares one bucket, and ten typos lock everyone
+# out): the number of proxies that append to X-Forwarded-For, or the header a
+# single trusted proxy sets to the client's address (X-Real-IP, CF-Connecting-IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER")
 
 # Error reports (emails to ADMINS) never carry health notes, emergency contacts or payment details.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "memberspace.reporting.PersonalDataReporterFilter"
