@@ -417,7 +417,7 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
     notifications.choose_filter("Échec")
     expect(notifications.rows()).to_have_count(1)
     expect(notifications.rows().first).to_contain_text("marc.garcia@exemple.fr")
-    expect(notifications.rows().first).to_contain_text("Boîte aux lettres pleine")
+    expect(notifications.rows().first).to_contain_text("5 tentatives")  # the error: on the inspect page
     shoot("12-notifications-echec.png")
     notifications.rows().first.get_by_role("link", name="Renvoyer", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Renvoyer une notification")

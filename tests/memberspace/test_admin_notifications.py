@@ -40,6 +40,23 @@ def test_secretariat_sees_the_log_with_filters_and_search(client, secretary, log
     assert len(rows(client.get(INDEX, {"q": "Bernard"}))) == 1
 
 
+def test_the_kinds_are_filtered_by_their_french_name(client, secretary, log):
+    notifications.notify(log["sent"].user, "account_validated")
+    login_staff(client, secretary)
+    soup = BeautifulSoup(client.get(INDEX).content, "html.parser")
+    choices = [link.get_text(strip=True) for link in soup.select('a[href*="kind="]')]
+    assert "Compte validé" in choices and "account_validated" not in choices
+    assert len(rows(client.get(INDEX, {"kind": "account_validated"}))) == 1
+
+
+def test_a_row_says_its_state_and_attempts_and_the_error_waits_on_the_inspect_page(client, secretary, log):
+    login_staff(client, secretary)
+    (row,) = rows(client.get(INDEX, {"status": "failed"}))
+    assert "Échec" in row and "0 tentative" in row and "Twilio 400" not in row
+    inspect = client.get(f"{INDEX}inspect/{log['failed'].pk}/")
+    assert "Twilio 400, code 21211" in inspect.content.decode()
+
+
 def test_the_log_is_read_only(client, secretary, log):
     login_staff(client, secretary)
     html = client.get(INDEX).content.decode()
