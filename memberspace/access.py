@@ -24,3 +24,18 @@ def validated_parent_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+MAX_ID_DIGITS = 9  # below 2**31: the ids of every table, on SQLite and PostgreSQL
+
+
+def id_from(value):
+    """An id read from the address or a form, or None when it is not one.
+
+    Plain ASCII digits only (``"²".isdigit()`` is true, ``int("²")`` fails), and
+    short enough for the database (a longer number overflows its integer column).
+    """
+    value = str(value or "")
+    if value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS:
+        return int(value)
+    return None

@@ -10,7 +10,8 @@ SEARCH_MAX_LENGTH = 200
 
 @require_GET
 def search(request):
-    query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    # NUL characters break the databases' full-text search (SQLite: "unterminated string"; PostgreSQL refuses them).
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
     results = Page.objects.live().public().specific().search(query) if query else Page.objects.none()
     page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "search/search.html", {"search_query": query, "search_results": page})

@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -39,6 +41,21 @@ class SecretariatOnlyMixin:
         allowed = self.permission_helper.user_has_any_permissions(request.user)
         return self._forbid_unless(request, allowed) or super().history_view(request, instance_pk)
 
+    # Off for everyone (ReadOnlyPermissionHelper), but checked here first: Wagtail's views read
+    # the record before their own check, so a missing id would answer 404 and an existing one not.
+
+    def create_view(self, request):
+        allowed = self.permission_helper.user_has_any_permissions(request.user)
+        return self._forbid_unless(request, allowed) or super().create_view(request)
+
+    def edit_view(self, request, instance_pk):
+        allowed = self.permission_helper.user_has_any_permissions(request.user)
+        return self._forbid_unless(request, allowed) or super().edit_view(request, instance_pk)
+
+    def delete_view(self, request, instance_pk):
+        allowed = self.permission_helper.user_has_any_permissions(request.user)
+        return self._forbid_unless(request, allowed) or super().delete_view(request, instance_pk)
+
 
 class ReadOnlyPermissionHelper(PermissionHelper):
     """Records that only services change: listed and inspected, never created, edited or deleted by hand."""
@@ -72,6 +89,23 @@ class ActionView(InstanceSpecificView):
 
     def check_action_permitted(self, user):
         return user.has_perm(self.permission)
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """The permission first: building the view reads the record (404 for a missing id).
+
+        Checked before, a forbidden user gets the same 403 for an id that exists and one
+        that does not: ids cannot be enumerated.
+        """
+        view = super().as_view(**initkwargs)
+
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not request.user.has_perm(cls.permission):
+                return forbidden(request)
+            return view(request, *args, **kwargs)
+
+        return checked
 
     def dispatch(self, request, *args, **kwargs):
         if not self.check_action_permitted(request.user):

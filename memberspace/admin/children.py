@@ -20,6 +20,7 @@ from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import InspectView
 
 from memberspace import phones
+from memberspace.access import id_from
 from memberspace.models import Child, ChildStatus, ParentAccount, Relationship
 from memberspace.services import children as children_service
 from memberspace.services.matching import suggest_children
@@ -123,7 +124,8 @@ class DetachGuardianView(ActionView):
     @property
     def parent(self):
         parent_id = self.request.POST.get("parent") or self.request.GET.get("parent")
-        return self.instance.guardians.filter(pk=parent_id).first() if str(parent_id).isdigit() else None
+        parent_id = id_from(parent_id)
+        return self.instance.guardians.filter(pk=parent_id).first() if parent_id is not None else None
 
     @property
     def question(self):

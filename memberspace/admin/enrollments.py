@@ -22,6 +22,7 @@ from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import IndexView, InspectView
 
 from memberspace import exports
+from memberspace.access import id_from
 from memberspace.models import Enrollment
 from memberspace.services import enrollments as service
 from pages import formatting
@@ -48,8 +49,7 @@ class OfferFilter(SimpleListFilter):
         return [(str(pk), title) for pk, title in offers.order_by("start_date", "title").values_list("pk", "title")]
 
     def chosen_id(self):
-        value = self.value()
-        return int(value) if value and value.isdigit() else None
+        return id_from(self.value())
 
     def queryset(self, request, queryset):
         chosen = self.chosen_id()
@@ -181,8 +181,8 @@ class EnrollmentIndexView(IndexView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        chosen = self.params.get(OFFER_PARAMETER, "")
-        if chosen.isdigit():
+        chosen = id_from(self.params.get(OFFER_PARAMETER))
+        if chosen is not None:
             offer = service.with_figures(OfferPage.objects.filter(pk=chosen)).first()
             if offer is not None:
                 context["offer"] = offer

@@ -37,6 +37,27 @@ def _set_status(account, status, reason=""):
     account.save(update_fields=STATUS_FIELDS)
 
 
+def end_sessions(user):
+    """Sign ``user`` out of every browser: delete the sessions opened in their name.
+
+    ``is_active = False`` alone refuses a suspended account's sessions only while it
+    is suspended: once reinstated, a session opened before (or a copy of its cookie)
+    would work again. The sessions live in the database (the default SESSION_ENGINE,
+    or ``cached_db``), where they are found by the user id they hold.
+    """
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    user_id = str(user.pk)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == user_id:
+            store(session_key=session.session_key).delete()
+
+
 def _clean_reason(reason):
     reason = (reason or "").strip()
     if not reason:
@@ -97,6 +118,7 @@ def suspend(user, *, by, reason):
                 % {"name": account, "status": account.get_account_status_display()}
             )
         _set_status(account, AccountStatus.SUSPENDED, reason)
+        end_sessions(account)
         log(instance=account, action="po.account.suspend", user=by, data={"reason": reason})
         notify(account, "account_suspended", {"reason": reason})
     return account

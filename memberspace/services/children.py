@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from memberspace.errors import ChildError, DuplicateChildError
-from memberspace.models import AttachmentRequest, Child, ChildStatus, Guardianship
+from memberspace.models import AccountStatus, AttachmentRequest, Child, ChildStatus, Guardianship
 from memberspace.services.notifications import notify
 from memberspace.text import name_key
 
@@ -38,8 +38,17 @@ def co_parents(parent):
     )
 
 
+def informed_guardians(child):
+    """The guardians told about ``child``: accounts the club validated (and did not suspend).
+
+    The secretariat may attach a child to an account still pending: until it validates
+    the account, the member area shows it no child, and no message tells it about one.
+    """
+    return child.guardians.filter(is_active=True, account_status=AccountStatus.VALIDATED)
+
+
 def other_guardians(child, parent):
-    return child.guardians.filter(is_active=True).exclude(pk=parent.pk)
+    return informed_guardians(child).exclude(pk=parent.pk)
 
 
 def find_duplicate(parent, first_name, last_name, birth_date, exclude=None):

@@ -28,6 +28,7 @@ from wagtail.models import get_page_models
 
 from memberspace.errors import EnrollmentError
 from memberspace.models import TAKEN_STATUSES, Child, Enrollment, EnrollmentStatus
+from memberspace.services import children as children_service
 from memberspace.services.notifications import Channel, notify, preferred_channels
 from pages import formatting, page_cache
 from pages.models import ClubSettings, OfferPage, RegistrationState, age_on
@@ -352,7 +353,7 @@ EMAIL_ALWAYS = {"enrollment_validated", "deposit_reminder"}
 
 def _notify_guardians(enrollment, kind, context):
     context = {"enrollment": enrollment, "child": enrollment.child, "offer": enrollment.offer, **context}
-    for guardian in enrollment.child.guardians.filter(is_active=True):
+    for guardian in children_service.informed_guardians(enrollment.child):
         channels = preferred_channels(guardian) | {Channel.EMAIL} if kind in EMAIL_ALWAYS else None
         notify(guardian, kind, context, channels=channels)
 

@@ -42,6 +42,7 @@ from memberspace.models import (
     Invitation,
     Notification,
 )
+from memberspace.services import accounts as accounts_service
 from memberspace.services import children as children_service
 from memberspace.services import enrollments as enrollments_service
 from memberspace.services.notifications import notify, notify_address
@@ -58,9 +59,16 @@ ERASED_NAME = "—"
 
 
 def export_for(parent):
-    """Everything the site holds about ``parent`` and the children they are a guardian of."""
+    """Everything the site holds about ``parent`` and the children they are a guardian of.
+
+    Children (and so their enrollments and other guardians) only once the club validated
+    the account: the secretariat may attach migrated children to a pending account, which
+    the member area shows nothing of until then.
+    """
     guardianships = Guardianship.objects.filter(child__guardians=parent).select_related("parent")
     children = Child.objects.filter(guardianships__parent=parent).distinct().order_by("birth_date", "pk")
+    if not parent.is_validated_parent:
+        guardianships, children = guardianships.none(), children.none()
     enrollments = (
         Enrollment.objects.filter(child__in=children).select_related("offer", "requested_by").order_by("requested_at")
     )
@@ -236,6 +244,7 @@ def erase_account(parent, *, by):
         parent.account_status = AccountStatus.ERASED
         parent.erased_at = parent.status_changed_at = timezone.now()
         parent.save()
+        accounts_service.end_sessions(parent)  # signed out of every browser
         log(instance=parent, action="po.account.erase", user=by)
         # The confirmation goes to the address the account had; its row is purged with the log.
         notify_address(address, "account_erased", {"first_name": first_name})

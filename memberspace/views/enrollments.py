@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from memberspace.access import validated_parent_required
+from memberspace.access import id_from, validated_parent_required
 from memberspace.errors import MemberspaceError
 from memberspace.models import Child, Enrollment
 from memberspace.services import enrollments as service
@@ -59,8 +59,8 @@ def request_enrollment(request):
     chosen = request.GET.get("enfant")
     if chosen and not any(str(child.pk) == chosen for child in children):
         raise Http404  # another family's child, or none
-    offer_id = request.POST.get("offre") or request.GET.get("offre")
-    if not offer_id or not str(offer_id).isdigit():
+    offer_id = id_from(request.POST.get("offre") or request.GET.get("offre"))
+    if offer_id is None:
         selected = [child for child in children if str(child.pk) == chosen] or children
         offers = [(offer, checks_for(selected, offer, now)) for offer in service.offers_open_to_requests()]
         return TemplateResponse(

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from memberspace.access import validated_parent_required
+from memberspace.access import id_from, validated_parent_required
 from memberspace.errors import MemberspaceError
 from memberspace.forms import InvitationForm
 from memberspace.models import Child, Invitation
@@ -18,8 +18,9 @@ from memberspace.services import invitations
 @require_http_methods(["GET", "POST"])
 def invite(request):
     initial = {}
-    if request.GET.get("enfant", "").isdigit():
-        initial["children"] = Child.objects.for_guardian(request.user).filter(pk=request.GET["enfant"])
+    chosen = id_from(request.GET.get("enfant"))
+    if chosen is not None:
+        initial["children"] = Child.objects.for_guardian(request.user).filter(pk=chosen)
     form = InvitationForm(request.POST or None, parent=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
