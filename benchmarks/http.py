@@ -15,18 +15,17 @@ catalogue >= 3 %, the cached pages >= 90 %, the dashboard uncached >= 3 %.
 """
 
 import argparse
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # the repository, not benchmarks/: its http.py would shadow the standard library's
+
+from benchmarks import served  # noqa: E402
 
 DATABASE = "po_bench_http"
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/11"
@@ -38,42 +37,6 @@ done = function(summary, latency, requests)
     + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 """
-
-
-def database_url(server_url):
-    return f"{server_url}/{DATABASE}"
-
-
-def recreate_database(server_url, drop_only=False):
-    import psycopg
-
-    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        if not drop_only:
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def configure(server_url, workdir):
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "benchmark-only-" + "x" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "DATABASE_URL": database_url(server_url),
-        "REDIS_URL": REDIS_BENCH_URL,
-        "SECURE_SSL_REDIRECT": "false",
-        "STATIC_ROOT": str(workdir / "static"),
-        "MEDIA_ROOT": str(workdir / "media"),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "SMS_BACKEND": "memberspace.sms.locmem.LocmemBackend",
-    }
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    import logging
-
-    logging.getLogger("django-q").setLevel(logging.WARNING)
-    return env
 
 
 def prepare():
@@ -139,41 +102,6 @@ def write_static_twins(sizes, static_root):
         (folder / f"{slug}.html").write_bytes(content)
         twins[name] = f"/static/bench/{slug}.html"
     return twins
-
-
-def start_gunicorn(env, port, workers, page_cache_seconds):
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "config.wsgi:application",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={workers}",
-        "--log-level=warning",
-    ]
-    full_env = {**os.environ, **env, "PAGE_CACHE_SECONDS": str(page_cache_seconds)}
-    return subprocess.Popen(command, cwd=ROOT, env=full_env, start_new_session=True)  # noqa: S603
-
-
-def wait_until_up(base_url, timeout=60):
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base_url}/robots.txt", timeout=10).status_code == 200:
-                return
-        except requests.RequestException:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not answer")
-
-
-def stop(process):
-    if process is not None and process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def wrk(url, args, script, cookie=None):
@@ -249,11 +177,17 @@ def main():
     from tests.servers import free_port
 
     redis.Redis.from_url(REDIS_BENCH_URL).flushdb()
-    recreate_database(args.database_url)
+    database_url = served.recreate_database(args.database_url, DATABASE)
     server = None
     try:
         with tempfile.TemporaryDirectory(prefix="po-http-") as workdir:
-            env = configure(args.database_url, Path(workdir))
+            env = served.configure(
+                database_url,
+                REDIS_BENCH_URL,
+                Path(workdir),
+                ALLOWED_HOSTS="127.0.0.1,testserver",
+                SMS_BACKEND="memberspace.sms.locmem.LocmemBackend",
+            )
             pages, session_key = prepare()
             sizes = page_sizes(pages, session_key)
             twins = write_static_twins(sizes, env["STATIC_ROOT"])
@@ -264,10 +198,10 @@ def main():
                 port = free_port()
                 base_url = f"http://127.0.0.1:{port}"
                 redis.Redis.from_url(REDIS_BENCH_URL).flushdb()
-                server = start_gunicorn(env, port, args.workers, seconds)
-                wait_until_up(base_url)
+                server = served.start_gunicorn(env, port, args.workers, PAGE_CACHE_SECONDS=seconds)
+                served.wait_until_up(base_url)
                 results[label] = measure(base_url, pages, twins, session_key, args, script, bool(seconds))
-                stop(server)
+                served.stop(server)
                 server = None
                 print_rows(
                     f"{label} — gunicorn {args.workers} workers, wrk {args.connections} connexions",
@@ -292,11 +226,11 @@ def main():
                 print(f"  {'oui' if ok else 'NON'}  {label}")
             return 0 if all(ok for _label, ok in checks) else 1
     finally:
-        stop(server)
+        served.stop(server)
         from django.db import connections
 
         connections.close_all()
-        recreate_database(args.database_url, drop_only=True)
+        served.recreate_database(args.database_url, DATABASE, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -21,12 +21,9 @@ task broker, as in production). Only loopback addresses are used.
 
 import argparse
 import datetime
-import os
 import random
 import secrets
-import signal
 import string
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,48 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # the repository, not benchmarks/: its http.py would shadow the standard library's
 
+from benchmarks import served  # noqa: E402
+
 DATABASE = "po_bench_rush"
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/13"
 TARGET_SECONDS = 15.0
-
-
-def create_database(server_url):
-    import psycopg
-
-    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DATABASE}"')
-    return f"{server_url}/{DATABASE}"
-
-
-def drop_database(server_url):
-    import psycopg
-
-    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-
-
-def configure(database_url, workdir):
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "benchmark-only-" + "x" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_BENCH_URL,
-        "SECURE_SSL_REDIRECT": "false",
-        "STATIC_ROOT": str(workdir / "static"),
-        "MEDIA_ROOT": str(workdir / "media"),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "SMS_BACKEND": "memberspace.sms.console.ConsoleBackend",
-    }
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    import logging
-
-    logging.getLogger("django-q").setLevel(logging.WARNING)
-    return env
 
 
 def build(parents, capacity):
@@ -149,43 +109,6 @@ def build(parents, capacity):
         session.create()
         sessions.append(session.session_key)
     return stay, list(zip(users, children, sessions, strict=True))
-
-
-def start_gunicorn(env, port, workers):
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "config.wsgi:application",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={workers}",
-        "--worker-class=sync",
-        "--timeout=60",
-        "--log-level=warning",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)  # noqa: S603
-    return process
-
-
-def wait_until_up(base_url, timeout=60):
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base_url}/robots.txt", timeout=10).status_code == 200:
-                return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer")
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 class Parent:
@@ -290,11 +213,13 @@ def main():
     from tests.servers import free_port
 
     redis.Redis.from_url(REDIS_BENCH_URL).flushdb()
-    database_url = create_database(args.database_url)
+    database_url = served.recreate_database(args.database_url, DATABASE)
     server = None
     try:
         with tempfile.TemporaryDirectory(prefix="po-rush-") as workdir:
-            env = configure(database_url, Path(workdir))
+            env = served.configure(
+                database_url, REDIS_BENCH_URL, Path(workdir), SMS_BACKEND="memberspace.sms.console.ConsoleBackend"
+            )
             from django.core.management import call_command
             from django.db import connection
             from django.utils import timezone
@@ -311,8 +236,8 @@ def main():
 
             port = free_port()
             base_url = f"http://127.0.0.1:{port}"
-            server = start_gunicorn(env, port, args.workers)
-            wait_until_up(base_url)
+            server = served.start_gunicorn(env, port, args.workers)
+            served.wait_until_up(base_url)
             rng = random.Random(6)
             parents = [
                 Parent(base_url, stay.pk, child.pk, session_key, rng.random() < args.double_click)
@@ -323,7 +248,7 @@ def main():
 
             type(stay).objects.filter(pk=stay.pk).update(registration_opens_at=timezone.now())  # opening
             results, started_at, wall = rush(parents, args.concurrency)
-            stop(server)
+            served.stop(server)
             server = None
 
             latencies = [seconds for _status, _body, seconds in results]
@@ -384,14 +309,14 @@ def main():
             return 0 if ok else 1
     finally:
         if server is not None:
-            stop(server)
+            served.stop(server)
         try:
             from django.db import connections
 
             connections.close_all()
         except Exception:  # noqa: BLE001, S110 (Django not set up yet)
             pass
-        drop_database(args.database_url)
+        served.recreate_database(args.database_url, DATABASE, drop_only=True)
 
 
 if __name__ == "__main__":

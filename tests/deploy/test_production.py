@@ -168,7 +168,7 @@ def json_lines(path):
 def redis_server(directory):
     """A throwaway redis-server on a free loopback port, nothing saved to disk; yields its URL."""
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+        pytest.fail("redis-server is not installed (Debian: apt-get install redis-server; .ci/run does it)")
     port = free_port()
     command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
     with open(directory / "redis.log", "w") as log:
