@@ -28,33 +28,32 @@ class SecretariatOnlyMixin:
     def _forbid_unless(self, request, allowed):
         return None if allowed else forbidden(request)
 
+    def _refused(self, request):
+        """403 for anyone without any of the model's permissions; None for the others."""
+        return self._forbid_unless(request, self.permission_helper.user_has_any_permissions(request.user))
+
     def index_view(self, request):
         return self._forbid_unless(request, self.permission_helper.user_can_list(request.user)) or super().index_view(
             request
         )
 
     def inspect_view(self, request, instance_pk):
-        allowed = self.permission_helper.user_has_any_permissions(request.user)
-        return self._forbid_unless(request, allowed) or super().inspect_view(request, instance_pk)
+        return self._refused(request) or super().inspect_view(request, instance_pk)
 
     def history_view(self, request, instance_pk):
-        allowed = self.permission_helper.user_has_any_permissions(request.user)
-        return self._forbid_unless(request, allowed) or super().history_view(request, instance_pk)
+        return self._refused(request) or super().history_view(request, instance_pk)
 
     # Off for everyone (ReadOnlyPermissionHelper), but checked here first: Wagtail's views read
     # the record before their own check, so a missing id would answer 404 and an existing one not.
 
     def create_view(self, request):
-        allowed = self.permission_helper.user_has_any_permissions(request.user)
-        return self._forbid_unless(request, allowed) or super().create_view(request)
+        return self._refused(request) or super().create_view(request)
 
     def edit_view(self, request, instance_pk):
-        allowed = self.permission_helper.user_has_any_permissions(request.user)
-        return self._forbid_unless(request, allowed) or super().edit_view(request, instance_pk)
+        return self._refused(request) or super().edit_view(request, instance_pk)
 
     def delete_view(self, request, instance_pk):
-        allowed = self.permission_helper.user_has_any_permissions(request.user)
-        return self._forbid_unless(request, allowed) or super().delete_view(request, instance_pk)
+        return self._refused(request) or super().delete_view(request, instance_pk)
 
 
 class ReadOnlyPermissionHelper(PermissionHelper):
@@ -106,11 +105,6 @@ class ActionView(InstanceSpecificView):
             return view(request, *args, **kwargs)
 
         return checked
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.check_action_permitted(request.user):
-            return forbidden(request)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
         return self.title
