@@ -10,11 +10,12 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run setup test lint format migrations-check deploy-check bench backup restore clean
+.PHONY: help install run setup test fuzz lint format migrations-check deploy-check bench backup restore clean
 
 help:
 	@echo "make run     installe, migre, charge la démo et sert http://127.0.0.1:8000 (+ worker)"
 	@echo "make test    lance toute la suite de tests"
+	@echo "make fuzz    les formulaires face à des saisies aléatoires nouvelles (FUZZ_EXAMPLES=500)"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make bench   lance les benchmarks"
 	@echo "make backup  sauvegarde la base et les médias dans var/backups/ (BACKUP_DIR=…, KEEP=N)"
@@ -59,6 +60,10 @@ $(AXE): package.json package-lock.json
 
 test: install $(CHROMIUM) $(AXE)
 	$(BIN)/pytest
+
+# The forms' fuzz tests on new random input, FUZZ_EXAMPLES per form (make test replays fixed ones).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -p no:cacheprovider tests/security/test_forms_fuzz.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from memberspace import phones
+from memberspace.access import id_from
 from memberspace.models import Child, NotificationPreference, Relationship, User
 from pages.models import ClubSettings, age_on
 
@@ -285,6 +286,26 @@ class NewChildForm(ChildForm):
         fields = ["relationship", *ChildForm.Meta.fields]
 
 
+class ChildrenField(forms.ModelMultipleChoiceField):
+    """The children ticked in a form, among those of its queryset.
+
+    A value that is no id (a word, a number longer than any id) is refused like any
+    child not offered, before the database sees it: a 40-digit number would overflow
+    its integer column.
+    """
+
+    widget = forms.CheckboxSelectMultiple
+
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            for pk in value:
+                if id_from(pk) is None:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                    )
+        return super().clean(value)
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail de l'autre parent"),
@@ -294,10 +315,9 @@ class InvitationForm(forms.Form):
         },
         help_text=_("L'invitation ne pourra être acceptée que depuis un compte validé avec cette adresse."),
     )
-    children = forms.ModelMultipleChoiceField(
+    children = ChildrenField(
         label=_("Pour quels enfants ?"),
         queryset=Child.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choisissez au moins un enfant.")},
     )
     relationship = forms.ChoiceField(

@@ -3,6 +3,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
+from wagtail.search.utils import parse_query_string
 
 SEARCH_PAGE_SIZE = 10
 SEARCH_MAX_LENGTH = 200
@@ -12,7 +13,9 @@ SEARCH_MAX_LENGTH = 200
 def search(request):
     # NUL characters break the databases' full-text search (SQLite: "unterminated string"; PostgreSQL refuses them).
     query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
-    results = Page.objects.live().public().specific().search(query) if query else Page.objects.none()
+    # Wagtail's parser turns "quoted words" into a phrase; a raw unbalanced quote breaks SQLite's full-text search.
+    _filters, parsed = parse_query_string(query, operator="or")
+    results = Page.objects.live().public().specific().search(parsed) if query else Page.objects.none()
     page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "search/search.html", {"search_query": query, "search_results": page})
 

@@ -13,16 +13,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from memberspace.access import id_from, validated_parent_required
 from memberspace.errors import MemberspaceError
+from memberspace.forms import ChildrenField
 from memberspace.models import Child, Enrollment
 from memberspace.services import enrollments as service
 from pages.models import OfferPage
 
 
 class RequestForm(forms.Form):
-    children = forms.ModelMultipleChoiceField(
+    children = ChildrenField(
         label=gettext_lazy("Pour quel(s) enfant(s) ?"),
         queryset=Child.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": gettext_lazy("Choisissez au moins un enfant.")},
     )
     comment = forms.CharField(

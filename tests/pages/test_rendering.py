@@ -123,6 +123,22 @@ def test_search(client, site_pages):
     assert client.get("/recherche/").status_code == 200
 
 
+@pytest.mark.parametrize("query", ['"Ski à Morzine"', '"Morzine', 'Morzine"', 'Ski "à Morzine'])
+def test_search_with_quotes(client, site_pages, query):
+    """Quoted words are a phrase; a quote left open is no error (SQLite's full-text search refuses it raw)."""
+    response = client.get("/recherche/", {"q": query})
+    assert response.status_code == 200
+    assert "Ski à Morzine" in response.content.decode()
+
+
+def test_search_phrase_needs_all_its_words(client, site_pages):
+    """Unquoted, either word finds a page; quoted, the page must hold the phrase."""
+    assert "Ski à Morzine" in client.get("/recherche/", {"q": "Morzine judo"}).content.decode()
+    response = client.get("/recherche/", {"q": '"Morzine judo"'})
+    assert response.status_code == 200
+    assert "Aucune page ne contient ces mots" in html_lib.unescape(response.content.decode())
+
+
 def test_sitemap_lists_live_pages(client, site_pages):
     response = client.get("/sitemap.xml")
     assert response.status_code == 200

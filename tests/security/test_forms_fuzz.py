@@ -10,6 +10,7 @@ no NUL character may reach the database (PostgreSQL refuses them: on SQLite
 they would be stored silently).
 """
 
+import os
 import re
 from urllib.parse import quote
 
@@ -26,8 +27,13 @@ from tests.security.conftest import _rows, birth_date_for
 
 pytestmark = pytest.mark.django_db
 
+# `make test` tries the same 25 examples per form on every run (a CI run neither flickers nor
+# lands by luck); `make fuzz` tries FUZZ_EXAMPLES new random ones, to find what these miss.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 FUZZ = settings(
-    max_examples=25,
+    max_examples=FUZZ_EXAMPLES or 25,
+    derandomize=not FUZZ_EXAMPLES,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -61,6 +67,9 @@ NASTY = st.sampled_from(
         "0001-01-01",
         "9999-12-31",
         "../../etc/passwd",
+        '"',
+        'judo "du',
+        "NEAR(a b) OR * -x:y ^",
     ]
 )
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
@@ -281,3 +290,22 @@ def test_ids_in_the_address_that_are_not_numbers(client, world, value):
     assert_clean(client.get(url, {"offre": value}), form=False, allowed=(200, 404))
     assert_clean(client.post(url, {"offre": value, "children": [world.child.pk]}), form=False, allowed=(200, 404))
     assert_clean(client.get(reverse("memberspace:invite"), {"enfant": value}), form=False)
+
+
+@pytest.mark.parametrize("value", ["9" * 40, "²", "-1", ""])
+def test_ticked_children_that_are_no_id(client, world, value):
+    """A ticked child whose id is no number the database holds: the form says so, nothing is saved."""
+    client.force_login(world.owner)
+    requests = Enrollment.objects.count()
+    url = reverse("memberspace:enrollment_request")
+    posted = {"offre": world.free_stay.pk, "children": [world.child.pk, value]}
+    response = client.post(url, posted)
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert Enrollment.objects.count() == requests
+
+    invited = {"email": "tata@exemple.fr", "relationship": "autre", "children": [value]}
+    response = client.post(reverse("memberspace:invite"), invited)
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert not Invitation.objects.filter(email="tata@exemple.fr").exists()
