@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,32 @@ class FilterSelect(forms.Select):
     """
 
     template_name = "pages/widgets/select.html"
+
+
+class CataloguePaginator(Paginator):
+    """Django's paginator, with the total read from the page's own query.
+
+    The offers of a page come with ``COUNT(*) OVER ()``: one query where
+    Django's paginator makes two (a COUNT, then the page). A page number that
+    is no number, below 1 or past the end is answered as Django does (the first
+    page, or the last one after a count). No orphans.
+    """
+
+    MAX_PAGE = 10_000  # beyond, the offset alone would be absurd: let Django count and clamp
+
+    def get_page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        if not 1 <= number <= self.MAX_PAGE:
+            return super().get_page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list.annotate(paginator_total=Window(Count("pk")))[bottom : bottom + self.per_page])
+        if not rows:
+            return super().get_page(number)
+        self.count = rows[0].paginator_total
+        return self._get_page(rows, number, self)
 
 
 class OfferFilterForm(forms.Form):
@@ -87,7 +114,7 @@ class OfferIndexMixin:
         context = super().get_context(request, *args, **kwargs)
         form = self.get_filter_form(request)
         offers = form.filter_queryset(self.get_offers())
-        page_of_offers = Paginator(offers, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        page_of_offers = CataloguePaginator(offers, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(
             filter_form=form,
             is_filtered=bool(form.valid_filters),

@@ -154,6 +154,9 @@ SQLITE_OPTIONS = {
 
 if env("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)}
+    # No server-side cursors: a form's choices read through .iterator() would cost three round trips
+    # (DECLARE, FETCH, CLOSE) instead of one, and they break behind PgBouncer's transaction pooling.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATABASES = {
         "default": {

@@ -11,6 +11,7 @@ import datetime
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,15 +25,18 @@ from memberspace.services.notifications import notify, notify_address
 INVITATION_DAYS = 14
 
 
+def verified_emails_query(user):
+    """The user's verified addresses in lower case (as invitations store theirs), as a queryset."""
+    return EmailAddress.objects.filter(user=user, verified=True).values_list(Lower("email"), flat=True)
+
+
 def verified_emails(user):
-    return {
-        email.lower() for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
-    }
+    return set(verified_emails_query(user))
 
 
 def invitations_for(user):
     """Pending invitations sent to one of ``user``'s verified addresses."""
-    return Invitation.objects.pending().filter(email__in=verified_emails(user)).select_related("inviter")
+    return Invitation.objects.pending().filter(email__in=verified_emails_query(user)).select_related("inviter")
 
 
 def invite(inviter, *, email, children, relationship):

@@ -226,16 +226,36 @@ def test_stay_cards_show_dates_the_french_way(client, stays):
 
 def test_pagination_keeps_the_filters(client, activity_index, settings):
     settings.CATALOGUE_PAGE_SIZE = 2
+    judo = ActivityCategoryFactory()  # one category: the cards in title order (the factory's names sort as text)
     for number in range(5):
-        ActivityPageFactory(parent=activity_index, title=f"Activité {number}", min_age=6, max_age=10)
+        ActivityPageFactory(parent=activity_index, title=f"Activité {number}", min_age=6, max_age=10, category=judo)
     ActivityPageFactory(parent=activity_index, title="Pour les grands", min_age=14, max_age=17)
     response = client.get("/activites/", {"age": "7"})
     assert card_titles(response) == ["Activité 0", "Activité 1"]
     assert "?age=7&amp;page=2" in response.content.decode()
     assert card_titles(client.get("/activites/", {"age": "7", "page": "3"})) == ["Activité 4"]
-    # A page number out of range or not a number shows a page, not an error.
-    assert client.get("/activites/", {"age": "7", "page": "99"}).status_code == 200
-    assert client.get("/activites/", {"page": "abc"}).status_code == 200
+    # A page number out of range shows the last page, one that is no number the first: not an error.
+    for past_the_end in ("99", "9" * 40):
+        response = client.get("/activites/", {"age": "7", "page": past_the_end})
+        assert card_titles(response) == ["Activité 4"]
+        assert "5 résultats" in response.content.decode()
+    for page, shown in (("abc", "first"), ("2.5", "first"), ("0", "last"), ("-1", "last")):  # as Django's paginator
+        response = client.get("/activites/", {"age": "7", "page": page})
+        assert card_titles(response) == {"first": ["Activité 0", "Activité 1"], "last": ["Activité 4"]}[shown]
+
+
+def test_a_catalogue_page_reads_its_offers_and_their_total_in_one_query(client, activity_index, settings):
+    settings.CATALOGUE_PAGE_SIZE = 2
+    judo = ActivityCategoryFactory()
+    for number in range(5):
+        ActivityPageFactory(parent=activity_index, title=f"Activité {number}", category=judo)
+    client.get("/activites/", {"page": "2"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/activites/", {"page": "2"})
+    assert card_titles(response) == ["Activité 2", "Activité 3"]
+    assert "5 résultats" in response.content.decode()
+    offer_queries = [q["sql"] for q in queries if "activities_activitypage" in q["sql"]]
+    assert len(offer_queries) == 1, offer_queries
 
 
 def count_queries(client, url, cold_cache=False):
