@@ -291,18 +291,17 @@ class ChildrenField(forms.ModelMultipleChoiceField):
 
     A value that is no id (a word, a number longer than any id) is refused like any
     child not offered, before the database sees it: a 40-digit number would overflow
-    its integer column.
+    its integer column. The message names no value: an id means nothing to a parent.
     """
 
     widget = forms.CheckboxSelectMultiple
+    default_error_messages = {"invalid_choice": _("Choisissez parmi les enfants proposés.")}
 
     def clean(self, value):
         if isinstance(value, list | tuple):
             for pk in value:
                 if id_from(pk) is None:
-                    raise forms.ValidationError(
-                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
-                    )
+                    raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().clean(value)
 
 

@@ -172,7 +172,7 @@ def test_another_family_gets_404_on_every_child_url(client, home):
     response = client.post(
         reverse("memberspace:invite"), {"email": "x@exemple.fr", "children": [child.pk], "relationship": "pere"}
     )
-    assert "Sélectionnez un choix valide" in text(response)
+    assert "Choisissez parmi les enfants proposés." in text(response)
     assert not Invitation.objects.exists()
 
 

@@ -301,11 +301,11 @@ def test_ticked_children_that_are_no_id(client, world, value):
     posted = {"offre": world.free_stay.pk, "children": [world.child.pk, value]}
     response = client.post(url, posted)
     assert response.status_code == 200
-    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert "Choisissez parmi les enfants proposés." in response.content.decode()
     assert Enrollment.objects.count() == requests
 
     invited = {"email": "tata@exemple.fr", "relationship": "autre", "children": [value]}
     response = client.post(reverse("memberspace:invite"), invited)
     assert response.status_code == 200
-    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert "Choisissez parmi les enfants proposés." in response.content.decode()
     assert not Invitation.objects.filter(email="tata@exemple.fr").exists()
