@@ -174,7 +174,7 @@ def validate_in_order(stay):
     from django.contrib.auth import get_user_model
 
     from memberspace.errors import EnrollmentError
-    from memberspace.models import Enrollment, EnrollmentStatus
+    from memberspace.models import Enrollment, EnrollmentStatus, set_waiting_ranks
     from memberspace.services import enrollments
 
     staff = get_user_model().objects.create(email="secretariat@le-po.test", is_staff=True, password="!")  # noqa: S106
@@ -192,7 +192,8 @@ def validate_in_order(stay):
     in_order = validated == [e.pk for e in arrival[: len(validated)]] and waitlisted == [
         e.pk for e in arrival[len(validated) :]
     ]
-    ranked = Enrollment.objects.filter(pk__in=waitlisted).with_waiting_rank()
+    ranked = list(Enrollment.objects.filter(pk__in=waitlisted))
+    set_waiting_ranks(ranked)
     ranks = {e.pk: e.waiting_rank() for e in ranked}
     ranks_in_order = [ranks[pk] for pk in waitlisted] == list(range(1, len(waitlisted) + 1))
     return len(validated), len(waitlisted), in_order and ranks_in_order, elapsed

@@ -18,7 +18,7 @@ from .children import (
     SchoolLevel,
     Sex,
 )
-from .enrollments import ACTIVE_STATUSES, TAKEN_STATUSES, Enrollment, EnrollmentStatus
+from .enrollments import ACTIVE_STATUSES, TAKEN_STATUSES, Enrollment, EnrollmentStatus, set_waiting_ranks
 from .notifications import Notification
 
 __all__ = [
@@ -41,4 +41,5 @@ __all__ = [
     "Sex",
     "User",
     "UserManager",
+    "set_waiting_ranks",
 ]

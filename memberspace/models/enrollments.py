@@ -1,7 +1,8 @@
+from collections import Counter
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,20 +42,28 @@ class EnrollmentQuerySet(models.QuerySet):
     def in_arrival_order(self):
         return self.order_by("requested_at", "pk")
 
-    def with_waiting_rank(self):
-        """Annotate how many waiting-list requests of the same offer came earlier (see ``waiting_rank``)."""
-        earlier = (
-            Enrollment.objects.filter(offer_id=OuterRef("offer_id"), status=EnrollmentStatus.WAITLISTED)
-            .filter(
-                Q(requested_at__lt=OuterRef("requested_at"))
-                | Q(requested_at=OuterRef("requested_at"), pk__lt=OuterRef("pk"))
-            )
-            .order_by()
-            .values("offer_id")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return self.annotate(waiting_before=Coalesce(Subquery(earlier, output_field=IntegerField()), Value(0)))
+
+def set_waiting_ranks(enrollments):
+    """Give the waitlisted ones of ``enrollments`` their rank (see ``waiting_rank``), in one query.
+
+    The query reads only the ids of the waiting lists concerned, in arrival order;
+    none is made if no enrollment is waiting.
+    """
+    waiting = [enrollment for enrollment in enrollments if enrollment.status == EnrollmentStatus.WAITLISTED]
+    if not waiting:
+        return
+    lists = (
+        Enrollment.objects.filter(offer_id__in={enrollment.offer_id for enrollment in waiting})
+        .filter(status=EnrollmentStatus.WAITLISTED)
+        .order_by("offer_id", "requested_at", "pk")
+        .values_list("pk", "offer_id")
+    )
+    before, length = {}, Counter()
+    for pk, offer_id in lists:
+        before[pk] = length[offer_id]
+        length[offer_id] += 1
+    for enrollment in waiting:
+        enrollment.waiting_before = before[enrollment.pk]
 
 
 class Enrollment(models.Model):
@@ -161,7 +170,7 @@ class Enrollment(models.Model):
         """1 for the first of the offer's waiting list, in order of request; None if not waiting."""
         if self.status != EnrollmentStatus.WAITLISTED:
             return None
-        if hasattr(self, "waiting_before"):
+        if hasattr(self, "waiting_before"):  # set by set_waiting_ranks
             return self.waiting_before + 1
         earlier = Enrollment.objects.filter(offer_id=self.offer_id, status=EnrollmentStatus.WAITLISTED).filter(
             Q(requested_at__lt=self.requested_at) | Q(requested_at=self.requested_at, pk__lt=self.pk)

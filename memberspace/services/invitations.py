@@ -11,6 +11,7 @@ import datetime
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +38,22 @@ def verified_emails(user):
 def invitations_for(user):
     """Pending invitations sent to one of ``user``'s verified addresses."""
     return Invitation.objects.pending().filter(email__in=verified_emails_query(user)).select_related("inviter")
+
+
+def pending_for_dashboard(user):
+    """``(received, sent)``: the pending invitations sent to ``user`` and by ``user``, in one query.
+
+    ``invite`` refuses an invitation to one's own verified address, so none is both.
+    """
+    invitations = list(
+        Invitation.objects.pending()
+        .filter(Q(inviter=user) | Q(email__in=verified_emails_query(user)))
+        .select_related("inviter")
+        .prefetch_related("children")
+    )
+    received = [invitation for invitation in invitations if invitation.inviter_id != user.pk]
+    sent = [invitation for invitation in invitations if invitation.inviter_id == user.pk]
+    return received, sent
 
 
 def invite(inviter, *, email, children, relationship):

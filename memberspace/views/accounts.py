@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from memberspace import phones
 from memberspace.access import validated_parent_required
 from memberspace.forms import PhoneForm, ProfileForm
-from memberspace.models import AccountStatus, Child, Enrollment, EnrollmentStatus, Guardianship
+from memberspace.models import AccountStatus, Child, Enrollment, EnrollmentStatus, set_waiting_ranks
 from memberspace.services import invitations
 
 
@@ -32,18 +32,20 @@ def dashboard(request):
             Enrollment.objects.exclude(status=EnrollmentStatus.CANCELLED)
             .filter(offer__end_date__gte=timezone.localdate())
             .select_related("offer", "requested_by")
-            .with_waiting_rank()
+            # What the dashboard shows: an offer's row is wide (Wagtail's page and the offer's own fields).
+            .only(
+                "child", "offer", "status", "requested_at", "requested_by", "offer__title", "requested_by__first_name"
+            )
             .in_arrival_order()
         )
-        children = Child.objects.for_guardian(user).prefetch_related(
-            Prefetch("guardianships", queryset=Guardianship.objects.select_related("parent")),
-            Prefetch("enrollments", queryset=upcoming, to_attr="upcoming_enrollments"),
+        children = list(
+            Child.objects.for_guardian(user)
+            .only("first_name", "last_name", "birth_date", "school_level")
+            .prefetch_related(Prefetch("enrollments", queryset=upcoming, to_attr="upcoming_enrollments"))
         )
-        context.update(
-            children=children,
-            invitations_received=invitations.invitations_for(user).prefetch_related("children"),
-            invitations_sent=user.invitations_sent.pending().prefetch_related("children"),
-        )
+        set_waiting_ranks([enrollment for child in children for enrollment in child.upcoming_enrollments])
+        received, sent = invitations.pending_for_dashboard(user)
+        context.update(children=children, invitations_received=received, invitations_sent=sent)
     return TemplateResponse(request, "memberspace/dashboard.html", context)
 
 

@@ -134,11 +134,7 @@ def already_recorded(offer, children, posted_ids):
 
 def own_enrollment(request, pk):
     """An enrollment of one of the signed-in parent's children, else 404."""
-    queryset = (
-        Enrollment.objects.for_guardian(request.user)
-        .select_related("child", "offer", "requested_by")
-        .with_waiting_rank()
-    )
+    queryset = Enrollment.objects.for_guardian(request.user).select_related("child", "offer", "requested_by")
     return get_object_or_404(queryset.distinct(), pk=pk)
 
 

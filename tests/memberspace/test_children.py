@@ -222,6 +222,28 @@ def test_an_invitation_is_accepted_from_the_dashboard_too(client, home):
     assert father in child.guardians.all()
 
 
+def test_the_dashboard_shows_the_invitations_received_and_sent_each_in_its_own_list(client, home):
+    mother, father = parent(first_name="Claire", last_name="Martin"), parent(email="pere@exemple.fr")
+    invite(mother, make_child(mother, first_name="Léa"), "pere@exemple.fr")
+    noah = make_child(father, first_name="Noah", last_name="Durand")
+    invite(father, noah, "mamie@exemple.fr")
+    withdrawn, _token = invite(father, noah, "tonton@exemple.fr")
+    invitations.withdraw(withdrawn, by=father)
+    client.force_login(father)
+    page = BeautifulSoup(client.get(reverse("memberspace:dashboard")).content, "html.parser")
+    received = page.find(attrs={"aria-labelledby": "invitations-recues"}).get_text(" ", strip=True)
+    sent = page.find(attrs={"aria-labelledby": "invitations-envoyees"}).get_text(" ", strip=True)
+    assert "Claire Martin vous invite à gérer avec lui ou elle : Léa Martin." in received
+    assert "mamie@exemple.fr" not in received
+    assert "À mamie@exemple.fr, pour Noah Durand" in sent
+    assert "Claire" not in sent and "pere@exemple.fr" not in sent
+    assert "tonton@exemple.fr" not in page.get_text()  # withdrawn
+    client.force_login(mother)
+    page = BeautifulSoup(client.get(reverse("memberspace:dashboard")).content, "html.parser")
+    assert page.find(attrs={"aria-labelledby": "invitations-recues"}) is None
+    assert "À pere@exemple.fr, pour Léa Martin" in page.get_text(" ", strip=True)
+
+
 def test_an_expired_invitation_is_refused(home):
     mother, father = parent(), parent(email="pere@exemple.fr")
     invitation, _token = invite(mother, make_child(mother), "pere@exemple.fr")
