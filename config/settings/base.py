@@ -185,6 +185,10 @@ if REDIS_URL:
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
     }
+    # A signed-in request reads its session from Redis; the database keeps every
+    # session too (written through), so a Redis restart signs nobody out, and
+    # memberspace.services.accounts.end_sessions still finds them there.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {

@@ -12,6 +12,12 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["db", "cached_db"])
+def session_engine(request, settings):
+    """Every test with the sessions in the database alone, and read through the cache as in production."""
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{request.param}"
+
+
 def logged_in(user):
     """A browser signed in through allauth's login form, and its session cookie."""
     client = Client()
