@@ -130,6 +130,7 @@ class ActivityPage(OfferPage):
         verbose_name_plural = _("activités annuelles")
 
     card_prefetch_related = ["slots"]
+    card_key_fields = (*OfferPage.card_key_fields, "category", "category__name")
 
     @classmethod
     def card_queryset(cls):

@@ -77,9 +77,9 @@ class HomePage(PrivacyShortcutMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         featured_ids = list(self.featured_activities.values_list("activity_id", flat=True))
-        activities = {page.pk: page for page in ActivityPage.card_queryset().filter(pk__in=featured_ids)}
+        activities = {page.pk: page for page in ActivityPage.card_key_queryset().filter(pk__in=featured_ids)}
         featured = [activities[pk] for pk in featured_ids if pk in activities]
-        stays = StayPage.card_queryset().order_by("start_date")[:UPCOMING_STAYS_ON_HOME]
+        stays = StayPage.card_key_queryset().order_by("start_date")[:UPCOMING_STAYS_ON_HOME]
         context["featured_cards"] = render_offer_cards(featured, request)
         context["stay_cards"] = render_offer_cards(stays, request)
         return context

@@ -8,8 +8,10 @@ subclass adds (``card_cache_parts``), the language, and a hash of the card
 template. Any change to one of those makes a new key, so a card is never stale;
 old keys simply expire.
 
-The relations a card needs (image renditions, activity slots) are fetched only
-for the cards missing from the cache, in one query per relation.
+The offers may come with only the fields their keys read (``card_key_queryset``):
+the rest of an offer, and the relations its card needs (image renditions,
+activity slots), are read only for the cards missing from the cache, in one
+query per page type and per relation.
 """
 
 import hashlib
@@ -77,6 +79,22 @@ def prefetch_card_relations(offers):
             prefetch_related_objects([offer for offer in offers if type(offer) is model], *lookups)
 
 
+def full_offers(offers):
+    """``offers`` with every field their card shows, in order, in one query per page type.
+
+    An offer read whole is kept as it is; one read for its key only is read again
+    whole, keeping the places taken and the registration state its key was made with.
+    """
+    partial = {offer.pk: offer for offer in offers if offer.get_deferred_fields()}
+    full = {}
+    for model in {type(offer) for offer in partial.values()}:
+        full.update(model.card_queryset().in_bulk([pk for pk, offer in partial.items() if type(offer) is model]))
+    for pk, offer in full.items():
+        offer.places_taken_count = partial[pk].places_taken_count
+        offer.current_registration_state = partial[pk].current_registration_state
+    return [full.get(offer.pk, offer) for offer in offers]
+
+
 def render_offer_cards(offers, request=None):
     """The HTML of each offer's card, in order, from the cache when possible."""
     offers = list(offers)
@@ -90,9 +108,13 @@ def render_offer_cards(offers, request=None):
     html = cache.get_many(keys)
     missing = [(offer, key) for offer, key in zip(offers, keys, strict=True) if key not in html]
     if missing:
-        prefetch_card_relations([offer for offer, _ in missing])
+        to_render = full_offers([offer for offer, _ in missing])
+        prefetch_card_relations(to_render)
         template = get_template(CARD_TEMPLATE)
-        rendered = {key: template.render({"offer": offer, "request": request}) for offer, key in missing}
+        rendered = {
+            key: template.render({"offer": offer, "request": request})
+            for offer, (_, key) in zip(to_render, missing, strict=True)
+        }
         cache.set_many(rendered, CARD_CACHE_TIMEOUT)
         html.update(rendered)
     return [mark_safe(html[key]) for key in keys]  # noqa: S308 (rendered by our own template)

@@ -5,9 +5,14 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .cards import render_offer_cards
+from .site_cache import cached_until_pages_change
+
+FILTERS_TEMPLATE = "includes/catalogue_filters.html"
 
 
 class FilterSelect(forms.Select):
@@ -95,7 +100,7 @@ class OfferIndexMixin:
         raise NotImplementedError
 
     def get_offers(self):
-        return self.offer_model.card_queryset().child_of(self).order_by(*self.offer_ordering)
+        return self.offer_model.card_key_queryset().child_of(self).order_by(*self.offer_ordering)
 
     def route(self, request, path_components):
         """Find an offer and its related rows in one query, rather than Wagtail's two per level."""
@@ -110,6 +115,17 @@ class OfferIndexMixin:
     def get_filter_form(self, request):
         return self.filter_form_class(request.GET)
 
+    def render_filters(self, request, form):
+        """The filter form's HTML; without a query string it is the same for every visitor, so kept
+        until the pages or the activity categories change (``pages.site_cache``)."""
+
+        def render():
+            return render_to_string(FILTERS_TEMPLATE, {"filter_form": form, "page": self, "request": request})
+
+        if request.GET:
+            return render()
+        return cached_until_pages_change(request, f"catalogue-filters:{self.pk}:{get_language()}", render)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         form = self.get_filter_form(request)
@@ -117,6 +133,7 @@ class OfferIndexMixin:
         page_of_offers = CataloguePaginator(offers, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(
             filter_form=form,
+            filters_html=self.render_filters(request, form),
             is_filtered=bool(form.valid_filters),
             offers=page_of_offers,
             cards=render_offer_cards(page_of_offers, request),

@@ -237,6 +237,24 @@ class OfferPage(PrivacyShortcutMixin, Page):
     is_creatable = False
     # Relations the catalogue card reads, prefetched for the cards not in the cache.
     card_prefetch_related = []
+    # The fields a card's cache key reads (pages.cards.card_cache_key), the card's
+    # registration state included; a subclass adds what its ``card_cache_parts`` reads.
+    card_key_fields = (
+        "latest_revision",
+        "last_published_at",
+        "registration_opens_at",
+        "registration_closes_at",
+        "start_date",
+        "capacity",
+        "image",
+        "image__file",
+        "image__width",  # read by the file field as the image loads
+        "image__height",
+        "image__focal_point_x",
+        "image__focal_point_y",
+        "image__focal_point_width",
+        "image__focal_point_height",
+    )
 
     offer_panels = [
         FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")], heading=_("Âges (sur la date de début)")),
@@ -277,6 +295,15 @@ class OfferPage(PrivacyShortcutMixin, Page):
     def card_cache_parts(self):
         """What else the card shows, for its cache key (see pages.cards)."""
         return []
+
+    @classmethod
+    def card_key_queryset(cls):
+        """``card_queryset()`` reading only what the cards' cache keys need.
+
+        A page of cards found in the cache costs a narrow row per offer; the
+        offers whose card is missing are read whole (``pages.cards.full_offers``).
+        """
+        return cls.card_queryset().only(*cls.card_key_fields)
 
     @property
     def places_taken(self):

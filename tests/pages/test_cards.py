@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.cache import cache
 from django.utils import timezone
 
 from activities.models import ActivityPage
@@ -25,6 +26,25 @@ def test_cards_are_served_from_the_cache(activity_index, django_assert_num_queri
     with django_assert_num_queries(0):  # no slot, image or rendition query for a cached card
         again = render_offer_cards(offers)
     assert again == first
+
+
+def test_offers_read_for_their_keys_only_are_read_whole_once_for_the_missing_cards(
+    activity_index, django_assert_num_queries
+):
+    offers = [ActivityPageFactory(parent=activity_index, with_image=True, capacity=9) for _ in range(3)]
+    pks = [offer.pk for offer in offers]
+    whole = render_offer_cards(ActivityPage.card_queryset().filter(pk__in=pks).order_by("pk"))
+    cache.clear()
+    keys_only = list(ActivityPage.card_key_queryset().filter(pk__in=pks).order_by("pk"))
+    assert all("intro" in offer.get_deferred_fields() for offer in keys_only)
+    # The offers read whole, their slots, their images' renditions, and Wagtail's site paths for
+    # their links (gone with the cache): four queries for the three cards.
+    with django_assert_num_queries(4):
+        rendered = render_offer_cards(keys_only)
+    assert rendered == whole
+    assert "9 places disponibles" in rendered[0]
+    with django_assert_num_queries(0):
+        assert render_offer_cards(keys_only) == whole
 
 
 def test_a_republished_offer_shows_its_new_content(client, activity_index):
