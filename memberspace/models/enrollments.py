@@ -55,7 +55,7 @@ def set_waiting_ranks(enrollments):
     lists = (
         Enrollment.objects.filter(offer_id__in={enrollment.offer_id for enrollment in waiting})
         .filter(status=EnrollmentStatus.WAITLISTED)
-        .order_by("offer_id", "requested_at", "pk")
+        .in_arrival_order()
         .values_list("pk", "offer_id")
     )
     before, length = {}, Counter()
@@ -63,7 +63,8 @@ def set_waiting_ranks(enrollments):
         before[pk] = length[offer_id]
         length[offer_id] += 1
     for enrollment in waiting:
-        enrollment.waiting_before = before[enrollment.pk]
+        # One no longer waiting in the database (a stale copy) counts as last in line.
+        enrollment.waiting_before = before.get(enrollment.pk, length[enrollment.offer_id])
 
 
 class Enrollment(models.Model):
@@ -170,9 +171,6 @@ class Enrollment(models.Model):
         """1 for the first of the offer's waiting list, in order of request; None if not waiting."""
         if self.status != EnrollmentStatus.WAITLISTED:
             return None
-        if hasattr(self, "waiting_before"):  # set by set_waiting_ranks
-            return self.waiting_before + 1
-        earlier = Enrollment.objects.filter(offer_id=self.offer_id, status=EnrollmentStatus.WAITLISTED).filter(
-            Q(requested_at__lt=self.requested_at) | Q(requested_at=self.requested_at, pk__lt=self.pk)
-        )
-        return earlier.count() + 1
+        if not hasattr(self, "waiting_before"):
+            set_waiting_ranks([self])
+        return self.waiting_before + 1
