@@ -14,13 +14,13 @@ activity slots), are read only for the cards missing from the cache, in one
 query per page type and per relation.
 """
 
+import functools
 import hashlib
 
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import get_template
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from wagtail.images import get_image_model
@@ -34,19 +34,18 @@ CARD_FORMAT_VERSION = 1
 CARD_RENDITIONS = ("fill-400x260|format-webp", "fill-800x520|format-webp")
 
 
-def _template_fingerprint():
-    template = get_template(CARD_TEMPLATE)
-    return hashlib.md5(template.template.source.encode(), usedforsecurity=False).hexdigest()[:8]
-
-
-TEMPLATE_FINGERPRINT = SimpleLazyObject(_template_fingerprint)
+@functools.cache
+def template_fingerprint(*names):
+    """A short hash of these templates' source: a cache key holding it changes when a release changes them."""
+    sources = "".join(get_template(name).template.source for name in names)
+    return hashlib.md5(sources.encode(), usedforsecurity=False).hexdigest()[:8]
 
 
 def card_cache_key(offer, state, language):
     image = offer.image
     parts = [
         CARD_FORMAT_VERSION,
-        TEMPLATE_FINGERPRINT,
+        template_fingerprint(CARD_TEMPLATE),
         language,
         offer.pk,
         offer.latest_revision_id,

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .cards import render_offer_cards
+from .cards import render_offer_cards, template_fingerprint
 from .site_cache import cached_until_pages_change
 
 FILTERS_TEMPLATE = "includes/catalogue_filters.html"
@@ -117,14 +117,16 @@ class OfferIndexMixin:
 
     def render_filters(self, request, form):
         """The filter form's HTML; without a query string it is the same for every visitor, so kept
-        until the pages or the activity categories change (``pages.site_cache``)."""
+        until the pages or the activity categories change (``pages.site_cache``), or a release
+        changes its templates."""
 
         def render():
             return render_to_string(FILTERS_TEMPLATE, {"filter_form": form, "page": self, "request": request})
 
         if request.GET:
             return render()
-        return cached_until_pages_change(request, f"catalogue-filters:{self.pk}:{get_language()}", render)
+        version = template_fingerprint(FILTERS_TEMPLATE, FilterSelect.template_name)
+        return cached_until_pages_change(request, f"catalogue-filters:{self.pk}:{get_language()}:{version}", render)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

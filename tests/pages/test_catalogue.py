@@ -336,3 +336,16 @@ def test_a_filtered_visit_shows_its_own_values_and_leaves_the_kept_form_blank(cl
     assert not soup.select_one("input[name=age]").has_attr("value")
     assert soup.select_one("select[name=categorie] option[selected]")["value"] == ""
     assert soup.select_one(".filters__actions a") is None
+
+
+def test_a_release_that_changes_the_filter_templates_shows_the_new_form_at_once(client, activities, monkeypatch):
+    def category_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/activites/").status_code == 200
+        return [q["sql"] for q in queries if 'FROM "activities_activitycategory"' in q["sql"]]
+
+    monkeypatch.setattr("pages.catalogue.template_fingerprint", lambda *names: "release-1")
+    category_queries()
+    assert not category_queries()  # kept
+    monkeypatch.setattr("pages.catalogue.template_fingerprint", lambda *names: "release-2")
+    assert category_queries()  # rendered again from the new templates
