@@ -2,9 +2,16 @@
 
 import re
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.forms import SignupForm
+from allauth.account.internal import flows
+from allauth.account.internal.flows.login import perform_login
+from allauth.account.models import Login
+from allauth.core import ratelimit
 from django import forms
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from memberspace import phones
 from memberspace.access import id_from
 from memberspace.models import Child, NotificationPreference, Relationship, User
+from memberspace.services import accounts
 from pages.models import ClubSettings, age_on
 
 POSTAL_CODE_RE = re.compile(r"^\d{5}$")
@@ -147,11 +155,51 @@ class ParentSignupForm(ParentDetailsMixin, SignupForm):
                 _("Lire la politique de confidentialité (s'ouvre dans un nouvel onglet)"),
             )
 
+    def validate_unique_email(self, value):
+        # Whether the address is free is decided when saving, under a lock (accounts.open_sign_up):
+        # an address nobody has verified is not taken.
+        return get_account_adapter().validate_unique_email(value)
+
+    def details(self):
+        details = {name: self.cleaned_data[name] for name in accounts.SIGNUP_DETAILS}
+        return {**details, "club_message": self.cleaned_data.get("club_message", "").strip()}
+
+    def try_save(self, request):
+        """Create the parent's account, or answer as if it had been created.
+
+        Every way through answers the same page ("check your email") and does the same
+        costly work, one password hash: an address with an account cannot be told from
+        one without, by the page or by its time. Two sign-ups for one address at once
+        (a double click) are serialised on the account's row; the loser of a race to
+        create it sees the winner's row on its next turn.
+        """
+        email, password = self.cleaned_data["email"], self.cleaned_data["password1"]
+        for _turn in range(3):
+            try:
+                with transaction.atomic():
+                    outcome, account = accounts.open_sign_up(email, password=password, details=self.details())
+                    if outcome in (accounts.SignupOutcome.FREE, accounts.SignupOutcome.REPLACED):
+                        user = self.save(request)
+                        if outcome is accounts.SignupOutcome.REPLACED:
+                            accounts.record_replaced_sign_up(user)
+                            # The earlier link is dead: this account's own must go out now.
+                            ratelimit.clear(request, action="confirm_email", key=email.lower())
+                        return user, None
+                break
+            except IntegrityError:
+                continue  # another request created the account meanwhile: decide again, seeing it
+        else:
+            outcome, account = accounts.SignupOutcome.TAKEN, None
+        if outcome is accounts.SignupOutcome.RESUBMITTED:
+            # Sent again: the verification email is sent again (at most once every 3 minutes).
+            return None, perform_login(request, Login(user=account, email=email, signup=True))
+        make_password(password)  # the work the other ways do, so that time tells nothing
+        return None, flows.signup.prevent_enumeration(request, email=email)
+
     def apply_to(self, user):
         """Copy the parent's details onto the new account (called by the account adapter)."""
-        for name in ("first_name", "last_name", "phone", "street", "postal_code", "city", "notification_preference"):
-            setattr(user, name, self.cleaned_data[name])
-        user.club_message = self.cleaned_data.get("club_message", "").strip()
+        for name, value in self.details().items():
+            setattr(user, name, value)
         user.privacy_consent_at = timezone.now()
 
 

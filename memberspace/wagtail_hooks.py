@@ -37,7 +37,9 @@ def admin_css():
 def register_log_actions(actions):
     for action, label in [
         ("po.notification.resend", _("Notification renvoyée")),
+        ("po.account.signup_replaced", _("Inscription créée à la place d'une inscription antérieure jamais vérifiée")),
         ("po.account.email_verified", _("Adresse e-mail vérifiée : compte en attente de validation")),
+        ("po.account.details_changed", _("Coordonnées modifiées par le parent")),
         ("po.account.validate", _("Compte validé")),
         ("po.account.reject", _("Compte refusé")),
         ("po.account.suspend", _("Compte suspendu")),

@@ -10,7 +10,9 @@ outbox, in the same transaction.
 """
 
 import datetime
+import enum
 
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from memberspace.errors import AccountError
-from memberspace.models import AccountStatus, ParentAccount
+from memberspace.models import AccountStatus, ParentAccount, User
 from memberspace.roles import SECRETARIAT
 from memberspace.services.notifications import notify
 
@@ -63,6 +65,71 @@ def _clean_reason(reason):
     if not reason:
         raise AccountError(_("Indiquez le motif : il sera communiqué au parent."))
     return reason
+
+
+# Sign-up: an address belongs to whoever proves it, by following the link sent to it.
+
+
+class SignupOutcome(enum.Enum):
+    FREE = "free"  # nobody holds the address: create the account
+    REPLACED = "replaced"  # an earlier sign-up nobody verified was deleted: create the account anew
+    RESUBMITTED = "resubmitted"  # the same sign-up sent again (a double click, a reload): nothing to create
+    TAKEN = "taken"  # a verified account holds the address: create nothing, say nothing
+
+
+# The details a parent types at sign-up, compared to tell a resubmission from another person's sign-up.
+SIGNUP_DETAILS = ("first_name", "last_name", "phone", "street", "postal_code", "city", "notification_preference")
+
+
+def unclaimed(account):
+    """Nobody has proven ``account``'s address is theirs: never verified, never signed in, never decided on.
+
+    Such an account is only a claim on the address. Whoever owns the mailbox may
+    sign up over it: the earlier claim, with its password and details, is dropped.
+    """
+    return (
+        account.is_parent
+        and account.account_status == AccountStatus.PENDING
+        and account.pending_since is None
+        and account.last_login is None
+        and not account.emailaddress_set.filter(verified=True).exists()
+    )
+
+
+def open_sign_up(email, *, password, details):
+    """Decide, inside the caller's transaction, what a sign-up for ``email`` does.
+
+    An account nobody has verified does not own its address: a new sign-up for it
+    deletes it (its password, its details, its verification link) and the caller
+    creates the new one — unless it is the very same sign-up sent twice (same
+    details and password), which is answered as the first was. The caller then
+    creates the account in the same transaction; the row lock makes two sign-ups
+    for one address take turns.
+    """
+    from allauth.account.models import EmailAddress
+
+    holders = User.objects.select_for_update().filter(email__iexact=email)
+    held_elsewhere = EmailAddress.objects.filter(email__iexact=email, verified=True).exclude(user__in=holders)
+    account = holders.first()
+    if held_elsewhere.exists() or (account is not None and not unclaimed(account)):
+        return SignupOutcome.TAKEN, None
+    if account is None:
+        return SignupOutcome.FREE, None
+    same_details = all(getattr(account, name) == details.get(name) for name in SIGNUP_DETAILS)
+    if (
+        same_details
+        and account.club_message == details.get("club_message")
+        and check_password(password, account.password)
+    ):
+        return SignupOutcome.RESUBMITTED, account
+    account.notifications.all().delete()  # the messages of a sign-up that no longer exists
+    account.delete()
+    return SignupOutcome.REPLACED, None
+
+
+def record_replaced_sign_up(account):
+    """The new account's history says an earlier, unverified sign-up used the same address."""
+    log(instance=account, action="po.account.signup_replaced")
 
 
 def mark_email_verified(user):

@@ -1,0 +1,163 @@
+"""An address belongs to whoever proves it: pre-registering someone else's address gains nothing.
+
+The tester's attack: sign up first with a parent's address, one's own password,
+phone and a message naming the parent's children; the parent then signs up with
+the same address and confirms the link they receive. Before the fix, that link
+confirmed the attacker's account.
+"""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import get_hasher
+from django.core import mail
+from django.urls import reverse
+from wagtail.models import ModelLogEntry
+
+from memberspace.models import Notification, User
+from tests.memberspace.test_accounts import SIGNUP, text, verified_parent
+
+pytestmark = pytest.mark.django_db
+
+PARENT = {**SIGNUP, "email": "marie.dupont@exemple.fr", "password1": "Le-mot-de-passe-de-Marie-2026"}
+ATTACKER = {
+    **SIGNUP,
+    "email": "marie.dupont@exemple.fr",
+    "first_name": "Marie",
+    "last_name": "Dupont",
+    "password1": "Le-mot-de-passe-du-pirate-99",
+    "phone": "07 99 88 77 66",
+    "street": "1 impasse du Pirate",
+    "postal_code": "13001",
+    "city": "Marseille",
+    "notification_preference": "sms",
+    "club_message": "Mes enfants Léa et Hugo Dupont, merci de les rattacher.",
+}
+
+
+def links_sent_to(address):
+    return [
+        re.search(r"https?://testserver(/compte/confirm-email/[^\s]+)", message.body).group(1)
+        for message in mail.outbox
+        if address in message.to and "confirm-email" in message.body
+    ]
+
+
+def sign_up(client, data, capture):
+    with capture(execute=True):
+        return client.post(reverse("account_signup"), data)
+
+
+def test_the_parents_own_link_confirms_an_account_with_their_own_password_and_details(
+    client, home, django_capture_on_commit_callbacks
+):
+    attacker, parent = client.__class__(), client
+    first = sign_up(attacker, ATTACKER, django_capture_on_commit_callbacks)
+    [attackers_link] = links_sent_to(PARENT["email"])  # the attacker's link lands in the parent's mailbox
+    second = sign_up(parent, PARENT, django_capture_on_commit_callbacks)
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    [_, parents_link] = links_sent_to(PARENT["email"])  # the parent's own sign-up sent its own link
+
+    account = User.objects.get(email=PARENT["email"])
+    assert account.check_password(PARENT["password1"]) and not account.check_password(ATTACKER["password1"])
+    assert (account.phone, account.street, account.city, account.notification_preference) == (
+        "+33612345678",
+        PARENT["street"],
+        PARENT["city"],
+        PARENT["notification_preference"],
+    )
+    assert account.club_message == PARENT["club_message"]
+    # The attacker's link is dead; the page says why and where to go, without a dead end.
+    dead = parent.get(attackers_link)
+    assert "Ce lien n'est plus valable" in text(dead) and 'href="/compte/login/"' in dead.content.decode()
+    assert parent.post(attackers_link).status_code in (200, 404)
+    assert not EmailAddress.objects.filter(email=PARENT["email"], verified=True).exists()
+
+    # The parent's link shows whose account it confirms, then confirms the parent's own.
+    page = text(parent.get(parents_link))
+    assert "se terminant par 78" in page and "se terminant par 66" not in page
+    parent.post(parents_link)
+    assert EmailAddress.objects.get(email=PARENT["email"]).verified
+    account.refresh_from_db()
+    assert account.pending_since is not None
+    # Nothing of the attacker's is left anywhere: not on the account, not in the outbox.
+    for value in ("+33799887766", ATTACKER["street"], ATTACKER["password1"]):
+        assert not User.objects.filter(phone=value).exists() and not User.objects.filter(street=value).exists()
+        assert not Notification.objects.filter(body_text__contains=value).exists()
+    assert User.objects.filter(email__iexact=PARENT["email"]).count() == 1
+    # The secretariat sees that an earlier, unverified sign-up used this address.
+    assert ModelLogEntry.objects.filter(action="po.account.signup_replaced", object_id=str(account.pk)).exists()
+
+    # The attacker's password opens nothing; the parent's does.
+    attacker.post(reverse("account_login"), {"login": PARENT["email"], "password": ATTACKER["password1"]})
+    assert "_auth_user_id" not in attacker.session
+    parent.post(reverse("account_logout"))
+    parent.post(reverse("account_login"), {"login": PARENT["email"], "password": PARENT["password1"]})
+    assert parent.session["_auth_user_id"] == str(account.pk)
+
+
+def test_a_sign_up_over_a_verified_account_changes_nothing_and_sends_no_link(
+    client, home, django_capture_on_commit_callbacks
+):
+    owner = verified_parent(email=PARENT["email"], phone="+33611111111")
+    password = owner.password
+    response = sign_up(client, ATTACKER, django_capture_on_commit_callbacks)
+    assert response.status_code == 302 and response["Location"] == reverse("account_email_verification_sent")
+    owner.refresh_from_db()
+    assert (owner.password, owner.phone) == (password, "+33611111111")
+    assert links_sent_to(PARENT["email"]) == []  # the owner is told an account exists, with no link to confirm
+    assert User.objects.filter(email=PARENT["email"]).count() == 1
+
+
+def test_a_staff_address_is_never_taken_over_by_a_sign_up(client, home, django_capture_on_commit_callbacks):
+    staff = User.objects.create_user("secretariat@le-po.test", "Un-mot-de-passe-2026", is_staff=True)
+    sign_up(client, {**ATTACKER, "email": "secretariat@le-po.test"}, django_capture_on_commit_callbacks)
+    assert User.objects.get(email="secretariat@le-po.test").pk == staff.pk
+    assert User.objects.get(pk=staff.pk).check_password("Un-mot-de-passe-2026")
+
+
+def test_the_same_sign_up_sent_twice_makes_one_account_and_one_link(client, home, django_capture_on_commit_callbacks):
+    first = sign_up(client, PARENT, django_capture_on_commit_callbacks)
+    again = sign_up(client.__class__(), PARENT, django_capture_on_commit_callbacks)
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    account = User.objects.get(email=PARENT["email"])
+    [link] = links_sent_to(PARENT["email"])
+    client.post(link)
+    assert EmailAddress.objects.get(user=account).verified
+    assert not ModelLogEntry.objects.filter(action="po.account.signup_replaced").exists()
+
+
+class CountingHasher:
+    """Counts the password hashes computed (the costly work of a sign-up)."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        hasher = get_hasher()
+        original = hasher.__class__.encode
+
+        def encode(hasher_self, *args, **kwargs):
+            self.count += 1
+            return original(hasher_self, *args, **kwargs)
+
+        monkeypatch.setattr(hasher.__class__, "encode", encode)
+
+
+@pytest.mark.parametrize("holder", ["none", "unverified", "verified", "resubmission"])
+def test_every_sign_up_does_the_same_costly_work_whoever_holds_the_address(
+    client, home, monkeypatch, holder, django_capture_on_commit_callbacks
+):
+    """One password hash whatever the address: its time cannot tell whether an account exists.
+
+    The time itself is measured by benchmarks/signup_timing.py with the production hasher.
+    """
+    if holder == "verified":
+        verified_parent(email=PARENT["email"])
+    elif holder == "unverified":
+        sign_up(client.__class__(), ATTACKER, django_capture_on_commit_callbacks)
+    elif holder == "resubmission":
+        sign_up(client.__class__(), PARENT, django_capture_on_commit_callbacks)
+    hashes = CountingHasher(monkeypatch)
+    response = sign_up(client, PARENT, django_capture_on_commit_callbacks)
+    assert response.status_code == 302 and response["Location"] == reverse("account_email_verification_sent")
+    assert hashes.count == 1
