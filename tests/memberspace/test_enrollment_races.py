@@ -7,15 +7,14 @@ more places validated than the offer has.
 """
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from memberspace.errors import EnrollmentError
 from memberspace.models import Child, Enrollment, EnrollmentStatus, Guardianship
 from memberspace.services import enrollments as service
+from tests import concurrency
 from tests.factories import StayIndexPageFactory, StayPageFactory, UserFactory
 
 pytestmark = pytest.mark.integration
@@ -25,29 +24,7 @@ ROUNDS = 8
 
 
 def run_together(calls):
-    """Run the calls in threads released at the same instant; each result is ("ok"|"refused"|"error", value)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def work(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = ("ok", call())
-        except EnrollmentError as error:
-            results[index] = ("refused", str(error))
-        except Exception as error:  # noqa: BLE001 (reported below, to fail the test with its cause)
-            results[index] = ("error", repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    assert not [result for result in results if result[0] == "error"], results
-    return results
+    return concurrency.run_together(calls, refused=(EnrollmentError,))
 
 
 def guardian(email):
