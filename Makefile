@@ -87,6 +87,7 @@ bench: install
 	$(PY) benchmarks/notifications.py
 	$(PY) benchmarks/legacy.py
 	$(PY) benchmarks/rush.py
+	$(PY) benchmarks/signup_timing.py
 	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian's wrk for benchmarks/http.py (needs root and apt-get)."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PY) benchmarks/http.py
