@@ -58,6 +58,9 @@ class AccountActionView(ActionView):
     permission = VALIDATE_PERMISSION
     template_name = "memberspace/admin/account_action.html"
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(checks=accounts.history_checks(self.instance), **kwargs)
+
 
 class ValidateAccountView(AccountActionView):
     title = gettext_lazy("Valider le compte")
@@ -206,6 +209,7 @@ class ParentAccountInspectView(InspectView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             can_attach=self.request.user.has_perm(MANAGE_CHILDREN_PERMISSION),
+            checks=accounts.history_checks(self.instance),
             **account_matching_context(self.instance),
             **kwargs,
         )

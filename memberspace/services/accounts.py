@@ -129,7 +129,47 @@ def open_sign_up(email, *, password, details):
 
 def record_replaced_sign_up(account):
     """The new account's history says an earlier, unverified sign-up used the same address."""
-    log(instance=account, action="po.account.signup_replaced")
+    log(instance=ParentAccount.objects.get(pk=account.pk), action="po.account.signup_replaced")
+
+
+def update_details(user, *, data):
+    """The parent changes their own details (profile, phone); the history says which, never their values.
+
+    The secretariat reads it on the account's page: what it validated may have changed since.
+    """
+    with transaction.atomic():
+        account = _locked(user)
+        changed = sorted(name for name, value in data.items() if getattr(account, name) != value)
+        if not changed:
+            return account
+        for name in changed:
+            setattr(account, name, data[name])
+        account.save(update_fields=changed)
+        log(instance=account, action="po.account.details_changed", user=account, data={"fields": changed})
+    return account
+
+
+def history_checks(account):
+    """What the secretariat should know before trusting an account's details.
+
+    ``replaced``: an earlier sign-up with this address was never confirmed and this
+    one replaced it (someone else may have tried the address first);
+    ``changes``: ``(when, field labels)`` of each change the parent made since.
+    """
+    from wagtail.models import ModelLogEntry
+
+    entries = ModelLogEntry.objects.for_instance(account).filter(
+        action__in=["po.account.signup_replaced", "po.account.details_changed"]
+    )
+    labels = {field.name: field.verbose_name for field in account._meta.get_fields() if hasattr(field, "verbose_name")}
+    replaced, changes = False, []
+    for entry in entries.order_by("timestamp"):
+        if entry.action == "po.account.signup_replaced":
+            replaced = True
+        else:
+            names = (entry.data or {}).get("fields", [])
+            changes.append((entry.timestamp, [str(labels.get(name, name)) for name in names]))
+    return {"replaced": replaced, "changes": changes}
 
 
 def mark_email_verified(user):

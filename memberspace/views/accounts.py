@@ -14,7 +14,7 @@ from memberspace import phones
 from memberspace.access import validated_parent_required
 from memberspace.forms import PhoneForm, ProfileForm
 from memberspace.models import AccountStatus, Child, Enrollment, EnrollmentStatus, set_waiting_ranks
-from memberspace.services import invitations
+from memberspace.services import accounts, invitations
 
 
 @login_required
@@ -54,7 +54,7 @@ def dashboard(request):
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        accounts.update_details(request.user, data={name: form.cleaned_data[name] for name in form.Meta.fields})
         messages.success(request, _("Vos coordonnées sont enregistrées."))
         return redirect("memberspace:dashboard")
     return TemplateResponse(
@@ -69,7 +69,7 @@ def change_phone(request):
     """Changing the number the club sends SMS to asks for the password again (allauth's re-authentication)."""
     form = PhoneForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        accounts.update_details(request.user, data={"phone": form.cleaned_data["phone"]})
         messages.success(request, _("Votre numéro de téléphone est enregistré."))
         return redirect("memberspace:profile")
     return TemplateResponse(request, "memberspace/phone.html", {"form": form})

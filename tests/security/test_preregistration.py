@@ -161,3 +161,28 @@ def test_every_sign_up_does_the_same_costly_work_whoever_holds_the_address(
     response = sign_up(client, PARENT, django_capture_on_commit_callbacks)
     assert response.status_code == 302 and response["Location"] == reverse("account_email_verification_sent")
     assert hashes.count == 1
+
+
+def test_the_secretariat_is_shown_a_replaced_sign_up_and_every_later_change_of_details(
+    client, home, secretary, django_capture_on_commit_callbacks
+):
+    from memberspace.services import accounts
+    from tests.auth import login_staff
+
+    sign_up(client.__class__(), ATTACKER, django_capture_on_commit_callbacks)
+    sign_up(client, PARENT, django_capture_on_commit_callbacks)
+    account = User.objects.get(email=PARENT["email"])
+    EmailAddress.objects.filter(user=account).update(verified=True)
+    staff = login_staff(client.__class__(), secretary)
+
+    page = text(staff.get(f"/admin/memberspace/parentaccount/validate/{account.pk}/"))
+    assert "Une inscription antérieure avec cette adresse n'avait jamais été confirmée" in page
+    assert "Coordonnées inchangées depuis l'inscription" in page
+
+    accounts.validate(account, by=secretary)
+    client.force_login(account)
+    profile = {name: PARENT[name] for name in ("first_name", "last_name", "street", "postal_code", "city")}
+    client.post(reverse("memberspace:profile"), {**profile, "city": "Lyon", "notification_preference": "sms"})
+    page = text(staff.get(f"/admin/memberspace/parentaccount/inspect/{account.pk}/"))
+    assert "Modifié par le parent le" in page and "commune, être prévenu" in page
+    assert "Lyon" not in str(ModelLogEntry.objects.filter(action="po.account.details_changed").values("data"))
