@@ -25,7 +25,7 @@ class SignupPage:
         page.get_by_label("Adresse (numéro et rue)").fill(details["street"])
         page.get_by_label("Code postal").fill(details["postal_code"])
         page.get_by_label("Commune").fill(details["city"])
-        page.get_by_label(details["notification_label"]).check()
+        page.get_by_label(details["notification_label"], exact=True).check()
         page.get_by_label("Message à l'intention du club").fill(details["message"])
         return self
 
