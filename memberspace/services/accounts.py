@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
 
 from memberspace.errors import AccountError
 from memberspace.models import AccountStatus, ParentAccount, User
@@ -122,9 +123,17 @@ def open_sign_up(email, *, password, details):
         and check_password(password, account.password)
     ):
         return SignupOutcome.RESUBMITTED, account
-    account.notifications.all().delete()  # the messages of a sign-up that no longer exists
+    # The earlier sign-up goes whole: its messages and its history with it.
+    account.notifications.all().delete()
+    ModelLogEntry.objects.filter(object_id=str(account.pk), content_type__in=_account_content_types()).delete()
     account.delete()
     return SignupOutcome.REPLACED, None
+
+
+def _account_content_types():
+    from django.contrib.contenttypes.models import ContentType
+
+    return [ContentType.objects.get_for_model(model, for_concrete_model=False) for model in (User, ParentAccount)]
 
 
 def record_replaced_sign_up(account):
@@ -156,8 +165,6 @@ def history_checks(account):
     one replaced it (someone else may have tried the address first);
     ``changes``: ``(when, field labels)`` of each change the parent made since.
     """
-    from wagtail.models import ModelLogEntry
-
     entries = ModelLogEntry.objects.for_instance(account).filter(
         action__in=["po.account.signup_replaced", "po.account.details_changed"]
     )

@@ -186,3 +186,15 @@ def test_the_secretariat_is_shown_a_replaced_sign_up_and_every_later_change_of_d
     page = text(staff.get(f"/admin/memberspace/parentaccount/inspect/{account.pk}/"))
     assert "Modifié par le parent le" in page and "commune, être prévenu" in page
     assert "Lyon" not in str(ModelLogEntry.objects.filter(action="po.account.details_changed").values("data"))
+
+
+def test_a_replaced_sign_up_leaves_no_history_behind(client, home, django_capture_on_commit_callbacks):
+    sign_up(client.__class__(), ATTACKER, django_capture_on_commit_callbacks)
+    sign_up(client.__class__(), {**ATTACKER, "first_name": "Second"}, django_capture_on_commit_callbacks)
+    replaced = User.objects.get(email=PARENT["email"])
+    assert ModelLogEntry.objects.filter(object_id=str(replaced.pk)).count() == 1
+    sign_up(client, PARENT, django_capture_on_commit_callbacks)
+    account = User.objects.get(email=PARENT["email"])
+    assert not ModelLogEntry.objects.filter(object_id=str(replaced.pk)).exists()
+    assert not ModelLogEntry.objects.filter(label__contains="Second").exists()
+    assert ModelLogEntry.objects.filter(object_id=str(account.pk), action="po.account.signup_replaced").count() == 1
