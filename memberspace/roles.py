@@ -1,10 +1,12 @@
 """The staff's two groups and what each may do, applied by ``manage.py setup_roles``.
 
 - "Secrétariat": the member area's administration (accounts, children,
-  enrollments, notifications) and the club's settings (payment terms, bank
-  details). Sees children's personal data.
-- "Communication": the public pages, images, documents and activity categories.
-  Sees no personal data.
+  enrollments, notifications), the club's settings (payment terms, bank
+  details) and the offers' terms (ages, dates, places, prices, registration
+  window, payment terms: ``pages.change_offer_terms``), hence the pages too.
+  Sees children's personal data.
+- "Communication": the public pages, images, documents and activity categories;
+  sees an offer's terms without being able to change them. Sees no personal data.
 
 Idempotent, and additive: a permission an administrator added by hand in the
 Wagtail admin is kept.
@@ -22,6 +24,7 @@ MODEL_PERMISSIONS = {
     SECRETARIAT: [
         ("wagtailadmin", "access_admin"),
         ("pages", "change_clubsettings"),
+        ("pages", "change_offer_terms"),
         ("memberspace", "view_notification"),
         ("memberspace", "resend_notification"),
         ("memberspace", "view_parentaccount"),
@@ -40,7 +43,12 @@ MODEL_PERMISSIONS = {
     ],
 }
 # Page permissions of Communication on each site's home page and what is below it.
-PAGE_PERMISSIONS = {COMMUNICATION: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]}
+# The secretariat creates offers and edits their terms; it may unlock a page the
+# communication team locked, so that a lock never keeps it from changing places or prices.
+PAGE_PERMISSIONS = {
+    SECRETARIAT: ["add_page", "change_page", "publish_page", "unlock_page"],
+    COMMUNICATION: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+}
 COLLECTION_PERMISSIONS = {
     COMMUNICATION: [
         ("wagtailimages", "add_image"),
