@@ -50,8 +50,8 @@ TERMS = {
 
 
 @pytest.fixture(autouse=True)
-def _site(home):
-    """The site first: ``setup_roles`` gives the page permissions on its home page."""
+def _site(home, stay_index, activity_index):
+    """The site and its catalogues first: ``setup_roles`` gives page permissions on them."""
     return home
 
 
@@ -93,6 +93,8 @@ def stay(stay_index):
         title="Neige à Morzine",
         start_date=datetime.date(2030, 2, 10),
         end_date=datetime.date(2030, 2, 16),
+        registration_opens_at=datetime.datetime(2029, 11, 5, 8, 0, tzinfo=datetime.UTC),
+        registration_closes_at=None,
         **TERMS,
     )
 
@@ -284,10 +286,26 @@ def test_communication_cannot_create_an_offer(client, editor, stay_index, activi
     assert any("Seul le secrétariat peut créer une offre" in message for message in messages)
 
 
-def test_the_secretariat_can_create_an_offer(client, secretary, activity_index):
+def test_the_secretariat_can_create_an_offer_but_not_edit_the_other_pages(client, secretary, home, activity_index):
     login_staff(client, secretary)
     url = reverse("wagtailadmin_pages:add", args=["activities", "activitypage", activity_index.pk])
     assert client.get(url).status_code == 200
+    assert not home.permissions_for_user(secretary).can_edit()
+
+
+def test_a_catalogue_created_later_is_the_secretariats_too(client, secretary, home, stay_index):
+    from tests.factories import UserFactory
+
+    stay_index.delete()  # one catalogue of stays per site: the club replaces it
+    login_staff(client, UserFactory(is_superuser=True, is_staff=True))
+    response = client.post(
+        reverse("wagtailadmin_pages:add", args=["stays", "stayindexpage", home.pk]),
+        {"title": "Séjours d'été", "slug": "sejours-ete", "intro": rich_text("")},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    catalogue = Page.objects.get(slug="sejours-ete")
+
+    assert catalogue.permissions_for_user(secretary).can_add_subpage()
 
 
 def test_communication_cannot_edit_the_clubs_payment_details(client, editor, home):
@@ -324,3 +342,21 @@ def test_an_activity_is_guarded_too(client, editor, activity_index):
     assert response.status_code == 302, response.content.decode()[:2000]
     activity.refresh_from_db()
     assert (activity.capacity, activity.price) == (10, Decimal("200.00"))
+
+
+@pytest.mark.parametrize("role", ["editor", "secretary"])
+def test_the_revisions_screens_show_the_offers_own_terms(client, request, secretary, stay, role):
+    old = old_revision_then_new_terms(stay, secretary)
+    latest = StayPage.objects.get(pk=stay.pk).latest_revision
+    login_staff(client, request.getfixturevalue(role))
+
+    compare = client.get(reverse("wagtailadmin_pages:revisions_compare", args=[stay.pk, old.pk, latest.pk]))
+    revert = client.get(reverse("wagtailadmin_pages:revisions_revert", args=[stay.pk, old.pk]))
+
+    assert compare.status_code == 200
+    assert "450,00" not in compare.content.decode()  # not a version of the offer to go back to
+    assert revert.status_code == 200
+    # The revert form shows the offer's terms as they are, not those of the old revision.
+    html = revert.content.decode()
+    assert "520,00" in html or 'value="520.00"' in html
+    assert "450,00" not in html and 'value="450.00"' not in html
