@@ -11,6 +11,7 @@ from wagtail import hooks
 from wagtail.admin.ui.components import Component
 from wagtail_modeladmin.options import ModelAdminGroup, modeladmin_register
 
+from . import roles
 from .admin import BULK_ACTIONS, ChildAdmin, EnrollmentAdmin, NotificationAdmin, ParentAccountAdmin
 from .services import enrollments, personal_data
 from .services.accounts import waiting_summary
@@ -26,6 +27,11 @@ class SecretariatGroup(ModelAdminGroup):
 
 for bulk_action in BULK_ACTIONS:
     hooks.register("register_bulk_action", bulk_action)
+
+
+@hooks.register("after_create_page")
+def secretariat_rights_on_a_new_catalogue(request, page):
+    roles.grant_new_catalogue(page)
 
 
 @hooks.register("insert_global_admin_css")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageManager
@@ -18,6 +18,7 @@ from wagtail.search import index
 from . import formatting
 from .blocks import RICH_TEXT_FEATURES, BodyStreamBlock
 from .occupancy import places_taken_expression
+from .panels import restricted_field_panels
 from .privacy import PrivacyShortcutMixin
 from .validators import normalize_iban, validate_bic, validate_iban
 
@@ -183,6 +184,29 @@ class OfferPageQuerySet(PageQuerySet):
 OfferPageManager = PageManager.from_queryset(OfferPageQuerySet)
 
 
+# The fields of an offer that decide who gets a place and what it costs: the
+# secretariat's (permission ``pages.change_offer_terms``), read-only for the
+# communication team. The ages and the start date decide who is eligible, the
+# registration window when requests are taken, the payment terms where the money goes.
+OFFER_TERMS_PERMISSION = "pages.change_offer_terms"
+OFFER_TERMS_FIELDS = (
+    "min_age",
+    "max_age",
+    "start_date",
+    "end_date",
+    "capacity",
+    "price",
+    "deposit_amount",
+    "registration_opens_at",
+    "registration_closes_at",
+    "payment_terms",
+)
+
+
+def terms_panels(field_name):
+    return restricted_field_panels(field_name, OFFER_TERMS_PERMISSION)
+
+
 def offer_age_validators():
     return [MinValueValidator(settings.PO_MIN_AGE), MaxValueValidator(settings.PO_MAX_AGE)]
 
@@ -257,22 +281,65 @@ class OfferPage(PrivacyShortcutMixin, Page):
     )
 
     offer_panels = [
-        FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")], heading=_("Âges (sur la date de début)")),
-        FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")], heading=_("Dates")),
+        HelpPanel(
+            _(
+                "Réservé au secrétariat : les âges, les dates, les places, les prix, les dates "
+                "d'inscription et les modalités de paiement. Ils s'appliquent à l'offre en ligne dès "
+                "que le secrétariat enregistre la page, même en brouillon ; revenir à une version "
+                "précédente ou programmer une publication ne les change pas."
+            ),
+        ),
+        FieldRowPanel([*terms_panels("min_age"), *terms_panels("max_age")], heading=_("Âges (sur la date de début)")),
+        FieldRowPanel([*terms_panels("start_date"), *terms_panels("end_date")], heading=_("Dates")),
         FieldRowPanel(
-            [FieldPanel("capacity"), FieldPanel("price"), FieldPanel("deposit_amount")], heading=_("Places et prix")
+            [*terms_panels("capacity"), *terms_panels("price"), *terms_panels("deposit_amount")],
+            heading=_("Places et prix"),
         ),
         FieldRowPanel(
-            [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")],
+            [*terms_panels("registration_opens_at"), *terms_panels("registration_closes_at")],
             heading=_("Inscriptions"),
         ),
-        FieldPanel("payment_terms"),
+        *terms_panels("payment_terms"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
 
     class Meta:
         verbose_name = _("offre")
         verbose_name_plural = _("offres")
+        permissions = [
+            ("change_offer_terms", _("Peut modifier les places, les prix et les modalités de paiement des offres"))
+        ]
+
+    @staticmethod
+    def may_change_terms(user):
+        """Whether ``user`` may set an offer's terms (``None``: code run by the club, not a request)."""
+        return user is None or user.has_perm(OFFER_TERMS_PERMISSION)
+
+    def with_content_json(self, content):
+        """A revision's content, with the terms of the offer as they are now (see ``OFFER_TERMS_FIELDS``).
+
+        Wagtail publishes a revision's content as it was saved: reverting to an
+        old revision, or publishing a scheduled one, would otherwise bring back
+        the capacity, prices and payment terms of that time, whoever publishes.
+        Wagtail calls this on the page as stored (or as being saved by its editor).
+        """
+        page = super().with_content_json(content)
+        for name in OFFER_TERMS_FIELDS:
+            setattr(page, name, getattr(self, name))
+        return page
+
+    def save_revision(self, user=None, *args, **kwargs):
+        """Save a revision; the terms set by someone allowed to set them apply at once.
+
+        The terms are not drafted: the values the secretariat saves (in a draft
+        too) are the offer's own, which every later publication keeps
+        (``with_content_json``). Those in a revision saved by someone else are
+        the offer's own already: their form has no such fields.
+        """
+        revision = super().save_revision(user, *args, **kwargs)
+        if self.may_change_terms(user):
+            self.save(update_fields=list(OFFER_TERMS_FIELDS), clean=False)
+        return revision
 
     def clean(self):
         super().clean()

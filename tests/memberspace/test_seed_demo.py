@@ -11,12 +11,12 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 from wagtail.permissions import policy_registry
 
-from activities.models import ActivityCategory, ActivityPage, ActivitySlot
+from activities.models import ActivityCategory, ActivityIndexPage, ActivityPage, ActivitySlot
 from home.models import HomePage
 from memberspace.management.commands.seed_demo import COMMUNICATION_GROUP, DEMO_PASSWORD, SECRETARIAT_GROUP
 from memberspace.models import Enrollment
 from pages.models import ClubSettings
-from stays.models import StayPage
+from stays.models import StayIndexPage, StayPage
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,8 @@ def test_seed_demo_staff_accounts_and_groups(seeded, client):
     home = HomePage.objects.get()
     assert home.permissions_for_user(communication).can_publish_subpage()
     assert not home.permissions_for_user(secretariat).can_edit()
+    # The secretariat creates the offers and sets their places, prices and payment terms.
+    for catalogue in (ActivityIndexPage.objects.get(), StayIndexPage.objects.get()):
+        assert catalogue.permissions_for_user(secretariat).can_add_subpage()
+    assert secretariat.has_perm("pages.change_offer_terms")
+    assert not communication.has_perm("pages.change_offer_terms")
