@@ -210,8 +210,9 @@ LOGIN_REDIRECT_URL = "memberspace:dashboard"
 # django-allauth, mounted at /compte/: login by email, no username, mandatory
 # email verification by link (see the README for why a link rather than a
 # code). Every email it sends goes through the notifications outbox, and the
-# sign-up form asks for the parent's own details (memberspace.adapters, .forms).
-ACCOUNT_ADAPTER = "memberspace.adapters.AccountAdapter"
+# sign-up form asks for the parent's own details (memberspace.adapters, .forms);
+# failed logins are counted per source and account (memberspace.login_limits).
+ACCOUNT_ADAPTER = "memberspace.login_limits.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "memberspace.forms.ParentSignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -233,8 +234,13 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Le PO : "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # Counted in the default cache, shared by every process (database or Redis).
+# Failed logins: "key" is the account *and* the source for login_failed (for a
+# second factor, allauth's key is the user) and login_failed_source_day, the
+# account alone for login_failed_account (memberspace.login_limits; docs/deployment.md).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_source_day": "30/d/key",
+    "login_failed_account": "300/d/key",
     "signup": "20/h/ip",
     "reset_password": "20/h/ip,5/h/key",
     "reset_password_from_key": "20/m/ip",
