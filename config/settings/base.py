@@ -213,7 +213,14 @@ LOGIN_REDIRECT_URL = "memberspace:dashboard"
 # sign-up form asks for the parent's own details (memberspace.adapters, .forms);
 # failed logins are counted per source and account (memberspace.login_limits).
 ACCOUNT_ADAPTER = "memberspace.login_limits.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "memberspace.forms.ParentSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "memberspace.forms.ParentSignupForm",
+    # Email addresses bounded to 254 characters with a message (memberspace.validators).
+    "login": "memberspace.forms.LoginForm",
+    "add_email": "memberspace.forms.AddEmailForm",
+    "change_email": "memberspace.forms.ChangeEmailForm",
+    "reset_password": "memberspace.forms.ResetPasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
