@@ -235,6 +235,10 @@ ACCOUNT_MAX_EMAIL_ADDRESSES = 2
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Re-authentication asks for the password, or the second factor for those who have one;
+# never a code sent by email, which would let the mailbox stand in for the password.
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
@@ -417,6 +421,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A form refused for its CSRF token (a tab opened before logging out and in again): a French
+# page that keeps what was typed (config/views.py).
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 
 CONTENT_SECURITY_POLICY = {
