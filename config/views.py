@@ -24,8 +24,9 @@ def kept_values(request):
 def sent_from_this_site(request, reason):
     """Whether the form was sent from one of this site's pages (not forged by another site).
 
-    Only then may the page offer to send it again: otherwise a forged form would come
-    back as a ready-made form of ours, and one click would carry it out.
+    Only then does the page show it and offer to send it again: a forged form would
+    otherwise come back as a ready-made form of ours, which one click would carry out,
+    and another site could have its text shown on ours.
     """
     if reason.startswith(ORIGIN_REASONS):
         return False
@@ -49,11 +50,10 @@ def csrf_failure(request, reason=""):
     goes through the normal view and its checks, as a new submission. Passwords,
     codes and tokens are never written back.
     """
-    values = kept_values(request) if request.method == "POST" else []
+    from_this_site = request.method == "POST" and sent_from_this_site(request, reason)
     context = {
-        "values": values,
-        "resend": bool(values) and sent_from_this_site(request, reason),
+        "values": kept_values(request) if from_this_site else [],
         "action": request.get_full_path(),
-        "has_files": bool(request.FILES) if request.method == "POST" else False,
+        "has_files": from_this_site and bool(request.FILES),
     }
     return TemplateResponse(request, "403_csrf.html", context, status=403)

@@ -114,15 +114,22 @@ def test_a_stale_form_gets_a_french_page_that_keeps_what_was_typed(stale_form):
     assert (parent.last_name, parent.city) == ("Durand <script>alert(1)</script>", "Lyon")
 
 
-def test_a_form_forged_by_another_site_is_not_offered_again(stale_form):
+def test_a_form_forged_by_another_site_is_neither_offered_again_nor_shown(stale_form):
     """A ready-made form of ours, with a valid token, would turn a forged request into one click."""
-    _parent, client, token = stale_form
-    for headers in ({"HTTP_ORIGIN": "https://pirate.example"}, {}):
+    parent, client, token = stale_form
+    headers_tried = (
+        {"HTTP_ORIGIN": "https://pirate.example"},
+        {"HTTP_REFERER": "https://pirate.example/piege/"},
+        {},  # no Origin nor Referer: nothing says it came from the site
+    )
+    for headers in headers_tried:
         response = client.post(reverse("memberspace:profile"), {**PROFILE, "csrfmiddlewaretoken": token}, **headers)
         assert response.status_code == 403 and EXPIRED in page_text(response)
         soup = BeautifulSoup(response.content, "html.parser")
         assert soup.find("form", {"action": reverse("memberspace:profile")}) is None
-        assert soup.select(".kept-values li")  # still shown, to copy
+        assert not soup.select(".kept-values li") and "Lyon" not in page_text(response)
+    parent.refresh_from_db()
+    assert parent.city == "Paris"
 
 
 def test_passwords_and_codes_are_never_written_back(home):
