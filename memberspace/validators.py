@@ -100,12 +100,3 @@ class EmailAddressField(BoundedEmailMixin, forms.EmailField):
 
 class AccountEmailField(BoundedEmailMixin, AllauthEmailField):
     """allauth's email field (lower-cased), bounded the same way."""
-
-
-def bound_email_field(field):
-    """Bound a field allauth built itself (the login's, the password reset's) like ``EmailAddressField``."""
-    field.max_length = None
-    field.validators = [validator for validator in field.validators if not hasattr(validator, "limit_value")]
-    field.validators.insert(0, validate_email_length)
-    field.widget.attrs.pop("maxlength", None)
-    return field
