@@ -2,15 +2,17 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 
+from memberspace.login_limits import LoginLimitsMixin
 from memberspace.services.notifications import club_context, queue_email
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(LoginLimitsMixin, DefaultAccountAdapter):
     """allauth's adapter: the parent's details saved at sign-up, emails through the outbox.
 
     ``send_mail`` writes a ``Notification`` row instead of talking to the SMTP
     server during the request: an SMTP outage delays a verification or a
-    password-reset email, it never turns the page into an error.
+    password-reset email, it never turns the page into an error. Failed logins are
+    counted per source and account (``LoginLimitsMixin``).
     """
 
     def save_user(self, request, user, form, commit=True):

@@ -18,12 +18,15 @@ class ChildError(MemberspaceError):
 
 
 class DuplicateChildError(ChildError):
-    """The child exists already: among the parent's own (``existing``), or in the old database."""
+    """The child exists already among the parent's own (``existing``).
 
-    def __init__(self, message, *, existing=None, attachment_requested=False):
+    Never raised for a child of the old database: that is not the parent's to learn
+    (memberspace/services/children.py).
+    """
+
+    def __init__(self, message, *, existing=None):
         super().__init__(message)
         self.existing = existing
-        self.attachment_requested = attachment_requested
 
 
 class InvitationError(MemberspaceError):

@@ -1,7 +1,6 @@
 """The parents' forms: sign-up (allauth's, with the parent's own details), profile, phone."""
 
-import re
-
+from allauth.account import forms as allauth_forms
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.forms import SignupForm
 from allauth.account.internal import flows
@@ -20,9 +19,9 @@ from memberspace import phones
 from memberspace.access import id_from
 from memberspace.models import Child, NotificationPreference, Relationship, User
 from memberspace.services import accounts
+from memberspace.validators import AccountEmailField, EmailAddressField, PersonTextField, clean_postal_code
 from pages.models import ClubSettings, age_on
 
-POSTAL_CODE_RE = re.compile(r"^\d{5}$")
 CLUB_MESSAGE_HELP = _(
     "Si vos enfants sont déjà membres du PO, indiquez impérativement ici leurs nom et prénom : "
     "grâce à la migration de l'ancienne base, nous rattacherons leurs informations à votre compte."
@@ -40,29 +39,22 @@ class PhoneField(forms.CharField):
         return phones.mobile_e164(value) if value else value
 
 
-def clean_postal_code(value):
-    value = (value or "").replace(" ", "")
-    if not POSTAL_CODE_RE.match(value):
-        raise forms.ValidationError(_("Le code postal compte 5 chiffres, par exemple 75005."))
-    return value
-
-
 class ParentDetailsMixin(forms.Form):
     """The parent's own details, shared by sign-up and the profile."""
 
-    first_name = forms.CharField(
+    first_name = PersonTextField(
         label=_("Votre prénom"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
         error_messages={"required": _("Indiquez votre prénom.")},
     )
-    last_name = forms.CharField(
+    last_name = PersonTextField(
         label=_("Votre nom"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
         error_messages={"required": _("Indiquez votre nom de famille.")},
     )
-    street = forms.CharField(
+    street = PersonTextField(
         label=_("Adresse (numéro et rue)"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
@@ -74,7 +66,7 @@ class ParentDetailsMixin(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
         error_messages={"required": _("Indiquez votre code postal.")},
     )
-    city = forms.CharField(
+    city = PersonTextField(
         label=_("Commune"),
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
@@ -105,6 +97,7 @@ class ParentDetailsMixin(forms.Form):
 class ParentSignupForm(ParentDetailsMixin, SignupForm):
     """allauth's sign-up, asking for the parent's own details (announcement, step 1)."""
 
+    email = AccountEmailField()
     phone = PhoneField(
         label=_("Votre téléphone portable"),
         help_text=_("Pour recevoir les SMS du club si vous le souhaitez. Exemple : 06 12 34 56 78."),
@@ -260,6 +253,11 @@ class ChildForm(forms.ModelForm):
 
     class Meta:
         model = Child
+        field_classes = {
+            "first_name": PersonTextField,
+            "last_name": PersonTextField,
+            "emergency_contact_name": PersonTextField,
+        }
         fields = [
             "first_name",
             "last_name",
@@ -354,7 +352,7 @@ class ChildrenField(forms.ModelMultipleChoiceField):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Adresse e-mail de l'autre parent"),
         error_messages={
             "required": _("Indiquez l'adresse e-mail de la personne à inviter."),
@@ -376,3 +374,24 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, parent, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["children"].queryset = Child.objects.for_guardian(parent)
+
+
+# allauth's other forms that take an email address (ACCOUNT_FORMS): bounded like the sign-up's.
+
+
+class LoginForm(allauth_forms.LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"] = AccountEmailField()
+
+
+class AddEmailForm(allauth_forms.AddEmailForm):
+    email = AccountEmailField(required=True)
+
+
+class ChangeEmailForm(allauth_forms.ChangeEmailForm):
+    email = AccountEmailField(required=True)
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    email = AccountEmailField(required=True)

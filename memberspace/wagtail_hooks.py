@@ -56,6 +56,7 @@ def register_log_actions(actions):
         ("po.child.create", _("Adhésion créée par un parent")),
         ("po.child.update", _("Fiche de l'enfant modifiée")),
         ("po.child.attach", _("Responsable rattaché")),
+        ("po.child.merge_legacy", _("Fiche de l'ancienne base fusionnée dans celle créée par le parent")),
         ("po.child.detach", _("Responsable détaché")),
         ("po.invitation.create", _("Invitation envoyée")),
         ("po.invitation.withdraw", _("Invitation retirée")),

@@ -27,7 +27,7 @@ def validate_bic(value):
         raise ValidationError(_("Ce BIC n'a pas un format valide (8 ou 11 caractères, ex. AGRIFRPP)."))
 
 
-SEASON_RE = re.compile(r"^(\d{4})-(\d{4})$")
+SEASON_RE = re.compile(r"^([0-9]{4})-([0-9]{4})$")  # ASCII digits: \d also matches "٢٠٢٦"
 
 
 def validate_season(value):

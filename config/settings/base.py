@@ -210,9 +210,17 @@ LOGIN_REDIRECT_URL = "memberspace:dashboard"
 # django-allauth, mounted at /compte/: login by email, no username, mandatory
 # email verification by link (see the README for why a link rather than a
 # code). Every email it sends goes through the notifications outbox, and the
-# sign-up form asks for the parent's own details (memberspace.adapters, .forms).
+# sign-up form asks for the parent's own details (memberspace.adapters, .forms);
+# failed logins are counted per source and account (memberspace.login_limits).
 ACCOUNT_ADAPTER = "memberspace.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "memberspace.forms.ParentSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "memberspace.forms.ParentSignupForm",
+    # Email addresses bounded to 254 characters with a message (memberspace.validators).
+    "login": "memberspace.forms.LoginForm",
+    "add_email": "memberspace.forms.AddEmailForm",
+    "change_email": "memberspace.forms.ChangeEmailForm",
+    "reset_password": "memberspace.forms.ResetPasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
@@ -227,14 +235,23 @@ ACCOUNT_MAX_EMAIL_ADDRESSES = 2
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Re-authentication asks for the password, or the second factor for those who have one;
+# never a code sent by email, which would let the mailbox stand in for the password.
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Le PO : "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # Counted in the default cache, shared by every process (database or Redis).
+# Failed logins: "key" is the account *and* the source for login_failed (for a
+# second factor, allauth's key is the user) and login_failed_source_day, the
+# account alone for login_failed_account (memberspace.login_limits; docs/deployment.md).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_source_day": "30/d/key",
+    "login_failed_account": "300/d/key",
     "signup": "20/h/ip",
     "reset_password": "20/h/ip,5/h/key",
     "reset_password_from_key": "20/m/ip",
@@ -404,6 +421,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A form refused for its CSRF token (a tab opened before logging out and in again): a French
+# page that keeps what was typed (config/views.py).
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 
 CONTENT_SECURITY_POLICY = {

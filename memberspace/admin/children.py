@@ -24,6 +24,7 @@ from memberspace.access import id_from
 from memberspace.models import Child, ChildStatus, ParentAccount, Relationship
 from memberspace.services import children as children_service
 from memberspace.services.matching import suggest_children
+from memberspace.text import name_key
 
 from .base import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin
 
@@ -258,6 +259,25 @@ class AttachSuggestedChildView(ActionView):
         return self.url_helper.get_action_url("inspect", self.instance.pk)
 
 
+def possible_duplicates(account):
+    """The children the parent created that the old base may know: the parent's own record beside the old base's.
+
+    The parent was not told (services.children.create_child); the secretariat decides.
+    """
+    duplicates = []
+    for request in account.attachment_requests.all():
+        keys = {"first_name_key": name_key(request.first_name), "last_name_key": name_key(request.last_name)}
+        same = Child.objects.filter(birth_date=request.birth_date, **keys)
+        duplicates.append(
+            {
+                "request": request,
+                "created": same.filter(guardianships__parent=account).first(),
+                "migrated": list(same.migrated()),
+            }
+        )
+    return duplicates
+
+
 def account_matching_context(account):
     """What the account's admin page shows of the family: its children, the suggestions."""
     suggestions = suggest_children(account)
@@ -268,7 +288,7 @@ def account_matching_context(account):
         ]
     return {
         "family_children": account.children.all(),
-        "attachment_requests": account.attachment_requests.all(),
+        "possible_duplicates": possible_duplicates(account),
         "suggestions": suggestions,
         "relationships": Relationship.choices,
         "migrated_count": Child.objects.filter(status=ChildStatus.MIGRATED).count(),

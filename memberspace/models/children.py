@@ -188,7 +188,11 @@ class LegacyContact(models.Model):
 
 
 class AttachmentRequest(models.Model):
-    """A parent tried to add a child the club already has: the secretariat attaches it instead."""
+    """A child a parent created that the old base may know too: a possible duplicate for the secretariat.
+
+    The parent is not told (memberspace/services/children.py); attaching the old base's
+    child to the account merges the two and removes this row.
+    """
 
     wagtail_reference_index_ignore = True  # out of Wagtail's "Usage" listings (see __init__)
 

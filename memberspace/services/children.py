@@ -5,6 +5,13 @@ guardian. A child imported from the old database is "migrated", with no
 guardian, until the secretariat attaches it to an account. A child whose every
 guardian is gone is archived.
 
+Whether a child was a member in the old database is not the parent's to learn
+(anyone can type a name and a birth date): a parent who creates a child that
+matches a migrated one gets the same answer as for any child, and the
+secretariat sees the possible duplicate on the account's page (an
+``AttachmentRequest``); attaching the old base's record then merges it into the
+child the parent created (``attach_child``).
+
 Health notes are personal data of a minor: they are never written in the log
 nor in a notification, which only say that they changed.
 """
@@ -16,7 +23,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from memberspace.errors import ChildError, DuplicateChildError
-from memberspace.models import AccountStatus, AttachmentRequest, Child, ChildStatus, Guardianship
+from memberspace.models import AccountStatus, AttachmentRequest, Child, ChildStatus, Guardianship, LegacyContact
 from memberspace.services.notifications import notify
 from memberspace.text import name_key
 
@@ -62,34 +69,34 @@ def find_duplicate(parent, first_name, last_name, birth_date, exclude=None):
 
 
 def create_child(parent, *, data, relationship):
-    """A validated parent creates a child's membership (announcement, step 5)."""
+    """A validated parent creates a child's membership (announcement, step 5).
+
+    The answer is the same whether or not the old base knows the child: a match is
+    only flagged to the secretariat (an ``AttachmentRequest``, which its suggestions read).
+    """
     if not parent.is_validated_parent:
         raise ChildError(_("Votre compte doit d'abord être validé par le club."))
-    own, migrated = find_duplicate(parent, data["first_name"], data["last_name"], data["birth_date"])
-    if own is not None:
-        raise DuplicateChildError(
-            _("%(name)s, né(e) le %(date)s, est déjà sur votre compte.")
-            % {"name": own, "date": own.birth_date.strftime("%d/%m/%Y")},
-            existing=own,
-        )
-    if migrated is not None:
-        # Kept even though the child is not created: the secretariat's matching reads it.
-        AttachmentRequest.objects.get_or_create(
-            parent=parent, first_name=data["first_name"], last_name=data["last_name"], birth_date=data["birth_date"]
-        )
-        raise DuplicateChildError(
-            _(
-                "%(name)s est déjà membre du PO (ancienne base). Pour éviter un doublon, nous ne créons pas "
-                "une seconde fiche : le secrétariat va rattacher son adhésion à votre compte."
-            )
-            % {"name": f"{data['first_name']} {data['last_name']}"},
-            existing=None,
-            attachment_requested=True,
-        )
     with transaction.atomic():
+        # The parent's row is locked first: the same child sent twice at once (a double click,
+        # two tabs) is checked for duplicates by one request after the other has created it.
+        get_user_model().objects.select_for_update().filter(pk=parent.pk).first()
+        own, migrated = find_duplicate(parent, data["first_name"], data["last_name"], data["birth_date"])
+        if own is not None:
+            raise DuplicateChildError(
+                _("%(name)s, né(e) le %(date)s, est déjà sur votre compte.")
+                % {"name": own, "date": own.birth_date.strftime("%d/%m/%Y")},
+                existing=own,
+            )
         child = Child.objects.create(**data, status=ChildStatus.ACTIVE, created_by=parent)
         Guardianship.objects.create(child=child, parent=parent, relationship=relationship, created_by=parent)
         log(instance=child, action="po.child.create", user=parent)
+        if migrated is not None:
+            AttachmentRequest.objects.get_or_create(
+                parent=parent,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+            )
         for other in co_parents(parent):
             notify(other, "child_added", {"child": child, "by": parent}, channels={"email"})
     return child
@@ -116,11 +123,19 @@ def update_child(child, *, by, data):
 
 
 def attach_child(child, parent, *, by, relationship):
-    """The secretariat makes ``parent`` a guardian of ``child`` (a migrated child becomes active)."""
+    """The secretariat makes ``parent`` a guardian of ``child`` (a migrated child becomes active).
+
+    A migrated child that the parent has already created (same names and birth date) is
+    not attached a second time: its old-base record is merged into the parent's child.
+    """
     with transaction.atomic():
         child = Child.objects.select_for_update().get(pk=child.pk)
         if not parent.is_parent:
             raise ChildError(_("Un compte du personnel ne peut pas être responsable d'un enfant."))
+        if child.status == ChildStatus.MIGRATED:
+            created = own_copy(child, parent)
+            if created is not None:
+                return merge_legacy_record(child, into=created, parent=parent, by=by)
         if child.guardianships.filter(parent=parent).exists():
             raise ChildError(
                 _("%(parent)s est déjà responsable de %(child)s.") % {"parent": parent.get_full_name(), "child": child}
@@ -133,6 +148,38 @@ def attach_child(child, parent, *, by, relationship):
         if parent.is_validated_parent:
             notify(parent, "child_attached", {"child": child}, channels={"email"})
     return child
+
+
+def own_copy(migrated, parent):
+    """The child ``parent`` created that is ``migrated`` (same names and birth date, no old-base number)."""
+    return (
+        Child.objects.select_for_update()
+        .filter(
+            pk__in=Child.objects.for_guardian(parent).filter(
+                first_name_key=migrated.first_name_key,
+                last_name_key=migrated.last_name_key,
+                birth_date=migrated.birth_date,
+                legacy_id__isnull=True,
+            )
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def merge_legacy_record(migrated, *, into, parent, by):
+    """The old base's record of ``migrated`` (number, past activities, contacts) moves onto ``into``."""
+    legacy_id = migrated.legacy_id
+    LegacyContact.objects.filter(child=migrated).update(child=into)
+    into.legacy_activities, into.legacy_fingerprint = migrated.legacy_activities, migrated.legacy_fingerprint
+    migrated.delete()  # before the number moves: it is unique
+    into.legacy_id = legacy_id
+    into.save(update_fields=["legacy_id", "legacy_activities", "legacy_fingerprint"])
+    for request in AttachmentRequest.objects.filter(parent=parent, birth_date=into.birth_date):
+        if (name_key(request.first_name), name_key(request.last_name)) == (into.first_name_key, into.last_name_key):
+            request.delete()  # the possible duplicate it flagged is resolved
+    log(instance=into, action="po.child.merge_legacy", user=by, data={"legacy_id": legacy_id})
+    return into
 
 
 def detach_guardian(child, parent, *, by):

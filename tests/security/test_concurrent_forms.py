@@ -19,6 +19,7 @@ from memberspace.models import Child, Enrollment, Guardianship, User
 from tests.concurrency import run_together
 from tests.factories import StayIndexPageFactory, StayPageFactory, UserFactory
 from tests.memberspace.test_accounts import SIGNUP
+from tests.memberspace.test_children import child_data
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -50,6 +51,19 @@ def test_creer_mon_compte_clicked_twice_answers_once_and_makes_one_account(trans
         assert {response["Location"] for response in responses} == {reverse("account_email_verification_sent")}
         assert User.objects.filter(email=email).count() == 1
         assert EmailAddress.objects.filter(email=email).count() == 1
+
+
+def test_a_child_sent_twice_at_once_is_created_once(transactional_home):
+    for number in range(ROUNDS):
+        mother = validated_parent(f"mere{number}@exemple.fr")
+        data = child_data(first_name=f"Léa{number}")
+        responses = post_together([signed_in(mother), signed_in(mother)], reverse("memberspace:child_add"), data)
+        assert all(response.status_code in (200, 302) for response in responses), responses
+        assert Child.objects.filter(first_name=f"Léa{number}").count() == 1
+        assert Guardianship.objects.filter(parent=mother).count() == 1
+        # The second answer says the child exists already, with a link to it: nothing is lost.
+        [again] = [response for response in responses if response.status_code == 200]
+        assert "est déjà sur votre compte" in again.content.decode()
 
 
 def test_an_enrollment_request_sent_twice_at_once_is_recorded_once(transactional_home):
