@@ -47,6 +47,7 @@ from memberspace.models import (
     Invitation,
     LegacyContact,
     Notification,
+    ParentAccount,
 )
 from memberspace.services import accounts as accounts_service
 from memberspace.services import children as children_service
@@ -387,11 +388,10 @@ class Purge:
 
 
 def unverified_accounts(now):
-    """Parents who never confirmed their address, 7 days after signing up."""
+    """Parents who never confirmed their address, 7 days after signing up (never staff: see ParentAccount)."""
     verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
     return (
-        get_user_model()
-        .objects.filter(is_staff=False, is_superuser=False, account_status=AccountStatus.PENDING)
+        ParentAccount.objects.filter(account_status=AccountStatus.PENDING)
         .filter(date_joined__lt=now - datetime.timedelta(days=UNVERIFIED_ACCOUNT_DAYS))
         .exclude(Exists(verified))
     )
@@ -405,7 +405,7 @@ def unvalidated_accounts(now, club):
     )
     refused = Q(account_status=AccountStatus.REJECTED, status_changed_at__lt=limit)
     never_guardian = ~Exists(Guardianship.objects.filter(parent=OuterRef("pk")))
-    return get_user_model().objects.filter(is_staff=False, is_superuser=False).filter(waiting | refused, never_guardian)
+    return ParentAccount.objects.filter(waiting | refused, never_guardian)
 
 
 def archived_children(now, club):
