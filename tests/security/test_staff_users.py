@@ -11,6 +11,7 @@ from html import unescape
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -113,3 +114,16 @@ def test_a_staff_member_made_any_other_way_is_neither_listed_nor_purged_as_a_par
         "fait-a-la-main@le-po.test",
         secretary.email,
     }
+
+
+def test_only_an_administrator_may_make_an_administrator(client, secretary):
+    """A member of staff allowed to add users (not an administrator) is offered the two groups only."""
+    secretary.user_permissions.add(Permission.objects.get(content_type__app_label="memberspace", codename="add_user"))
+    login_staff(client, secretary)
+    assert "Administrateur" not in text(client.get(reverse("wagtailusers_users:add")))
+
+    response = add_user(client, role="administrateur")
+
+    assert response.status_code == 200
+    assert "Choisissez un des rôles proposés." in text(response)
+    assert not get_user_model().objects.filter(email="nouvelle.secretaire@le-po.test").exists()
