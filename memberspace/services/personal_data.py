@@ -434,11 +434,16 @@ def purge_unvalidated_accounts(now=None, dry_run=False):
 
 
 def _delete_accounts(accounts):
-    """Accounts that never held a child: nothing of theirs is kept."""
+    """Accounts that never held a child: nothing of theirs is kept, nor the messages to others naming them."""
     with transaction.atomic():
         for account in accounts:
-            Notification.objects.filter(user=account).delete()
+            identity = _Identity.of(account)
+            _delete_with_history(
+                Notification.objects.filter(Q(user=account) | identity.mentioned_in_notifications()),
+                _("Message effacé"),
+            )
             _anonymise_history(account, _("Compte supprimé"))
+            _forget_mentions_in_history(identity)
             account.delete()
 
 

@@ -119,7 +119,7 @@ def found(strings, allowed=lambda table, row: False):
 
 
 def parent(email, **fields):
-    user = UserFactory(email=email, account_status="validated", **fields)
+    user = UserFactory(email=email, **{"account_status": "validated", **fields})
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
 
@@ -257,3 +257,20 @@ def pointing_to(user):
                 if cursor.fetchone():
                     where.add((table, column))
     return where
+
+
+def test_an_account_purged_unvalidated_leaves_nothing_either(home, secretary):
+    """The retention purge deletes an account never validated, and the secretariat's lists that named it."""
+    waiting = parent(
+        EMAIL, account_status="pending", first_name=FIRST, last_name=LAST, phone=PHONE, club_message=CLUB_MESSAGE
+    )
+    get_user_model().objects.filter(pk=waiting.pk).update(pending_since=timezone.now())
+    accounts_service.send_waiting_accounts_digest()
+    accounts_service.reject(waiting, by=secretary, reason=f"{SUSPENSION} : rappeler au {PHONE_NATIONAL}")
+    Notification.objects.update(status=Notification.Status.SENT)
+    assert {string for _t, string, _x in found(PARENT_STRINGS)} >= {FIRST, LAST, EMAIL, CLUB_MESSAGE, SUSPENSION}
+
+    personal_data.run_purges(now=timezone.now() + datetime.timedelta(days=100))  # within the log's year
+
+    assert not get_user_model().objects.filter(pk=waiting.pk).exists()
+    assert found(PARENT_STRINGS) == []
