@@ -1,8 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class MemberspaceConfig(AppConfig):
+    default = True
     name = "memberspace"
     verbose_name = _("Espace adhérent")
 
@@ -18,6 +20,12 @@ class MemberspaceConfig(AppConfig):
         register_places_taken(places_taken_expression)
         email_confirmed.connect(on_email_confirmed, dispatch_uid="po-email-confirmed")
         authenticator_added.connect(on_authenticator_added, dispatch_uid="po-mfa-added")
+
+
+class StaffUsersConfig(WagtailUsersAppConfig):
+    """Wagtail's users app, whose « Utilisateurs › Ajouter » adds staff with a role (memberspace.admin.staff)."""
+
+    user_viewset = "memberspace.admin.staff.StaffUserViewSet"
 
 
 def on_email_confirmed(request, email_address, **kwargs):

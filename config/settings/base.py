@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "memberspace.apps.StaffUsersConfig",  # wagtail.users, adding staff with a role, never parents
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

@@ -145,8 +145,17 @@ class User(AbstractUser):
 
 
 class ParentAccountManager(UserManager):
+    """Parents only: never staff, whichever way a member of staff was created.
+
+    Staff are ``is_staff`` or superusers (``createsuperuser``, the admin's users
+    screen), but an account put in a group (Secrétariat, Communication...) from a
+    shell or by hand is staff too, even without the flag: neither listed with the
+    parents nor purged as a parent who never verified their address.
+    """
+
     def get_queryset(self):
-        return super().get_queryset().filter(is_staff=False, is_superuser=False)
+        in_a_group = User.groups.through.objects.filter(user_id=models.OuterRef("pk"))
+        return super().get_queryset().filter(is_staff=False, is_superuser=False).exclude(models.Exists(in_a_group))
 
 
 class ParentAccount(User):

@@ -4,12 +4,22 @@ An invitation is single-use, expires after ``INVITATION_DAYS`` days, is bound to
 its email address and is accepted only from a validated account that verified
 that address; the accepting account then becomes a guardian of the children.
 Only a hash of the token is stored.
+
+The invitation email goes from the club's address to an address the parent
+types: so that the member area is no relay for spam or phishing, each account
+may send ``BURST_LIMIT`` invitations in ``BURST_SECONDS`` and ``DAILY_LIMIT`` a
+day (counted in the default cache, shared by every process), the subject names
+no one, and the body shows the inviter's name on one line, bounded and plain.
 """
 
 import datetime
+import time
+import unicodedata
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -24,6 +34,13 @@ from memberspace.models.children import hash_token
 from memberspace.services.notifications import notify, notify_address
 
 INVITATION_DAYS = 14
+# Invitations an account may send: a few at once, a handful a day.
+BURST_LIMIT, BURST_SECONDS = 5, 10 * 60
+DAILY_LIMIT, DAY_SECONDS = 10, 24 * 60 * 60
+# The same invitation sent again within this delay (a double click, a reload) is the same invitation.
+RESENT_WITHIN = datetime.timedelta(minutes=10)
+# The inviter's name as the invitation email shows it: one line, at most this long.
+NAME_LENGTH = 60
 
 
 def verified_emails_query(user):
@@ -57,7 +74,14 @@ def pending_for_dashboard(user):
 
 
 def invite(inviter, *, email, children, relationship):
-    """Returns ``(invitation, token)``; the token travels only in the email's link."""
+    """Returns ``(invitation, token)``; the token travels only in the email's link.
+
+    The inviter's row is locked while the invitation is made, so that the same
+    form sent twice at once (or again within ``RESENT_WITHIN``) makes one
+    invitation and one email: the second call returns the first invitation,
+    with no token. Past the account's limits, ``InvitationError`` says when to
+    try again.
+    """
     email = email.strip().lower()
     if not inviter.is_validated_parent:
         raise InvitationError(_("Votre compte doit d'abord être validé par le club."))
@@ -74,6 +98,11 @@ def invite(inviter, *, email, children, relationship):
         raise InvitationError(_("Cette personne est déjà responsable de ces enfants."))
     token = Invitation.new_token()
     with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=inviter.pk).first()  # one invitation at a time
+        same = _just_sent(inviter, email, children)
+        if same is not None:
+            return same, None
+        _count_against_limits(inviter)
         invitation = Invitation(
             inviter=inviter,
             email=email,
@@ -88,9 +117,60 @@ def invite(inviter, *, email, children, relationship):
         notify_address(
             email,
             "coparent_invitation",
-            {"inviter": inviter, "children": children, "link": link, "expires_at": invitation.expires_at},
+            {
+                "inviter_name": one_line(inviter.get_full_name()),
+                "children": children,
+                "link": link,
+                "expires_at": invitation.expires_at,
+            },
         )
     return invitation, token
+
+
+def one_line(name, length=NAME_LENGTH):
+    """A name typed by a parent as an email may show it: one line, no invisible characters, bounded."""
+    kept = []
+    for char in name or "":
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp"):
+            kept.append(" ")  # line breaks and other controls: the name stays on one line
+        elif not category.startswith("C"):
+            kept.append(char)  # format characters (right-to-left overrides, zero-width) are dropped
+    name = " ".join("".join(kept).split())
+    return name if len(name) <= length else name[: length - 1].rstrip() + "…"
+
+
+def _just_sent(inviter, email, children):
+    """The same invitation (address and children) sent moments ago and still pending, if any."""
+    recent = Invitation.objects.pending().filter(
+        inviter=inviter, email=email, created_at__gte=timezone.now() - RESENT_WITHIN
+    )
+    wanted = sorted(child.pk for child in children)
+    for invitation in recent.prefetch_related("children"):
+        if sorted(child.pk for child in invitation.children.all()) == wanted:
+            return invitation
+    return None
+
+
+def _count_against_limits(inviter):
+    """Record one more invitation of ``inviter``, or refuse it past the limits (caller holds the row's lock)."""
+    key = f"po:invitations-sent:{inviter.pk}"
+    now = time.time()
+    sent = [moment for moment in cache.get(key, []) if moment > now - DAY_SECONDS]
+    if len(sent) >= DAILY_LIMIT:
+        raise InvitationError(
+            _(
+                "Vous avez déjà envoyé %(count)s invitations aujourd'hui : c'est le maximum. "
+                "Réessayez demain, ou écrivez au club si vous avez besoin d'en envoyer davantage."
+            )
+            % {"count": DAILY_LIMIT}
+        )
+    if len([moment for moment in sent if moment > now - BURST_SECONDS]) >= BURST_LIMIT:
+        raise InvitationError(
+            _("Vous venez d'envoyer %(count)s invitations : attendez %(minutes)s minutes avant d'en envoyer une autre.")
+            % {"count": BURST_LIMIT, "minutes": BURST_SECONDS // 60}
+        )
+    cache.set(key, [*sent, now], DAY_SECONDS)
 
 
 def withdraw(invitation, *, by):

@@ -16,19 +16,24 @@ docs/data_protection.md says what is kept, why, who sees it and how long.
 """
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
+from wagtail.users.models import UserProfile
 
 from memberspace.errors import AccountError
 from memberspace.models import (
@@ -40,12 +45,15 @@ from memberspace.models import (
     EnrollmentStatus,
     Guardianship,
     Invitation,
+    LegacyContact,
     Notification,
+    ParentAccount,
 )
 from memberspace.services import accounts as accounts_service
 from memberspace.services import children as children_service
 from memberspace.services import enrollments as enrollments_service
 from memberspace.services.notifications import notify, notify_address
+from memberspace.text import name_key
 from pages.models import ClubSettings
 
 UNVERIFIED_ACCOUNT_DAYS = 7
@@ -53,6 +61,8 @@ NOTIFICATION_LOG_DAYS = 365
 # Enrollments the club keeps for its accounts (without names) once a family is erased.
 ACCOUNTING_STATUSES = [EnrollmentStatus.VALIDATED, EnrollmentStatus.DEPOSIT_RECEIVED]
 ERASED_NAME = "—"
+# The message confirming an erasure to the address the account had: deleted once sent.
+ERASURE_CONFIRMATION = "account_erased"
 
 
 # Access: what the site holds about a parent
@@ -203,12 +213,15 @@ class ErasureReport:
 def erase_account(parent, *, by):
     """Carry out a parent's erasure request.
 
-    Erased: name, email, phone, address, messages, sign-in methods, the
-    notification log, invitations, the account's history labels. Kept: an
-    anonymous account row, because enrollments (and the deposits the club
-    received, which its accounts must keep) point to it. The children the
-    parent was the last guardian of are archived: their requests not yet
-    decided are cancelled, and they are erased after the retention period.
+    Erased, wherever it is held: name, email, phone, address, messages, sign-in
+    methods and sessions, the admin profile, the invitations sent and received,
+    the parent's comments on enrollment requests, the old base's contacts that
+    were theirs, the messages sent to them or naming them, and the history
+    entries (label and data) of all of these. Kept: an anonymous account row,
+    because enrollments (and the deposits the club received, which its accounts
+    must keep) point to it. The children the parent was the last guardian of
+    are archived: their requests not yet decided are cancelled, and they are
+    erased after the retention period (``purge_archived_children``).
     """
     report = ErasureReport()
     with transaction.atomic():
@@ -216,6 +229,7 @@ def erase_account(parent, *, by):
         if not parent.can_be_erased():
             raise AccountError(_("Ce compte n'a pas demandé son effacement, ou il est déjà effacé."))
         address, first_name = parent.email, parent.first_name
+        identity = _Identity.of(parent)
         children = list(Child.objects.filter(guardianships__parent=parent).select_for_update())
         Guardianship.objects.filter(parent=parent).delete()
         for child in children:
@@ -230,12 +244,23 @@ def erase_account(parent, *, by):
         report.kept_for_accounts = Enrollment.objects.filter(
             requested_by=parent, status__in=ACCOUNTING_STATUSES
         ).count()
-        Invitation.objects.filter(inviter=parent).delete()
+        # What the parent typed on their requests (a phone number, an address...) is theirs.
+        Enrollment.objects.filter(requested_by=parent).exclude(parent_comment="").update(parent_comment="")
+        invitations = Invitation.objects.filter(
+            Q(inviter=parent) | Q(accepted_by=parent) | Q(email__in=identity.emails)
+        )
+        _delete_with_history(invitations, _("Invitation effacée"))
         AttachmentRequest.objects.filter(parent=parent).delete()
-        EmailAddress.objects.filter(user=parent).delete()
+        LegacyContact.objects.filter(identity.legacy_contacts(children)).delete()
+        EmailAddress.objects.filter(user=parent).delete()  # and their confirmations (cascade)
         Authenticator.objects.filter(user=parent).delete()
-        Notification.objects.filter(user=parent).delete()
+        UserProfile.objects.filter(user=parent).delete()
+        _delete_with_history(
+            Notification.objects.filter(Q(user=parent) | identity.mentioned_in_notifications()),
+            _("Message effacé"),
+        )
         _anonymise_history(parent, _("Compte effacé"))
+        _forget_mentions_in_history(identity)
         parent.first_name = parent.last_name = parent.phone = ""
         parent.street = parent.postal_code = parent.city = parent.club_message = parent.status_reason = ""
         parent.email = f"efface-{parent.pk}@efface.invalid"
@@ -246,15 +271,92 @@ def erase_account(parent, *, by):
         parent.save()
         accounts_service.end_sessions(parent)  # signed out of every browser
         log(instance=parent, action="po.account.erase", user=by)
-        # The confirmation goes to the address the account had; its row is purged with the log.
-        notify_address(address, "account_erased", {"first_name": first_name})
+        # The confirmation goes to the address the account had; its row is deleted by the
+        # next daily purge once sent (purge_notification_log).
+        notify_address(address, ERASURE_CONFIRMATION, {"first_name": first_name})
     return report
 
 
+@dataclass
+class _Identity:
+    """What identifies an erased parent in text: addresses, full name, phone number."""
+
+    emails: list
+    first_name: str
+    last_name: str
+    phone: str
+
+    @property
+    def full_name(self):
+        # A first name alone (or a last name alone) would name other people too.
+        return f"{self.first_name} {self.last_name}" if self.first_name and self.last_name else ""
+
+    @classmethod
+    def of(cls, parent):
+        addresses = EmailAddress.objects.filter(user=parent).values_list("email", flat=True)
+        emails = {parent.email.lower(), *(address.lower() for address in addresses)}
+        return cls(
+            emails=sorted(emails),
+            first_name=parent.first_name.strip(),
+            last_name=parent.last_name.strip(),
+            phone=parent.phone.strip(),
+        )
+
+    def strings(self):
+        """The strings whose presence in a text means it is about this parent."""
+        return [value for value in (*self.emails, self.full_name, self.phone) if value]
+
+    def json_strings(self):
+        """The same as they may be stored in a JSON column (SQLite keeps ``ë`` as ``\\u00eb``)."""
+        return sorted({form for value in self.strings() for form in (value, json.dumps(value)[1:-1])})
+
+    def mentioned_in_notifications(self):
+        """Messages to others that name the parent (a co-parent told of a request, the secretariat's digests)."""
+        query = Q(pk__in=[])
+        for value in self.strings():
+            query |= Q(address__iexact=value) | Q(subject__icontains=value) | Q(body_text__icontains=value)
+            query |= Q(body_html__icontains=escape(value)) | Q(last_error__icontains=value)
+        return query
+
+    def legacy_contacts(self, children):
+        """The old base's contacts that were this parent: by address or phone, or by name on their children."""
+        query = Q(email__in=self.emails)
+        if self.phone:
+            query |= Q(phone=self.phone)
+        if self.full_name:
+            query |= Q(child__in=children, first_name__iexact=self.first_name, last_name_key=name_key(self.last_name))
+        return query
+
+
+def _delete_with_history(queryset, label):
+    """Delete the rows of ``queryset`` and blank their history's labels and data."""
+    ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+    if ids:
+        entries = ModelLogEntry.objects.filter(content_type__in=_content_types(queryset.model), object_id__in=ids)
+        entries.update(label=label, data={})
+        queryset.model.objects.filter(pk__in=ids).delete()
+
+
+def _forget_mentions_in_history(identity):
+    """History entries of any other object whose label or data names the parent."""
+    for value in identity.strings():
+        ModelLogEntry.objects.filter(label__icontains=value).update(label=_("Donnée effacée"))
+    for value in identity.json_strings():
+        mentions = ModelLogEntry.objects.annotate(data_text=Cast("data", TextField()))
+        mentions.filter(data_text__icontains=value).update(data={})
+
+
 def _anonymise_history(instance, label):
-    """Wagtail's history keeps each entry's label (the object's name at the time): replace it."""
-    content_type = ContentType.objects.get_for_model(instance, for_concrete_model=True)
-    ModelLogEntry.objects.filter(content_type=content_type, object_id=str(instance.pk)).update(label=label)
+    """Wagtail's history keeps each entry's label (the object's name at the time) and its data: blank them."""
+    entries = ModelLogEntry.objects.filter(content_type__in=_content_types(type(instance)), object_id=str(instance.pk))
+    entries.update(label=label, data={})
+
+
+def _content_types(model):
+    """The content types an object of ``model`` may be logged under: its concrete model's and its proxies'."""
+    concrete = model._meta.concrete_model
+    models = [candidate for candidate in apps.get_models() if candidate._meta.concrete_model is concrete]
+    return list(ContentType.objects.get_for_models(*models, for_concrete_models=False).values())
 
 
 def _secretariat():
@@ -286,11 +388,10 @@ class Purge:
 
 
 def unverified_accounts(now):
-    """Parents who never confirmed their address, 7 days after signing up."""
+    """Parents who never confirmed their address, 7 days after signing up (never staff: see ParentAccount)."""
     verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
     return (
-        get_user_model()
-        .objects.filter(is_staff=False, is_superuser=False, account_status=AccountStatus.PENDING)
+        ParentAccount.objects.filter(account_status=AccountStatus.PENDING)
         .filter(date_joined__lt=now - datetime.timedelta(days=UNVERIFIED_ACCOUNT_DAYS))
         .exclude(Exists(verified))
     )
@@ -304,7 +405,7 @@ def unvalidated_accounts(now, club):
     )
     refused = Q(account_status=AccountStatus.REJECTED, status_changed_at__lt=limit)
     never_guardian = ~Exists(Guardianship.objects.filter(parent=OuterRef("pk")))
-    return get_user_model().objects.filter(is_staff=False, is_superuser=False).filter(waiting | refused, never_guardian)
+    return ParentAccount.objects.filter(waiting | refused, never_guardian)
 
 
 def archived_children(now, club):
@@ -333,11 +434,16 @@ def purge_unvalidated_accounts(now=None, dry_run=False):
 
 
 def _delete_accounts(accounts):
-    """Accounts that never held a child: nothing of theirs is kept."""
+    """Accounts that never held a child: nothing of theirs is kept, nor the messages to others naming them."""
     with transaction.atomic():
         for account in accounts:
-            Notification.objects.filter(user=account).delete()
+            identity = _Identity.of(account)
+            _delete_with_history(
+                Notification.objects.filter(Q(user=account) | identity.mentioned_in_notifications()),
+                _("Message effacé"),
+            )
             _anonymise_history(account, _("Compte supprimé"))
+            _forget_mentions_in_history(identity)
             account.delete()
 
 
@@ -361,6 +467,8 @@ def purge_archived_children(now=None, dry_run=False):
                 child.legacy_contacts.all().delete()
                 if child.enrollments.filter(status__in=ACCOUNTING_STATUSES).exists():
                     child.enrollments.exclude(status__in=ACCOUNTING_STATUSES).delete()
+                    # Kept for the club's accounts, without what was typed about the family.
+                    child.enrollments.update(parent_comment="", staff_note="", refusal_reason="")
                     _anonymise_child(child)
                 else:
                     child.enrollments.all().delete()
@@ -383,10 +491,15 @@ def _anonymise_child(child):
 
 
 def purge_notification_log(now=None, dry_run=False):
-    """The log of messages sent (they hold names and addresses) is kept one year."""
+    """The log of messages sent (they hold names and addresses) is kept one year.
+
+    The confirmation of an erasure, sent to the erased address, goes as soon as it is sent.
+    """
     now = now or timezone.now()
     old = Notification.objects.filter(created_at__lt=now - datetime.timedelta(days=NOTIFICATION_LOG_DAYS))
     old = old.exclude(status=Notification.Status.QUEUED)
+    # An erasure's confirmation, once sent, is the last trace of the erased address.
+    old |= Notification.objects.filter(kind=ERASURE_CONFIRMATION, status=Notification.Status.SENT)
     found = list(old.values_list("pk", flat=True))
     if not dry_run:
         Notification.objects.filter(pk__in=found).delete()
