@@ -19,7 +19,13 @@ from memberspace import phones
 from memberspace.access import id_from
 from memberspace.models import Child, NotificationPreference, Relationship, User
 from memberspace.services import accounts
-from memberspace.validators import AccountEmailField, EmailAddressField, PersonTextField, clean_postal_code
+from memberspace.validators import (
+    AccountEmailField,
+    EmailAddressField,
+    LongTextField,
+    PersonTextField,
+    clean_postal_code,
+)
 from pages.models import ClubSettings, age_on
 
 CLUB_MESSAGE_HELP = _(
@@ -103,11 +109,11 @@ class ParentSignupForm(ParentDetailsMixin, SignupForm):
         help_text=_("Pour recevoir les SMS du club si vous le souhaitez. Exemple : 06 12 34 56 78."),
         error_messages={"required": _("Indiquez votre numéro de téléphone portable.")},
     )
-    club_message = forms.CharField(
+    club_message = LongTextField(
         label=_("Message à l'intention du club"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=CLUB_MESSAGE_HELP,
     )
     privacy_consent = forms.BooleanField(
@@ -257,6 +263,7 @@ class ChildForm(forms.ModelForm):
             "first_name": PersonTextField,
             "last_name": PersonTextField,
             "emergency_contact_name": PersonTextField,
+            "health_notes": LongTextField,
         }
         fields = [
             "first_name",
@@ -281,7 +288,7 @@ class ChildForm(forms.ModelForm):
         }
         widgets = {
             "sex": forms.RadioSelect,
-            "health_notes": forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+            "health_notes": forms.Textarea(attrs={"rows": 4}),
         }
         error_messages = {
             "first_name": {"required": _("Indiquez le prénom de l'enfant.")},

@@ -100,3 +100,19 @@ class EmailAddressField(BoundedEmailMixin, forms.EmailField):
 
 class AccountEmailField(BoundedEmailMixin, AllauthEmailField):
     """allauth's email field (lower-cased), bounded the same way."""
+
+
+class LongTextField(forms.CharField):
+    """Free text with a length limit said in a message, never by a ``maxlength`` attribute.
+
+    A browser silently cuts pasted text at ``maxlength``: the end of a long message or
+    of health notes would be lost without a word. The limit is checked on the server,
+    which answers with the field's French message and the whole text kept.
+    """
+
+    widget = forms.Textarea
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs

@@ -16,6 +16,7 @@ from memberspace.errors import MemberspaceError
 from memberspace.forms import ChildrenField
 from memberspace.models import Child, Enrollment
 from memberspace.services import enrollments as service
+from memberspace.validators import LongTextField
 from pages.models import OfferPage
 
 
@@ -25,11 +26,11 @@ class RequestForm(forms.Form):
         queryset=Child.objects.none(),
         error_messages={"required": gettext_lazy("Choisissez au moins un enfant.")},
     )
-    comment = forms.CharField(
+    comment = LongTextField(
         label=gettext_lazy("Un message pour le club"),
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Par exemple : covoiturage, frère ou sœur dans le même groupe…"),
     )
 

@@ -281,3 +281,21 @@ def test_a_phone_in_other_digits_is_stored_in_ascii(home):
     form = PhoneForm(data={"phone": "٠٦١٢٣٤٥٦٧٨"}, instance=UserFactory())
     assert form.is_valid()
     assert form.cleaned_data["phone"] == "+33612345678"
+
+
+# Long free text: the browser must not cut it; the server says the limit and keeps it all.
+
+
+def test_long_free_text_is_never_cut_by_the_browser_and_is_refused_whole(client, home):
+    page = BeautifulSoup(client.get(reverse("account_signup")).content, "html.parser")
+    assert page.find("textarea", attrs={"name": "club_message"}).get("maxlength") is None
+    child_form = ChildForm()
+    assert "maxlength" not in child_form.fields["health_notes"].widget.attrs
+
+    message = "Mes enfants Léa et Hugo Martin. " * 70  # 2,240 characters, over the 2,000 allowed
+    response = client.post(reverse("account_signup"), {**SIGNUP, "club_message": message})
+    assert response.status_code == 200 and not User.objects.exists()
+    page = BeautifulSoup(response.content, "html.parser")
+    assert "au plus 2000 caractères" in page.get_text(" ").replace("\u202f", " ").replace("\xa0", " ")
+    # (a newline right after <textarea> is not part of its value, as browsers read it)
+    assert page.find("textarea", attrs={"name": "club_message"}).get_text().removeprefix("\n") == message
