@@ -3,9 +3,10 @@
 An export is a function that returns a ``tablib.Dataset`` of plain values (text,
 numbers, dates), registered with ``@register(name, model=...)`` in an app's ``exports`` module; ``render()`` turns
 it into a file's bytes and ``response()`` into a download. Nothing else in the
-code writes CSV or XLSX (a test reads the sources to keep it so), and the
-injection test runs every registered export with attack payloads in every
-free-text field.
+code writes CSV or XLSX (a test reads the sources to keep it so), the Wagtail
+admin's own downloads are neutralised here too (``protect_wagtail_exports``),
+and the injection test runs every registered export, and every admin listing
+that offers a download, with attack payloads in every free-text field.
 
 Formula injection (OWASP, "CSV Injection"): a cell whose text starts with
 ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed is a formula
@@ -115,6 +116,28 @@ def render(dataset, file_format):
     if file_format == "csv":
         return ("\ufeff" + dataset.export("csv", delimiter=";")).encode("utf-8")
     return dataset.export("xlsx")
+
+
+def protect_wagtail_exports():
+    """Neutralise the cells of the Wagtail admin's own CSV/XLSX downloads (its reports, listings, redirects).
+
+    Wagtail's ``SpreadsheetExportMixin`` turns an XLSX formula back into text but
+    writes the CSV as it is, and the site history's labels carry families' names:
+    every value it writes goes through ``cell()`` too. Called once, from
+    ``MemberspaceConfig.ready``.
+    """
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    original = SpreadsheetExportMixin.preprocess_field_value
+    if getattr(original, "neutralised", False):
+        return
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = original(self, field, value, export_format)
+        return neutralise(value) if isinstance(value, str) else value
+
+    preprocess_field_value.neutralised = True
+    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
 
 
 def response(dataset, file_format, filename):

@@ -17,11 +17,17 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.urls import URLResolver, get_resolver
+from wagtail.admin.views.mixins import SpreadsheetExportMixin
+from wagtail.models import ModelLogEntry, PageLogEntry
 
 from memberspace import spreadsheets
 from memberspace.models import Child, Enrollment
 from memberspace.services import enrollments as enrollment_service
 from pages.models import OfferPage
+from tests.auth import login_staff
+from tests.factories import UserFactory
+from tests.security.conftest import body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -59,15 +65,19 @@ def free_text_fields(model):
 
 
 def poison(payload):
-    """Every free-text field of every row of the member area (and the offers' titles) set to ``payload``.
+    """Every free-text field of every row of the member area set to ``payload``, with what copies it:
+    the offers' titles and the history's labels.
 
     Each value ends with a number of its own (unique fields stay unique), cut
     to the field's length; the values written are returned.
     """
     written = set()
-    targets = [model for model in apps.get_app_config("memberspace").get_models() if not model._meta.proxy]
-    for model in [*targets, OfferPage]:
-        fields = free_text_fields(model) if model is not OfferPage else [OfferPage._meta.get_field("title")]
+    targets = {model: free_text_fields(model) for model in apps.get_app_config("memberspace").get_models()}
+    targets = {model: fields for model, fields in targets.items() if not model._meta.proxy}
+    targets[OfferPage] = [OfferPage._meta.get_field("title")]
+    for model in (ModelLogEntry, PageLogEntry):
+        targets[model] = [model._meta.get_field("label")]
+    for model, fields in targets.items():
         for pk in model.objects.values_list("pk", flat=True):
             values = {}
             for field in fields:
@@ -144,6 +154,54 @@ def test_the_roster_downloaded_from_the_admin_is_inert(poisoned_world, file_form
     assert "'" + child.first_name in kept and "'" + child.emergency_contact_name not in kept  # a flag, not the text
     parents = [guardianship.parent for guardianship in child.guardianships.all()]
     assert all("'" + guardian.email in kept for guardian in parents)
+
+
+def admin_downloads():
+    """The admin pages that offer a CSV/XLSX download (Wagtail's ``SpreadsheetExportMixin``), read from the URLconf."""
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern), pattern
+
+    found = {}
+    for route, pattern in walk(get_resolver().url_patterns, "/"):
+        view_class = getattr(pattern.callback, "view_class", None)
+        if view_class and issubclass(view_class, SpreadsheetExportMixin) and view_class.list_export:
+            assert not pattern.pattern.converters, route  # a listing that takes an argument: give it one here
+            found.setdefault(view_class, route)
+    return sorted(found.values())
+
+
+def test_the_admin_downloads_are_found():
+    routes = admin_downloads()
+    assert "/admin/reports/site-history/" in routes and len(routes) >= 4
+
+
+@pytest.mark.parametrize("file_format", sorted(spreadsheets.FORMATS))
+def test_the_wagtail_admin_downloads_are_inert_too(poisoned_world, client, file_format):
+    """The site history's labels and users carry families' names: Wagtail's own exports are attacked as ours."""
+    written = poison(PAYLOADS[1])
+    superuser = UserFactory(email="admin@le-po.test", is_staff=True, is_superuser=True)
+    login_staff(client, superuser)
+    carried = {}
+    for route in admin_downloads():
+        response = client.get(route, {"export": file_format})
+        assert response.status_code == 200, route
+        content = body_of(response)
+        if file_format == "csv":  # Wagtail's CSV: commas, no byte order mark
+            cells = [cell for row in csv.reader(io.StringIO(content.decode(), newline="")) for cell in row]
+        else:
+            cells = []
+            for cell in xlsx_cells(content):
+                assert cell.data_type != "f", (route, cell.value)
+                cells.append(cell.value)
+        texts = [cell for cell in cells if isinstance(cell, str)]
+        assert [text for text in texts if active(text)] == [], route
+        carried[route] = [text for text in texts if text.startswith("'") and text[1:] in written]
+    assert carried["/admin/reports/site-history/"]  # the families' names, in the history's labels
 
 
 def test_legitimate_values_read_as_they_are(world, secretary):
