@@ -1,5 +1,6 @@
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -14,3 +15,32 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if not report_only and request.path_info.startswith("/admin/"):
             parts.update = {**(parts.update or {}), **settings.CONTENT_SECURITY_POLICY_ADMIN_UPDATE}
         return parts
+
+
+def permissions_policy(features):
+    """``{"camera": [], "fullscreen": ["self"]}`` → ``camera=(), fullscreen=(self)`` (the header's syntax)."""
+    items = []
+    for feature, allowed in features.items():
+        if isinstance(allowed, str):
+            raise ImproperlyConfigured(f"PERMISSIONS_POLICY[{feature!r}] must be a list of origins, not a string.")
+        origins = [origin if origin in ("self", "*") else f'"{origin}"' for origin in allowed]
+        items.append(f"{feature}=({' '.join(origins)})")
+    return ", ".join(items)
+
+
+class PermissionsPolicyMiddleware:
+    """``Permissions-Policy`` on every response (settings ``PERMISSIONS_POLICY``).
+
+    First in ``MIDDLEWARE``: the page cache's hits, WhiteNoise's files, ``/health/``,
+    redirects and error pages all pass through it on their way out. A view that
+    sets its own policy keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response

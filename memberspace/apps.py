@@ -16,8 +16,10 @@ class MemberspaceConfig(AppConfig):
 
         from . import checks  # noqa: F401 (registers the system checks)
         from .middleware import on_authenticator_added
+        from .spreadsheets import protect_wagtail_exports
 
         register_places_taken(places_taken_expression)
+        protect_wagtail_exports()
         email_confirmed.connect(on_email_confirmed, dispatch_uid="po-email-confirmed")
         authenticator_added.connect(on_authenticator_added, dispatch_uid="po-mfa-added")
 

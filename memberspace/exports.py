@@ -1,25 +1,21 @@
-"""An offer's roster: the children enrolled, for the secretariat, as CSV or XLSX (tablib).
+"""An offer's roster: the children enrolled, for the secretariat, as CSV or XLSX.
 
-The CSV is the one French spreadsheets open as they are: semicolons, a UTF-8
-byte order mark, amounts with a decimal comma. The XLSX keeps amounts and
-dates as numbers and dates. Health information is a yes/no flag: its content
-stays on the child's page.
+The roster is a dataset of plain values; ``memberspace.spreadsheets`` writes it
+(French CSV, XLSX with numbers and dates, every text made safe from formula
+injection). Health information is a yes/no flag: its content stays on the
+child's page.
 """
 
+import phonenumbers
 import tablib
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from memberspace import phones
+from memberspace import phones, spreadsheets
 from memberspace.models import Enrollment, Guardianship
-from pages.models import age_on
-
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+from pages.models import OfferPage, age_on
 
 
 def roster_enrollments(offer):
@@ -33,8 +29,9 @@ def roster_enrollments(offer):
     )
 
 
-def roster(offer, file_format):
-    """The roster of ``offer`` as a tablib Dataset laid out for ``file_format`` ("csv" or "xlsx")."""
+@spreadsheets.register("roster", model=OfferPage)
+def roster(offer):
+    """The roster of ``offer`` as a tablib Dataset (written by ``spreadsheets.render``)."""
     enrollments = list(roster_enrollments(offer))
     guardian_columns = max([len(e.child.guardianships.all()) for e in enrollments] + [1])
     headers = [_("Nom"), _("Prénom"), _("Date de naissance"), _("Âge au début")]
@@ -43,47 +40,43 @@ def roster(offer, file_format):
         headers += [_("E-mail %(n)s") % {"n": number}]
     headers += [_("État"), _("Référence"), _("Acompte"), _("Acompte reçu le"), _("Informations de santé")]
     dataset = tablib.Dataset(headers=headers, title=str(_("Inscrits"))[:31])
-    as_text = file_format == "csv"
     for enrollment in enrollments:
         child = enrollment.child
         row = [
             child.last_name,
             child.first_name,
-            _date(child.birth_date, as_text),
+            child.birth_date,
             age_on(child.birth_date, offer.start_date),
         ]
         guardians = [guardianship.parent for guardianship in child.guardianships.all()]
         for index in range(guardian_columns):
             parent = guardians[index] if index < len(guardians) else None
-            row += [parent.get_full_name(), phones.display(parent.phone), parent.email] if parent else ["", "", ""]
+            row += [parent.get_full_name(), phone(parent.phone), parent.email] if parent else ["", "", ""]
         received = enrollment.deposit_received_at and timezone.localdate(enrollment.deposit_received_at)
         row += [
             enrollment.get_status_display(),
             enrollment.reference,
-            _amount(enrollment.deposit_amount, as_text),
-            _date(received, as_text) if received else "",
+            enrollment.deposit_amount,
+            received or "",
             _("oui") if child.health_notes.strip() else _("non"),
         ]
         dataset.append(row)
     return dataset
 
 
-def export(dataset, file_format):
-    """The file's bytes."""
-    if file_format == "csv":
-        return ("\ufeff" + dataset.export("csv", delimiter=";")).encode("utf-8")
-    return dataset.export("xlsx")
+def filename(offer):
+    """The download's name, without its extension."""
+    return f"inscrits-{slugify(offer.title)[:60]}-{timezone.localdate():%Y-%m-%d}"
 
 
-def filename(offer, file_format):
-    return f"inscrits-{slugify(offer.title)[:60]}-{timezone.localdate():%Y-%m-%d}.{file_format}"
+def phone(value):
+    """A phone as dialled from France: ``06 12 34 56 78``, ``00 32 470 12 34 56``.
 
-
-def _date(value, as_text):
-    return value.strftime("%d/%m/%Y") if as_text and value else value
-
-
-def _amount(value, as_text):
-    if value is None:
-        return ""
-    return f"{value:.2f}".replace(".", ",") if as_text else value
+    Never starting with ``+``, so a spreadsheet reads it as the number it is
+    and ``spreadsheets`` has no quote to add; what is not a valid number stays
+    as typed (and is neutralised there like any text).
+    """
+    number = phones.parse(value)
+    if number is None:
+        return value or ""
+    return phonenumbers.format_out_of_country_calling_number(number, phones.DEFAULT_REGION)

@@ -16,11 +16,13 @@ class PagesConfig(AppConfig):
     verbose_name = _("Pages du site")
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_save
+        from wagtail.images import get_image_model
         from wagtail.models import Page, PageViewRestriction, Site
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
         from . import page_cache
+        from .image_metadata import strip_on_save
         from .models import ClubSettings
         from .privacy import clear_view_restriction_flag
         from .site_cache import clear_site_cache
@@ -38,3 +40,4 @@ class PagesConfig(AppConfig):
         post_save.connect(page_cache.invalidate, sender=PageViewRestriction, dispatch_uid="po-page-cache-privacy")
         post_delete.connect(page_cache.invalidate, sender=PageViewRestriction, dispatch_uid="po-page-cache-privacy-del")
         post_delete.connect(clear_view_restriction_flag, sender=PageViewRestriction, dispatch_uid="po-privacy-deleted")
+        pre_save.connect(strip_on_save, sender=get_image_model(), dispatch_uid="po-image-metadata")

@@ -9,10 +9,12 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from . import page_cache
 from .cards import render_offer_cards, template_fingerprint
 from .site_cache import cached_until_pages_change
 
 FILTERS_TEMPLATE = "includes/catalogue_filters.html"
+PAGE_PARAMETER = "page"
 
 
 class FilterSelect(forms.Select):
@@ -81,6 +83,24 @@ class OfferFilterForm(forms.Form):
         self.is_valid()  # validates once; a field that fails is left out of cleaned_data
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
 
+    @property
+    def is_canonical(self):
+        """Every filter given validates and is written as the form writes it back (``8``, not ``08`` or `` 8``).
+
+        Only then is the page one of a bounded set (``pages.page_cache``): an
+        invalid value is shown back in the form, with its message.
+        """
+        if not self.is_bound:
+            return True
+        filters = self.valid_filters
+        for name, raw in self.data.items():
+            if name not in filters:
+                return False
+            written = self.fields[name].prepare_value(filters[name])
+            if str(written) != raw:
+                return False
+        return True
+
     def filter_queryset(self, queryset):
         filters = self.valid_filters
         if "age" in filters:
@@ -98,6 +118,11 @@ class OfferIndexMixin:
     def offer_model(self):
         """The page type this catalogue lists (an ``OfferPage`` subclass)."""
         raise NotImplementedError
+
+    @classmethod
+    def query_parameters(cls):
+        """What the catalogue reads from the query string: its filters and the page number."""
+        return (*cls.filter_form_class.base_fields, PAGE_PARAMETER)
 
     def get_offers(self):
         return self.offer_model.card_key_queryset().child_of(self).order_by(*self.offer_ordering)
@@ -132,7 +157,10 @@ class OfferIndexMixin:
         context = super().get_context(request, *args, **kwargs)
         form = self.get_filter_form(request)
         offers = form.filter_queryset(self.get_offers())
-        page_of_offers = CataloguePaginator(offers, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        number = request.GET.get(PAGE_PARAMETER)
+        page_of_offers = CataloguePaginator(offers, settings.CATALOGUE_PAGE_SIZE).get_page(number)
+        if not form.is_canonical or (number is not None and number != str(page_of_offers.number)):
+            page_cache.refuse(request)  # a value shown back, or a page number answered by another page
         context.update(
             filter_form=form,
             filters_html=self.render_filters(request, form),

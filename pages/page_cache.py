@@ -19,8 +19,24 @@ page is published, unpublished, moved, deleted or saved, when the site or the
 club's settings change, and when an enrollment changes an offer's places left.
 The minute's expiry bounds what no signal announces (registration opening at its
 hour): a visitor never sees a page more than a minute old.
+
+Query strings: a page is kept under its path and the parameters it reads, and
+only those, so that ``?utm=1`` … ``?utm=1000`` cannot fill the shared cache.
+Which parameters a view reads it says itself: a page type by its
+``query_parameters()`` (a catalogue: its filter form's fields and ``page``),
+another view with ``@reads_query_parameters``. Before the view runs, the
+parameters that no page type (or that view) reads are taken out of the
+request, and the others put in name order: the view renders exactly the page
+its kept key stands for, whatever junk came with it. A view that declares
+nothing, or a parameter given twice, is answered but not kept. Among the
+parameters kept, a page reads some and not others, and a value may not be one
+it accepts: a page or view calls ``refuse(request)`` when its response depends
+on more than a bounded set of values (a parameter the page does not read, a
+filter that does not validate or is not written the way the page writes it, a
+page number past the end, a search's free text), and that response is not kept.
 """
 
+import functools
 import hashlib
 import secrets
 import threading
@@ -29,7 +45,8 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
+from django.urls import Resolver404, resolve
 
 GENERATION_KEY = "po:page-cache:generation"
 EXCLUDED_PREFIXES = ("/admin/", "/compte/", "/espace-adherent/", "/health/", "/django-admin/")
@@ -92,6 +109,60 @@ def invalidate(**kwargs):
     local_pages.saw(generation)
 
 
+def reads_query_parameters(*names):
+    """Declare, on a view that is not a page, the query parameters it reads (the page cache keeps the others out)."""
+
+    def decorator(view):
+        view.page_cache_parameters = frozenset(names)
+        return view
+
+    return decorator
+
+
+def refuse(request):
+    """Do not keep this response: it depends on more of the query than a bounded set of values."""
+    request.page_cache_refused = True
+
+
+@functools.cache
+def page_parameters():
+    """Every parameter some page type reads (their ``query_parameters()``)."""
+    from wagtail.models import get_page_models
+
+    names = set()
+    for model in get_page_models():
+        reads = getattr(model, "query_parameters", None)
+        names.update(reads() if reads else ())
+    return frozenset(names)
+
+
+def parameters_read(request):
+    """The parameters the view at this path reads, or None when it does not say."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if match.url_name == "wagtail_serve":
+        return page_parameters()
+    return getattr(match.func, "page_cache_parameters", None)
+
+
+def keep_read_parameters(request):
+    """Leave in the request only the parameters its view reads, in name order; False if it cannot be kept."""
+    names = parameters_read(request)
+    if names is None:
+        return False
+    kept = sorted((name, values) for name, values in request.GET.lists() if name in names)
+    if any(len(values) > 1 for _name, values in kept):
+        return False
+    query = QueryDict(mutable=True)
+    for name, (value,) in kept:
+        query[name] = value
+    request.META["QUERY_STRING"] = query.urlencode()
+    request.GET = QueryDict(request.META["QUERY_STRING"])
+    return True
+
+
 def page_key(request):
     raw = f"{request.get_host()}|{request.get_full_path()}"
     return "po:page:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
@@ -124,6 +195,8 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not self.cacheable_request(request):
             return self.get_response(request)
+        if request.META.get("QUERY_STRING") and not keep_read_parameters(request):
+            return self.get_response(request)
         key = page_key(request)  # get_host() checks ALLOWED_HOSTS first
         generation = local_pages.fresh_generation()
         if generation is not None:
@@ -155,6 +228,8 @@ class AnonymousPageCacheMiddleware:
     @staticmethod
     def cacheable_response(request, response):
         if response.status_code != 200 or response.streaming or response.cookies:
+            return False
+        if getattr(request, "page_cache_refused", False):
             return False
         if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             return False  # the page holds a CSRF token: it belongs to this visitor

@@ -5,12 +5,17 @@ from django.views.decorators.http import require_GET
 from wagtail.models import Page
 from wagtail.search.utils import parse_query_string
 
+from .page_cache import reads_query_parameters, refuse
+
 SEARCH_PAGE_SIZE = 10
 SEARCH_MAX_LENGTH = 200
 
 
 @require_GET
+@reads_query_parameters("q", "page")
 def search(request):
+    if request.GET:
+        refuse(request)  # a free text: the page cache would keep one page per text asked
     # NUL characters break the databases' full-text search (SQLite: "unterminated string"; PostgreSQL refuses them).
     query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
     # Wagtail's parser turns "quoted words" into a phrase; a raw unbalanced quote breaks SQLite's full-text search.

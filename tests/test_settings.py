@@ -48,9 +48,11 @@ def test_french_and_paris():
 
 
 def test_whitenoise_right_after_security_middleware():
+    """Behind only the Permissions-Policy header, which every response carries (static files too)."""
     middleware = settings.MIDDLEWARE
-    assert middleware[0] == "django.middleware.security.SecurityMiddleware"
-    assert middleware[1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+    assert middleware[0] == "config.middleware.PermissionsPolicyMiddleware"
+    assert middleware[1] == "django.middleware.security.SecurityMiddleware"
+    assert middleware[2] == "whitenoise.middleware.WhiteNoiseMiddleware"
 
 
 def test_sqlite_is_tuned_for_a_web_server_and_a_worker(tmp_path, django_db_blocker):

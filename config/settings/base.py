@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, from the page cache or WhiteNoise too, denies the browser features below.
+    "config.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise right after SecurityMiddleware: static files are answered before
     # sessions, auth and Wagtail are touched.
@@ -440,6 +442,55 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# What the browser may let the site's pages (and any frame in them) use: nothing of the
+# devices and tracking below. The site and the Wagtail admin use none of them; the
+# admin's preview is a frame of the site itself (full screen kept for it). Staff sign
+# in with TOTP: passkeys (WebAuthn) would need "publickey-credentials-*" set to ["self"].
+# Same form as django-permissions-policy's setting; config.middleware writes the header.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "attribution-reporting",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "compute-pressure",
+        "display-capture",
+        "encrypted-media",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "identity-credentials-get",
+        "idle-detection",
+        "interest-cohort",
+        "join-ad-interest-group",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "otp-credentials",
+        "payment",
+        "picture-in-picture",
+        "private-state-token-issuance",
+        "private-state-token-redemption",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "run-ad-auction",
+        "screen-wake-lock",
+        "serial",
+        "speaker-selection",
+        "storage-access",
+        "usb",
+        "web-share",
+        "window-management",
+        "xr-spatial-tracking",
+    )
+} | {"fullscreen": ["self"]}
+
 # The Wagtail admin sets inline styles and scripts that the public site never
 # needs; it gets a looser policy of its own (see config.middleware).
 CONTENT_SECURITY_POLICY_ADMIN_UPDATE = {

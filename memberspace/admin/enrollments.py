@@ -9,7 +9,7 @@ memberspace.services.enrollments.
 from django import forms
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import re_path
 from django.utils import timezone
@@ -21,7 +21,7 @@ from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import IndexView, InspectView
 
-from memberspace import exports
+from memberspace import exports, spreadsheets
 from memberspace.access import id_from
 from memberspace.models import Enrollment
 from memberspace.services import enrollments as service
@@ -191,7 +191,7 @@ class EnrollmentIndexView(IndexView):
                 if self.request.user.has_perm(EXPORT_PERMISSION):
                     context["roster_formats"] = [
                         (file_format.upper(), self.url_helper.get_action_url("roster", offer.pk, file_format))
-                        for file_format in exports.FORMATS
+                        for file_format in spreadsheets.FORMATS
                     ]
         context["can_decide"] = self.request.user.has_perm(DECIDE_PERMISSION)
         return context
@@ -210,13 +210,10 @@ class EnrollmentInspectView(InspectView):
 def roster_view(request, offer_pk, file_format):
     if not request.user.has_perm(EXPORT_PERMISSION):
         return forbidden(request)
-    if file_format not in exports.FORMATS:
+    if file_format not in spreadsheets.FORMATS:
         raise Http404
     offer = get_object_or_404(OfferPage, pk=offer_pk)
-    content = exports.export(exports.roster(offer, file_format), file_format)
-    response = HttpResponse(content, content_type=exports.FORMATS[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{exports.filename(offer, file_format)}"'
-    return response
+    return spreadsheets.response(exports.roster(offer), file_format, exports.filename(offer))
 
 
 class EnrollmentAdmin(SecretariatOnlyMixin, ModelAdmin):

@@ -172,3 +172,83 @@ def test_a_process_keeps_a_bounded_number_of_pages(client, stay, settings, monke
         client.get(catalogue, {"age": age})
     assert len(local_pages.pages) == 2
     assert client.get(catalogue, {"age": "8"})["X-Page-Cache"] == "hit"
+
+
+# Keys by the parameters a page reads (issue 11, finding 11): junk in the query string cannot fill the cache.
+
+
+def kept_pages():
+    """The pages in the shared cache (LocMemCache's own store, keys as the backend writes them)."""
+    return sorted(key for key in cache._cache if ":po:page:" in key)
+
+
+@pytest.fixture
+def catalogue(stay, stay_index, settings):
+    """Two stays, one for 6–10 year-olds and one for 12–15, one per page of the catalogue."""
+    settings.CATALOGUE_PAGE_SIZE = 1
+    StayPageFactory(parent=stay_index, title="Camp ados", min_age=12, max_age=15, start_date=stay.start_date)
+    return stay_index.url
+
+
+def test_a_thousand_junk_parameters_add_at_most_one_cache_entry(client, catalogue):
+    plain = client.get(catalogue)
+    before = kept_pages()
+    for number in range(1000):
+        junk = {"utm_source": f"lettre-{number}"} if number % 2 else {f"x{number}": "1", "fbclid": str(number)}
+        response = client.get(catalogue, junk)
+        assert response.status_code == 200
+    assert len(kept_pages()) <= len(before) + 1
+    # The junk is ignored, not echoed: the page is the plain one, pagination links included.
+    assert response["X-Page-Cache"] == "hit" and response.content == plain.content
+    assert b"fbclid" not in response.content and b"utm_source" not in response.content
+
+
+def test_known_parameters_with_values_the_page_does_not_accept_are_not_kept(client, catalogue, home):
+    client.get(catalogue)
+    client.get("/")
+    before = kept_pages()
+    asked = [(catalogue, {"age": f"x{number}"}) for number in range(200)]
+    asked += [(catalogue, {"age": "0" * number + "8"}) for number in range(1, 50)]  # 08, 008…: 8 written otherwise
+    asked += [(catalogue, {"age": " 8"}), (catalogue, {"periode": "jamais"}), (catalogue, {"mois": "1999-01"})]
+    asked += [(catalogue, {"page": str(number)}) for number in (0, 3, 99, 10**9)] + [(catalogue, {"page": "deux"})]
+    asked += [("/", {"age": str(number)}) for number in range(100)]  # a parameter the home page does not read
+    asked += [("/recherche/", {"q": f"voile {number}"}) for number in range(100)]  # free text
+    asked += [(catalogue, {"age": ["8", "9"]})]  # given twice
+    for url, query in asked:
+        assert client.get(url, query).status_code == 200, (url, query)
+    assert kept_pages() == before
+    invalid = client.get(catalogue, {"age": "x7"})
+    assert "X-Page-Cache" not in invalid and "Indiquez un âge en années" in text(invalid)  # shown back, not kept
+
+
+def test_distinct_filters_and_pages_still_get_distinct_pages(client, catalogue):
+    young, teens = client.get(catalogue, {"age": "8"}), client.get(catalogue, {"age": "13"})
+    assert young["X-Page-Cache"] == teens["X-Page-Cache"] == "miss"
+    assert "Voile" in text(young) and "Camp ados" not in text(young)
+    assert "Camp ados" in text(teens) and "Voile" not in text(teens)
+    first, second = client.get(catalogue, {"page": "1"}), client.get(catalogue, {"page": "2"})
+    assert first.content != second.content and "Camp ados" in text(first) and "Voile" in text(second)
+    # The same filter, whatever comes with it and in whatever order, is the same kept page.
+    again = client.get(f"{catalogue}?utm_medium=lettre&page=1&age=8&gclid=zz")
+    alone = client.get(f"{catalogue}?age=8&page=1")
+    assert again["X-Page-Cache"] == "miss" and alone["X-Page-Cache"] == "hit"
+    assert alone.content == again.content and b"gclid" not in again.content and b"utm_medium" not in again.content
+    assert client.get(catalogue, {"age": "8"})["X-Page-Cache"] == "hit"
+
+
+def test_a_view_that_does_not_say_what_it_reads_is_not_kept_with_a_query(client, home):
+    client.get("/robots.txt")
+    before = kept_pages()
+    for number in range(20):
+        response = client.get("/robots.txt", {"v": str(number)})
+        assert response.status_code == 200 and "X-Page-Cache" not in response
+    assert kept_pages() == before
+
+
+def test_the_parameters_kept_are_those_the_page_types_read():
+    from activities.models import ActivityIndexPage
+    from stays.models import StayIndexPage
+
+    assert set(page_cache.page_parameters()) == {"age", "categorie", "jour", "periode", "mois", "page"}
+    assert set(ActivityIndexPage.query_parameters()) == {"age", "categorie", "jour", "page"}
+    assert set(StayIndexPage.query_parameters()) == {"age", "periode", "mois", "page"}

@@ -93,8 +93,37 @@ def production_like(settings, production_security):
     return settings
 
 
+# Browser features the site never uses: every response denies them (Permissions-Policy).
+DENIED_FEATURES = (
+    "camera",
+    "microphone",
+    "geolocation",
+    "payment",
+    "usb",
+    "serial",
+    "hid",
+    "bluetooth",
+    "midi",
+    "display-capture",
+    "interest-cohort",
+    "browsing-topics",
+    "accelerometer",
+    "gyroscope",
+    "magnetometer",
+)
+
+
+def assert_permissions_policy(response, where):
+    header = response.get("Permissions-Policy", "")
+    policy = dict(item.strip().split("=", 1) for item in header.split(",") if "=" in item)
+    denied = [feature for feature in DENIED_FEATURES if policy.get(feature) == "()"]
+    assert denied == list(DENIED_FEATURES), (where, header)
+    assert all(allowed in ("()", "(self)") for allowed in policy.values()), (where, header)  # never another origin
+
+
 def assert_security_headers(response, where):
     assert response.status_code == 200, (where, response.status_code, response.get("Location"))
+    assert_permissions_policy(response, where)
     hsts = response.get("Strict-Transport-Security", "")
     assert hsts.startswith("max-age=") and int(hsts.split(";")[0].split("=")[1]) >= 31_536_000, (where, hsts)
     assert "includeSubDomains" in hsts, where
@@ -120,6 +149,23 @@ def test_security_headers_on_a_sample_of_pages(client, world, production_like):
     login_staff(client, world.secretary)
     for url in ("/admin/", "/admin/memberspace/enrollment/"):
         assert_security_headers(client.get(url, secure=True), url)
+
+
+def test_the_permissions_policy_is_on_cached_pages_errors_and_redirects_too(client, world, production_like):
+    production_like.PAGE_CACHE_SECONDS = 60
+    url = world.stay.url
+    assert client.get(url, secure=True)["X-Page-Cache"] == "miss"
+    cached = client.get(url, secure=True)
+    assert cached["X-Page-Cache"] == "hit"
+    assert_security_headers(cached, f"{url} (from the page cache)")
+    for where, response in (
+        ("404", client.get("/cette-page-n-existe-pas/", secure=True)),
+        ("admin, signed out", client.get("/admin/", secure=True)),
+        ("plain http", client.get("/", secure=False)),
+        ("health", client.get("/health/?check=database", secure=True)),
+    ):
+        assert response.status_code in (200, 301, 302, 404), where
+        assert_permissions_policy(response, where)
 
 
 def test_plain_http_is_sent_to_https(client, home, production_like):

@@ -14,6 +14,7 @@ listed extensions; served as attachments, except PDF (inline, as
 policy, so that nothing in them runs in the site's origin.
 """
 
+import functools
 import io
 import mimetypes
 
@@ -206,3 +207,173 @@ def test_the_member_area_takes_no_file():
         if isinstance(form_class, type) and issubclass(form_class, django_forms.BaseForm):
             fields = getattr(form_class, "base_fields", {})
             assert not any(isinstance(field, django_forms.FileField) for field in fields.values()), form_class
+
+
+# Private metadata (issue 11, finding 10): photos of children must not say where they were taken.
+
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+PRIVATE_INFO = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "Comment", "photoshop", "iptc", "Author", "Location")
+
+
+@functools.cache
+def srgb_profile():
+    """An ICC profile (made once: it carries its creation time)."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def phone_exif(orientation=6):
+    """What a phone writes: the orientation, the device, the owner, and where the photo was taken."""
+    exif = PillowImage.Exif()
+    exif[ORIENTATION] = orientation
+    exif[0x010F] = "Fairphone"  # Make
+    exif[0x013B] = "Claire Proprietarix"  # Artist
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)})
+    return exif
+
+
+def landscape(mode="RGB"):
+    """40 × 20: red on the left, blue on the right (turned a quarter clockwise: red on top, blue below)."""
+    picture = PillowImage.new(mode, (40, 20), "blue")
+    picture.paste(PillowImage.new(mode, (20, 20), "red"), (0, 0))
+    return picture
+
+
+def phone_jpeg():
+    buffer = io.BytesIO()
+    landscape().save(
+        buffer,
+        "JPEG",
+        exif=phone_exif(),
+        xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">exif:GPSLatitude 48,51.4N</x:xmpmeta>',
+        comment=b"Sortie au parc, 12 rue des Lilas",
+        icc_profile=srgb_profile(),
+        quality=95,
+    )
+    return buffer.getvalue()
+
+
+def tagged_png():
+    from PIL import PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", "Sortie au parc, 12 rue des Lilas")
+    text.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>exif:GPSLatitude 48,51.4N</x:xmpmeta>")
+    buffer = io.BytesIO()
+    landscape().save(buffer, "PNG", exif=phone_exif(orientation=1), pnginfo=text, icc_profile=srgb_profile())
+    return buffer.getvalue()
+
+
+def tagged_webp():
+    buffer = io.BytesIO()
+    landscape().save(
+        buffer, "WEBP", exif=phone_exif(orientation=1), xmp=b"<x:xmpmeta>GPS</x:xmpmeta>", icc_profile=srgb_profile()
+    )
+    return buffer.getvalue()
+
+
+def read_back(field_file):
+    with field_file.open("rb") as file:
+        picture = PillowImage.open(io.BytesIO(file.read()))
+        picture.load()
+    return picture
+
+
+def assert_no_private_metadata(picture):
+    assert [key for key in PRIVATE_INFO if key in picture.info] == []
+    exif = picture.getexif()
+    assert dict(exif) == {} and dict(exif.get_ifd(GPS_IFD)) == {}
+
+
+def reddish(pixel):
+    red, green, blue = pixel[:3]
+    return red > 200 and green < 60 and blue < 60
+
+
+def bluish(pixel):
+    red, green, blue = pixel[:3]
+    return blue > 200 and red < 60 and green < 60
+
+
+def test_a_phone_photo_loses_its_location_but_keeps_its_orientation_and_colours(staff_client):
+    response = upload_image(staff_client, "sortie.jpg", phone_jpeg(), content_type="image/jpeg")
+    assert response.status_code == 302
+    image = Image.objects.get()
+    original = read_back(image.file)
+    assert_no_private_metadata(original)
+    assert original.info.get("icc_profile") == srgb_profile()
+    # Turned as the phone said (a quarter clockwise): portrait, red on top, and the record agrees.
+    assert original.size == (20, 40) == (image.width, image.height)
+    assert reddish(original.getpixel((10, 5))) and bluish(original.getpixel((10, 35)))
+    assert image.file_size == image.file.size
+
+    for spec in ("width-10", "fill-10x10|format-webp", "max-30x30|format-png"):
+        rendition = image.get_rendition(spec)
+        picture = read_back(rendition.file)
+        assert_no_private_metadata(picture)
+        assert picture.info.get("icc_profile") == srgb_profile()
+    small = read_back(image.get_rendition("width-10").file)
+    assert small.size == (10, 20)
+    assert reddish(small.getpixel((5, 2))) and bluish(small.getpixel((5, 17)))
+
+
+@pytest.mark.parametrize("name, content", [("sortie.png", tagged_png()), ("sortie.webp", tagged_webp())])
+def test_png_and_webp_lose_their_metadata_too(staff_client, name, content):
+    assert "exif" in PillowImage.open(io.BytesIO(content)).info  # the upload does carry some
+    response = upload_image(staff_client, name, content, content_type=mimetypes.guess_type(name)[0])
+    assert response.status_code == 302
+    image = Image.objects.get()
+    original = read_back(image.file)
+    assert_no_private_metadata(original)
+    assert original.size == (40, 20) and original.info.get("icc_profile") == srgb_profile()
+    if name.endswith(".png"):
+        assert original.tobytes() == landscape().tobytes()  # lossless stays lossless
+    assert_no_private_metadata(read_back(image.get_rendition("width-20").file))
+
+
+def test_an_animated_gif_keeps_its_frames_but_not_its_comment(staff_client):
+    frames = [PillowImage.new("RGB", (10, 10), colour) for colour in ("red", "green", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=120, loop=0, comment=b"12 rue")
+    assert upload_image(staff_client, "anim.gif", buffer.getvalue(), content_type="image/gif").status_code == 302
+    original = read_back(Image.objects.get().file)
+    assert original.n_frames == 3 and original.info.get("duration") == 120
+    assert "comment" not in original.info
+
+
+def test_every_accepted_image_format_is_one_the_metadata_is_stripped_from(settings):
+    from pages.image_metadata import WRITTEN_AS
+
+    for extension in settings.WAGTAILIMAGES_EXTENSIONS:
+        pillow_format = PillowImage.registered_extensions()[f".{extension}"]
+        assert pillow_format in WRITTEN_AS, extension
+
+
+def test_images_stored_before_are_stripped_by_the_migration(db):
+    """The data migration runs ``strip_stored_image`` over every image already stored (historical models)."""
+    import importlib
+
+    from django.core.files.base import ContentFile
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from tests.factories import ImageFactory
+
+    image = ImageFactory()
+    image.get_rendition("width-10")
+    storage, name = image.file.storage, image.file.name
+    storage.delete(name)
+    assert storage.save(name, ContentFile(phone_jpeg())) == name  # as an upload before the fix left it
+    assert "exif" in read_back(image.file).info
+
+    migration = importlib.import_module("pages.migrations.0004_strip_image_metadata")
+    state = MigrationExecutor(connection).loader.project_state(("pages", "0004_strip_image_metadata"))
+    migration.strip_existing_images(state.apps, None)
+    image.refresh_from_db()
+    assert image.file.name == name and not image.renditions.exists()
+    original = read_back(image.file)
+    assert_no_private_metadata(original)
+    assert original.size == (20, 40) == (image.width, image.height)
+    assert_no_private_metadata(read_back(image.get_rendition("width-10").file))
