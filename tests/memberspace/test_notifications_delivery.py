@@ -141,6 +141,61 @@ def test_twilio_unreachable_is_retried(twilio, settings):
     assert row.status == Status.QUEUED and "Twilio injoignable" in row.last_error
 
 
+def retry_now(row):
+    """The back-off has passed: the row is due again."""
+    Notification.objects.filter(pk=row.pk).update(next_attempt_at=row.created_at)
+
+
+@pytest.mark.django_db
+def test_an_sms_twilio_accepted_before_its_answer_timed_out_is_not_sent_again(twilio, settings):
+    settings.TWILIO_TIMEOUT = 1
+    twilio.reply_delay = 2.5  # Twilio keeps the message, then answers after the client gave up
+    row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and row.failure_kind == Notification.FailureKind.UNCERTAIN
+    assert "peut-être accepté" in row.last_error
+    [accepted] = twilio.messages
+
+    twilio.reply_delay = 0
+    retry_now(row)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.SENT and row.attempts == 2
+    assert row.provider_message_id == accepted["sid"]  # found in Twilio's log, not sent again
+    assert len(twilio.messages) == 1
+    assert [request["method"] for request in twilio.requests] == ["POST", "GET"]
+    assert twilio.requests[1]["params"]["To"] == "+33611223344"
+
+
+@pytest.mark.django_db
+def test_an_sms_twilio_never_logged_is_sent_on_the_retry_after_a_timeout(twilio, settings):
+    settings.TWILIO_TIMEOUT = 1
+    twilio.reply_delay = 2.5
+    row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
+    notifications.deliver(row.pk)
+    twilio.messages.clear()  # this time Twilio had not kept it
+    twilio.reply_delay = 0
+    retry_now(row)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    [sent] = twilio.messages
+    assert row.status == Status.SENT and row.provider_message_id == sent["sid"]
+    assert [request["method"] for request in twilio.requests] == ["POST", "GET", "POST"]
+
+
+@pytest.mark.django_db
+def test_an_sms_whose_worker_died_mid_send_is_looked_for_before_sending(twilio):
+    row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
+    notifications.deliver(row.pk)
+    # As if the worker had died after Twilio's answer, before marking the row sent: the lease ran out.
+    Notification.objects.filter(pk=row.pk).update(status=Status.QUEUED, provider_message_id="", sent_at=None)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.SENT and row.attempts == 2
+    assert len(twilio.messages) == 1 and row.provider_message_id == twilio.messages[0]["sid"]
+
+
 # A real django-q2 cluster
 
 
