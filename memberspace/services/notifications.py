@@ -483,10 +483,12 @@ def send_failures_digest(now=None):
     late = Notification.objects.late(now).count()
     if not failed and not late:
         return 0
+    retriable = sum(row.failure_kind in Notification.FailureKind.retriable() for row in failed)
     context = {
         "failed": failed,
         "failed_count": len(failed),
-        "retriable_count": sum(row.failure_kind in Notification.FailureKind.retriable() for row in failed),
+        "retriable_count": retriable,
+        "permanent_count": len(failed) - retriable,
         "late_count": late,
         "late_minutes": settings.NOTIFICATION_LATE_AFTER // 60,
         "horizon_days": settings.NOTIFICATION_RETRY_HORIZON // 86400,
