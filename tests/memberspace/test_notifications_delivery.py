@@ -3,6 +3,7 @@ real ``twilio`` client against a local fake of Twilio's HTTP API, and a real
 django-q2 cluster in processes of its own, killed with SIGKILL mid-send."""
 
 import base64
+import time
 from collections import Counter
 
 import pytest
@@ -291,3 +292,117 @@ def test_a_cluster_killed_mid_send_loses_nothing(smtp_server, cluster_env, broke
     assert lost == set()
     assert set(received) == expected
     assert duplicates == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_smtp_outage_longer_than_the_retries_is_shown_then_every_email_goes_once(
+    transactional_home, secretary, broker, client, settings, capsys
+):
+    """Issue 11, finding 7, replayed: a real SMTP server stopped for longer than the whole back-off.
+
+    The delays are shortened (two attempts, one second apart); the periodic
+    sweeper is called by the test, as its schedule would every minute. While the
+    server is down the notifications end failed, the admin's home and /health/
+    say so, and the sweeper queues nothing again (the server does not answer its
+    probe). Once the server is back on the same port, the sweeper queues them
+    again and the cluster delivers each exactly once, the digest of the failures
+    to the technical contact included.
+    """
+    from config import health
+    from tests.auth import login_staff
+
+    port = free_port()
+    server = SmtpServer(port=port).start()
+    retries = {"NOTIFICATION_MAX_ATTEMPTS": 2, "NOTIFICATION_RETRY_DELAYS": "1", "NOTIFICATION_RETRY_FAILED_AFTER": 0}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 2
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    settings.NOTIFICATION_RETRY_DELAYS = (1,)
+    settings.NOTIFICATION_RETRY_FAILED_AFTER = 0
+    cluster = QCluster(
+        connection,
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_TIMEOUT=2,
+        TWILIO_TIMEOUT=3,
+        Q_WORKERS=2,
+        Q_TIMEOUT=8,
+        Q_RETRY=16,
+        NOTIFICATION_LEASE_SECONDS=10,
+        **retries,
+    ).start()
+    login_staff(client, secretary)
+    health.record_heartbeat()
+
+    def sweep_until(condition, message, timeout=60):
+        def swept():
+            notifications.sweep()
+            return condition()
+
+        wait_until(swept, timeout=timeout, interval=0.5, message=message)
+
+    def admin_home():
+        return " ".join(client.get("/admin/").content.decode().split())
+
+    try:
+        first = notifications.notify(UserFactory(), "test")[0]
+        sweep_until(lambda: Notification.objects.get(pk=first.pk).status == Status.SENT, "the email before the outage")
+
+        server.stop()  # the outage begins
+        rows = [notifications.notify(user, "account_validated")[0] for user in UserFactory.create_batch(5)]
+        sweep_until(
+            lambda: Notification.objects.filter(status=Status.FAILED).count() == len(rows),
+            "every email failed after its last retry",
+        )
+        assert notifications.send_failures_digest() == 5  # the daily schedule's task: through the outbox
+        digest = Notification.objects.get(kind=notifications.FAILURES_DIGEST_KIND)
+        sweep_until(lambda: Notification.objects.get(pk=digest.pk).status == Status.FAILED, "the digest failed too")
+        time.sleep(3)  # the outage lasts well beyond the retries (2 attempts, 1 s apart)
+        for _ in range(3):
+            notifications.sweep()  # the server does not answer: nothing is queued again
+        failed = Notification.objects.exclude(pk=first.pk)
+        assert len(failed) == 6 and all(row.status == Status.FAILED and row.attempts == 2 for row in failed)
+        assert {row.failure_kind for row in failed} == {Notification.FailureKind.TRANSIENT}
+        assert "connexion refusée" in failed[0].last_error
+        assert server.messages == [] or server.message_ids() == [first.message_id]
+
+        home = admin_home()
+        assert "6 notifications en échec ces 7 derniers jours." in home
+        assert "6 n'ont pas pu partir (serveur d'envoi injoignable) : elles seront renvoyées automatiquement" in home
+        response = client.get("/health/")
+        body = response.json()
+        assert response.status_code == 503 and body["status"] == "degraded"
+        assert body["notifications_failed"] == 6
+        assert body["worker"] == "degraded: 6 failed notifications waiting for their provider"
+
+        server = SmtpServer(port=port).start()  # the outage ends: the same server, the same port
+        sweep_until(
+            lambda: not Notification.objects.exclude(status=Status.SENT).exists(),
+            "every email sent once the server is back",
+        )
+        time.sleep(2)  # a duplicate task or sweep would have sent something again by now
+        for _ in range(3):
+            notifications.sweep()
+    except AssertionError as error:
+        cluster.stop()
+        raise AssertionError(f"{error}\n{cluster.output()}") from None
+    finally:
+        cluster.close()
+        server.stop()
+
+    received = Counter(server.message_ids())
+    expected = {row.message_id for row in Notification.objects.exclude(pk=first.pk)}
+    assert digest.message_id in expected
+    with capsys.disabled():
+        print(
+            f"\nSMTP outage: {len(expected)} notifications failed during it, {sum(received.values())} messages "
+            f"received after it, {len(received)} distinct"
+        )
+    assert set(received) == expected
+    assert all(times == 1 for times in received.values())
+    assert "Toutes les notifications récentes sont parties." in admin_home()
+    health.record_heartbeat()
+    assert client.get("/health/").json()["status"] == "ok"
