@@ -77,6 +77,17 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class UncaughtExceptionFilter(logging.Filter):
+    """Only the records of an exception nobody caught: a server error to fix, not a 503 a view chose.
+
+    ``/health/`` answers 503 while the database or the worker is down, every
+    time a monitor asks: that is its job, not an error report for ADMINS.
+    """
+
+    def filter(self, record):
+        return bool(record.exc_info)
+
+
 class JsonFormatter(BaseJsonFormatter):
     """python-json-logger's formatter with the project's field names, ``time`` first.
 
@@ -153,6 +164,7 @@ def logging_config(log_format, django_level="INFO"):
         "filters": {
             "request_context": {"()": "config.logging.RequestContextFilter"},
             "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+            "uncaught_exceptions": {"()": "config.logging.UncaughtExceptionFilter"},
         },
         "formatters": {log_format: formatters[log_format]},
         "handlers": {
@@ -163,7 +175,7 @@ def logging_config(log_format, django_level="INFO"):
             "mail_admins": {
                 "class": "django.utils.log.AdminEmailHandler",
                 "level": "ERROR",
-                "filters": ["require_debug_false"],
+                "filters": ["require_debug_false", "uncaught_exceptions"],
             },
         },
         "root": {"handlers": ["console"], "level": "WARNING"},

@@ -169,6 +169,15 @@ def test_a_server_error_is_mailed_to_admins_without_the_childs_health_notes(
     assert "health_notes = '********************'" in report.body  # the field is named, its value hidden
 
 
+@pytest.mark.django_db
+def test_a_health_probe_answering_503_mails_nobody(client, settings, production_logging):
+    from django.core import mail
+
+    settings.ADMINS = [("Le PO", "technique@le-po.com")]
+    assert client.get("/health/").status_code == 503  # no heartbeat: the worker is down
+    assert mail.outbox == []
+
+
 def test_production_mails_server_errors_only_to_admins():
     code = (
         "import django, json; django.setup(); from django.conf import settings; "
