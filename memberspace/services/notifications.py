@@ -258,14 +258,21 @@ def send_sms(row):
 
     Twilio's REST API takes no idempotency key: after an attempt of unknown
     outcome, the message is looked for in Twilio's log (same number, same
-    text, created since the row) and, found, recorded as sent instead of sent
-    again. If the log cannot be read, the attempt fails (and stays uncertain).
+    text, created since the row, not already another row's) and, found,
+    recorded as sent instead of sent again. If the log cannot be read, the
+    attempt fails (and stays uncertain).
     """
     backend = sms.get_backend()
     try:
         if row.may_have_reached_the_provider():
             since = row.created_at - datetime.timedelta(minutes=5)  # the provider's clock may differ a little
-            earlier = backend.find_sent(row.address, row.body_text, since=since)
+            found = backend.find_sent(row.address, row.body_text, since=since)
+            taken = set(
+                Notification.objects.filter(provider_message_id__in=found)
+                .exclude(pk=row.pk)
+                .values_list("provider_message_id", flat=True)
+            )
+            earlier = next((sid for sid in found if sid not in taken), None)
             if earlier:
                 logger.info("Notification %s: already accepted by the provider (%s), not sent again", row.pk, earlier)
                 return earlier

@@ -20,12 +20,12 @@ class BaseSmsBackend:
         raise NotImplementedError
 
     def find_sent(self, to, body, since):
-        """The id of a message ``body`` to ``to`` the provider accepted since ``since``, or None.
+        """The ids of the messages ``body`` to ``to`` the provider accepted since ``since``, newest first.
 
         Asked before sending again a message whose earlier attempt may have been
         accepted. A backend that keeps no log finds nothing.
         """
-        return None
+        return []
 
     def probe(self):
         """Whether the provider answers now (after an outage, failed messages are then retried)."""

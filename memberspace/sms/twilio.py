@@ -94,15 +94,14 @@ class TwilioBackend(BaseSmsBackend):
             raise SmsError(f"Journal Twilio illisible : Twilio {error.status}, code {error.code}") from error
         except (TwilioException, OSError) as error:
             raise SmsError(f"Journal Twilio illisible : {error}") from error
-        for message in messages:
-            if (
-                message.body == body
-                and message.date_created is not None
-                and message.date_created >= since
-                and message.status not in UNDELIVERED_STATUSES
-            ):
-                return message.sid
-        return None
+        return [
+            message.sid
+            for message in messages
+            if message.body == body
+            and message.date_created is not None
+            and message.date_created >= since
+            and message.status not in UNDELIVERED_STATUSES
+        ]
 
     def probe(self):
         self.client.messages.list(limit=1)  # raises when Twilio does not answer

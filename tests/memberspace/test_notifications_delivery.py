@@ -197,6 +197,25 @@ def test_an_sms_whose_worker_died_mid_send_is_looked_for_before_sending(twilio):
     assert len(twilio.messages) == 1 and row.provider_message_id == twilio.messages[0]["sid"]
 
 
+@pytest.mark.django_db
+def test_the_same_text_sent_to_the_same_number_by_another_row_is_not_taken_for_this_one(twilio, settings):
+    user = UserFactory(by_sms=True, phone="06 11 22 33 44")
+    other = notifications.notify(user, "test")[0]
+    notifications.deliver(other.pk)  # the same text, sent a moment ago for another reason
+    settings.TWILIO_TIMEOUT = 1
+    twilio.reply_delay = 2.5
+    row = notifications.notify(user, "test")[0]
+    notifications.deliver(row.pk)
+    twilio.messages.pop()  # this time Twilio had not kept it
+    twilio.reply_delay = 0
+    retry_now(row)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    other.refresh_from_db()
+    assert row.status == Status.SENT and row.provider_message_id != other.provider_message_id
+    assert [message["sid"] for message in twilio.messages] == [other.provider_message_id, row.provider_message_id]
+
+
 # A real django-q2 cluster
 
 
