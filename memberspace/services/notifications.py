@@ -323,11 +323,16 @@ def describe(error):
 
 
 def failure_kind(row, error):
-    """What ``error`` says of the next attempt; an unknown outcome stays so until the row is sent."""
+    """What ``error`` says of the next attempt.
+
+    An unknown outcome (this attempt's, or an earlier one's: see
+    ``Notification.may_have_reached_the_provider``) stays so until the row is
+    sent, so that the next attempt looks for the message first too.
+    """
     Kind = Notification.FailureKind
     if isinstance(error, PermanentDeliveryError):
         return Kind.PERMANENT
-    if isinstance(error, UncertainDeliveryError) or row.failure_kind == Kind.UNCERTAIN:
+    if isinstance(error, UncertainDeliveryError) or row.may_have_reached_the_provider():
         return Kind.UNCERTAIN
     return Kind.TRANSIENT
 

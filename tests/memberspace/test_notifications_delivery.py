@@ -216,6 +216,23 @@ def test_the_same_text_sent_to_the_same_number_by_another_row_is_not_taken_for_t
     assert [message["sid"] for message in twilio.messages] == [other.provider_message_id, row.provider_message_id]
 
 
+@pytest.mark.django_db
+def test_twilios_log_unreadable_after_a_dead_worker_keeps_the_next_attempt_looking(twilio, settings):
+    row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
+    notifications.deliver(row.pk)
+    Notification.objects.filter(pk=row.pk).update(status=Status.QUEUED, provider_message_id="", sent_at=None)
+    real_url, settings.TWILIO_API_BASE_URL = settings.TWILIO_API_BASE_URL, f"http://127.0.0.1:{free_port()}"
+    notifications.deliver(row.pk)  # the worker died mid-send; now Twilio does not answer the lookup
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and row.failure_kind == Notification.FailureKind.UNCERTAIN
+    settings.TWILIO_API_BASE_URL = real_url
+    retry_now(row)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.SENT and len(twilio.messages) == 1
+    assert row.provider_message_id == twilio.messages[0]["sid"]
+
+
 # A real django-q2 cluster
 
 
