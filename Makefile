@@ -79,7 +79,7 @@ migrations-check: install
 deploy-check: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY=check-deploy-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ \
-	ALLOWED_HOSTS=www.le-po.com CSRF_TRUSTED_ORIGINS=https://www.le-po.com \
+	ALLOWED_HOSTS=www.le-po.com CSRF_TRUSTED_ORIGINS=https://www.le-po.com ADMINS=technique@le-po.com \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 bench: install

@@ -5,10 +5,14 @@ and returns a value; a worker ran the heartbeat task recently. The heartbeat
 is a django-q2 schedule (``memberspace/schedules.py``, every minute) whose task
 writes the time into the cache: a fresh heartbeat proves the whole chain — the
 scheduler, the broker, a worker process — not just that a process exists.
+The worker's check also counts, in one query, the notifications failed for a
+passing reason (their provider was down) and those queued for too long: any
+of them makes it ``degraded: …``, naming counts only.
 
 200 ``{"status": "ok", "database": "ok", "cache": "ok", "worker": "ok", ...}``
-when everything is; 503 with what failed otherwise. The answer names the
-exception's class only (its message can carry host names), never any data.
+when everything is; 503 with what failed otherwise (``"status": "degraded"``
+when only the notifications are behind). The answer names the exception's
+class only (its message can carry host names), never any data.
 ``?check=database&check=cache`` limits the checks: that is the probe for a
 load balancer, which must not take every web process out of rotation because
 the worker is late.
@@ -63,6 +67,7 @@ def check_cache():
 
 def check_worker(report):
     report["worker_heartbeat_age"] = None
+    report["notifications_failed"] = report["notifications_late"] = None
     beat = cache.get(HEARTBEAT_KEY)
     if beat is None:
         return "no heartbeat"
@@ -70,7 +75,26 @@ def check_worker(report):
     report["worker_heartbeat_age"] = age
     if age > settings.HEALTH_WORKER_MAX_AGE:
         return f"stale: last heartbeat {age} s ago"
-    return "ok"
+    return check_notifications(report)
+
+
+def check_notifications(report):
+    """The worker runs, but does it deliver? Counts only: failed rows waiting for their provider, late rows.
+
+    Rows refused for good (a parent's mistyped address) are the secretariat's
+    business (the admin's home), not the operator's: they do not count here.
+    """
+    from memberspace.services.notifications import outbox_summary
+
+    summary = outbox_summary()
+    report["notifications_failed"] = summary["retriable"]
+    report["notifications_late"] = summary["late"]
+    problems = []
+    if summary["retriable"]:
+        problems.append(f"{summary['retriable']} failed notifications waiting for their provider")
+    if summary["late"]:
+        problems.append(f"{summary['late']} queued for over {settings.NOTIFICATION_LATE_AFTER // 60} min")
+    return f"degraded: {', '.join(problems)}" if problems else "ok"
 
 
 CHECKS = {
@@ -98,7 +122,9 @@ def health(request):
         except Exception as error:  # noqa: BLE001 (a failing dependency is the answer, not a crash)
             logger.warning("Health check %s failed: %r", name, error)
             report[name] = f"error: {type(error).__name__}"
-        if report[name] != "ok":
+        if report[name].startswith("degraded") and report["status"] == "ok":
+            report["status"] = "degraded"
+        elif report[name] != "ok" and not report[name].startswith("degraded"):
             report["status"] = "error"
     response = JsonResponse(report, status=200 if report["status"] == "ok" else 503)
     add_never_cache_headers(response)

@@ -77,6 +77,17 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class UncaughtExceptionFilter(logging.Filter):
+    """Only the records of an exception nobody caught: a server error to fix, not a 503 a view chose.
+
+    ``/health/`` answers 503 while the database or the worker is down, every
+    time a monitor asks: that is its job, not an error report for ADMINS.
+    """
+
+    def filter(self, record):
+        return bool(record.exc_info)
+
+
 class JsonFormatter(BaseJsonFormatter):
     """python-json-logger's formatter with the project's field names, ``time`` first.
 
@@ -140,7 +151,7 @@ def configure(config):
 
 
 def logging_config(log_format, django_level="INFO"):
-    """Django's LOGGING for ``log_format`` (``text`` or ``json``): everything on stderr."""
+    """Django's LOGGING for ``log_format`` (``text`` or ``json``): everything on stderr, server errors to ADMINS too."""
     if log_format not in LOG_FORMATS:
         raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}.")
     formatters = {
@@ -150,14 +161,29 @@ def logging_config(log_format, django_level="INFO"):
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_context": {"()": "config.logging.RequestContextFilter"}},
+        "filters": {
+            "request_context": {"()": "config.logging.RequestContextFilter"},
+            "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+            "uncaught_exceptions": {"()": "config.logging.UncaughtExceptionFilter"},
+        },
         "formatters": {log_format: formatters[log_format]},
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["request_context"]}
+            "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["request_context"]},
+            # Django's own error emails to ADMINS (nothing is sent while ADMINS is empty), through
+            # EMAIL_BACKEND; DEFAULT_EXCEPTION_REPORTER_FILTER (memberspace.reporting) strips the
+            # health notes, emergency contacts and payment details from them.
+            "mail_admins": {
+                "class": "django.utils.log.AdminEmailHandler",
+                "level": "ERROR",
+                "filters": ["require_debug_false", "uncaught_exceptions"],
+            },
         },
         "root": {"handlers": ["console"], "level": "WARNING"},
         "loggers": {
             "django": {"handlers": ["console"], "level": django_level, "propagate": False},
+            # A server error (500) is mailed to ADMINS; django.security's lines (a bot's bad Host
+            # header…) stay in the log only, or ADMINS would be flooded.
+            "django.request": {"handlers": ["console", "mail_admins"], "level": django_level, "propagate": False},
             "po": {"handlers": ["console"], "level": "INFO", "propagate": False},
             "django-q": {"handlers": ["console"], "level": "INFO", "propagate": False},
             "py.warnings": {"handlers": ["console"], "level": "WARNING", "propagate": False},

@@ -1,7 +1,7 @@
-"""System checks: the notification timeouts nest as the outbox needs them to."""
+"""System checks: the notification timeouts nest as the outbox needs them to; someone gets the error reports."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register()
@@ -45,3 +45,17 @@ def check_notification_timeouts(app_configs, **kwargs):
     if not 1 <= settings.Q_CLUSTER.get("max_attempts", 0) <= 10:
         errors.append(Error("Q_CLUSTER['max_attempts'] must be between 1 and 10.", id="memberspace.E005"))
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_admins(app_configs, **kwargs):
+    """``check --deploy``: the 500 page says the technical team is told; ADMINS is who is told."""
+    if settings.ADMINS:
+        return []
+    return [
+        Warning(
+            "ADMINS is empty: server errors are mailed to nobody.",
+            hint="Set ADMINS in the environment (comma-separated addresses) to receive the error reports.",
+            id="memberspace.W001",
+        )
+    ]

@@ -21,6 +21,13 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
+        # Nothing is sent on a day without failed or late notifications.
+        "name": "Notifications : échecs de la veille au contact technique",
+        "func": "memberspace.tasks.send_notification_failures_digest",
+        "schedule_type": Schedule.DAILY,
+        "first_run": lambda: next_local_time(7),
+    },
+    {
         "name": "Comptes parents : liste quotidienne des comptes à valider",
         "func": "memberspace.tasks.send_waiting_accounts_digest",
         "schedule_type": Schedule.DAILY,

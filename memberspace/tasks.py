@@ -13,6 +13,10 @@ def sweep_notifications():
     return notifications.sweep()
 
 
+def send_notification_failures_digest():
+    return notifications.send_failures_digest()
+
+
 def send_waiting_accounts_digest():
     return accounts.send_waiting_accounts_digest()
 

@@ -13,7 +13,7 @@ from wagtail_modeladmin.options import ModelAdminGroup, modeladmin_register
 
 from . import roles
 from .admin import BULK_ACTIONS, ChildAdmin, EnrollmentAdmin, NotificationAdmin, ParentAccountAdmin
-from .services import enrollments, personal_data
+from .services import enrollments, notifications, personal_data
 from .services.accounts import waiting_summary
 
 
@@ -109,3 +109,26 @@ class EnrollmentsPanel(Component):
 def add_enrollments_panel(request, panels):
     if request.user.has_perm("memberspace.view_enrollment"):
         panels.append(EnrollmentsPanel())
+
+
+class NotificationsPanel(Component):
+    """Notifications failed lately (waiting for their provider, or for the secretariat) and late ones."""
+
+    name = "notifications"
+    order = 45
+    template_name = "memberspace/admin/notifications_panel.html"
+
+    def get_context_data(self, parent_context):
+        from django.conf import settings
+
+        return {
+            **notifications.outbox_summary(),
+            "horizon_days": settings.NOTIFICATION_RETRY_HORIZON // 86400,
+            "late_minutes": settings.NOTIFICATION_LATE_AFTER // 60,
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_notifications_panel(request, panels):
+    if request.user.has_perm("memberspace.view_notification"):  # the secretariat and superusers
+        panels.append(NotificationsPanel())

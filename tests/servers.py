@@ -5,6 +5,7 @@ import asyncio
 import base64
 import contextlib
 import email
+import email.utils
 import json
 import os
 import signal
@@ -87,10 +88,15 @@ class SmtpServer:
 
 
 class FakeTwilio:
-    """Twilio's ``POST /2010-04-01/Accounts/{sid}/Messages.json``, enough to test the real client.
+    """Twilio's Messages resource, enough to test the real client: ``POST`` (send) and ``GET`` (list)
+    ``/2010-04-01/Accounts/{sid}/Messages.json``.
 
-    Checks HTTP basic auth; answers like Twilio: 201 with a message resource, or
-    400 with error 21211 for a "To" number it is told is invalid.
+    Checks HTTP basic auth; answers a POST like Twilio: 201 with a message
+    resource, or 400 with error 21211 for a "To" number it is told is invalid.
+    Every accepted message is kept in ``messages`` (Twilio's log), which a GET
+    lists newest first, filtered by ``To`` and ``From``. With ``reply_delay``
+    set, a POST is accepted (kept in the log) and answered that many seconds
+    later only: past the client's timeout, as when Twilio's answer is lost.
     """
 
     def __init__(self, account_sid, auth_token, invalid_numbers=()):
@@ -98,20 +104,59 @@ class FakeTwilio:
         self.auth_token = auth_token
         self.invalid_numbers = set(invalid_numbers)
         self.requests = []
+        self.messages = []
+        self.reply_delay = 0.0
         fake = self
+        messages_path = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
 
+            def authorized(self):
+                expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+                if self.headers.get("Authorization") != expected:
+                    self.reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                    return False
+                return True
+
+            def do_GET(self):
+                path, _sep, query = self.path.partition("?")
+                params = {key: values[0] for key, values in parse_qs(query).items()}
+                fake.requests.append({"method": "GET", "path": path, "headers": dict(self.headers), "params": params})
+                if not self.authorized():
+                    return None
+                if path != messages_path:
+                    return self.reply(404, {"code": 20404, "message": "Not found", "status": 404})
+                found = [
+                    message
+                    for message in reversed(fake.messages)
+                    if params.get("To", message["to"]) == message["to"]
+                    and params.get("From", message["from"]) == message["from"]
+                ]
+                page_size = int(params.get("PageSize", 50))
+                return self.reply(
+                    200,
+                    {
+                        "messages": found[:page_size],
+                        "page": 0,
+                        "page_size": page_size,
+                        "start": 0,
+                        "end": max(len(found[:page_size]) - 1, 0),
+                        "first_page_uri": f"{messages_path}?PageSize={page_size}&Page=0",
+                        "next_page_uri": None,
+                        "previous_page_uri": None,
+                        "uri": f"{messages_path}?PageSize={page_size}&Page=0",
+                    },
+                )
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 form = {key: values[0] for key, values in parse_qs(self.rfile.read(length).decode()).items()}
-                fake.requests.append({"path": self.path, "headers": dict(self.headers), "form": form})
-                expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
-                if self.headers.get("Authorization") != expected:
-                    return self.reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
-                if self.path != f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json":
+                fake.requests.append({"method": "POST", "path": self.path, "headers": dict(self.headers), "form": form})
+                if not self.authorized():
+                    return None
+                if self.path != messages_path:
                     return self.reply(404, {"code": 20404, "message": "Not found", "status": 404})
                 if form.get("To") in fake.invalid_numbers:
                     return self.reply(
@@ -124,30 +169,36 @@ class FakeTwilio:
                         },
                     )
                 sid = "SM" + uuid.uuid4().hex
-                return self.reply(
-                    201,
-                    {
-                        "sid": sid,
-                        "account_sid": fake.account_sid,
-                        "to": form.get("To"),
-                        "from": form.get("From"),
-                        "messaging_service_sid": form.get("MessagingServiceSid"),
-                        "body": form.get("Body"),
-                        "status": "queued",
-                        "num_segments": "1",
-                        "direction": "outbound-api",
-                        "api_version": "2010-04-01",
-                        "uri": f"/2010-04-01/Accounts/{fake.account_sid}/Messages/{sid}.json",
-                    },
-                )
+                message = {
+                    "sid": sid,
+                    "account_sid": fake.account_sid,
+                    "to": form.get("To"),
+                    "from": form.get("From"),
+                    "messaging_service_sid": form.get("MessagingServiceSid"),
+                    "body": form.get("Body"),
+                    "status": "queued",
+                    "num_segments": "1",
+                    "direction": "outbound-api",
+                    "api_version": "2010-04-01",
+                    "date_created": email.utils.formatdate(usegmt=True).replace("GMT", "+0000"),
+                    "date_sent": None,
+                    "uri": f"/2010-04-01/Accounts/{fake.account_sid}/Messages/{sid}.json",
+                }
+                fake.messages.append(message)
+                if fake.reply_delay:
+                    time.sleep(fake.reply_delay)
+                return self.reply(201, message)
 
             def reply(self, status, payload):
                 body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
+                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

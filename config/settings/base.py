@@ -396,6 +396,14 @@ NOTIFICATION_RETRY_DELAYS = tuple(
 )  # seconds before attempts 2, 3, 4, 5…
 NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 90)
 NOTIFICATION_REQUEUE_AFTER = env_int("NOTIFICATION_REQUEUE_AFTER", 120)
+# After the retries above, a row failed for a passing reason (provider unreachable, SMTP
+# 4xx, Twilio 5xx or timeout) is queued again by the sweeper once the provider answers,
+# at most every NOTIFICATION_RETRY_FAILED_AFTER seconds and until the message is
+# NOTIFICATION_RETRY_HORIZON seconds old. A row queued for longer than
+# NOTIFICATION_LATE_AFTER seconds is late: the admin's home and /health/ say so.
+NOTIFICATION_RETRY_HORIZON = env_int("NOTIFICATION_RETRY_HORIZON", 7 * 24 * 3600)
+NOTIFICATION_RETRY_FAILED_AFTER = env_int("NOTIFICATION_RETRY_FAILED_AFTER", 900)
+NOTIFICATION_LATE_AFTER = env_int("NOTIFICATION_LATE_AFTER", 1800)
 
 # Task queue: django-q2 on the Django ORM broker (nothing else to start), or
 # on Redis when REDIS_URL is set.

@@ -69,6 +69,7 @@ KIND_LABELS = {
     "secretariat_waiting_accounts": gettext_lazy("Secrétariat : comptes en attente"),
     "secretariat_overdue_deposits": gettext_lazy("Secrétariat : acomptes en retard"),
     "secretariat_erasure_request": gettext_lazy("Secrétariat : demande d'effacement"),
+    "technical_notification_failures": gettext_lazy("Technique : notifications en échec"),
 }
 
 
@@ -90,7 +91,7 @@ class NotificationAdmin(SecretariatOnlyMixin, ModelAdmin):
     menu_icon = "mail"
     # Five columns: the listing stays readable beside the filters at 1280 px.
     list_display = ("created", "message", "address", "state")  # the error: on the inspect page
-    list_filter = ("status", KindFilter, "channel", "created_at")
+    list_filter = ("status", "failure_kind", KindFilter, "channel", "created_at")
     search_fields = ("address", "user__email", "user__first_name", "user__last_name", "subject")
     list_per_page = 50
     inspect_view_enabled = True
@@ -104,6 +105,8 @@ class NotificationAdmin(SecretariatOnlyMixin, ModelAdmin):
         "status",
         "attempts",
         "last_error",
+        "failure_kind",
+        "failed_at",
         "remarks",
         "provider_message_id",
         "created_at",

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,6 +13,29 @@ class NotificationQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(status=Notification.Status.QUEUED, next_attempt_at__lte=now).filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        )
+
+    def retriable_failures(self, now=None):
+        """Failed rows that a retry may still deliver: failed for a passing reason, young enough.
+
+        ``NOTIFICATION_RETRY_HORIZON`` seconds after its creation, a message is
+        left failed (the news it carries is stale); a permanent failure (address
+        refused) always is.
+        """
+        now = now or timezone.now()
+        horizon = now - datetime.timedelta(seconds=settings.NOTIFICATION_RETRY_HORIZON)
+        return self.filter(
+            status=Notification.Status.FAILED,
+            failure_kind__in=Notification.FailureKind.retriable(),
+            created_at__gte=horizon,
+        )
+
+    def late(self, now=None):
+        """Rows still queued ``NOTIFICATION_LATE_AFTER`` seconds after their creation."""
+        now = now or timezone.now()
+        return self.filter(
+            status=Notification.Status.QUEUED,
+            created_at__lt=now - datetime.timedelta(seconds=settings.NOTIFICATION_LATE_AFTER),
         )
 
 
@@ -33,6 +58,22 @@ class Notification(models.Model):
         SENT = "sent", _("Envoyée")
         FAILED = "failed", _("Échec")
 
+    class FailureKind(models.TextChoices):
+        """What the last failed attempt says about the next one."""
+
+        # The provider could not be reached or asked to try later (refused connection, timeout,
+        # SMTP 4xx, Twilio 5xx): retried, and again once the provider answers after an outage.
+        TRANSIENT = "transient", _("passagère")
+        # The request may have reached the provider before the answer was lost (Twilio timeout):
+        # retried like a passing failure, after looking for the message at the provider.
+        UNCERTAIN = "uncertain", _("issue inconnue")
+        # No retry will fix it (address or number refused): left to the secretariat.
+        PERMANENT = "permanent", _("définitive")
+
+        @classmethod
+        def retriable(cls):
+            return [cls.TRANSIENT, cls.UNCERTAIN]
+
     kind = models.CharField(_("type"), max_length=80, db_index=True)
     channel = models.CharField(_("canal"), max_length=5, choices=Channel.choices)
     user = models.ForeignKey(
@@ -51,6 +92,9 @@ class Notification(models.Model):
     status = models.CharField(_("état"), max_length=6, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
+    failure_kind = models.CharField(
+        _("nature de la dernière erreur"), max_length=9, choices=FailureKind.choices, blank=True
+    )
     remarks = models.TextField(
         _("remarques"), blank=True, help_text=_("Par exemple : pourquoi un SMS n'a pas été envoyé.")
     )
@@ -58,6 +102,7 @@ class Notification(models.Model):
 
     created_at = models.DateTimeField(_("créée le"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("en échec depuis"), null=True, blank=True)
     # Delivery bookkeeping: when the next attempt may run, until when a worker
     # holds the row, and when it was last handed to the task broker.
     next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
@@ -70,7 +115,10 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx"),
+            models.Index(fields=["status", "failed_at"], name="notification_failed_idx"),
+        ]
         permissions = [("resend_notification", _("Peut renvoyer une notification en échec"))]
 
     def __str__(self):
@@ -78,6 +126,17 @@ class Notification(models.Model):
 
     def can_be_resent(self):
         return self.status == self.Status.FAILED
+
+    def may_have_reached_the_provider(self):
+        """Whether an earlier attempt may have been accepted without this row knowing it.
+
+        True after an attempt of unknown outcome (kept through later passing
+        failures and a resend), and when an earlier attempt recorded nothing:
+        its worker died mid-send. ``attempts`` counts the attempt under way.
+        """
+        if self.failure_kind == self.FailureKind.UNCERTAIN:
+            return True
+        return self.attempts > 1 and not self.failure_kind
 
     @property
     def message_id(self):

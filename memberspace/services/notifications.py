@@ -10,12 +10,23 @@ and retried:
   any transaction, then marks the row sent with the provider's id;
 - a task that finds its row sent, failed, not yet due or held by another
   worker does nothing, so running it twice sends once;
-- a failure records the error and schedules the next attempt with back-off;
-  after ``NOTIFICATION_MAX_ATTEMPTS`` (or at once for a permanent error) the row
-  is failed, and the secretariat can resend it from the admin;
+- a failure records the error and what it says of the next attempt
+  (``Notification.FailureKind``: passing, unknown outcome, permanent) and
+  schedules the next attempt with back-off; after ``NOTIFICATION_MAX_ATTEMPTS``
+  (or at once for a permanent error) the row is failed, and the secretariat
+  can resend it from the admin;
 - ``sweep()``, a periodic task, hands the broker again every row still queued
   that is due and unclaimed (or whose worker died: its lease ran out), so
-  nothing depends on the broker keeping a message.
+  nothing depends on the broker keeping a message; and it queues again the
+  rows failed for a passing reason once their provider answers again
+  (``retry_failed()``), so an outage longer than the back-off loses nothing;
+- an SMS whose earlier attempt may have reached Twilio (a timeout, a worker
+  that died mid-send) is looked for in Twilio's message log before it is sent
+  again: found, it is recorded as sent.
+
+The admin's home (a dashboard panel), ``/health/`` and a daily digest to the
+club's technical contact tell of failed and late rows (``outbox_summary()``,
+``send_failures_digest()``).
 
 A worker killed in the middle of a send loses nothing: its row stays queued
 and is sent again once the lease has run out. The message can then arrive
@@ -32,6 +43,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import Count, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -45,11 +57,16 @@ logger = logging.getLogger("po.notifications")
 Channel = Notification.Channel
 TEMPLATE_DIR = "notifications"
 DELIVER_TASK = "memberspace.tasks.deliver_notification"
+FAILURES_DIGEST_KIND = "technical_notification_failures"
 SMS_MAX_SEGMENTS = 2
 
 
 class PermanentDeliveryError(Exception):
     """Delivery failed for a reason no retry will fix."""
+
+
+class UncertainDeliveryError(Exception):
+    """Delivery failed after the provider may have accepted the message (its answer was lost)."""
 
 
 # Composing
@@ -225,17 +242,45 @@ def deliver(notification_id):
     row.provider_message_id = provider_message_id[:255]
     row.claimed_until = None
     row.last_error = ""
-    row.save(update_fields=["status", "sent_at", "provider_message_id", "claimed_until", "last_error"])
+    row.failure_kind = ""
+    row.save(update_fields=["status", "sent_at", "provider_message_id", "claimed_until", "last_error", "failure_kind"])
     return row
 
 
 def send(row):
     if row.channel == Channel.SMS:
-        try:
-            return sms.send_sms(row.address, row.body_text)
-        except sms.PermanentSmsError as error:
-            raise PermanentDeliveryError(str(error)) from error
+        return send_sms(row)
     return send_email(row)
+
+
+def send_sms(row):
+    """Send the row's SMS, unless an earlier attempt already reached the provider.
+
+    Twilio's REST API takes no idempotency key: after an attempt of unknown
+    outcome, the message is looked for in Twilio's log (same number, same
+    text, created since the row, not already another row's) and, found,
+    recorded as sent instead of sent again. If the log cannot be read, the
+    attempt fails (and stays uncertain).
+    """
+    backend = sms.get_backend()
+    try:
+        if row.may_have_reached_the_provider():
+            since = row.created_at - datetime.timedelta(minutes=5)  # the provider's clock may differ a little
+            found = backend.find_sent(row.address, row.body_text, since=since)
+            taken = set(
+                Notification.objects.filter(provider_message_id__in=found)
+                .exclude(pk=row.pk)
+                .values_list("provider_message_id", flat=True)
+            )
+            earlier = next((sid for sid in found if sid not in taken), None)
+            if earlier:
+                logger.info("Notification %s: already accepted by the provider (%s), not sent again", row.pk, earlier)
+                return earlier
+        return backend.send(row.address, row.body_text)
+    except sms.PermanentSmsError as error:
+        raise PermanentDeliveryError(str(error)) from error
+    except sms.UncertainSmsError as error:
+        raise UncertainDeliveryError(str(error)) from error
 
 
 def send_email(row):
@@ -255,7 +300,17 @@ def send_email(row):
         with get_connection(fail_silently=False) as connection:
             connection.send_messages([message])
     except smtplib.SMTPRecipientsRefused as error:
-        raise PermanentDeliveryError(_("Adresse refusée par le serveur de messagerie : %s") % error) from error
+        # 5xx: this address is refused for good; 4xx (greylisting, full mailbox): try again later.
+        codes = [code for code, _text in error.recipients.values()]
+        if codes and all(code >= 500 for code in codes):
+            raise PermanentDeliveryError(_("Adresse refusée par le serveur de messagerie : %s") % error) from error
+        raise
+    except smtplib.SMTPDataError as error:
+        if error.smtp_code >= 500:  # this message is refused (content, size): no retry will pass it
+            raise PermanentDeliveryError(_("Message refusé par le serveur de messagerie : %s") % error) from error
+        raise
+    # Anything else (server unreachable, timeout, 4xx, a refused sender or login: the relay's
+    # configuration, for every message) is passing: retried, and again once the server answers.
     return row.message_id
 
 
@@ -267,19 +322,52 @@ def describe(error):
     return f"{error.__class__.__name__} : {error}"
 
 
+def failure_kind(row, error):
+    """What ``error`` says of the next attempt.
+
+    An unknown outcome (this attempt's, or an earlier one's: see
+    ``Notification.may_have_reached_the_provider``) stays so until the row is
+    sent, so that the next attempt looks for the message first too.
+    """
+    Kind = Notification.FailureKind
+    if isinstance(error, PermanentDeliveryError):
+        return Kind.PERMANENT
+    if isinstance(error, UncertainDeliveryError) or row.may_have_reached_the_provider():
+        return Kind.UNCERTAIN
+    return Kind.TRANSIENT
+
+
 def record_failure(row, error):
     now = timezone.now()
-    permanent = isinstance(error, PermanentDeliveryError)
+    row.failure_kind = failure_kind(row, error)
     row.last_error = describe(error)[:2000]
     row.claimed_until = None
     row.enqueued_at = None  # due again later: the sweeper hands it back to the broker
-    if permanent or row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+    if row.failure_kind == Notification.FailureKind.PERMANENT or row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         row.status = Notification.Status.FAILED
+        row.failed_at = now
     else:
         delays = settings.NOTIFICATION_RETRY_DELAYS
         row.next_attempt_at = now + datetime.timedelta(seconds=delays[min(row.attempts, len(delays)) - 1])
-    row.save(update_fields=["last_error", "claimed_until", "enqueued_at", "status", "next_attempt_at"])
-    logger.warning("Notification %s (%s, attempt %s) failed: %s", row.pk, row.channel, row.attempts, row.last_error)
+    row.save(
+        update_fields=[
+            "last_error",
+            "failure_kind",
+            "claimed_until",
+            "enqueued_at",
+            "status",
+            "failed_at",
+            "next_attempt_at",
+        ]
+    )
+    logger.warning(
+        "Notification %s (%s, attempt %s) failed (%s): %s",
+        row.pk,
+        row.channel,
+        row.attempts,
+        row.failure_kind,
+        row.last_error,
+    )
 
 
 def sweep(now=None, limit=500):
@@ -300,7 +388,126 @@ def sweep(now=None, limit=500):
     ids = list(due)
     for notification_id in ids:
         enqueue(notification_id)
-    return len(ids)
+    return len(ids) + retry_failed(now, limit=limit)
+
+
+def provider_answers(channel):
+    """Whether ``channel``'s provider answers now: the SMTP server to a login and NOOP, Twilio to a read."""
+    try:
+        if channel == Channel.SMS:
+            return bool(sms.get_backend().probe())
+        connection = get_connection(fail_silently=False)
+        try:
+            connection.open()
+            smtp = getattr(connection, "connection", None)  # the SMTP backend's; others have nothing to ask
+            if smtp is not None:
+                code, _text = smtp.noop()
+                return 200 <= code < 300
+            return True
+        finally:
+            connection.close()
+    except Exception as error:  # noqa: BLE001 (not answering is the answer)
+        logger.info("The %s provider does not answer yet: %r", channel, error)
+        return False
+
+
+def retry_failed(now=None, limit=500):
+    """Queue again the rows failed for a passing reason, for each channel whose provider answers again.
+
+    A row is taken ``NOTIFICATION_RETRY_FAILED_AFTER`` seconds after it failed at
+    the earliest, until ``NOTIFICATION_RETRY_HORIZON`` after its creation, with a
+    new series of attempts (its failure kind is kept: an SMS of unknown outcome
+    is still looked for at the provider first). The rows are locked and re-read
+    as failed, so a resend from the admin at the same moment queues a row once;
+    the claim of ``deliver()`` keeps sending it once. Returns how many were queued.
+    """
+    now = now or timezone.now()
+    waited = now - datetime.timedelta(seconds=settings.NOTIFICATION_RETRY_FAILED_AFTER)
+    candidates = Notification.objects.retriable_failures(now).filter(failed_at__lte=waited)
+    queued = 0
+    for channel in sorted(set(candidates.order_by().values_list("channel", flat=True).distinct())):
+        if not provider_answers(channel):
+            continue
+        with transaction.atomic():
+            rows = list(
+                candidates.filter(channel=channel)
+                .select_for_update(skip_locked=True)
+                .order_by("failed_at")
+                .values_list("pk", flat=True)[:limit]
+            )
+            Notification.objects.filter(pk__in=rows, status=Notification.Status.FAILED).update(
+                status=Notification.Status.QUEUED,
+                attempts=0,
+                next_attempt_at=now,
+                claimed_until=None,
+                enqueued_at=None,
+                failed_at=None,
+            )
+            for notification_id in rows:
+                transaction.on_commit(partial(enqueue, notification_id))
+        if rows:
+            logger.info("%s failed %s notifications queued again: the provider answers", len(rows), channel)
+        queued += len(rows)
+    return queued
+
+
+# Telling
+
+
+def outbox_summary(now=None):
+    """What needs a look, in one query: ``{"retriable", "permanent", "late"}`` counts.
+
+    Failed rows count within ``NOTIFICATION_RETRY_HORIZON`` of their creation:
+    ``retriable`` ones wait for their provider, ``permanent`` ones for the
+    secretariat. ``late`` rows are still queued ``NOTIFICATION_LATE_AFTER``
+    seconds after their creation.
+    """
+    now = now or timezone.now()
+    horizon = now - datetime.timedelta(seconds=settings.NOTIFICATION_RETRY_HORIZON)
+    late = now - datetime.timedelta(seconds=settings.NOTIFICATION_LATE_AFTER)
+    Status = Notification.Status
+    retriable = Q(failure_kind__in=Notification.FailureKind.retriable())
+    return Notification.objects.filter(
+        Q(status=Status.FAILED, created_at__gte=horizon) | Q(status=Status.QUEUED, created_at__lt=late)
+    ).aggregate(
+        retriable=Count("pk", filter=Q(status=Status.FAILED) & retriable),
+        permanent=Count("pk", filter=Q(status=Status.FAILED) & ~retriable),
+        late=Count("pk", filter=Q(status=Status.QUEUED)),
+    )
+
+
+def send_failures_digest(now=None):
+    """Email the club's technical contact the notifications that failed in the last day, and the late ones.
+
+    Run daily by a django-q2 schedule; sends nothing when there is nothing to
+    say. The email goes through the outbox like any other (and is retried like
+    any other after an outage). It names no family: kinds, dates, errors' kinds
+    and links to the admin. Returns how many failed rows were listed.
+    """
+    from pages.models import ClubSettings
+
+    now = now or timezone.now()
+    failed = list(
+        Notification.objects.filter(status=Notification.Status.FAILED, failed_at__gte=now - datetime.timedelta(days=1))
+        .exclude(kind=FAILURES_DIGEST_KIND)
+        .order_by("failed_at")
+    )
+    late = Notification.objects.late(now).count()
+    if not failed and not late:
+        return 0
+    retriable = sum(row.failure_kind in Notification.FailureKind.retriable() for row in failed)
+    context = {
+        "failed": failed,
+        "failed_count": len(failed),
+        "retriable_count": retriable,
+        "permanent_count": len(failed) - retriable,
+        "late_count": late,
+        "late_minutes": settings.NOTIFICATION_LATE_AFTER // 60,
+        "horizon_days": settings.NOTIFICATION_RETRY_HORIZON // 86400,
+    }
+    with transaction.atomic():
+        notify_address(ClubSettings.current().contact_email, FAILURES_DIGEST_KIND, context)
+    return len(failed)
 
 
 def resend(notification, *, by):

@@ -8,7 +8,7 @@
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import PermanentSmsError, SmsError, sms_segments, to_gsm
+from .base import PermanentSmsError, SmsError, UncertainSmsError, sms_segments, to_gsm
 
 # Messages sent by the in-memory backend: a list of (to, body, provider id).
 outbox = []
@@ -23,4 +23,13 @@ def send_sms(to, body):
     return get_backend().send(to, body)
 
 
-__all__ = ["PermanentSmsError", "SmsError", "get_backend", "outbox", "send_sms", "sms_segments", "to_gsm"]
+__all__ = [
+    "PermanentSmsError",
+    "SmsError",
+    "UncertainSmsError",
+    "get_backend",
+    "outbox",
+    "send_sms",
+    "sms_segments",
+    "to_gsm",
+]

@@ -10,10 +10,26 @@ class PermanentSmsError(SmsError):
     """Sending failed for good (invalid or unreachable number): no retry."""
 
 
+class UncertainSmsError(SmsError):
+    """The request may have reached the provider, but its answer was lost (timeout, dropped connection)."""
+
+
 class BaseSmsBackend:
     def send(self, to, body):
         """Send ``body`` to the E.164 number ``to`` and return the provider's message id."""
         raise NotImplementedError
+
+    def find_sent(self, to, body, since):
+        """The ids of the messages ``body`` to ``to`` the provider accepted since ``since``, newest first.
+
+        Asked before sending again a message whose earlier attempt may have been
+        accepted. A backend that keeps no log finds nothing.
+        """
+        return []
+
+    def probe(self):
+        """Whether the provider answers now (after an outage, failed messages are then retried)."""
+        return True
 
 
 # The GSM 03.38 alphabet: a message written only with these characters travels as

@@ -10,15 +10,32 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ConnectTimeout
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
-from .base import BaseSmsBackend, PermanentSmsError, SmsError
+from .base import BaseSmsBackend, PermanentSmsError, SmsError, UncertainSmsError
 
 # Twilio error codes that no retry will fix: invalid "To", not a mobile, unsubscribed…
 # https://www.twilio.com/docs/api/errors
 PERMANENT_ERROR_CODES = {21211, 21214, 21408, 21610, 21612, 21614, 21617, 21635}
+# A message in one of these states was not delivered: sending it again is no duplicate.
+UNDELIVERED_STATUSES = {"failed", "undelivered", "canceled"}
+# How many of the number's latest messages are read to find one already accepted.
+LOOKUP_LIMIT = 50
+
+
+def never_left(error):
+    """Whether a failed request surely never reached Twilio (no connection was made)."""
+    if isinstance(error, ConnectTimeout):
+        return True
+    if isinstance(error, RequestsConnectionError):
+        reason = error.args[0] if error.args else None
+        return isinstance(getattr(reason, "reason", reason), NewConnectionError)
+    return False
 
 
 class RedirectingHttpClient(TwilioHttpClient):
@@ -61,5 +78,31 @@ class TwilioBackend(BaseSmsBackend):
                 raise PermanentSmsError(text) from error
             raise SmsError(text) from error
         except (TwilioException, OSError) as error:
-            raise SmsError(f"Twilio injoignable : {error}") from error
+            if never_left(error):
+                raise SmsError(f"Twilio injoignable : {error}") from error
+            # A read timeout or a connection lost after the request went out: Twilio may have
+            # accepted the message. The next attempt looks for it first (find_sent).
+            raise UncertainSmsError(f"Twilio sans réponse, message peut-être accepté : {error}") from error
         return message.sid
+
+    def find_sent(self, to, body, since):
+        """Twilio's REST API has no idempotency key: read the number's latest messages instead."""
+        sender = {} if settings.TWILIO_MESSAGING_SERVICE_SID else {"from_": settings.TWILIO_FROM_NUMBER}
+        try:
+            messages = self.client.messages.list(to=to, limit=LOOKUP_LIMIT, **sender)
+        except TwilioRestException as error:
+            raise SmsError(f"Journal Twilio illisible : Twilio {error.status}, code {error.code}") from error
+        except (TwilioException, OSError) as error:
+            raise SmsError(f"Journal Twilio illisible : {error}") from error
+        return [
+            message.sid
+            for message in messages
+            if message.body == body
+            and message.date_created is not None
+            and message.date_created >= since
+            and message.status not in UNDELIVERED_STATUSES
+        ]
+
+    def probe(self):
+        self.client.messages.list(limit=1)  # raises when Twilio does not answer
+        return True

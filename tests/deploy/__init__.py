@@ -11,6 +11,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 60 + "-production-secret-for-the-deploy-tests",
     "ALLOWED_HOSTS": "www.le-po.com",
     "CSRF_TRUSTED_ORIGINS": "https://www.le-po.com",
+    "ADMINS": "technique@le-po.com",
 }
 # What the machine's environment may set that would change what a child process sees.
 DEPLOYMENT_VARIABLES = (

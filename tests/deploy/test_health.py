@@ -12,7 +12,15 @@ from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
-EXPECTED_KEYS = {"status", "database", "cache", "worker", "worker_heartbeat_age"}
+EXPECTED_KEYS = {
+    "status",
+    "database",
+    "cache",
+    "worker",
+    "worker_heartbeat_age",
+    "notifications_failed",
+    "notifications_late",
+}
 
 
 def get_health(client, query="", **headers):
@@ -26,7 +34,15 @@ def test_all_ok_after_the_worker_ran_its_heartbeat(client):
     async_task("memberspace.tasks.heartbeat")  # the suite's worker runs tasks in-process
     response, body = get_health(client)
     assert response.status_code == 200
-    assert body == {"status": "ok", "database": "ok", "cache": "ok", "worker": "ok", "worker_heartbeat_age": 0}
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "worker": "ok",
+        "worker_heartbeat_age": 0,
+        "notifications_failed": 0,
+        "notifications_late": 0,
+    }
     assert response["Content-Type"] == "application/json"
     assert "no-store" in response["Cache-Control"]
     assert response["X-Request-ID"]
@@ -34,7 +50,7 @@ def test_all_ok_after_the_worker_ran_its_heartbeat(client):
 
 def test_cheap_one_query_and_no_session(client, django_assert_num_queries):
     health.record_heartbeat()
-    with django_assert_num_queries(1):  # SELECT 1
+    with django_assert_num_queries(2):  # SELECT 1, and the notifications' counts
         response, _ = get_health(client)
     assert response.status_code == 200
     assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
@@ -59,6 +75,48 @@ def test_stale_heartbeat_is_503(client, settings):
     assert body["worker_heartbeat_age"] == 301
     cache.set(health.HEARTBEAT_KEY, time.time() - 299, timeout=None)
     assert get_health(client)[0].status_code == 200
+
+
+def test_failed_and_late_notifications_degrade_the_worker_check_with_counts_only(client, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from memberspace.models import Notification
+    from tests.factories import UserFactory
+
+    health.record_heartbeat()
+    now = timezone.now()
+    Failure = Notification.FailureKind
+
+    def row(status, failure_kind="", age_minutes=0):
+        user = UserFactory(email=f"parent-{Notification.objects.count()}@exemple.fr")
+        return Notification.objects.create(
+            kind="test",
+            channel="email",
+            user=user,
+            address=user.email,
+            body_text="Bonjour",
+            status=status,
+            failure_kind=failure_kind,
+            created_at=now - datetime.timedelta(minutes=age_minutes),
+        )
+
+    row("failed", Failure.PERMANENT)  # an address refused: the secretariat's business, not the operator's
+    row("queued", age_minutes=5)  # on its way
+    row("sent", age_minutes=120)
+    row("failed", Failure.TRANSIENT, age_minutes=60 * 24 * 8)  # past the retry horizon: given up
+    assert get_health(client)[0].status_code == 200
+
+    row("failed", Failure.TRANSIENT)
+    row("failed", Failure.UNCERTAIN)
+    row("queued", age_minutes=45)
+    response, body = get_health(client)
+    assert response.status_code == 503
+    assert body["status"] == "degraded" and body["database"] == "ok" and body["cache"] == "ok"
+    assert body["worker"] == "degraded: 2 failed notifications waiting for their provider, 1 queued for over 30 min"
+    assert body["notifications_failed"] == 2 and body["notifications_late"] == 1
+    assert "exemple.fr" not in response.content.decode()
 
 
 def test_cache_down_is_503_and_says_so_without_details(client, settings):

@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import logging.config
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -114,3 +115,88 @@ def test_production_logs_json_by_default_warnings_included():
     ]
     result = run_python(code, {"LOG_FORMAT": "text"})
     assert " ERROR po.notifications SMTP indisponible" in result.stderr
+
+
+# Error reports to ADMINS
+
+
+@pytest.fixture
+def production_logging():
+    """The production settings' logging (``logging_config("json")``) in this process, for one test."""
+    from django.conf import settings
+
+    logging.config.dictConfig(logging_config("json"))
+    try:
+        yield
+    finally:
+        logging.config.dictConfig(settings.LOGGING)
+
+
+@pytest.mark.django_db
+def test_a_server_error_is_mailed_to_admins_without_the_childs_health_notes(
+    client, home, settings, monkeypatch, production_logging
+):
+    from allauth.account.models import EmailAddress
+    from django.core import mail
+    from django.urls import reverse
+
+    from memberspace.services import children
+    from tests.factories import UserFactory
+    from tests.memberspace.test_children import child_data, make_child
+
+    settings.ADMINS = [("Le PO", "technique@le-po.com")]
+    parent = UserFactory(account_status="validated")
+    EmailAddress.objects.create(user=parent, email=parent.email, verified=True, primary=True)
+    child = make_child(parent)
+    mail.outbox.clear()
+
+    def broken_update(child, *, by, data):
+        health_notes = data["health_notes"]  # a local variable of the failing frame, too
+        raise RuntimeError(f"database gone away ({len(health_notes)})")
+
+    monkeypatch.setattr(children, "update_child", broken_update)
+    client.raise_request_exception = False
+    client.force_login(parent)
+    data = child_data(health_notes="Allergie sévère aux arachides", emergency_contact_name="Mamie Gisèle")
+    response = client.post(reverse("memberspace:child_edit", args=[child.pk]), data)
+
+    assert response.status_code == 500
+    [report] = mail.outbox
+    assert report.to == ["technique@le-po.com"]
+    assert "Internal Server Error" in report.subject and "RuntimeError" in report.body
+    everything = report.subject + report.body + "".join(str(part) for part, _type in report.alternatives)
+    assert "arachides" not in everything and "Gisèle" not in everything
+    assert "health_notes = '********************'" in report.body  # the field is named, its value hidden
+
+
+@pytest.mark.django_db
+def test_a_health_probe_answering_503_mails_nobody(client, settings, production_logging):
+    from django.core import mail
+
+    settings.ADMINS = [("Le PO", "technique@le-po.com")]
+    assert client.get("/health/").status_code == 503  # no heartbeat: the worker is down
+    assert mail.outbox == []
+
+
+def test_production_mails_server_errors_only_to_admins():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.ADMINS, settings.LOGGING['loggers']['django.request']['handlers'], "
+        "settings.LOGGING['handlers']['mail_admins']['class'], settings.LOGGING['loggers']['django']['handlers']]))"
+    )
+    result = run_python(code, {"ADMINS": "technique@le-po.com,dev@le-po.com"})
+    assert result.returncode == 0, result.stderr
+    admins, request_handlers, handler, django_handlers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert admins == [["Le PO", "technique@le-po.com"], ["Le PO", "dev@le-po.com"]]
+    assert "mail_admins" in request_handlers and handler == "django.utils.log.AdminEmailHandler"
+    assert django_handlers == ["console"]  # django.security's lines are not mailed
+
+
+def test_check_deploy_warns_when_nobody_gets_the_error_reports(settings):
+    from memberspace.checks import check_admins
+
+    settings.ADMINS = []
+    [warning] = check_admins(None)
+    assert warning.id == "memberspace.W001" and "ADMINS" in warning.msg
+    settings.ADMINS = [("Le PO", "technique@le-po.com")]
+    assert check_admins(None) == []

@@ -261,6 +261,8 @@ def _run_the_stack(connection, tmp_path, redis_url):
                 "cache": "ok",
                 "worker": "no heartbeat",
                 "worker_heartbeat_age": None,
+                "notifications_failed": None,
+                "notifications_late": None,
             }
 
             with open(logs["worker.out"], "w") as worker_out:

@@ -93,3 +93,48 @@ def test_communication_editors_see_no_notification(client, editor, log):
     assert client.post(f"{INDEX}resend/{log['failed'].pk}/").status_code == 403
     assert Notification.objects.get(pk=log["failed"].pk).status == "failed"
     assert "Notifications envoyées" not in client.get("/admin/").content.decode()
+
+
+# The admin's home
+
+
+def home_text(client):
+    from html import unescape
+
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    panel = soup.select_one('section[aria-labelledby="notifications-panel-title"]')
+    return unescape(panel.get_text(" ", strip=True)) if panel else None
+
+
+def test_the_home_tells_the_secretariat_of_failed_and_late_notifications(client, secretary, log):
+    import datetime
+
+    from django.utils import timezone
+
+    login_staff(client, secretary)
+    Notification.objects.filter(pk=log["failed"].pk).update(failure_kind="permanent")
+    outage = notifications.notify(log["sent"].user, "test")[0]
+    Notification.objects.filter(pk=outage.pk).update(status="failed", failure_kind="transient")
+    late = notifications.notify(log["sent"].user, "test")[0]
+    Notification.objects.filter(pk=late.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    text = home_text(client)
+    assert "2 notifications en échec ces 7 derniers jours." in text
+    assert "1 n'a pas pu partir (serveur d'envoi injoignable) : elle sera renvoyée automatiquement" in text
+    assert "1 a été refusée (adresse ou numéro invalide)" in text
+    assert "1 notification attend son envoi depuis plus de 30 minutes." in text
+    assert "hugo@exemple.fr" not in text
+
+    Notification.objects.all().update(status="sent")
+    assert home_text(client) == "Notifications aux familles Toutes les notifications récentes sont parties."
+
+
+def test_the_notifications_panel_is_the_secretariats_and_the_superusers_not_communications(client, editor, log):
+    from memberspace.models import User
+
+    login_staff(client, editor)
+    assert home_text(client) is None
+    admin = User.objects.create_superuser("admin@le-po.test", "x")
+    login_staff(client, admin)
+    assert "1 notification en échec" in home_text(client)

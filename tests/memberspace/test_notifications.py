@@ -31,7 +31,7 @@ Channel = Notification.Channel
 Status = Notification.Status
 
 
-class FlakySmsBackend:
+class FlakySmsBackend(sms.base.BaseSmsBackend):
     """Fails the first ``failures`` sends, then sends (in memory)."""
 
     failures = 0
@@ -244,8 +244,161 @@ def test_smtp_refusing_the_address_fails_at_once(smtp_server):
     row = notifications.notify(UserFactory(email="inconnu@exemple.fr"), "test")[0]
     notifications.deliver(row.pk)
     row.refresh_from_db()
-    assert row.status == Status.FAILED
+    assert row.status == Status.FAILED and row.failure_kind == Notification.FailureKind.PERMANENT
     assert "Adresse refusée par le serveur de messagerie" in row.last_error
+
+
+def test_smtp_asking_to_try_later_is_a_passing_failure(smtp_server):
+    async def greylist(server, session, envelope, address, rcpt_options):
+        return "450 4.2.0 Greylisted, try again later"
+
+    smtp_server.handler.handle_RCPT = greylist
+    row = notifications.notify(UserFactory(email="parent@exemple.fr"), "test")[0]
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and row.failure_kind == Notification.FailureKind.TRANSIENT
+    assert "450" in row.last_error
+
+
+# Failed rows retried once the provider answers again
+
+
+def fail_for_good(row, kind=Notification.FailureKind.TRANSIENT, failed_ago=3600, created_ago=3600):
+    now = timezone.now()
+    Notification.objects.filter(pk=row.pk).update(
+        status=Status.FAILED,
+        attempts=5,
+        failure_kind=kind,
+        failed_at=now - datetime.timedelta(seconds=failed_ago),
+        created_at=now - datetime.timedelta(seconds=created_ago),
+    )
+
+
+def test_failed_rows_are_queued_again_once_the_smtp_server_answers(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tests.servers import SmtpServer, free_port
+
+    queued = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda func, *args, **kwargs: queued.append(args[0]))
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_PORT = free_port()  # down
+    settings.EMAIL_TIMEOUT = 2
+    settings.NOTIFICATION_RETRY_FAILED_AFTER = 900
+    settings.NOTIFICATION_RETRY_HORIZON = 7 * 86400
+    user = UserFactory()
+    outage = notifications.notify(user, "test")[0]
+    fail_for_good(outage)
+    refused = notifications.notify(user, "test")[0]
+    fail_for_good(refused, kind=Notification.FailureKind.PERMANENT)
+    just_failed = notifications.notify(user, "test")[0]
+    fail_for_good(just_failed, failed_ago=60)
+    too_old = notifications.notify(user, "test")[0]
+    fail_for_good(too_old, created_ago=8 * 86400)
+    assert notifications.sweep() == 0  # the server does not answer: nothing changes
+    assert Notification.objects.filter(status=Status.FAILED).count() == 4
+
+    server = SmtpServer(port=settings.EMAIL_PORT).start()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert notifications.sweep() == 1
+        assert queued == [outage.pk]
+        outage.refresh_from_db()
+        assert outage.status == Status.QUEUED and outage.attempts == 0 and outage.failed_at is None
+        assert outage.failure_kind == Notification.FailureKind.TRANSIENT  # kept: what the last attempt said
+        notifications.deliver(outage.pk)
+        notifications.deliver(outage.pk)
+        assert notifications.sweep() == 0
+    finally:
+        server.stop()
+    outage.refresh_from_db()
+    assert outage.status == Status.SENT and outage.failure_kind == ""
+    assert server.message_ids() == [outage.message_id]
+    assert set(Notification.objects.filter(status=Status.FAILED).values_list("pk", flat=True)) == {
+        refused.pk,
+        just_failed.pk,
+        too_old.pk,
+    }
+
+
+def test_failed_sms_are_queued_again_only_when_the_sms_provider_answers(
+    flaky_sms, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda func, *args, **kwargs: queued.append(args[0]))
+    row = notifications.notify(UserFactory(by_sms=True), "test")[0]
+    fail_for_good(row, kind=Notification.FailureKind.UNCERTAIN)
+    monkeypatch.setattr(flaky_sms, "probe", lambda self: False, raising=False)
+    assert notifications.sweep() == 0
+    monkeypatch.setattr(flaky_sms, "probe", lambda self: True, raising=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.sweep() == 1
+    assert queued == [row.pk]
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and row.failure_kind == Notification.FailureKind.UNCERTAIN
+
+
+def test_a_failure_after_an_attempt_of_unknown_outcome_stays_uncertain(flaky_sms, settings):
+    flaky_sms.failures = 2
+    flaky_sms.error = sms.UncertainSmsError("Twilio sans réponse")
+    row = notifications.notify(UserFactory(by_sms=True), "test")[0]
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.failure_kind == Notification.FailureKind.UNCERTAIN
+    flaky_sms.error = sms.SmsError("Twilio injoignable")
+    Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.failure_kind == Notification.FailureKind.UNCERTAIN  # the first one may still have gone out
+
+
+# The daily digest of failures to the technical contact
+
+
+def test_failures_digest_goes_to_the_technical_contact_without_family_data(home, settings):
+    from pages.models import ClubSettings
+
+    club = ClubSettings.for_site(home.get_site())
+    club.contact_email = "technique@le-po.com"
+    club.save()
+    assert notifications.send_failures_digest() == 0  # nothing to say: nothing sent
+    assert not Notification.objects.filter(kind=notifications.FAILURES_DIGEST_KIND).exists()
+
+    user = UserFactory(email="lea.martin@exemple.fr", first_name="Léa", last_name="Martin")
+    outage = notifications.notify(user, "account_validated")[0]
+    fail_for_good(outage, failed_ago=3600)
+    refused = notifications.notify(user, "test")[0]
+    fail_for_good(refused, kind=Notification.FailureKind.PERMANENT, failed_ago=7200)
+    last_week = notifications.notify(user, "test")[0]
+    fail_for_good(last_week, failed_ago=3 * 86400)  # told in an earlier digest
+    late = notifications.notify(user, "test")[0]
+    Notification.objects.filter(pk=late.pk).update(created_at=timezone.now() - datetime.timedelta(hours=2))
+
+    assert notifications.send_failures_digest() == 2
+    digest = Notification.objects.get(kind=notifications.FAILURES_DIGEST_KIND)
+    assert digest.address == "technique@le-po.com" and digest.channel == Channel.EMAIL
+    assert digest.subject == "2 notifications en échec depuis hier"
+    text = digest.body_text
+    assert f"n° {outage.pk} · account_validated" in text and f"n° {refused.pk} · test" in text
+    assert f"n° {last_week.pk} " not in text
+    assert "1 a échoué pour une raison passagère" in text and "1 a échoué pour de bon" in text
+    assert "1 notification attend son envoi depuis plus de 30 minutes" in text
+    assert f"/admin/memberspace/notification/inspect/{outage.pk}/" in text
+    for personal in ("lea.martin", "Léa", "Martin"):
+        assert personal not in text and personal not in digest.body_html and personal not in digest.subject
+
+    fail_for_good(digest, failed_ago=60)  # the digest itself failing is not listed in the next one
+    Notification.objects.filter(pk=late.pk).delete()
+    Notification.objects.filter(pk__in=[outage.pk, refused.pk]).delete()
+    assert notifications.send_failures_digest() == 0
+
+
+def test_failures_digest_is_a_daily_schedule():
+    from django_q.models import Schedule
+
+    call_command("setup_schedules", stdout=StringIO())
+    schedule = Schedule.objects.get(func="memberspace.tasks.send_notification_failures_digest")
+    assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
 
 
 # The sweeper

@@ -3,6 +3,7 @@ real ``twilio`` client against a local fake of Twilio's HTTP API, and a real
 django-q2 cluster in processes of its own, killed with SIGKILL mid-send."""
 
 import base64
+import time
 from collections import Counter
 
 import pytest
@@ -141,6 +142,97 @@ def test_twilio_unreachable_is_retried(twilio, settings):
     assert row.status == Status.QUEUED and "Twilio injoignable" in row.last_error
 
 
+def retry_now(row):
+    """The back-off has passed: the row is due again."""
+    Notification.objects.filter(pk=row.pk).update(next_attempt_at=row.created_at)
+
+
+@pytest.mark.django_db
+def test_an_sms_twilio_accepted_before_its_answer_timed_out_is_not_sent_again(twilio, settings):
+    settings.TWILIO_TIMEOUT = 1
+    twilio.reply_delay = 2.5  # Twilio keeps the message, then answers after the client gave up
+    row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and row.failure_kind == Notification.FailureKind.UNCERTAIN
+    assert "peut-être accepté" in row.last_error
+    [accepted] = twilio.messages
+
+    twilio.reply_delay = 0
+    retry_now(row)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.SENT and row.attempts == 2
+    assert row.provider_message_id == accepted["sid"]  # found in Twilio's log, not sent again
+    assert len(twilio.messages) == 1
+    assert [request["method"] for request in twilio.requests] == ["POST", "GET"]
+    assert twilio.requests[1]["params"]["To"] == "+33611223344"
+
+
+@pytest.mark.django_db
+def test_an_sms_twilio_never_logged_is_sent_on_the_retry_after_a_timeout(twilio, settings):
+    settings.TWILIO_TIMEOUT = 1
+    twilio.reply_delay = 2.5
+    row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
+    notifications.deliver(row.pk)
+    twilio.messages.clear()  # this time Twilio had not kept it
+    twilio.reply_delay = 0
+    retry_now(row)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    [sent] = twilio.messages
+    assert row.status == Status.SENT and row.provider_message_id == sent["sid"]
+    assert [request["method"] for request in twilio.requests] == ["POST", "GET", "POST"]
+
+
+@pytest.mark.django_db
+def test_an_sms_whose_worker_died_mid_send_is_looked_for_before_sending(twilio):
+    row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
+    notifications.deliver(row.pk)
+    # As if the worker had died after Twilio's answer, before marking the row sent: the lease ran out.
+    Notification.objects.filter(pk=row.pk).update(status=Status.QUEUED, provider_message_id="", sent_at=None)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.SENT and row.attempts == 2
+    assert len(twilio.messages) == 1 and row.provider_message_id == twilio.messages[0]["sid"]
+
+
+@pytest.mark.django_db
+def test_the_same_text_sent_to_the_same_number_by_another_row_is_not_taken_for_this_one(twilio, settings):
+    user = UserFactory(by_sms=True, phone="06 11 22 33 44")
+    other = notifications.notify(user, "test")[0]
+    notifications.deliver(other.pk)  # the same text, sent a moment ago for another reason
+    settings.TWILIO_TIMEOUT = 1
+    twilio.reply_delay = 2.5
+    row = notifications.notify(user, "test")[0]
+    notifications.deliver(row.pk)
+    twilio.messages.pop()  # this time Twilio had not kept it
+    twilio.reply_delay = 0
+    retry_now(row)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    other.refresh_from_db()
+    assert row.status == Status.SENT and row.provider_message_id != other.provider_message_id
+    assert [message["sid"] for message in twilio.messages] == [other.provider_message_id, row.provider_message_id]
+
+
+@pytest.mark.django_db
+def test_twilios_log_unreadable_after_a_dead_worker_keeps_the_next_attempt_looking(twilio, settings):
+    row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
+    notifications.deliver(row.pk)
+    Notification.objects.filter(pk=row.pk).update(status=Status.QUEUED, provider_message_id="", sent_at=None)
+    real_url, settings.TWILIO_API_BASE_URL = settings.TWILIO_API_BASE_URL, f"http://127.0.0.1:{free_port()}"
+    notifications.deliver(row.pk)  # the worker died mid-send; now Twilio does not answer the lookup
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and row.failure_kind == Notification.FailureKind.UNCERTAIN
+    settings.TWILIO_API_BASE_URL = real_url
+    retry_now(row)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.SENT and len(twilio.messages) == 1
+    assert row.provider_message_id == twilio.messages[0]["sid"]
+
+
 # A real django-q2 cluster
 
 
@@ -236,3 +328,117 @@ def test_a_cluster_killed_mid_send_loses_nothing(smtp_server, cluster_env, broke
     assert lost == set()
     assert set(received) == expected
     assert duplicates == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_smtp_outage_longer_than_the_retries_is_shown_then_every_email_goes_once(
+    transactional_home, secretary, broker, client, settings, capsys
+):
+    """Issue 11, finding 7, replayed: a real SMTP server stopped for longer than the whole back-off.
+
+    The delays are shortened (two attempts, one second apart); the periodic
+    sweeper is called by the test, as its schedule would every minute. While the
+    server is down the notifications end failed, the admin's home and /health/
+    say so, and the sweeper queues nothing again (the server does not answer its
+    probe). Once the server is back on the same port, the sweeper queues them
+    again and the cluster delivers each exactly once, the digest of the failures
+    to the technical contact included.
+    """
+    from config import health
+    from tests.auth import login_staff
+
+    port = free_port()
+    server = SmtpServer(port=port).start()
+    retries = {"NOTIFICATION_MAX_ATTEMPTS": 2, "NOTIFICATION_RETRY_DELAYS": "1", "NOTIFICATION_RETRY_FAILED_AFTER": 0}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 2
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    settings.NOTIFICATION_RETRY_DELAYS = (1,)
+    settings.NOTIFICATION_RETRY_FAILED_AFTER = 0
+    cluster = QCluster(
+        connection,
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_TIMEOUT=2,
+        TWILIO_TIMEOUT=3,
+        Q_WORKERS=2,
+        Q_TIMEOUT=8,
+        Q_RETRY=16,
+        NOTIFICATION_LEASE_SECONDS=10,
+        **retries,
+    ).start()
+    login_staff(client, secretary)
+    health.record_heartbeat()
+
+    def sweep_until(condition, message, timeout=60):
+        def swept():
+            notifications.sweep()
+            return condition()
+
+        wait_until(swept, timeout=timeout, interval=0.5, message=message)
+
+    def admin_home():
+        return " ".join(client.get("/admin/").content.decode().split())
+
+    try:
+        first = notifications.notify(UserFactory(), "test")[0]
+        sweep_until(lambda: Notification.objects.get(pk=first.pk).status == Status.SENT, "the email before the outage")
+
+        server.stop()  # the outage begins
+        rows = [notifications.notify(user, "account_validated")[0] for user in UserFactory.create_batch(5)]
+        sweep_until(
+            lambda: Notification.objects.filter(status=Status.FAILED).count() == len(rows),
+            "every email failed after its last retry",
+        )
+        assert notifications.send_failures_digest() == 5  # the daily schedule's task: through the outbox
+        digest = Notification.objects.get(kind=notifications.FAILURES_DIGEST_KIND)
+        sweep_until(lambda: Notification.objects.get(pk=digest.pk).status == Status.FAILED, "the digest failed too")
+        time.sleep(3)  # the outage lasts well beyond the retries (2 attempts, 1 s apart)
+        for _ in range(3):
+            notifications.sweep()  # the server does not answer: nothing is queued again
+        failed = Notification.objects.exclude(pk=first.pk)
+        assert len(failed) == 6 and all(row.status == Status.FAILED and row.attempts == 2 for row in failed)
+        assert {row.failure_kind for row in failed} == {Notification.FailureKind.TRANSIENT}
+        assert "connexion refusée" in failed[0].last_error
+        assert server.messages == [] or server.message_ids() == [first.message_id]
+
+        home = admin_home()
+        assert "6 notifications en échec ces 7 derniers jours." in home
+        assert "6 n'ont pas pu partir (serveur d'envoi injoignable) : elles seront renvoyées automatiquement" in home
+        response = client.get("/health/")
+        body = response.json()
+        assert response.status_code == 503 and body["status"] == "degraded"
+        assert body["notifications_failed"] == 6
+        assert body["worker"] == "degraded: 6 failed notifications waiting for their provider"
+
+        server = SmtpServer(port=port).start()  # the outage ends: the same server, the same port
+        sweep_until(
+            lambda: not Notification.objects.exclude(status=Status.SENT).exists(),
+            "every email sent once the server is back",
+        )
+        time.sleep(2)  # a duplicate task or sweep would have sent something again by now
+        for _ in range(3):
+            notifications.sweep()
+    except AssertionError as error:
+        cluster.stop()
+        raise AssertionError(f"{error}\n{cluster.output()}") from None
+    finally:
+        cluster.close()
+        server.stop()
+
+    received = Counter(server.message_ids())
+    expected = {row.message_id for row in Notification.objects.exclude(pk=first.pk)}
+    assert digest.message_id in expected
+    with capsys.disabled():
+        print(
+            f"\nSMTP outage: {len(expected)} notifications failed during it, {sum(received.values())} messages "
+            f"received after it, {len(received)} distinct"
+        )
+    assert set(received) == expected
+    assert all(times == 1 for times in received.values())
+    assert "Toutes les notifications récentes sont parties." in admin_home()
+    health.record_heartbeat()
+    assert client.get("/health/").json()["status"] == "ok"

@@ -45,6 +45,7 @@ def production_env(**extra):
         "SECRET_KEY": "check-deploy-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
         "ALLOWED_HOSTS": "www.le-po.com",
         "CSRF_TRUSTED_ORIGINS": "https://www.le-po.com",
+        "ADMINS": "technique@le-po.com",
         **extra,
     }
 
