@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 60 + "-production-secret-for-the-checks",
     "ALLOWED_HOSTS": "www.le-po.com",
     "CSRF_TRUSTED_ORIGINS": "https://www.le-po.com",
+    "ADMINS": "technique@le-po.com",  # check --deploy warns when server errors would be mailed to nobody
 }
 
 

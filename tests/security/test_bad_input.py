@@ -6,7 +6,6 @@
 and the overseas mobiles written the French way (« 0690 12 34 56 ») are accepted.
 """
 
-import datetime
 import unicodedata
 
 import pytest
@@ -14,7 +13,6 @@ from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from memberspace import phones
 from memberspace.forms import (
@@ -30,6 +28,8 @@ from memberspace.forms import (
 from memberspace.models import Child, User
 from pages.validators import validate_season
 from tests.factories import UserFactory
+from tests.memberspace.test_accounts import SIGNUP as ACCOUNT_SIGNUP
+from tests.memberspace.test_children import child_data
 
 pytestmark = pytest.mark.django_db
 
@@ -38,32 +38,9 @@ INVISIBLE = "caractère invisible ou de mise en forme"
 NO_LETTER = "au moins une lettre"
 POSTAL = "Le code postal compte 5 chiffres, par exemple 75005."
 
-SIGNUP = {
-    "first_name": "Marie",
-    "last_name": "Dupont",
-    "email": "marie.dupont@exemple.fr",
-    "password1": "Un-mot-de-passe-solide-2026",
-    "phone": "06 12 34 56 78",
-    "street": "12 rue des Écoles",
-    "postal_code": "75005",
-    "city": "Paris",
-    "notification_preference": "email",
-    "club_message": "",
-    "privacy_consent": "on",
-}
-BIRTH = timezone.localdate().replace(year=timezone.localdate().year - 8) - datetime.timedelta(days=10)
-CHILD = {
-    "relationship": "mere",
-    "first_name": "Léa",
-    "last_name": "Martin",
-    "birth_date": BIRTH.isoformat(),
-    "sex": "F",
-    "school_level": "CE2",
-    "health_notes": "",
-    "emergency_contact_name": "Mamie Martin",
-    "emergency_contact_phone": "01 42 68 53 00",
-    "may_leave_alone": "False",
-}
+# The sign-up and child forms of the journeys' tests, plainer: e-mail only, no message, no health notes.
+SIGNUP = {**ACCOUNT_SIGNUP, "notification_preference": "email", "club_message": ""}
+CHILD = child_data(health_notes="")
 
 
 def email_of_length(length):

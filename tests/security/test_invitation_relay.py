@@ -5,18 +5,17 @@ inviter's first name, set to a phishing text, was the email's subject.
 """
 
 import datetime
-import threading
 from html import unescape
 
 import pytest
 from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from memberspace.models import Child, Guardianship, Invitation, Notification
 from memberspace.services import invitations
+from tests.concurrency import run_together
 from tests.factories import UserFactory
 
 KIND = "coparent_invitation"
@@ -104,28 +103,6 @@ def test_the_same_invitation_sent_again_moments_later_is_one_invitation(client, 
     assert Invitation.objects.count() == Notification.objects.filter(kind=KIND).count() == 1
 
 
-def run_together(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def work(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 (reported below, to fail the test with its cause)
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    return results
-
-
 @pytest.mark.integration
 def test_the_same_invitation_form_sent_twice_at_once_makes_one_invitation(transactional_home):
     """Real threads, each with its own connection: SQLite's IMMEDIATE transactions, PostgreSQL's row lock."""
@@ -136,7 +113,8 @@ def test_the_same_invitation_form_sent_twice_at_once_makes_one_invitation(transa
             client.force_login(parent)
         email = f"mamie{round_number}@exemple.fr"
 
-        answers = run_together([lambda c=client, k=child, e=email: send(c, k, e) for client in clients])
+        results = run_together([lambda c=client, k=child, e=email: send(c, k, e) for client in clients])
+        answers = [answer for _kind, answer in results]
 
         assert [getattr(answer, "status_code", answer) for answer in answers] == [302, 302], answers
         assert Invitation.objects.filter(inviter=parent).count() == 1
