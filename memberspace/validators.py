@@ -102,15 +102,34 @@ class AccountEmailField(BoundedEmailMixin, AllauthEmailField):
     """allauth's email field (lower-cased), bounded the same way."""
 
 
+# Embeddings, overrides and isolates reverse or reorder the text around them; the marks U+200E and
+# U+200F that right-to-left keyboards type are harmless and allowed in free text.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def validate_no_bidi_control(value):
+    """Free text may hold line breaks and any script, but nothing that reorders what the club reads."""
+    if BIDI_CONTROLS.intersection(value):
+        raise ValidationError(
+            _(
+                "Ce texte contient un caractère qui inverse le sens de l'écriture (souvent ajouté par un "
+                "copier-coller) : retapez le passage concerné au clavier."
+            ),
+            code="bidi_control",
+        )
+
+
 class LongTextField(forms.CharField):
     """Free text with a length limit said in a message, never by a ``maxlength`` attribute.
 
     A browser silently cuts pasted text at ``maxlength``: the end of a long message or
     of health notes would be lost without a word. The limit is checked on the server,
-    which answers with the field's French message and the whole text kept.
+    which answers with the field's French message and the whole text kept. Bidi
+    controls, which would make the secretariat read another text, are refused.
     """
 
     widget = forms.Textarea
+    default_validators = [validate_no_bidi_control]
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)

@@ -276,3 +276,13 @@ def test_long_free_text_is_never_cut_by_the_browser_and_is_refused_whole(client,
     assert "au plus 2000 caractères" in page.get_text(" ").replace("\u202f", " ").replace("\xa0", " ")
     # (a newline right after <textarea> is not part of its value, as browsers read it)
     assert page.find("textarea", attrs={"name": "club_message"}).get_text().removeprefix("\n") == message
+
+
+def test_free_text_refuses_what_reorders_it_and_keeps_every_script(client, home):
+    spoof = "Mes enfants : \u202eemmE te seluJ\u202c Martin"
+    response = client.post(reverse("account_signup"), {**SIGNUP, "club_message": spoof})
+    assert response.status_code == 200 and not User.objects.exists()
+    assert "inverse le sens de l'écriture" in response.content.decode().replace("&#x27;", "'")
+    written = "Mes enfants :\nJules et Emma Martin\nابني محمد\u200f"  # a right-to-left mark, as keyboards type it
+    response = client.post(reverse("account_signup"), {**SIGNUP, "club_message": written})
+    assert response.status_code == 302 and User.objects.get().club_message == written.strip()
