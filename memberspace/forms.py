@@ -402,3 +402,11 @@ class ChangeEmailForm(allauth_forms.ChangeEmailForm):
 
 class ResetPasswordForm(allauth_forms.ResetPasswordForm):
     email = AccountEmailField(required=True)
+
+    def clean_email(self):
+        email = super().clean_email()
+        # An account nobody has confirmed is nobody's yet: resetting its password would hand its
+        # creator's details to whoever owns the mailbox. Its address is answered as unknown
+        # ("create your account"), and the sign-up that follows replaces it.
+        self.users = [user for user in self.users if not accounts.unclaimed(user)]
+        return email

@@ -77,6 +77,7 @@ def test_the_parents_own_link_confirms_an_account_with_their_own_password_and_de
     # The parent's link shows whose account it confirms, then confirms the parent's own.
     page = text(parent.get(parents_link))
     assert "se terminant par 78" in page and "se terminant par 66" not in page
+    assert "75005 Paris" in page and PARENT["club_message"] in page and "Marseille" not in page
     parent.post(parents_link)
     assert EmailAddress.objects.get(email=PARENT["email"]).verified
     account.refresh_from_db()
@@ -198,3 +199,27 @@ def test_a_replaced_sign_up_leaves_no_history_behind(client, home, django_captur
     assert not ModelLogEntry.objects.filter(object_id=str(replaced.pk)).exists()
     assert not ModelLogEntry.objects.filter(label__contains="Second").exists()
     assert ModelLogEntry.objects.filter(object_id=str(account.pk), action="po.account.signup_replaced").count() == 1
+
+
+def test_a_password_reset_never_hands_a_pre_registered_account_to_the_mailbox_owner(
+    client, home, django_capture_on_commit_callbacks
+):
+    sign_up(client.__class__(), ATTACKER, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": PARENT["email"]})
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert "/compte/password/reset/key/" not in message.body  # no link to set a password on it
+    assert "/compte/signup/" in message.body  # but the way to create one's own account
+    # The parent signs up as the email says, and the account is the parent's own.
+    sign_up(client, PARENT, django_capture_on_commit_callbacks)
+    account = User.objects.get(email=PARENT["email"])
+    assert account.check_password(PARENT["password1"]) and account.phone == "+33612345678"
+
+
+def test_a_password_reset_still_works_for_a_verified_account(client, home, django_capture_on_commit_callbacks):
+    verified_parent(email=PARENT["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": PARENT["email"]})
+    assert any("/compte/password/reset/key/" in message.body for message in mail.outbox)
