@@ -150,21 +150,32 @@ def retry_now(row):
     Notification.objects.filter(pk=row.pk).update(next_attempt_at=row.created_at)
 
 
+def send_while_twilio_answers_too_late(twilio, settings, row):
+    """The first attempt: Twilio keeps the message, then answers after the client gave up."""
+    settings.TWILIO_TIMEOUT = 1
+    twilio.reply_delay = 2.5
+    notifications.deliver(row.pk)
+    twilio.reply_delay = 0
+
+
+def retry(row):
+    """The retry, once the back-off has passed; the row as it ends."""
+    retry_now(row)
+    notifications.deliver(row.pk)
+    row.refresh_from_db()
+    return row
+
+
 @pytest.mark.django_db
 def test_an_sms_twilio_accepted_before_its_answer_timed_out_is_not_sent_again(twilio, settings):
-    settings.TWILIO_TIMEOUT = 1
-    twilio.reply_delay = 2.5  # Twilio keeps the message, then answers after the client gave up
     row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
-    notifications.deliver(row.pk)
+    send_while_twilio_answers_too_late(twilio, settings, row)
     row.refresh_from_db()
     assert row.status == Status.QUEUED and row.failure_kind == Notification.FailureKind.UNCERTAIN
     assert "peut-être accepté" in row.last_error
     [accepted] = twilio.messages
 
-    twilio.reply_delay = 0
-    retry_now(row)
-    notifications.deliver(row.pk)
-    row.refresh_from_db()
+    row = retry(row)
     assert row.status == Status.SENT and row.attempts == 2
     assert row.provider_message_id == accepted["sid"]  # found in Twilio's log, not sent again
     assert len(twilio.messages) == 1
@@ -174,15 +185,10 @@ def test_an_sms_twilio_accepted_before_its_answer_timed_out_is_not_sent_again(tw
 
 @pytest.mark.django_db
 def test_an_sms_twilio_never_logged_is_sent_on_the_retry_after_a_timeout(twilio, settings):
-    settings.TWILIO_TIMEOUT = 1
-    twilio.reply_delay = 2.5
     row = notifications.notify(UserFactory(by_sms=True, phone="06 11 22 33 44"), "test")[0]
-    notifications.deliver(row.pk)
+    send_while_twilio_answers_too_late(twilio, settings, row)
     twilio.messages.clear()  # this time Twilio had not kept it
-    twilio.reply_delay = 0
-    retry_now(row)
-    notifications.deliver(row.pk)
-    row.refresh_from_db()
+    row = retry(row)
     [sent] = twilio.messages
     assert row.status == Status.SENT and row.provider_message_id == sent["sid"]
     assert [request["method"] for request in twilio.requests] == ["POST", "GET", "POST"]
@@ -205,15 +211,10 @@ def test_the_same_text_sent_to_the_same_number_by_another_row_is_not_taken_for_t
     user = UserFactory(by_sms=True, phone="06 11 22 33 44")
     other = notifications.notify(user, "test")[0]
     notifications.deliver(other.pk)  # the same text, sent a moment ago for another reason
-    settings.TWILIO_TIMEOUT = 1
-    twilio.reply_delay = 2.5
     row = notifications.notify(user, "test")[0]
-    notifications.deliver(row.pk)
+    send_while_twilio_answers_too_late(twilio, settings, row)
     twilio.messages.pop()  # this time Twilio had not kept it
-    twilio.reply_delay = 0
-    retry_now(row)
-    notifications.deliver(row.pk)
-    row.refresh_from_db()
+    row = retry(row)
     other.refresh_from_db()
     assert row.status == Status.SENT and row.provider_message_id != other.provider_message_id
     assert [message["sid"] for message in twilio.messages] == [other.provider_message_id, row.provider_message_id]
