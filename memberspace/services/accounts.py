@@ -94,6 +94,9 @@ def unclaimed(account):
         and account.pending_since is None
         and account.last_login is None
         and not account.emailaddress_set.filter(verified=True).exists()
+        # The secretariat may attach children to an account before its address is confirmed:
+        # then it holds a family, and no sign-up may take it away.
+        and not account.guardianships.exists()
     )
 
 

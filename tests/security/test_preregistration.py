@@ -223,3 +223,17 @@ def test_a_password_reset_still_works_for_a_verified_account(client, home, djang
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("account_reset_password"), {"email": PARENT["email"]})
     assert any("/compte/password/reset/key/" in message.body for message in mail.outbox)
+
+
+def test_an_unconfirmed_account_the_secretariat_attached_a_child_to_is_never_replaced(
+    client, home, django_capture_on_commit_callbacks
+):
+    from memberspace.models import Child, Guardianship
+
+    sign_up(client.__class__(), PARENT, django_capture_on_commit_callbacks)
+    account = User.objects.get(email=PARENT["email"])
+    child = Child.objects.create(first_name="Léa", last_name="Dupont", birth_date="2018-03-01")
+    Guardianship.objects.create(child=child, parent=account, relationship="mere")
+    sign_up(client, ATTACKER, django_capture_on_commit_callbacks)
+    assert User.objects.get(email=PARENT["email"]).pk == account.pk
+    assert Guardianship.objects.filter(child=child, parent=account).exists()
