@@ -186,7 +186,7 @@ def main():
                 REDIS_BENCH_URL,
                 Path(workdir),
                 ALLOWED_HOSTS="127.0.0.1,testserver",
-                SMS_BACKEND="memberspace.sms.locmem.LocmemBackend",
+                SMS_BACKEND="memberspace.notifications.sms.locmem.LocmemBackend",
             )
             pages, session_key = prepare()
             sizes = page_sizes(pages, session_key)

@@ -43,10 +43,11 @@ def main():
         from django.core.management import call_command
 
         from benchmarks.make_legacy_export import generate, write
-        from memberspace.legacy import import_file
-        from memberspace.models import Child, User
-        from memberspace.services.matching import suggest_children
-        from memberspace.text import strip_accents
+        from memberspace.accounts.models import User
+        from memberspace.families.models import Child
+        from memberspace.families.text import strip_accents
+        from memberspace.legacy.importer import import_file
+        from memberspace.legacy.matching import suggest_children
 
         call_command("migrate", verbosity=0)
         export = Path(workdir) / "export.csv"

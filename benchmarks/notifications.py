@@ -38,7 +38,7 @@ def configure(args, workdir, smtp_port):
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_port),
         "EMAIL_USE_TLS": "false",
-        "SMS_BACKEND": "memberspace.sms.console.ConsoleBackend",
+        "SMS_BACKEND": "memberspace.notifications.sms.console.ConsoleBackend",
         "Q_WORKERS": str(args.workers),
         "REDIS_URL": REDIS_BENCH_URL if args.broker == "redis" else "",
     }
@@ -75,8 +75,8 @@ def main():
         from django.core.management import call_command
         from django.db import connection
 
-        from memberspace.models import Notification
-        from memberspace.services.notifications import notify
+        from memberspace.notifications.models import Notification
+        from memberspace.notifications.services import notify
 
         call_command("migrate", verbosity=0)
         call_command("createcachetable", verbosity=0)

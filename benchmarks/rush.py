@@ -51,7 +51,7 @@ def build(parents, capacity):
     from wagtail.models import Page, Site
 
     from home.models import HomePage
-    from memberspace.models import Child, Guardianship
+    from memberspace.families.models import Child, Guardianship
     from stays.models import StayIndexPage, StayPage
 
     root = Page.get_first_root_node()
@@ -173,9 +173,9 @@ def validate_in_order(stay):
     """The secretariat's pass: validate in arrival order; once full, the rest goes on the waiting list."""
     from django.contrib.auth import get_user_model
 
-    from memberspace.errors import EnrollmentError
-    from memberspace.models import Enrollment, EnrollmentStatus, set_waiting_ranks
-    from memberspace.services import enrollments
+    from memberspace.enrollments import services as enrollments
+    from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_waiting_ranks
+    from memberspace.enrollments.services import EnrollmentError
 
     staff = get_user_model().objects.create(email="secretariat@le-po.test", is_staff=True, password="!")  # noqa: S106
     arrival = list(Enrollment.objects.filter(offer=stay).in_arrival_order())
@@ -219,14 +219,18 @@ def main():
     try:
         with tempfile.TemporaryDirectory(prefix="po-rush-") as workdir:
             env = served.configure(
-                database_url, REDIS_BENCH_URL, Path(workdir), SMS_BACKEND="memberspace.sms.console.ConsoleBackend"
+                database_url,
+                REDIS_BENCH_URL,
+                Path(workdir),
+                SMS_BACKEND="memberspace.notifications.sms.console.ConsoleBackend",
             )
             from django.core.management import call_command
             from django.db import connection
             from django.utils import timezone
 
-            from memberspace.models import Enrollment, Notification
-            from memberspace.roles import setup_roles
+            from config.roles import setup_roles
+            from memberspace.enrollments.models import Enrollment
+            from memberspace.notifications.models import Notification
 
             call_command("migrate", interactive=False, verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)

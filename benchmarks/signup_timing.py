@@ -67,7 +67,7 @@ def main():
         from django.core.management import call_command
         from django.test import Client
 
-        from memberspace.models import User
+        from memberspace.accounts.models import User
 
         call_command("migrate", verbosity=0)
         call_command("createcachetable", verbosity=0)

@@ -2,7 +2,7 @@
 
 Three checks, each cheap: the database answers ``SELECT 1``; the cache stores
 and returns a value; a worker ran the heartbeat task recently. The heartbeat
-is a django-q2 schedule (``memberspace/schedules.py``, every minute) whose task
+is a django-q2 schedule (``config/schedules.py``, every minute) whose task
 writes the time into the cache: a fresh heartbeat proves the whole chain — the
 scheduler, the broker, a worker process — not just that a process exists.
 The worker's check also counts, in one query, the notifications failed for a
@@ -84,7 +84,7 @@ def check_notifications(report):
     Rows refused for good (a parent's mistyped address) are the secretariat's
     business (the admin's home), not the operator's: they do not count here.
     """
-    from memberspace.services.notifications import outbox_summary
+    from memberspace.notifications.services import outbox_summary
 
     summary = outbox_summary()
     report["notifications_failed"] = summary["retriable"]

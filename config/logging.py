@@ -170,7 +170,7 @@ def logging_config(log_format, django_level="INFO"):
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["request_context"]},
             # Django's own error emails to ADMINS (nothing is sent while ADMINS is empty), through
-            # EMAIL_BACKEND; DEFAULT_EXCEPTION_REPORTER_FILTER (memberspace.reporting) strips the
+            # EMAIL_BACKEND; DEFAULT_EXCEPTION_REPORTER_FILTER (memberspace.privacy.reporting) strips the
             # health notes, emergency contacts and payment details from them.
             "mail_admins": {
                 "class": "django.utils.log.AdminEmailHandler",

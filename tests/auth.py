@@ -1,4 +1,4 @@
-"""Signing in for tests: staff need their second factor for the admin (memberspace.middleware)."""
+"""Signing in for tests: staff need their second factor for the admin (memberspace.accounts.middleware)."""
 
 import time
 

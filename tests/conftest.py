@@ -24,7 +24,7 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _sms_outbox():
-    from memberspace import sms
+    from memberspace.notifications import sms
 
     sms.outbox.clear()
     yield sms.outbox
@@ -100,7 +100,7 @@ def stay_index(home):
 def roles(db):
     from wagtail.models import Collection
 
-    from memberspace.roles import setup_roles
+    from config.roles import setup_roles
 
     if not Collection.objects.exists():  # a transactional test flushed what Wagtail's migrations created
         Collection.add_root(name="Root")

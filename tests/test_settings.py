@@ -45,7 +45,7 @@ def test_french_and_paris():
     assert settings.LANGUAGE_CODE == "fr"
     assert settings.TIME_ZONE == "Europe/Paris"
     assert settings.USE_I18N and settings.USE_TZ
-    assert settings.AUTH_USER_MODEL == "memberspace.User"
+    assert settings.AUTH_USER_MODEL == "accounts.User"
 
 
 def test_whitenoise_right_after_security_middleware():

@@ -59,14 +59,24 @@ INSTALLED_APPS = [
     "pages",
     "activities",
     "stays",
+    # The member area, one app per concept, from the bottom up (memberspace/__init__.py).
+    "memberspace.secretariat",
+    "memberspace.notifications",
+    "memberspace.accounts",
+    "memberspace.families",
+    "memberspace.legacy",
+    "memberspace.enrollments",
+    "memberspace.privacy",
     "memberspace",
+    # The project package: roles, schedules, heartbeat.
+    "config",
     # Wagtail
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
-    "memberspace.apps.StaffUsersConfig",  # wagtail.users, adding staff with a role, never parents
+    "memberspace.accounts.apps.StaffUsersConfig",  # wagtail.users, adding staff with a role, never parents
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -115,7 +125,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "memberspace.middleware.StaffTwoFactorMiddleware",
+    "memberspace.accounts.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -189,7 +199,7 @@ if REDIS_URL:
     }
     # A signed-in request reads its session from Redis; the database keeps every
     # session too (written through), so a Redis restart signs nobody out, and
-    # memberspace.services.accounts.end_sessions still finds them there.
+    # memberspace.accounts.services.end_sessions still finds them there.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
@@ -201,7 +211,7 @@ else:
 
 # Authentication: the parent's email is the login.
 
-AUTH_USER_MODEL = "memberspace.User"
+AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -212,16 +222,16 @@ LOGIN_REDIRECT_URL = "memberspace:dashboard"
 # django-allauth, mounted at /compte/: login by email, no username, mandatory
 # email verification by link (see the README for why a link rather than a
 # code). Every email it sends goes through the notifications outbox, and the
-# sign-up form asks for the parent's own details (memberspace.adapters, .forms);
-# failed logins are counted per source and account (memberspace.login_limits).
-ACCOUNT_ADAPTER = "memberspace.adapters.AccountAdapter"
+# sign-up form asks for the parent's own details (memberspace.accounts.adapters, .forms);
+# failed logins are counted per source and account (memberspace.accounts.login_limits).
+ACCOUNT_ADAPTER = "memberspace.accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {
-    "signup": "memberspace.forms.ParentSignupForm",
-    # Email addresses bounded to 254 characters with a message (memberspace.validators).
-    "login": "memberspace.forms.LoginForm",
-    "add_email": "memberspace.forms.AddEmailForm",
-    "change_email": "memberspace.forms.ChangeEmailForm",
-    "reset_password": "memberspace.forms.ResetPasswordForm",
+    "signup": "memberspace.accounts.forms.ParentSignupForm",
+    # Email addresses bounded to 254 characters with a message (memberspace.accounts.validators).
+    "login": "memberspace.accounts.forms.LoginForm",
+    "add_email": "memberspace.accounts.forms.AddEmailForm",
+    "change_email": "memberspace.accounts.forms.ChangeEmailForm",
+    "reset_password": "memberspace.accounts.forms.ResetPasswordForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -249,7 +259,7 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # Counted in the default cache, shared by every process (database or Redis).
 # Failed logins: "key" is the account *and* the source for login_failed (for a
 # second factor, allauth's key is the user) and login_failed_source_day, the
-# account alone for login_failed_account (memberspace.login_limits; docs/deployment.md).
+# account alone for login_failed_account (memberspace.accounts.login_limits; docs/deployment.md).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "login_failed_source_day": "30/d/key",
@@ -264,7 +274,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 
 # Two-factor authentication (allauth.mfa): TOTP with recovery codes, for
-# parents who want it; required for staff (memberspace.middleware).
+# parents who want it; required for staff (memberspace.accounts.middleware).
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Le PO"
@@ -372,10 +382,10 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Le PO <ne-pas-repondre@le-po.com>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
-# SMS: a backend chosen like EMAIL_BACKEND (see memberspace/sms). Twilio in
+# SMS: a backend chosen like EMAIL_BACKEND (see memberspace/notifications/sms). Twilio in
 # production, with a sender number or a messaging service.
 
-SMS_BACKEND = env("SMS_BACKEND", "memberspace.sms.twilio.TwilioBackend")
+SMS_BACKEND = env("SMS_BACKEND", "memberspace.notifications.sms.twilio.TwilioBackend")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
@@ -386,10 +396,10 @@ TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")  # only to point the client at 
 # The public address of the site, for links in emails and SMS.
 SITE_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
 
-# Notifications (memberspace/services/notifications.py). Every network call
+# Notifications (memberspace/notifications/services.py). Every network call
 # (EMAIL_TIMEOUT, TWILIO_TIMEOUT) ends before the task's timeout, the task's
 # timeout before the broker's retry, and a worker's lease on a row outlasts
-# the task's timeout; a system check enforces it (memberspace/checks.py).
+# the task's timeout; a system check enforces it (memberspace/notifications/checks.py).
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
 NOTIFICATION_RETRY_DELAYS = tuple(
     int(delay) for delay in env_list("NOTIFICATION_RETRY_DELAYS", "60,300,900,3600")
@@ -560,7 +570,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER")
 
 # Error reports (emails to ADMINS) never carry health notes, emergency contacts or payment details.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "memberspace.reporting.PersonalDataReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "memberspace.privacy.reporting.PersonalDataReporterFilter"
 
 # How long an anonymous visitor's page is kept whole (pages.page_cache); 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)

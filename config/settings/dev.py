@@ -14,6 +14,6 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-SMS_BACKEND = env("SMS_BACKEND", "memberspace.sms.console.ConsoleBackend")
+SMS_BACKEND = env("SMS_BACKEND", "memberspace.notifications.sms.console.ConsoleBackend")
 
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"

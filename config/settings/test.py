@@ -11,7 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # In-memory email and SMS; the integration tests that run a real worker against
 # a real SMTP server or a fake of Twilio's API set these through the environment.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-SMS_BACKEND = env("SMS_BACKEND", "memberspace.sms.locmem.LocmemBackend")
+SMS_BACKEND = env("SMS_BACKEND", "memberspace.notifications.sms.locmem.LocmemBackend")
 EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "test-auth-token")

@@ -69,7 +69,7 @@ class AdminAccountsPage:
         self.page = page
 
     def open(self):
-        self.page.goto("/admin/memberspace/parentaccount/")
+        self.page.goto("/admin/accounts/parentaccount/")
         return self
 
     def validate(self, name):
@@ -113,7 +113,7 @@ class AdminAccountPage:
         self.page = page
 
     def open(self, account_pk):
-        self.page.goto(f"/admin/memberspace/parentaccount/inspect/{account_pk}/")
+        self.page.goto(f"/admin/accounts/parentaccount/inspect/{account_pk}/")
         return self
 
     def suggested(self):
@@ -186,7 +186,7 @@ class AdminEnrollmentsPage:
         self.page = page
 
     def open(self, offer_pk):
-        self.page.goto(f"/admin/memberspace/enrollment/?offre={offer_pk}")
+        self.page.goto(f"/admin/enrollments/enrollment/?offre={offer_pk}")
         return self
 
     def row(self, child_name):

@@ -19,8 +19,10 @@ from playwright.sync_api import expect
 from wagtail.models import Site
 
 from home.models import HomeFeaturedActivity
-from memberspace.models import Child, Enrollment, EnrollmentStatus, Guardianship, User
-from memberspace.services import enrollments as enrollment_service
+from memberspace.accounts.models import User
+from memberspace.enrollments import services as enrollment_service
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus
+from memberspace.families.models import Child, Guardianship
 from pages.models import ClubSettings
 from stays.models import StayGalleryImage
 from tests.browser.conftest import PHONE

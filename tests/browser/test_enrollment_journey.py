@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 from playwright.sync_api import expect
 from wagtail.models import Site
 
-from memberspace.models import Child, Enrollment, EnrollmentStatus, Guardianship
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus
+from memberspace.families.models import Child, Guardianship
 from pages import formatting
 from pages.models import ClubSettings
 from tests.auth import give_totp

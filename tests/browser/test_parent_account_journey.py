@@ -7,7 +7,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from memberspace.models import AccountStatus, Notification, User
+from memberspace.accounts.models import AccountStatus, User
+from memberspace.notifications.models import Notification
 from tests.auth import give_totp
 from tests.browser.pages import AdminAccountsPage, LoginPage, SignupPage, last_link_in_mail
 from tests.factories import PASSWORD

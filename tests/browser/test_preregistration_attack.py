@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from memberspace.models import User
+from memberspace.accounts.models import User
 from tests.browser.pages import LoginPage, SignupPage
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -96,7 +96,7 @@ def test_make_backup_then_make_restore_puts_the_data_and_the_media_back(settings
     manifest = json.loads((saved / "manifest.json").read_text())
     assert manifest["database"]["vendor"] == connection.vendor
     assert manifest["media"] == {"file": "media.tar", "files": 1, "bytes": len(image_bytes)}
-    assert "memberspace.0001_initial" in manifest["migrations"]
+    assert "accounts.0001_initial" in manifest["migrations"]
 
     # After the backup: a change, a deletion (the row and its file), a new row.
     get_user_model().objects.filter(pk=parent.pk).update(first_name="Modifié")

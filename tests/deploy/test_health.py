@@ -31,7 +31,7 @@ def get_health(client, query="", **headers):
 def test_all_ok_after_the_worker_ran_its_heartbeat(client):
     from django_q.tasks import async_task
 
-    async_task("memberspace.tasks.heartbeat")  # the suite's worker runs tasks in-process
+    async_task("config.tasks.heartbeat")  # the suite's worker runs tasks in-process
     response, body = get_health(client)
     assert response.status_code == 200
     assert body == {
@@ -82,7 +82,7 @@ def test_failed_and_late_notifications_degrade_the_worker_check_with_counts_only
 
     from django.utils import timezone
 
-    from memberspace.models import Notification
+    from memberspace.notifications.models import Notification
     from tests.factories import UserFactory
 
     health.record_heartbeat()
@@ -163,7 +163,7 @@ def test_the_heartbeat_is_a_schedule_every_minute():
     from django_q.models import Schedule
 
     call_command("setup_schedules", verbosity=0)
-    schedule = Schedule.objects.get(func="memberspace.tasks.heartbeat")
+    schedule = Schedule.objects.get(func="config.tasks.heartbeat")
     assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 1 and schedule.repeats == -1
 
 

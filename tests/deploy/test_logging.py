@@ -140,9 +140,9 @@ def test_a_server_error_is_mailed_to_admins_without_the_childs_health_notes(
     from django.core import mail
     from django.urls import reverse
 
-    from memberspace.services import children
+    from memberspace.families.services import children
     from tests.factories import UserFactory
-    from tests.memberspace.test_children import child_data, make_child
+    from tests.memberspace.families.test_children import child_data, make_child
 
     settings.ADMINS = [("Le PO", "technique@le-po.com")]
     parent = UserFactory(account_status="validated")
@@ -193,10 +193,10 @@ def test_production_mails_server_errors_only_to_admins():
 
 
 def test_check_deploy_warns_when_nobody_gets_the_error_reports(settings):
-    from memberspace.checks import check_admins
+    from config.checks import check_admins
 
     settings.ADMINS = []
     [warning] = check_admins(None)
-    assert warning.id == "memberspace.W001" and "ADMINS" in warning.msg
+    assert warning.id == "config.W001" and "ADMINS" in warning.msg
     settings.ADMINS = [("Le PO", "technique@le-po.com")]
     assert check_admins(None) == []

@@ -229,7 +229,7 @@ def _run_the_stack(connection, tmp_path, redis_url):
             "SECURE_PROXY_SSL_HEADER_ENABLED": "true",
             "TRUSTED_PROXY_COUNT": "1",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "SMS_BACKEND": "memberspace.sms.console.ConsoleBackend",
+            "SMS_BACKEND": "memberspace.notifications.sms.console.ConsoleBackend",
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": "1",
             "Q_WORKERS": "1",
@@ -269,7 +269,7 @@ def _run_the_stack(connection, tmp_path, redis_url):
                 worker = start([sys.executable, "manage.py", "qcluster"], env, (worker_out, subprocess.STDOUT))
             enqueue = subprocess.run(
                 [sys.executable, "manage.py", "shell", "-c"]
-                + ["from django_q.tasks import async_task; async_task('memberspace.tasks.heartbeat')"],
+                + ["from django_q.tasks import async_task; async_task('config.tasks.heartbeat')"],
                 cwd=ROOT,
                 env=env,
                 capture_output=True,

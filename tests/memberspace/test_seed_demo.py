@@ -13,8 +13,8 @@ from wagtail.permissions import policy_registry
 
 from activities.models import ActivityCategory, ActivityIndexPage, ActivityPage, ActivitySlot
 from home.models import HomePage
+from memberspace.enrollments.models import Enrollment
 from memberspace.management.commands.seed_demo import COMMUNICATION_GROUP, DEMO_PASSWORD, SECRETARIAT_GROUP
-from memberspace.models import Enrollment
 from pages.models import ClubSettings
 from stays.models import StayIndexPage, StayPage
 

@@ -15,8 +15,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from memberspace.models import Child, Guardianship
-from memberspace.services import enrollments
+from memberspace.enrollments import services as enrollments
+from memberspace.families.models import Child, Guardianship
 from pages import page_cache
 from pages.page_cache import GENERATION_KEY, AnonymousPageCacheMiddleware, local_pages, page_key
 from tests.factories import StayPageFactory, UserFactory

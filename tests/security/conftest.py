@@ -18,17 +18,12 @@ from django.test import Client
 from django.utils import timezone
 from wagtail.models import Site
 
-from memberspace.models import (
-    AttachmentRequest,
-    Child,
-    Enrollment,
-    Guardianship,
-    Invitation,
-    Notification,
-    ParentAccount,
-)
-from memberspace.services import enrollments as enrollment_service
-from memberspace.services import invitations as invitation_service
+from memberspace.accounts.models import ParentAccount
+from memberspace.enrollments import services as enrollment_service
+from memberspace.enrollments.models import Enrollment
+from memberspace.families.models import AttachmentRequest, Child, Guardianship, Invitation
+from memberspace.families.services import invitations as invitation_service
+from memberspace.notifications.models import Notification
 from pages.models import ClubSettings
 from tests.auth import login_staff
 from tests.factories import ActivityPageFactory, StayPageFactory, UserFactory
@@ -156,6 +151,17 @@ def set_up_club():
     settings.bic = "AGRIFRPP"
     settings.save()
     return settings
+
+
+# The member area's concept apps, and the app of each model the secretariat's screens show.
+MEMBER_APPS = ("secretariat", "notifications", "accounts", "families", "legacy", "enrollments", "privacy")
+MODEL_APPS = {
+    "parentaccount": "accounts",
+    "user": "accounts",  # Wagtail's users screen: its bulk actions must refuse parents
+    "child": "families",
+    "enrollment": "enrollments",
+    "notification": "notifications",
+}
 
 
 @pytest.fixture
@@ -287,7 +293,7 @@ def shared_world(django_db_setup, django_db_blocker):
     """
     from wagtail.models import Collection, Page
 
-    from memberspace.roles import setup_roles
+    from config.roles import setup_roles
     from tests.factories import ActivityIndexPageFactory, HomePageFactory, StayIndexPageFactory
 
     with django_db_blocker.unblock(), rolled_back():

@@ -1,7 +1,7 @@
 """The access matrix (issue 7, item 2): every member-area and secretariat URL, tried as every role.
 
 The URLs come from Django's resolver (every pattern under /espace-adherent/ and
-/admin/memberspace/) and from Wagtail's bulk-action registry (the secretariat's
+the concept apps' admin URLs) and from Wagtail's bulk-action registry (the secretariat's
 bulk actions), not from a list kept by hand: a URL added there and unknown to
 ``SPECS`` below fails ``test_the_matrix_knows_every_url``, so the matrix stays
 complete.
@@ -30,12 +30,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 
-from memberspace.models import Child, Notification
+from memberspace.families.models import Child
+from memberspace.notifications.models import Notification
 from tests.security.conftest import (
     CHILD_FIRST,
     CHILD_LAST,
     HEALTH,
+    MEMBER_APPS,
     MISSING_ID,
+    MODEL_APPS,
     OUTSIDERS,
     OWNER_EMAIL,
     OWNER_LAST,
@@ -56,7 +59,7 @@ def world(shared_world):
 
 
 MEMBER_PREFIX = "espace-adherent/"
-ADMIN_PREFIX = "admin/^memberspace/"
+ADMIN_PREFIXES = tuple(f"admin/^{app}/" for app in MEMBER_APPS)
 ID_KEYS = {"pk", "instance_pk", "offer_pk", "enfant", "id"}
 
 
@@ -78,13 +81,14 @@ def protected_urls():
     """``{name: parameters}`` of every member-area and secretariat URL, and ``bulk:`` names of bulk actions."""
     urls = {}
     for route, name, params in walk(get_resolver()):
-        if route.startswith((MEMBER_PREFIX, ADMIN_PREFIX)):
+        if route.startswith((MEMBER_PREFIX, *ADMIN_PREFIXES)):
             assert name, f"{route} has no name: the matrix cannot reverse it"
             urls[name] = params
     bulk_action_registry._scan_for_bulk_actions()  # what Wagtail does on its first bulk-action request
-    for model_name, actions in bulk_action_registry.actions.get("memberspace", {}).items():
-        for action in actions:
-            urls[f"bulk:{model_name}:{action}"] = ["id"]
+    for model_name, app in MODEL_APPS.items():
+        for action in bulk_action_registry.actions.get(app, {}).get(model_name, {}):
+            if True:
+                urls[f"bulk:{model_name}:{action}"] = ["id"]
     return urls
 
 
@@ -133,7 +137,7 @@ class Target:
         query = self.query if query is None else query
         if name.startswith("bulk:"):
             _bulk, model_name, action = name.split(":")
-            path = reverse("wagtail_bulk_action", args=["memberspace", model_name, action])
+            path = reverse("wagtail_bulk_action", args=[MODEL_APPS[model_name], model_name, action])
         else:
             path = reverse(name, kwargs=kwargs)
         return f"{path}?{urlencode(query, doseq=True)}" if query else path
@@ -177,30 +181,30 @@ def get_and_post(kwargs, get, post, data, query=None, shows="", shows_for=()):
 def admin_model(model, instance, actions, read_shows):
     """The URLs of one secretariat ModelAdmin: index, inspect, history, read-only views, actions."""
     specs = {
-        f"memberspace_{model}_modeladmin_index": lambda w: [Target(expected=ADMIN_VIEW, shows=read_shows)],
-        f"memberspace_{model}_modeladmin_create": lambda w: [Target(expected=ADMIN_READ_ONLY)],
-        f"memberspace_{model}_modeladmin_inspect": lambda w: [
+        f"{MODEL_APPS[model]}_{model}_modeladmin_index": lambda w: [Target(expected=ADMIN_VIEW, shows=read_shows)],
+        f"{MODEL_APPS[model]}_{model}_modeladmin_create": lambda w: [Target(expected=ADMIN_READ_ONLY)],
+        f"{MODEL_APPS[model]}_{model}_modeladmin_inspect": lambda w: [
             Target(kwargs={"instance_pk": instance(w)}, expected=ADMIN_VIEW, shows=read_shows)
         ],
-        f"memberspace_{model}_modeladmin_history": lambda w: [
+        f"{MODEL_APPS[model]}_{model}_modeladmin_history": lambda w: [
             Target(kwargs={"instance_pk": instance(w)}, expected=ADMIN_VIEW)
         ],
     }
     for view in ("edit", "delete"):
-        specs[f"memberspace_{model}_modeladmin_{view}"] = lambda w: [
+        specs[f"{MODEL_APPS[model]}_{model}_modeladmin_{view}"] = lambda w: [
             Target(kwargs={"instance_pk": instance(w)}, expected=ADMIN_READ_ONLY),
             Target(kwargs={"instance_pk": instance(w)}, method="POST", expected=ADMIN_READ_ONLY),
         ]
     for action, (target_of, data) in actions.items():
-        specs[f"memberspace_{model}_modeladmin_{action}"] = lambda w, target_of=target_of, data=data: get_and_post(
-            {"instance_pk": target_of(w)}, ADMIN_VIEW, ADMIN_ACT, data(w)
+        specs[f"{MODEL_APPS[model]}_{model}_modeladmin_{action}"] = lambda w, target_of=target_of, data=data: (
+            get_and_post({"instance_pk": target_of(w)}, ADMIN_VIEW, ADMIN_ACT, data(w))
         )
     return specs
 
 
 def bulk(model, action, target_of, data=None, expected=None):
     def targets(w):
-        query = {"id": target_of(w), "next": f"/admin/memberspace/{model}/"}
+        query = {"id": target_of(w), "next": f"/admin/{MODEL_APPS[model]}/{model}/"}
         return [
             Target(query=query, expected=expected or ADMIN_VIEW, shows=CHILD_LAST if model == "enrollment" else ""),
             Target(query=query, method="POST", data=data or {}, expected=expected or ADMIN_ACT),
@@ -331,7 +335,7 @@ SPECS.update(
             read_shows=CHILD_LAST,
         ),
         **{
-            "memberspace_enrollment_modeladmin_roster": lambda w: [
+            "enrollments_enrollment_modeladmin_roster": lambda w: [
                 Target(kwargs={"offer_pk": w.activity.pk, "file_format": "csv"}, expected=ADMIN_VIEW, shows=CHILD_LAST),
                 Target(kwargs={"offer_pk": w.activity.pk, "file_format": "xlsx"}, expected=ADMIN_VIEW),
             ]
@@ -387,7 +391,7 @@ def test_the_matrix_knows_every_url():
     """A member-area or secretariat URL the matrix cannot fill fails here: teach SPECS about it."""
     assert len(URLS) >= 40, sorted(URLS)  # the walk found the member area, the secretariat and the bulk actions
     assert any(name.startswith("memberspace:") for name in URLS)
-    assert any(name.startswith("memberspace_enrollment_modeladmin_") for name in URLS)
+    assert any(name.startswith("enrollments_enrollment_modeladmin_") for name in URLS)
     assert any(name.startswith("bulk:") for name in URLS)
     unknown = sorted(set(URLS) - set(SPECS))
     assert not unknown, f"URLs the access matrix does not know how to fill: {unknown}"
@@ -486,8 +490,8 @@ def test_a_guardian_the_club_has_not_validated_is_told_nothing_of_the_child(worl
     The member area shows such an account no child; the emails must not tell it, either, what the
     child is enrolled in, when, or the deposit's bank details (nor, later, to an account the club refused).
     """
-    from memberspace.services import children as children_service
-    from memberspace.services import enrollments as enrollment_service
+    from memberspace.enrollments import services as enrollment_service
+    from memberspace.families.services import children as children_service
 
     child = Child.objects.get(pk=world.child.pk)  # the module's world is shared: fresh rows, not its objects
     (requested,) = enrollment_service.request_enrollments(world.owner, offer=world.free_stay, children=[child])

@@ -14,22 +14,22 @@ from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from memberspace import phones
-from memberspace.forms import (
+from memberspace.accounts.forms import (
     AddEmailForm,
-    ChildForm,
-    InvitationForm,
     LoginForm,
     ParentSignupForm,
     PhoneForm,
     ProfileForm,
     ResetPasswordForm,
 )
-from memberspace.models import Child, User
+from memberspace.accounts.models import User
+from memberspace.families.forms import ChildForm, InvitationForm
+from memberspace.families.models import Child
+from memberspace.notifications import phones
 from pages.validators import validate_season
 from tests.factories import UserFactory
-from tests.memberspace.test_accounts import SIGNUP as ACCOUNT_SIGNUP
-from tests.memberspace.test_children import child_data
+from tests.memberspace.accounts.test_accounts import SIGNUP as ACCOUNT_SIGNUP
+from tests.memberspace.families.test_children import child_data
 
 pytestmark = pytest.mark.django_db
 
@@ -112,11 +112,11 @@ def test_every_allauth_form_that_takes_an_email_is_ours(settings):
     """A form allauth builds itself would bring back its 320-character field and its maxlength."""
     assert settings.ACCOUNT_FORMS == {
         **settings.ACCOUNT_FORMS,
-        "signup": "memberspace.forms.ParentSignupForm",
-        "login": "memberspace.forms.LoginForm",
-        "add_email": "memberspace.forms.AddEmailForm",
-        "change_email": "memberspace.forms.ChangeEmailForm",
-        "reset_password": "memberspace.forms.ResetPasswordForm",
+        "signup": "memberspace.accounts.forms.ParentSignupForm",
+        "login": "memberspace.accounts.forms.LoginForm",
+        "add_email": "memberspace.accounts.forms.AddEmailForm",
+        "change_email": "memberspace.accounts.forms.ChangeEmailForm",
+        "reset_password": "memberspace.accounts.forms.ResetPasswordForm",
     }
 
 

@@ -3,8 +3,8 @@
 Real threads, each with its own browser session and database connection, posting
 through the real views: each pair must answer like a single submission (no server
 error) and leave one row. The invitation form's pair is in
-tests/memberspace/test_invitations.py; the enrollment decisions' races in
-tests/memberspace/test_enrollment_races.py.
+tests/memberspace/families/test_children.py; the enrollment decisions' races in
+tests/memberspace/enrollments/test_enrollment_races.py.
 """
 
 import datetime
@@ -15,11 +15,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from memberspace.models import Child, Enrollment, Guardianship, User
+from memberspace.accounts.models import User
+from memberspace.enrollments.models import Enrollment
+from memberspace.families.models import Child, Guardianship
 from tests.concurrency import run_together
 from tests.factories import StayIndexPageFactory, StayPageFactory, UserFactory
-from tests.memberspace.test_accounts import SIGNUP
-from tests.memberspace.test_children import child_data
+from tests.memberspace.accounts.test_accounts import SIGNUP
+from tests.memberspace.families.test_children import child_data
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -148,7 +148,7 @@ def test_security_headers_on_a_sample_of_pages(client, world, production_like):
         assert_security_headers(client.get(url, secure=True), url)
     client.logout()
     login_staff(client, world.secretary)
-    for url in ("/admin/", "/admin/memberspace/enrollment/"):
+    for url in ("/admin/", "/admin/enrollments/enrollment/"):
         assert_security_headers(client.get(url, secure=True), url)
 
 

@@ -23,12 +23,14 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 from wagtail.users.models import UserProfile
 
-from memberspace.models import Child, Enrollment, EnrollmentStatus, Guardianship, LegacyContact, Notification
-from memberspace.services import accounts as accounts_service
-from memberspace.services import children as children_service
-from memberspace.services import enrollments as enrollments_service
-from memberspace.services import invitations as invitations_service
-from memberspace.services import personal_data
+from memberspace.accounts import services as accounts_service
+from memberspace.enrollments import services as enrollments_service
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus
+from memberspace.families.models import Child, Guardianship, LegacyContact
+from memberspace.families.services import children as children_service
+from memberspace.families.services import invitations as invitations_service
+from memberspace.notifications.models import Notification
+from memberspace.privacy import services as personal_data
 from tests.auth import give_totp
 from tests.factories import StayPageFactory, UserFactory
 
@@ -214,9 +216,9 @@ def test_erasing_a_fully_used_account_leaves_nothing_of_the_family_in_any_table(
     assert list(Guardianship.objects.filter(child=shared).values_list("parent", flat=True)) == [father.pk]
     # Nothing else points to the account but the accounting rows and who did what.
     assert pointing_to(mother) <= {
-        ("memberspace_enrollment", "requested_by_id"),
-        ("memberspace_child", "created_by_id"),
-        ("memberspace_guardianship", "created_by_id"),
+        ("enrollments_enrollment", "requested_by_id"),
+        ("families_child", "created_by_id"),
+        ("families_guardianship", "created_by_id"),
         ("wagtailcore_modellogentry", "user_id"),
     }
     assert not Session.objects.exists()

@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
 
-from memberspace.models import Notification
+from memberspace.notifications.models import Notification
 from tests.auth import give_totp
 from tests.factories import PASSWORD, UserFactory
 

@@ -1,7 +1,7 @@
 """Formula injection in exports (issue 11, finding 2): every spreadsheet the site writes is inert.
 
 A child named ``=HYPERLINK(…)`` must reach the roster as the text it is, never
-as a formula. The exports are discovered from ``memberspace.spreadsheets``'
+as a formula. The exports are discovered from ``memberspace.secretariat.spreadsheets``'
 registry, so an export added later is attacked here too; a last test reads the
 sources so that nothing writes a CSV or an XLSX behind the registry's back.
 """
@@ -17,17 +17,18 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.urls import URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver, reverse
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.models import ModelLogEntry, PageLogEntry
 
-from memberspace import spreadsheets
-from memberspace.models import Child, Enrollment
-from memberspace.services import enrollments as enrollment_service
+from memberspace.enrollments import services as enrollment_service
+from memberspace.enrollments.models import Enrollment
+from memberspace.families.models import Child
+from memberspace.secretariat import spreadsheets
 from pages.models import OfferPage
 from tests.auth import login_staff
 from tests.factories import UserFactory
-from tests.security.conftest import body_of
+from tests.security.conftest import MEMBER_APPS, body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ PAYLOADS = (
     "\uff1d1+1",
 )
 FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
-ENROLLMENTS = "/admin/memberspace/enrollment/"
+ENROLLMENTS = reverse("enrollments_enrollment_modeladmin_index")
 
 
 def active(text):
@@ -72,7 +73,7 @@ def poison(payload):
     to the field's length; the values written are returned.
     """
     written = set()
-    targets = {model: free_text_fields(model) for model in apps.get_app_config("memberspace").get_models()}
+    targets = {model: free_text_fields(model) for app in MEMBER_APPS for model in apps.get_app_config(app).get_models()}
     targets = {model: fields for model, fields in targets.items() if not model._meta.proxy}
     targets[OfferPage] = [OfferPage._meta.get_field("title")]
     for model in (ModelLogEntry, PageLogEntry):
@@ -243,7 +244,7 @@ WRITERS = re.compile(r"csv\.(writer|DictWriter)\b|\bWorkbook\(|xlsxwriter|\.expo
 def test_nothing_writes_a_spreadsheet_but_the_spreadsheets_module():
     """A new export that skipped ``spreadsheets.render`` would skip the neutralisation: none may."""
     root = Path(settings.BASE_DIR)
-    allowed = root / "memberspace" / "spreadsheets.py"
+    allowed = root / "memberspace" / "secretariat" / "spreadsheets.py"
     apps_dirs = [
         Path(config.path)
         for config in apps.get_app_configs()

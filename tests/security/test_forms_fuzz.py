@@ -21,7 +21,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memberspace.models import Child, Enrollment, Invitation
+from memberspace.enrollments.models import Enrollment
+from memberspace.families.models import Child, Invitation
 from tests.factories import UserFactory
 from tests.security.conftest import _rows, birth_date_for
 

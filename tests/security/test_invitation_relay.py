@@ -13,8 +13,9 @@ from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
 
-from memberspace.models import Child, Guardianship, Invitation, Notification
-from memberspace.services import invitations
+from memberspace.families.models import Child, Guardianship, Invitation
+from memberspace.families.services import invitations
+from memberspace.notifications.models import Notification
 from tests.concurrency import run_together
 from tests.factories import UserFactory
 

@@ -3,7 +3,7 @@
 Five bad passwords used to lock an account for everyone, the secretariat included,
 even with the right password: an anonymous visitor could keep the staff out with one
 request a minute. The limits now count the source and the account together, with a
-much higher bound per account (memberspace/login_limits.py; docs/deployment.md).
+much higher bound per account (memberspace/accounts/login_limits.py; docs/deployment.md).
 """
 
 import re
@@ -13,7 +13,7 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
 
-from memberspace.models import Notification
+from memberspace.notifications.models import Notification
 from tests.auth import give_totp, totp_code
 from tests.factories import PASSWORD
 

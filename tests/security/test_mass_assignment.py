@@ -14,7 +14,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from memberspace.models import Child, Enrollment, Guardianship, Invitation, Notification
+from memberspace.enrollments.models import Enrollment
+from memberspace.families.models import Child, Guardianship, Invitation
+from memberspace.notifications.models import Notification
 from tests.factories import PASSWORD
 from tests.security.conftest import HEALTH, OWNER_EMAIL, birth_date_for, snapshot
 
@@ -274,7 +276,7 @@ def test_the_secretariats_reason_form_changes_only_what_the_action_does(client, 
     login_staff(client, world.secretary)
     enrollment = world.requested
     before = snapshot()
-    url = f"/admin/memberspace/enrollment/refuse/{enrollment.pk}/"
+    url = f"/admin/enrollments/enrollment/refuse/{enrollment.pk}/"
     data = {"reason": "Complet", "status": "deposit_received", "deposit_amount": "0", "child": world.other_child.pk}
     assert client.post(url, data).status_code == 302
     enrollment.refresh_from_db()

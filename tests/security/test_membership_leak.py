@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from memberspace.models import AttachmentRequest, Child, ChildStatus, Guardianship, LegacyContact
-from memberspace.services import children as children_service
+from memberspace.families.models import AttachmentRequest, Child, ChildStatus, Guardianship, LegacyContact
+from memberspace.families.services import children as children_service
 from tests.auth import login_staff
 from tests.factories import UserFactory
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 BIRTH = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=10)
-ACCOUNTS = "/admin/memberspace/parentaccount/"
+ACCOUNTS = "/admin/accounts/parentaccount/"
 
 
 def parent(**fields):
@@ -110,8 +110,8 @@ def test_the_secretariat_sees_the_possible_duplicate(client, secretary, old_base
     soup = BeautifulSoup(html, "html.parser")
     section = soup.find("h2", id="doublons").find_next("ul").get_text(" ", strip=True)
     assert "ancienne base n° 77" in section and "fiche créée par le parent" in section
-    assert f"/admin/memberspace/child/inspect/{created.pk}/" in html
-    assert f"/admin/memberspace/child/inspect/{old_base.pk}/" in html
+    assert f"/admin/families/child/inspect/{created.pk}/" in html
+    assert f"/admin/families/child/inspect/{old_base.pk}/" in html
     table = soup.find("h2", id="suggestions").find_next("table")
     assert "Léa Martin" in [row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")]
 

@@ -15,8 +15,9 @@ from django.core import mail
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
-from memberspace.models import Notification, User
-from tests.memberspace.test_accounts import SIGNUP, text, verified_parent
+from memberspace.accounts.models import User
+from memberspace.notifications.models import Notification
+from tests.memberspace.accounts.test_accounts import SIGNUP, text, verified_parent
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +168,7 @@ def test_every_sign_up_does_the_same_costly_work_whoever_holds_the_address(
 def test_the_secretariat_is_shown_a_replaced_sign_up_and_every_later_change_of_details(
     client, home, secretary, django_capture_on_commit_callbacks
 ):
-    from memberspace.services import accounts
+    from memberspace.accounts import services as accounts
     from tests.auth import login_staff
 
     sign_up(client.__class__(), ATTACKER, django_capture_on_commit_callbacks)
@@ -176,7 +177,7 @@ def test_the_secretariat_is_shown_a_replaced_sign_up_and_every_later_change_of_d
     EmailAddress.objects.filter(user=account).update(verified=True)
     staff = login_staff(client.__class__(), secretary)
 
-    page = text(staff.get(f"/admin/memberspace/parentaccount/validate/{account.pk}/"))
+    page = text(staff.get(f"/admin/accounts/parentaccount/validate/{account.pk}/"))
     assert "Une inscription antérieure avec cette adresse n'avait jamais été confirmée" in page
     assert "Coordonnées inchangées depuis l'inscription" in page
 
@@ -184,7 +185,7 @@ def test_the_secretariat_is_shown_a_replaced_sign_up_and_every_later_change_of_d
     client.force_login(account)
     profile = {name: PARENT[name] for name in ("first_name", "last_name", "street", "postal_code", "city")}
     client.post(reverse("memberspace:profile"), {**profile, "city": "Lyon", "notification_preference": "sms"})
-    page = text(staff.get(f"/admin/memberspace/parentaccount/inspect/{account.pk}/"))
+    page = text(staff.get(f"/admin/accounts/parentaccount/inspect/{account.pk}/"))
     assert "Modifié par le parent le" in page and "commune, être prévenu" in page
     assert "Lyon" not in str(ModelLogEntry.objects.filter(action="po.account.details_changed").values("data"))
 
@@ -228,7 +229,7 @@ def test_a_password_reset_still_works_for_a_verified_account(client, home, djang
 def test_an_unconfirmed_account_the_secretariat_attached_a_child_to_is_never_replaced(
     client, home, django_capture_on_commit_callbacks
 ):
-    from memberspace.models import Child, Guardianship
+    from memberspace.families.models import Child, Guardianship
 
     sign_up(client.__class__(), PARENT, django_capture_on_commit_callbacks)
     account = User.objects.get(email=PARENT["email"])

@@ -6,7 +6,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from memberspace.services import accounts, personal_data
+from memberspace.accounts import services as accounts
+from memberspace.privacy import services as personal_data
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from memberspace.models import ParentAccount
-from memberspace.roles import COMMUNICATION, SECRETARIAT
-from memberspace.services import personal_data
+from config.roles import COMMUNICATION, SECRETARIAT
+from memberspace.accounts.models import ParentAccount
+from memberspace.privacy import services as personal_data
 from tests.auth import login_staff
 from tests.factories import UserFactory
 
@@ -70,7 +70,7 @@ def test_a_user_added_in_the_admin_is_staff_with_the_chosen_role_and_never_a_par
     assert user.is_staff and not user.is_superuser and not user.is_parent
     assert list(user.groups.values_list("name", flat=True)) == [group]
     assert not ParentAccount.objects.filter(pk=user.pk).exists()
-    listing = text(admin_client.get("/admin/memberspace/parentaccount/"))
+    listing = text(admin_client.get("/admin/accounts/parentaccount/"))
     assert "Nouvelle" not in listing
     # Eight days later, with no verified address and nothing else: still there.
     age(user, 8)
@@ -118,7 +118,7 @@ def test_a_staff_member_made_any_other_way_is_neither_listed_nor_purged_as_a_par
 
 def test_only_an_administrator_may_make_an_administrator(client, secretary):
     """A member of staff allowed to add users (not an administrator) is offered the two groups only."""
-    secretary.user_permissions.add(Permission.objects.get(content_type__app_label="memberspace", codename="add_user"))
+    secretary.user_permissions.add(Permission.objects.get(content_type__app_label="accounts", codename="add_user"))
     login_staff(client, secretary)
     assert "Administrateur" not in text(client.get(reverse("wagtailusers_users:add")))
 

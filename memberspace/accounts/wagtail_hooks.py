@@ -1,0 +1,43 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+
+from . import services
+from .admin import BULK_ACTIONS
+
+for bulk_action in BULK_ACTIONS:
+    hooks.register("register_bulk_action", bulk_action)
+
+LOG_ACTIONS = {
+    "po.account.signup_replaced": _("Inscription créée à la place d'une inscription antérieure jamais vérifiée"),
+    "po.account.email_verified": _("Adresse e-mail vérifiée : compte en attente de validation"),
+    "po.account.details_changed": _("Coordonnées modifiées par le parent"),
+    "po.account.validate": _("Compte validé"),
+    "po.account.reject": _("Compte refusé"),
+    "po.account.suspend": _("Compte suspendu"),
+    "po.account.reinstate": _("Compte rétabli"),
+}
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    for action, label in LOG_ACTIONS.items():
+        actions.register_action(action, label, label)
+
+
+class WaitingAccountsPanel(Component):
+    name = "waiting_accounts"
+    order = 50
+    template_name = "accounts/admin/waiting_accounts_panel.html"
+
+    def get_context_data(self, parent_context):
+        count, oldest = services.waiting_summary()
+        erasures = services.erasure_requests().count()
+        return {"count": count, "oldest": oldest, "now": timezone.now(), "erasures": erasures}
+
+
+@hooks.register("construct_homepage_panels")
+def add_waiting_accounts_panel(request, panels):
+    if request.user.has_perm("accounts.validate_parentaccount"):
+        panels.append(WaitingAccountsPanel())

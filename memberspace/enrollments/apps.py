@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EnrollmentsConfig(AppConfig):
+    name = "memberspace.enrollments"
+    label = "enrollments"
+    verbose_name = _("Inscriptions")
+
+    def ready(self):
+        from pages.occupancy import register_places_taken
+
+        register_places_taken(places_taken_expression)
+
+
+def places_taken_expression():
+    """The validated enrollments of the offer ``OuterRef("pk")`` (see pages.occupancy)."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from .models import Enrollment
+
+    taken = (
+        Enrollment.objects.taken()
+        .filter(offer_id=OuterRef("pk"))
+        .order_by()
+        .values("offer_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(taken, output_field=IntegerField()), Value(0))

@@ -1,0 +1,176 @@
+from collections import Counter
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from memberspace.secretariat.models import PrivateRecord
+
+
+class EnrollmentStatus(models.TextChoices):
+    REQUESTED = "requested", _("Demandée")
+    WAITLISTED = "waitlisted", _("Liste d'attente")
+    VALIDATED = "validated", _("Validée")
+    DEPOSIT_RECEIVED = "deposit_received", _("Acompte reçu")
+    REFUSED = "refused", _("Refusée")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+# A place is taken once the club validated the request.
+TAKEN_STATUSES = [EnrollmentStatus.VALIDATED, EnrollmentStatus.DEPOSIT_RECEIVED]
+# At most one of these per child and offer (a database constraint).
+ACTIVE_STATUSES = [
+    EnrollmentStatus.REQUESTED,
+    EnrollmentStatus.WAITLISTED,
+    EnrollmentStatus.VALIDATED,
+    EnrollmentStatus.DEPOSIT_RECEIVED,
+]
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def taken(self):
+        return self.filter(status__in=TAKEN_STATUSES)
+
+    def for_guardian(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(child__guardianships__parent=user)
+
+    def in_arrival_order(self):
+        return self.order_by("requested_at", "pk")
+
+
+def set_waiting_ranks(enrollments):
+    """Give the waitlisted ones of ``enrollments`` their rank (see ``waiting_rank``), in one query.
+
+    The query reads only the ids of the waiting lists concerned, in arrival order;
+    none is made if no enrollment is waiting.
+    """
+    waiting = [enrollment for enrollment in enrollments if enrollment.status == EnrollmentStatus.WAITLISTED]
+    if not waiting:
+        return
+    lists = (
+        Enrollment.objects.filter(offer_id__in={enrollment.offer_id for enrollment in waiting})
+        .filter(status=EnrollmentStatus.WAITLISTED)
+        .in_arrival_order()
+        .values_list("pk", "offer_id")
+    )
+    before, length = {}, Counter()
+    for pk, offer_id in lists:
+        before[pk] = length[offer_id]
+        length[offer_id] += 1
+    for enrollment in waiting:
+        # One no longer waiting in the database (a stale copy) counts as last in line.
+        enrollment.waiting_before = before.get(enrollment.pk, length[enrollment.offer_id])
+
+
+class Enrollment(PrivateRecord):
+    """A request for a place for a child in an activity or a stay, and what the club decided.
+
+    requested → validated → deposit_received; requested → waitlisted → validated;
+    requested | waitlisted → refused; any of the four active states → cancelled.
+    Every change goes through memberspace/enrollments/services.py.
+    """
+
+    child = models.ForeignKey(
+        "families.Child", verbose_name=_("enfant"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    offer = models.ForeignKey(
+        "pages.OfferPage", verbose_name=_("activité ou séjour"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    status = models.CharField(
+        _("état"), max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.REQUESTED, db_index=True
+    )
+    reference = models.CharField(_("référence"), max_length=20, unique=True, null=True, blank=True)
+    parent_comment = models.TextField(_("message du parent"), max_length=1000, blank=True)
+    staff_note = models.TextField(_("note du secrétariat"), blank=True)
+    refusal_reason = models.TextField(_("motif du refus"), blank=True)
+    deposit_amount = models.DecimalField(_("acompte"), max_digits=8, decimal_places=2, null=True, blank=True)
+    deposit_due_date = models.DateField(_("acompte à régler avant le"), null=True, blank=True)
+    deposit_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    requested_at = models.DateTimeField(_("demandée le"), default=timezone.now, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("demandée par"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    waitlisted_at = models.DateTimeField(_("mise en liste d'attente le"), null=True, blank=True)
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deposit_received_at = models.DateTimeField(_("acompte reçu le"), null=True, blank=True)
+    deposit_received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    refused_at = models.DateTimeField(_("refusée le"), null=True, blank=True)
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "offer"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="one_active_enrollment_per_child_and_offer",
+                violation_error_message=_("Une demande est déjà en cours pour cet enfant et cette offre."),
+            )
+        ]
+        indexes = [models.Index(fields=["offer", "status", "requested_at"], name="enrollment_offer_queue_idx")]
+        permissions = [
+            ("decide_enrollment", _("Peut valider, refuser, mettre en liste d'attente, annuler une inscription")),
+            ("export_roster", _("Peut exporter la liste des inscrits d'une offre")),
+        ]
+
+    def __str__(self):
+        return f"{self.reference or '—'} · {self.child} → {self.offer.title}"
+
+    # Read-only guards of the state machine.
+
+    def can_be_validated(self):
+        return self.status in (EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED)
+
+    def can_be_waitlisted(self):
+        return self.status == EnrollmentStatus.REQUESTED
+
+    def can_be_refused(self):
+        return self.status in (EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED)
+
+    def can_record_deposit(self):
+        return self.status == EnrollmentStatus.VALIDATED
+
+    def can_be_cancelled_by_guardian(self):
+        return self.status in (EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED)
+
+    def can_be_cancelled_by_staff(self):
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def takes_a_place(self):
+        return self.status in TAKEN_STATUSES
+
+    def waiting_rank(self):
+        """1 for the first of the offer's waiting list, in order of request; None if not waiting."""
+        if self.status != EnrollmentStatus.WAITLISTED:
+            return None
+        if not hasattr(self, "waiting_before"):
+            set_waiting_ranks([self])
+        return self.waiting_before + 1

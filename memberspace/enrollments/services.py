@@ -1,0 +1,432 @@
+"""Enrollment requests and the club's decisions: one function per transition.
+
+Each runs in one transaction that first locks what it must see unchanged
+(``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite every write transaction
+begins IMMEDIATE, so writes happen one after the other anyway):
+
+- a request locks the rows of the children requested: two guardians
+  submitting the same child at once make one enrollment (a database
+  constraint backs it), while the requests of different families, hundreds at
+  the opening of a popular stay, go on side by side;
+- a decision of the secretariat locks the offer's row: two members of staff
+  validating the last places at once never exceed the capacity.
+
+A request reads the places without the offer's lock: at worst it is recorded
+as "requested" instead of "waitlisted" while the last place is being
+validated, and its validation then finds the offer full.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+from wagtail.models import get_page_models
+
+from memberspace import MemberspaceError
+from memberspace.enrollments.models import TAKEN_STATUSES, Enrollment, EnrollmentStatus
+from memberspace.families.models import Child
+from memberspace.families.services import children as children_service
+from memberspace.notifications.services import Channel, notify, preferred_channels
+from pages import formatting, page_cache
+from pages.models import ClubSettings, OfferPage, RegistrationState, age_on
+
+
+class EnrollmentError(MemberspaceError):
+    pass
+
+
+Status = EnrollmentStatus
+
+
+# Eligibility: what a parent may request, and why not
+
+
+@dataclass
+class Eligibility:
+    child: Child
+    offer: OfferPage
+    reasons: list
+
+    @property
+    def allowed(self):
+        return not self.reasons
+
+
+def offer_state_reason(offer, now):
+    state = offer.registration_state(now)
+    if state == RegistrationState.NOT_YET_OPEN:
+        opens = timezone.localtime(offer.registration_opens_at)
+        return _("les inscriptions ouvrent le %(day)s à %(time)s") % {
+            "day": formatting.day_month(opens.date()),
+            "time": formatting.time_of_day(opens.time()),
+        }
+    if state == RegistrationState.CLOSED:
+        return _("les inscriptions sont closes")
+    return None
+
+
+def one_at_a_time(offer):
+    """Offers a child takes one at a time (stays: overlapping dates are refused)."""
+    return getattr(offer.specific_class, "one_at_a_time", False)
+
+
+def offers_open_to_requests():
+    """Every offer of the catalogue not ended yet, each of its own type, soonest first (one query per type)."""
+    offers = []
+    for model in get_page_models():
+        if issubclass(model, OfferPage) and model is not OfferPage:
+            offers += model.card_queryset().prefetch_related(*model.card_prefetch_related)
+    return sorted(offers, key=lambda offer: (offer.start_date, offer.title))
+
+
+def eligibility(child, offer, *, now=None, active=None):
+    """Why ``child`` may not be requested for ``offer`` (an empty list: it may).
+
+    Each reason reads after the child's first name: "Léa : déjà demandée".
+
+    ``active``: the child's active enrollments, when the caller already has them.
+    """
+    now = now or timezone.now()
+    reasons = []
+    if not offer.live:
+        reasons.append(_("cette offre n'est plus proposée"))
+    age = age_on(child.birth_date, offer.start_date)
+    if not offer.min_age <= age <= offer.max_age:
+        reasons.append(
+            _("%(age)s ans au %(day)s, hors des âges de l'offre (%(range)s)")
+            % {
+                "age": age,
+                "day": formatting.day_month(offer.start_date),
+                "range": formatting.age_range(offer.min_age, offer.max_age),
+            }
+        )
+    state_reason = offer_state_reason(offer, now)
+    if state_reason:
+        reasons.append(state_reason)
+    if active is None:
+        active = list(child.enrollments.active().select_related("offer"))
+    if any(enrollment.offer_id == offer.pk for enrollment in active):
+        reasons.append(_("déjà demandée"))
+    if one_at_a_time(offer):
+        for enrollment in active:
+            other = enrollment.offer
+            if (
+                other.pk != offer.pk
+                and one_at_a_time(other)
+                and other.start_date <= offer.end_date
+                and offer.start_date <= other.end_date
+            ):
+                reasons.append(_("déjà inscrit(e) au séjour « %(stay)s » à ces dates") % {"stay": other.title})
+    return Eligibility(child=child, offer=offer, reasons=reasons)
+
+
+# Requests (parents)
+
+
+def _lock_offer(offer):
+    """Lock the offer's row, then count its places: in that order.
+
+    Counted in the locking statement, the places would be read from the
+    snapshot taken before the wait for the lock, missing the place another
+    transaction validated meanwhile (PostgreSQL, read committed).
+    """
+    OfferPage.objects.select_for_update(of=("self",)).filter(pk=offer.pk).values_list("pk", flat=True).get()
+    return OfferPage.objects.with_places_taken().get(pk=offer.pk)
+
+
+def _lock_children(children):
+    """Lock the children's rows, in a fixed order (no deadlock between two sibling requests)."""
+    return list(Child.objects.select_for_update().filter(pk__in=[child.pk for child in children]).order_by("pk"))
+
+
+def _next_reference(enrollment):
+    return f"PO-{enrollment.requested_at.year}-{enrollment.pk:05d}"
+
+
+def request_enrollments(parent, *, offer, children, comment=""):
+    """A guardian asks for places for one or several of their children (siblings together).
+
+    All or nothing: if one child may not be requested, none is. When the offer is
+    full the requests are taken onto its waiting list, in order of arrival.
+    """
+    if not parent.is_validated_parent:
+        raise EnrollmentError(_("Votre compte doit d'abord être validé par le club."))
+    children = list(children)
+    if not children:
+        raise EnrollmentError(_("Choisissez au moins un enfant."))
+    own = set(Child.objects.for_guardian(parent).values_list("pk", flat=True))
+    if any(child.pk not in own for child in children):
+        raise EnrollmentError(_("Vous ne pouvez inscrire que vos propres enfants."))
+    comment = (comment or "").strip()
+    try:
+        with transaction.atomic():
+            children = _lock_children(children)
+            offer = OfferPage.objects.with_places_taken().get(pk=offer.pk)
+            now = timezone.now()
+            problems = []
+            for child in children:
+                check = eligibility(child, offer, now=now)
+                problems += [f"{child.first_name} : {reason}" for reason in check.reasons]
+            if problems:
+                raise EnrollmentError(_("Demande impossible. ") + " ; ".join(problems) + ".")
+            full = offer.places_left <= 0
+            enrollments = []
+            for child in children:
+                enrollment = Enrollment.objects.create(
+                    child=child,
+                    offer=offer,
+                    requested_by=parent,
+                    requested_at=now,
+                    parent_comment=comment,
+                    status=Status.WAITLISTED if full else Status.REQUESTED,
+                    waitlisted_at=now if full else None,
+                )
+                enrollment.reference = _next_reference(enrollment)
+                enrollment.save(update_fields=["reference"])
+                log(instance=enrollment, action="po.enrollment.request", user=parent)
+                enrollments.append(enrollment)
+            for enrollment in enrollments:
+                rank = enrollment.waiting_rank()
+                _notify_guardians(enrollment, "enrollment_requested", {"by": parent, "rank": rank})
+    except IntegrityError as error:  # the same child submitted at the same instant by another guardian
+        raise EnrollmentError(_("Une demande est déjà en cours pour cet enfant et cette offre.")) from error
+    return enrollments
+
+
+def cancel_by_guardian(enrollment, *, by):
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if not enrollment.child.guardianships.filter(parent=by).exists():
+            raise EnrollmentError(_("Seuls les responsables de l'enfant peuvent annuler sa demande."))
+        if not enrollment.can_be_cancelled_by_guardian():
+            raise EnrollmentError(
+                _("Une inscription validée ne s'annule qu'en contactant le secrétariat.")
+                if enrollment.takes_a_place
+                else _("Cette demande n'est plus en cours.")
+            )
+        return _cancel(enrollment, by)
+
+
+# Decisions (secretariat)
+
+
+def _transition(enrollment, guard, message):
+    enrollment = Enrollment.objects.select_for_update().select_related("child", "offer").get(pk=enrollment.pk)
+    if not getattr(enrollment, guard)():
+        raise EnrollmentError(message % {"status": enrollment.get_status_display(), "ref": enrollment.reference})
+    return enrollment
+
+
+def deposit_due_date(offer, club, today):
+    """The delay of the club's settings, but never after the day before the offer starts."""
+    due = today + datetime.timedelta(days=club.deposit_due_days)
+    latest = offer.start_date - datetime.timedelta(days=1)
+    return max(min(due, latest), today)
+
+
+def validate(enrollment, *, by):
+    with transaction.atomic():
+        offer = _lock_offer(enrollment.offer)
+        enrollment = _transition(
+            enrollment, "can_be_validated", _("L'inscription %(ref)s ne peut pas être validée (état : %(status)s).")
+        )
+        if offer.places_left <= 0:
+            raise EnrollmentError(
+                _(
+                    "« %(offer)s » est complet (%(taken)s places validées sur %(capacity)s) : l'inscription de "
+                    "%(child)s ne peut pas être validée. Mettez-la sur liste d'attente."
+                )
+                % {
+                    "offer": offer.title,
+                    "taken": offer.places_taken,
+                    "capacity": offer.capacity,
+                    "child": enrollment.child,
+                }
+            )
+        now = timezone.now()
+        enrollment.status = Status.VALIDATED
+        enrollment.validated_at, enrollment.validated_by = now, by
+        enrollment.deposit_amount = offer.deposit_amount
+        enrollment.deposit_due_date = deposit_due_date(offer, ClubSettings.current(), timezone.localdate())
+        enrollment.save(update_fields=["status", "validated_at", "validated_by", "deposit_amount", "deposit_due_date"])
+        log(instance=enrollment, action="po.enrollment.validate", user=by)
+        transaction.on_commit(page_cache.invalidate)  # the offer's places left changed
+        _notify_guardians(enrollment, "enrollment_validated", payment_context(enrollment, offer))
+    return enrollment
+
+
+def waitlist(enrollment, *, by):
+    with transaction.atomic():
+        _lock_offer(enrollment.offer)
+        enrollment = _transition(
+            enrollment,
+            "can_be_waitlisted",
+            _("L'inscription %(ref)s ne peut pas aller en liste d'attente (état : %(status)s)."),
+        )
+        enrollment.status = Status.WAITLISTED
+        enrollment.waitlisted_at = timezone.now()
+        enrollment.save(update_fields=["status", "waitlisted_at"])
+        log(instance=enrollment, action="po.enrollment.waitlist", user=by)
+        _notify_guardians(enrollment, "enrollment_waitlisted", {"rank": enrollment.waiting_rank()})
+    return enrollment
+
+
+def refuse(enrollment, *, by, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise EnrollmentError(_("Indiquez le motif du refus : il sera communiqué aux parents."))
+    with transaction.atomic():
+        _lock_offer(enrollment.offer)
+        enrollment = _transition(
+            enrollment, "can_be_refused", _("L'inscription %(ref)s ne peut pas être refusée (état : %(status)s).")
+        )
+        enrollment.status = Status.REFUSED
+        enrollment.refused_at, enrollment.refused_by = timezone.now(), by
+        enrollment.refusal_reason = reason
+        enrollment.save(update_fields=["status", "refused_at", "refused_by", "refusal_reason"])
+        log(instance=enrollment, action="po.enrollment.refuse", user=by, data={"reason": reason})
+        _notify_guardians(enrollment, "enrollment_refused", {"reason": reason})
+    return enrollment
+
+
+def record_deposit(enrollment, *, by):
+    with transaction.atomic():
+        _lock_offer(enrollment.offer)
+        enrollment = _transition(
+            enrollment, "can_record_deposit", _("L'acompte de %(ref)s ne peut pas être enregistré (état : %(status)s).")
+        )
+        enrollment.status = Status.DEPOSIT_RECEIVED
+        enrollment.deposit_received_at, enrollment.deposit_received_by = timezone.now(), by
+        enrollment.save(update_fields=["status", "deposit_received_at", "deposit_received_by"])
+        log(instance=enrollment, action="po.enrollment.deposit", user=by)
+        _notify_guardians(enrollment, "enrollment_deposit_received", {})
+    return enrollment
+
+
+def cancel_by_staff(enrollment, *, by):
+    with transaction.atomic():
+        _lock_offer(enrollment.offer)
+        enrollment = _transition(
+            enrollment,
+            "can_be_cancelled_by_staff",
+            _("L'inscription %(ref)s ne peut pas être annulée (état : %(status)s)."),
+        )
+        return _cancel(enrollment, by)
+
+
+def _cancel(enrollment, by):
+    if enrollment.takes_a_place:
+        transaction.on_commit(page_cache.invalidate)  # a place frees
+    enrollment.status = Status.CANCELLED
+    enrollment.cancelled_at, enrollment.cancelled_by = timezone.now(), by
+    enrollment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    log(instance=enrollment, action="po.enrollment.cancel", user=by)
+    _notify_guardians(enrollment, "enrollment_cancelled", {"by": by})
+    return enrollment
+
+
+# Messages
+
+
+def payment_context(enrollment, offer):
+    """What the confirmation email says of the deposit and how to pay it (step 6)."""
+    club = ClubSettings.current()
+    specific = offer.specific
+    return {
+        "offer": specific,
+        "when": specific.card_facts()[0][1],
+        "price": formatting.euros(offer.price),
+        "deposit": formatting.euros(enrollment.deposit_amount),
+        "due_date": formatting.day_month(enrollment.deposit_due_date),
+        "payment_terms": offer.payment_terms or club.deposit_payment_terms,
+        "bank": {
+            "holder": club.bank_account_holder,
+            "bank_name": club.bank_name,
+            "iban": club.iban_display,
+            "bic": club.bic,
+        },
+        "cheque": {"payee": club.cheque_payee, "address": club.cheque_mailing_address},
+    }
+
+
+# What must reach the parents by email whatever their preference: the payment terms.
+EMAIL_ALWAYS = {"enrollment_validated", "deposit_reminder"}
+
+
+def _notify_guardians(enrollment, kind, context):
+    context = {"enrollment": enrollment, "child": enrollment.child, "offer": enrollment.offer, **context}
+    for guardian in children_service.informed_guardians(enrollment.child):
+        channels = preferred_channels(guardian) | {Channel.EMAIL} if kind in EMAIL_ALWAYS else None
+        notify(guardian, kind, context, channels=channels)
+
+
+# Figures, waiting lists, reminders
+
+
+def with_figures(offers):
+    """Annotate offers with their places taken, requests waiting for a decision, waiting list and oldest request."""
+    undecided = Q(enrollments__status=Status.REQUESTED)
+    return offers.annotate(
+        places_taken_count=Count("enrollments", filter=Q(enrollments__status__in=TAKEN_STATUSES)),
+        requested_count=Count("enrollments", filter=undecided),
+        waitlisted_count=Count("enrollments", filter=Q(enrollments__status=Status.WAITLISTED)),
+        oldest_request_at=Min("enrollments__requested_at", filter=undecided),
+    )
+
+
+def open_offers_figures(now=None):
+    """The offers whose registration is open (full ones included), with their figures, soonest first."""
+    now = now or timezone.now()
+    opened = Q(registration_opens_at__isnull=True) | Q(registration_opens_at__lte=now)
+    not_closed = Q(registration_closes_at__gt=now) | Q(
+        registration_closes_at__isnull=True, start_date__gt=timezone.localdate(now)
+    )
+    offers = OfferPage.objects.live().filter(opened, not_closed)
+    return with_figures(offers).order_by("start_date", "title")
+
+
+def undecided_summary():
+    """How many requests wait for the secretariat's decision, and the oldest of them."""
+    undecided = Enrollment.objects.filter(status=Status.REQUESTED)
+    oldest = undecided.select_related("child", "offer").in_arrival_order().first()
+    return (undecided.count() if oldest else 0), oldest
+
+
+def first_waiting(offer):
+    """The first of the offer's waiting list, to offer a freed place to."""
+    return offer.enrollments.filter(status=Status.WAITLISTED).in_arrival_order().select_related("child").first()
+
+
+def send_deposit_reminders(today=None):
+    """Remind once the guardians whose deposit is past due; list them for the secretariat.
+
+    Run daily by a django-q2 schedule. Returns how many enrollments were overdue.
+    """
+    from django.contrib.auth.models import Group
+
+    from config.roles import SECRETARIAT
+
+    today = today or timezone.localdate()
+    overdue = list(
+        Enrollment.objects.filter(status=Status.VALIDATED, deposit_due_date__lt=today)
+        .select_related("child", "offer")
+        .in_arrival_order()
+    )
+    if not overdue:
+        return 0
+    with transaction.atomic():
+        for enrollment in overdue:
+            if enrollment.deposit_reminder_sent_at is None:
+                Enrollment.objects.filter(pk=enrollment.pk).update(deposit_reminder_sent_at=timezone.now())
+                _notify_guardians(enrollment, "deposit_reminder", payment_context(enrollment, enrollment.offer))
+        staff = Group.objects.filter(name=SECRETARIAT).values_list("user", flat=True)
+        user_model = Enrollment._meta.get_field("requested_by").related_model
+        for member in user_model.objects.filter(pk__in=staff, is_active=True):
+            notify(
+                member, "secretariat_overdue_deposits", {"overdue": overdue, "count": len(overdue)}, channels={"email"}
+            )
+    return len(overdue)

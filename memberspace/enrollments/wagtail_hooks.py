@@ -1,0 +1,48 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+
+from . import services
+from .admin import BULK_ACTIONS
+
+for bulk_action in BULK_ACTIONS:
+    hooks.register("register_bulk_action", bulk_action)
+
+LOG_ACTIONS = {
+    "po.enrollment.request": _("Inscription demandée"),
+    "po.enrollment.validate": _("Inscription validée"),
+    "po.enrollment.waitlist": _("Inscription mise en liste d'attente"),
+    "po.enrollment.refuse": _("Inscription refusée"),
+    "po.enrollment.deposit": _("Acompte reçu"),
+    "po.enrollment.cancel": _("Inscription annulée"),
+}
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    for action, label in LOG_ACTIONS.items():
+        actions.register_action(action, label, label)
+
+
+class EnrollmentsPanel(Component):
+    """Each open offer's fill rate, its waiting list, and the requests waiting for a decision."""
+
+    name = "enrollments"
+    order = 40
+    template_name = "enrollments/admin/enrollments_panel.html"
+
+    def get_context_data(self, parent_context):
+        count, oldest = services.undecided_summary()
+        return {
+            "offers": services.open_offers_figures(),
+            "undecided_count": count,
+            "oldest": oldest,
+            "now": timezone.now(),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_enrollments_panel(request, panels):
+    if request.user.has_perm("enrollments.view_enrollment"):
+        panels.append(EnrollmentsPanel())

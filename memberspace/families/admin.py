@@ -1,0 +1,233 @@
+"""Enfants: the secretariat searches children, attaches and detaches guardians."""
+
+import datetime
+
+from django import forms
+from django.contrib.admin import SimpleListFilter
+from django.db.models import Count, Q
+from django.urls import re_path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin.ui.components import Component
+from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
+from wagtail_modeladmin.options import ModelAdmin
+from wagtail_modeladmin.views import InspectView
+
+from memberspace.accounts.access import id_from
+from memberspace.accounts.models import ParentAccount
+from memberspace.families.models import Child, Relationship
+from memberspace.families.services import children as children_service
+from memberspace.secretariat.admin import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin
+
+MANAGE_PERMISSION = "families.change_child"
+
+
+class GuardianFilter(SimpleListFilter):
+    title = gettext_lazy("responsables")
+    parameter_name = "responsables"
+
+    def lookups(self, request, model_admin):
+        return [("avec", _("Avec responsable")), ("sans", _("Sans responsable"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "avec":
+            return queryset.filter(guardian_count__gt=0)
+        if self.value() == "sans":
+            return queryset.filter(guardian_count=0)
+        return queryset
+
+
+class AgeFilter(SimpleListFilter):
+    title = gettext_lazy("âge")
+    parameter_name = "age"
+    BRACKETS = {"3-5": (3, 5), "6-8": (6, 8), "9-11": (9, 11), "12-14": (12, 14), "15-17": (15, 17), "18+": (18, 99)}
+
+    def lookups(self, request, model_admin):
+        return [(key, _("%(range)s ans") % {"range": key.replace("-", " à ")}) for key in self.BRACKETS]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.BRACKETS:
+            return queryset
+        youngest, oldest = self.BRACKETS[self.value()]
+        today = timezone.localdate()
+        born_after = today.replace(year=today.year - oldest - 1) + datetime.timedelta(days=1)
+        born_before = today.replace(year=today.year - youngest)
+        return queryset.filter(birth_date__gte=born_after, birth_date__lte=born_before)
+
+
+class ChildSearchHandler(DjangoORMSearchHandler):
+    """By name or legacy number, and by birth year ("2016")."""
+
+    def search_queryset(self, queryset, search_term, **kwargs):
+        term = (search_term or "").strip()
+        if term.isdigit() and len(term) == 4:
+            return queryset.filter(Q(birth_date__year=int(term)) | Q(legacy_id=term))
+        return super().search_queryset(queryset, search_term, **kwargs)
+
+
+class AttachForm(forms.Form):
+    relationship = forms.ChoiceField(label=gettext_lazy("Lien avec l'enfant"), choices=Relationship.choices)
+
+
+class AttachToAccountForm(AttachForm):
+    email = forms.EmailField(
+        label=gettext_lazy("Adresse e-mail du compte parent"),
+        error_messages={"required": gettext_lazy("Indiquez l'adresse e-mail du compte parent.")},
+    )
+
+    def clean_email(self):
+        account = ParentAccount.objects.filter(email__iexact=self.cleaned_data["email"]).first()
+        if account is None:
+            raise forms.ValidationError(_("Aucun compte parent avec cette adresse."))
+        return account
+
+
+class AttachToAccountView(ActionView):
+    """From a child's page: make a parent's account one of its guardians."""
+
+    permission = MANAGE_PERMISSION
+    title = gettext_lazy("Rattacher à un compte parent")
+    confirm_label = gettext_lazy("Rattacher")
+    form_class = AttachToAccountForm
+
+    @property
+    def question(self):
+        return _("Rattacher %(child)s, né(e) le %(date)s, au compte d'un parent :") % {
+            "child": self.instance,
+            "date": self.instance.birth_date.strftime("%d/%m/%Y"),
+        }
+
+    def act(self, request):
+        account = self.form.cleaned_data["email"]
+        children_service.attach_child(
+            self.instance, account, by=request.user, relationship=self.form.cleaned_data["relationship"]
+        )
+        return _("%(child)s est rattaché(e) au compte de %(parent)s.") % {
+            "child": self.instance,
+            "parent": account.get_full_name(),
+        }
+
+
+class DetachGuardianView(ActionView):
+    permission = MANAGE_PERMISSION
+    title = gettext_lazy("Détacher un responsable")
+    confirm_label = gettext_lazy("Détacher")
+
+    @property
+    def parent(self):
+        parent_id = self.request.POST.get("parent") or self.request.GET.get("parent")
+        parent_id = id_from(parent_id)
+        return self.instance.guardians.filter(pk=parent_id).first() if parent_id is not None else None
+
+    @property
+    def question(self):
+        parent = self.parent
+        if parent is None:
+            return _("Ce responsable n'est plus rattaché à l'enfant.")
+        return _("%(parent)s ne sera plus responsable de %(child)s. Un enfant sans responsable est archivé.") % {
+            "parent": parent.get_full_name(),
+            "child": self.instance,
+        }
+
+    def act(self, request):
+        parent = self.parent
+        if parent is None:
+            return _("Rien à faire : ce responsable n'est plus rattaché.")
+        children_service.detach_guardian(self.instance, parent, by=request.user)
+        return _("%(parent)s n'est plus responsable de %(child)s.") % {
+            "parent": parent.get_full_name(),
+            "child": self.instance,
+        }
+
+
+class ChildInspectView(InspectView):
+    def get_context_data(self, **kwargs):
+        child = self.instance
+        return super().get_context_data(
+            guardianships=child.guardianships.select_related("parent").order_by("created_at"),
+            legacy_contacts=child.legacy_contacts.all(),
+            can_manage=self.request.user.has_perm(MANAGE_PERMISSION),
+            **kwargs,
+        )
+
+
+class ChildAdmin(SecretariatOnlyMixin, ModelAdmin):
+    model = Child
+    menu_label = gettext_lazy("Enfants")
+    menu_icon = "group"
+    list_display = ("full_name", "birth_date", "age", "status", "guardian_names", "legacy_id")
+    list_filter = ("status", GuardianFilter, AgeFilter)
+    search_fields = ("first_name", "last_name", "legacy_id")
+    search_handler_class = ChildSearchHandler
+    list_per_page = 50
+    inspect_view_enabled = True
+    history_view_enabled = True
+    inspect_view_class = ChildInspectView
+    inspect_template_name = "families/admin/child_inspect.html"
+    inspect_view_fields = [
+        "first_name",
+        "last_name",
+        "birth_date",
+        "sex",
+        "school_level",
+        "status",
+        "legacy_id",
+        "legacy_activities",
+        "created_at",
+    ]
+    permission_helper_class = ReadOnlyPermissionHelper
+
+    def get_queryset(self, request):
+        return (
+            Child.objects.annotate(guardian_count=Count("guardianships"))
+            .prefetch_related("guardianships__parent")
+            .order_by("last_name", "first_name")
+        )
+
+    def full_name(self, obj):
+        return str(obj)
+
+    full_name.short_description = gettext_lazy("Enfant")
+
+    def age(self, obj):
+        return obj.age
+
+    age.short_description = gettext_lazy("Âge")
+
+    def guardian_names(self, obj):
+        names = [guardianship.parent.get_full_name() for guardianship in obj.guardianships.all()]
+        return ", ".join(names) or "—"
+
+    guardian_names.short_description = gettext_lazy("Responsables")
+
+    def get_admin_urls_for_registration(self):
+        urls = super().get_admin_urls_for_registration()
+        for action, view_class in (("attach", AttachToAccountView), ("detach", DetachGuardianView)):
+            urls += (
+                re_path(
+                    self.url_helper.get_action_url_pattern(action),
+                    self._view(view_class),
+                    name=self.url_helper.get_action_url_name(action),
+                ),
+            )
+        return urls
+
+    def _view(self, view_class):
+        def view(request, instance_pk):
+            return view_class.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+        return view
+
+
+class FamilyPanel(Component):
+    """On a parent's account screen: the children attached to the account."""
+
+    order = 100
+    template_name = "families/admin/family_panel.html"
+
+    def __init__(self, account):
+        self.account = account
+
+    def get_context_data(self, parent_context):
+        return {"family_children": self.account.children.all()}

@@ -1,0 +1,220 @@
+"""Children (memberships) and their guardians: one function per change.
+
+A child created by a validated parent is active at once, with that parent as
+guardian. A child imported from the old database is "migrated", with no
+guardian, until the secretariat attaches it to an account. A child whose every
+guardian is gone is archived.
+
+Whether a child was a member in the old database is not the parent's to learn
+(anyone can type a name and a birth date): a parent who creates a child that
+matches a migrated one gets the same answer as for any child, and the
+secretariat sees the possible duplicate on the account's page (an
+``AttachmentRequest``); attaching the old base's record then merges it into the
+child the parent created (``attach_child``).
+
+Health notes are personal data of a minor: they are never written in the log
+nor in a notification, which only say that they changed.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from memberspace import MemberspaceError
+from memberspace.accounts.models import AccountStatus
+from memberspace.families.models import AttachmentRequest, Child, ChildStatus, Guardianship, LegacyContact
+from memberspace.families.text import name_key
+from memberspace.notifications.services import notify
+
+
+class ChildError(MemberspaceError):
+    pass
+
+
+class DuplicateChildError(ChildError):
+    """The child exists already among the parent's own (``existing``).
+
+    Never raised for a child of the old database: that is not the parent's to learn.
+    """
+
+    def __init__(self, message, *, existing=None):
+        super().__init__(message)
+        self.existing = existing
+
+
+# Changes the other guardians are told about (the values of health notes are not sent).
+WATCHED_FIELDS = {
+    "health_notes": _("informations de santé"),
+    "image_rights_consent": _("droit à l'image"),
+    "may_leave_alone": _("autorisation de repartir seul(e)"),
+}
+
+
+def co_parents(parent):
+    """The other adults who share at least one child with ``parent``."""
+    return (
+        get_user_model()
+        .objects.filter(guardianships__child__guardianships__parent=parent, is_active=True)
+        .exclude(pk=parent.pk)
+        .distinct()
+    )
+
+
+def informed_guardians(child):
+    """The guardians told about ``child``: accounts the club validated (and did not suspend).
+
+    The secretariat may attach a child to an account still pending: until it validates
+    the account, the member area shows it no child, and no message tells it about one.
+    """
+    return child.guardians.filter(is_active=True, account_status=AccountStatus.VALIDATED)
+
+
+def other_guardians(child, parent):
+    return informed_guardians(child).exclude(pk=parent.pk)
+
+
+def find_duplicate(parent, first_name, last_name, birth_date, exclude=None):
+    """``(child among the parent's own, migrated child)`` with this name and birth date, if any."""
+    same = Child.objects.filter(
+        first_name_key=name_key(first_name), last_name_key=name_key(last_name), birth_date=birth_date
+    )
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    return same.for_guardian(parent).first(), same.migrated().first()
+
+
+def create_child(parent, *, data, relationship):
+    """A validated parent creates a child's membership (announcement, step 5).
+
+    The answer is the same whether or not the old base knows the child: a match is
+    only flagged to the secretariat (an ``AttachmentRequest``, which its suggestions read).
+    """
+    if not parent.is_validated_parent:
+        raise ChildError(_("Votre compte doit d'abord être validé par le club."))
+    with transaction.atomic():
+        # The parent's row is locked first: the same child sent twice at once (a double click,
+        # two tabs) is checked for duplicates by one request after the other has created it.
+        get_user_model().objects.select_for_update().filter(pk=parent.pk).first()
+        own, migrated = find_duplicate(parent, data["first_name"], data["last_name"], data["birth_date"])
+        if own is not None:
+            raise DuplicateChildError(
+                _("%(name)s, né(e) le %(date)s, est déjà sur votre compte.")
+                % {"name": own, "date": own.birth_date.strftime("%d/%m/%Y")},
+                existing=own,
+            )
+        child = Child.objects.create(**data, status=ChildStatus.ACTIVE, created_by=parent)
+        Guardianship.objects.create(child=child, parent=parent, relationship=relationship, created_by=parent)
+        log(instance=child, action="po.child.create", user=parent)
+        if migrated is not None:
+            AttachmentRequest.objects.get_or_create(
+                parent=parent,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+            )
+        for other in co_parents(parent):
+            notify(other, "child_added", {"child": child, "by": parent}, channels={"email"})
+    return child
+
+
+def update_child(child, *, by, data):
+    """A guardian edits a child; the other guardians hear of changes to health notes and consents."""
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        if not child.guardianships.filter(parent=by).exists():
+            raise ChildError(_("Seuls les responsables de l'enfant peuvent modifier sa fiche."))
+        changed = [name for name, value in data.items() if getattr(child, name) != value]
+        if not changed:
+            return child
+        for name in changed:
+            setattr(child, name, data[name])
+        child.save(update_fields=changed)
+        log(instance=child, action="po.child.update", user=by, data={"fields": sorted(changed)})
+        watched = [str(WATCHED_FIELDS[name]) for name in changed if name in WATCHED_FIELDS]
+        if watched:
+            for other in other_guardians(child, by):
+                notify(other, "child_updated", {"child": child, "by": by, "changes": watched}, channels={"email"})
+    return child
+
+
+def attach_child(child, parent, *, by, relationship):
+    """The secretariat makes ``parent`` a guardian of ``child`` (a migrated child becomes active).
+
+    A migrated child that the parent has already created (same names and birth date) is
+    not attached a second time: its old-base record is merged into the parent's child.
+    """
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        if not parent.is_parent:
+            raise ChildError(_("Un compte du personnel ne peut pas être responsable d'un enfant."))
+        if child.status == ChildStatus.MIGRATED:
+            created = own_copy(child, parent)
+            if created is not None:
+                return merge_legacy_record(child, into=created, parent=parent, by=by)
+        if child.guardianships.filter(parent=parent).exists():
+            raise ChildError(
+                _("%(parent)s est déjà responsable de %(child)s.") % {"parent": parent.get_full_name(), "child": child}
+            )
+        Guardianship.objects.create(child=child, parent=parent, relationship=relationship, created_by=by)
+        if child.status != ChildStatus.ACTIVE:
+            child.status, child.archived_at = ChildStatus.ACTIVE, None
+            child.save(update_fields=["status", "archived_at"])
+        log(instance=child, action="po.child.attach", user=by, data={"parent": parent.pk})
+        if parent.is_validated_parent:
+            notify(parent, "child_attached", {"child": child}, channels={"email"})
+    return child
+
+
+def own_copy(migrated, parent):
+    """The child ``parent`` created that is ``migrated`` (same names and birth date, no old-base number)."""
+    return (
+        Child.objects.select_for_update()
+        .filter(
+            pk__in=Child.objects.for_guardian(parent).filter(
+                first_name_key=migrated.first_name_key,
+                last_name_key=migrated.last_name_key,
+                birth_date=migrated.birth_date,
+                legacy_id__isnull=True,
+            )
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def merge_legacy_record(migrated, *, into, parent, by):
+    """The old base's record of ``migrated`` (number, past activities, contacts) moves onto ``into``."""
+    legacy_id = migrated.legacy_id
+    LegacyContact.objects.filter(child=migrated).update(child=into)
+    into.legacy_activities, into.legacy_fingerprint = migrated.legacy_activities, migrated.legacy_fingerprint
+    migrated.delete()  # before the number moves: it is unique
+    into.legacy_id = legacy_id
+    into.save(update_fields=["legacy_id", "legacy_activities", "legacy_fingerprint"])
+    for request in AttachmentRequest.objects.filter(parent=parent, birth_date=into.birth_date):
+        if (name_key(request.first_name), name_key(request.last_name)) == (into.first_name_key, into.last_name_key):
+            request.delete()  # the possible duplicate it flagged is resolved
+    log(instance=into, action="po.child.merge_legacy", user=by, data={"legacy_id": legacy_id})
+    return into
+
+
+def detach_guardian(child, parent, *, by):
+    """The secretariat removes a guardian; a child left with none is archived."""
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        deleted, _details = child.guardianships.filter(parent=parent).delete()
+        if not deleted:
+            raise ChildError(
+                _("%(parent)s n'est pas responsable de %(child)s.") % {"parent": parent.get_full_name(), "child": child}
+            )
+        if not child.guardianships.exists():
+            archive(child)
+        log(instance=child, action="po.child.detach", user=by, data={"parent": parent.pk})
+    return child
+
+
+def archive(child):
+    """A child left without guardian: archived, then erased after the retention period (services.personal_data)."""
+    child.status, child.archived_at = ChildStatus.ARCHIVED, timezone.now()
+    child.save(update_fields=["status", "archived_at"])

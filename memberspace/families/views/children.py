@@ -1,0 +1,74 @@
+"""A parent's children: add, see, edit. A parent reaches only their own children (404 otherwise)."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from memberspace import MemberspaceError
+from memberspace.accounts.access import validated_parent_required
+from memberspace.families.forms import ChildForm, NewChildForm
+from memberspace.families.models import Child
+from memberspace.families.services import children as children_service
+from memberspace.families.services.children import DuplicateChildError
+
+
+def own_child(request, pk):
+    """The child ``pk`` if the signed-in parent is one of its guardians, else 404 (never 403: ids stay secret)."""
+    return get_object_or_404(Child.objects.for_guardian(request.user), pk=pk)
+
+
+@validated_parent_required
+@require_http_methods(["GET", "POST"])
+def child_add(request):
+    form = NewChildForm(request.POST or None)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if name != "relationship"}
+        try:
+            child = children_service.create_child(
+                request.user, data=data, relationship=form.cleaned_data["relationship"]
+            )
+        except DuplicateChildError as error:
+            duplicate = error
+            form.add_error(None, str(error))
+        except MemberspaceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("L'adhésion de %(name)s est créée.") % {"name": child.first_name})
+            return redirect("memberspace:child_detail", pk=child.pk)
+    return TemplateResponse(request, "families/child_form.html", {"form": form, "duplicate": duplicate})
+
+
+@validated_parent_required
+def child_detail(request, pk):
+    child = own_child(request, pk)
+    guardianships = child.guardianships.select_related("parent").order_by("created_at")
+    return TemplateResponse(request, "families/child_detail.html", {"child": child, "guardianships": guardianships})
+
+
+@validated_parent_required
+@require_http_methods(["GET", "POST"])
+def child_edit(request, pk):
+    child = own_child(request, pk)
+    form = ChildForm(request.POST or None, instance=Child.objects.get(pk=child.pk))
+    if request.method == "POST" and form.is_valid():
+        own, migrated = children_service.find_duplicate(
+            request.user,
+            form.cleaned_data["first_name"],
+            form.cleaned_data["last_name"],
+            form.cleaned_data["birth_date"],
+            exclude=child,
+        )
+        if own is not None:
+            form.add_error(None, _("%(name)s, né(e) le même jour, est déjà sur votre compte.") % {"name": own})
+        else:
+            try:
+                children_service.update_child(child, by=request.user, data=form.cleaned_data)
+            except MemberspaceError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": child.first_name})
+                return redirect("memberspace:child_detail", pk=child.pk)
+    return TemplateResponse(request, "families/child_form.html", {"form": form, "child": child})

@@ -1,0 +1,26 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+
+from .admin import FamilyPanel
+
+LOG_ACTIONS = {
+    "po.child.create": _("Adhésion créée par un parent"),
+    "po.child.update": _("Fiche de l'enfant modifiée"),
+    "po.child.attach": _("Responsable rattaché"),
+    "po.child.merge_legacy": _("Fiche de l'ancienne base fusionnée dans celle créée par le parent"),
+    "po.child.detach": _("Responsable détaché"),
+    "po.invitation.create": _("Invitation envoyée"),
+    "po.invitation.withdraw": _("Invitation retirée"),
+    "po.invitation.accept": _("Invitation acceptée"),
+}
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    for action, label in LOG_ACTIONS.items():
+        actions.register_action(action, label, label)
+
+
+@hooks.register("construct_parent_account_panels")
+def add_family_panel(request, account, panels):
+    panels.append(FamilyPanel(account))

@@ -1,0 +1,195 @@
+"""Comptes parents in the Wagtail admin: the secretariat's, with one-account and bulk actions."""
+
+import datetime
+from html import unescape
+
+import pytest
+from allauth.account.models import EmailAddress
+from bs4 import BeautifulSoup
+from django.urls import reverse
+from django.utils import timezone
+
+from memberspace.accounts.models import AccountStatus, User
+from memberspace.notifications.models import Notification
+from tests.auth import login_staff
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BULK = {
+    action: reverse("wagtail_bulk_action", args=["accounts", "parentaccount", action])
+    for action in ("reject", "validate")
+}
+INDEX = reverse("accounts_parentaccount_modeladmin_index")
+
+
+def parent(status=AccountStatus.PENDING, verified=True, waiting_hours=0, **kwargs):
+    user = UserFactory(account_status=status, **kwargs)
+    if verified:
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        if status == AccountStatus.PENDING:
+            User.objects.filter(pk=user.pk).update(
+                pending_since=timezone.now() - datetime.timedelta(hours=waiting_hours)
+            )
+    return user
+
+
+def listed_names(response):
+    soup = BeautifulSoup(response.content, "html.parser")
+    return [
+        row.select("td")[1].get_text(" ", strip=True).split(" ")[0:2] for row in soup.select("table.listing tbody tr")
+    ]
+
+
+@pytest.fixture
+def families(home):
+    return {
+        "validated": parent(AccountStatus.VALIDATED, first_name="Claire", last_name="Martin", phone="+33611111111"),
+        "old": parent(
+            first_name="Julien",
+            last_name="Bernard",
+            waiting_hours=50,
+            phone="+33622222222",
+            club_message="Léa et Hugo Bernard, au judo.",
+        ),
+        "new": parent(first_name="Nadia", last_name="Benali", waiting_hours=1, phone="+33633333333"),
+        "unverified": parent(verified=False, first_name="Paul", last_name="Petit", phone="+33644444444"),
+        "suspended": parent(AccountStatus.SUSPENDED, first_name="Sam", last_name="Roux", is_active=False),
+    }
+
+
+def test_pending_accounts_come_first_oldest_first(client, secretary, families):
+    login_staff(client, secretary)
+    response = client.get(INDEX)
+    assert response.status_code == 200
+    names = [" ".join(name) for name in listed_names(response)]
+    assert names[:3] == ["Julien Bernard", "Nadia Benali", "Paul Petit"]
+    assert set(names[3:]) == {"Claire Martin", "Sam Roux"}
+    html = response.content.decode()
+    assert "E-mail non vérifié" in html
+    assert 'data-bulk-action-footer="PARENTACCOUNT"' in html
+
+
+def test_filter_by_status_and_search_by_name_email_and_phone(client, secretary, families):
+    login_staff(client, secretary)
+    assert len(listed_names(client.get(INDEX, {"account_status": "suspended"}))) == 1
+    assert len(listed_names(client.get(INDEX, {"account_status": "pending"}))) == 3
+    assert [" ".join(n) for n in listed_names(client.get(INDEX, {"q": "bernard"}))] == ["Julien Bernard"]
+    assert [" ".join(n) for n in listed_names(client.get(INDEX, {"q": families["new"].email}))] == ["Nadia Benali"]
+    assert [" ".join(n) for n in listed_names(client.get(INDEX, {"q": "06 33 33 33 33"}))] == ["Nadia Benali"]
+
+
+def test_the_parents_message_is_shown_in_full_and_escaped(client, secretary, home):
+    message = "Mes enfants : <script>alert('x')</script>\nLéa <b>Martin</b> (CM2)\net Hugo Martin" + " très long" * 30
+    account = parent(club_message=message)
+    login_staff(client, secretary)
+    html = client.get(f"{INDEX}inspect/{account.pk}/").content.decode()
+    assert "<script>alert" not in html and "<b>Martin</b>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "Léa &lt;b&gt;Martin&lt;/b&gt; (CM2)<br>et Hugo Martin" in html
+    assert unescape(html).count(" très long") >= 30  # in full
+    listing = client.get(INDEX).content.decode()
+    assert "<script>alert" not in listing
+
+
+def test_validate_one_account_from_the_admin(client, secretary, families, django_capture_on_commit_callbacks):
+    login_staff(client, secretary)
+    url = f"{INDEX}validate/{families['old'].pk}/"
+    assert url in client.get(INDEX).content.decode()
+    assert "Léa et Hugo Bernard" in client.get(url).content.decode()  # the message, to decide
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert "est validé ; le parent est prévenu" in response.content.decode()
+    families["old"].refresh_from_db()
+    assert families["old"].account_status == AccountStatus.VALIDATED
+    assert Notification.objects.filter(user=families["old"], kind="account_validated").exists()
+    history = client.get(f"{INDEX}history/{families['old'].pk}/").content.decode()
+    assert "Compte validé" in history
+
+
+def test_an_unverified_account_cannot_be_validated(client, secretary, families):
+    login_staff(client, secretary)
+    assert f"{INDEX}validate/{families['unverified'].pk}/" not in client.get(INDEX).content.decode()
+    response = client.post(f"{INDEX}validate/{families['unverified'].pk}/", follow=True)
+    assert "n'a pas encore vérifié son adresse e-mail" in unescape(response.content.decode())
+    families["unverified"].refresh_from_db()
+    assert families["unverified"].account_status == AccountStatus.PENDING
+
+
+def test_rejecting_needs_a_reason(client, secretary, families):
+    login_staff(client, secretary)
+    url = f"{INDEX}reject/{families['new'].pk}/"
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 200
+    assert "Indiquez le motif" in response.content.decode()
+    response = client.post(url, {"reason": "Nous ne connaissons pas cette famille."}, follow=True)
+    families["new"].refresh_from_db()
+    assert families["new"].account_status == AccountStatus.REJECTED
+    assert families["new"].status_reason == "Nous ne connaissons pas cette famille."
+
+
+def test_suspend_and_reinstate(client, secretary, families):
+    login_staff(client, secretary)
+    client.post(f"{INDEX}suspend/{families['validated'].pk}/", {"reason": "Impayés"})
+    families["validated"].refresh_from_db()
+    assert families["validated"].account_status == AccountStatus.SUSPENDED
+    client.post(f"{INDEX}reinstate/{families['validated'].pk}/")
+    families["validated"].refresh_from_db()
+    assert families["validated"].account_status == AccountStatus.VALIDATED and families["validated"].is_active
+
+
+def test_validate_a_selection_with_wagtails_bulk_actions(client, secretary, families):
+    login_staff(client, secretary)
+    ids = [families[key].pk for key in ("old", "new", "unverified", "validated")]
+    url = BULK["validate"] + "?" + "&".join(f"id={pk}" for pk in ids) + f"&next={INDEX}"
+    page = unescape(client.get(url).content.decode())
+    assert "Ces 2 comptes sont concernés" in page
+    assert "resteront inchangés" in page and "Paul Petit" in page and "Claire Martin" in page
+    response = client.post(url, {"next": INDEX})
+    assert response.status_code == 302
+    statuses = {key: User.objects.get(pk=families[key].pk).account_status for key in families}
+    assert statuses["old"] == statuses["new"] == AccountStatus.VALIDATED
+    assert statuses["unverified"] == AccountStatus.PENDING
+    assert Notification.objects.filter(kind="account_validated").count() == 2
+
+
+def test_reject_a_selection_needs_a_reason(client, secretary, families):
+    login_staff(client, secretary)
+    url = BULK["reject"] + f"?id={families['old'].pk}&id={families['new'].pk}"
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 200 and "Indiquez le motif" in response.content.decode()
+    client.post(url, {"reason": "Inconnus du club"})
+    assert set(User.objects.filter(account_status=AccountStatus.REJECTED).values_list("status_reason", flat=True)) == {
+        "Inconnus du club"
+    }
+
+
+def test_dashboard_panel_shows_the_waiting_accounts(client, secretary, families):
+    login_staff(client, secretary)
+    html = unescape(client.get("/admin/").content.decode())
+    assert "Comptes parents à valider" in html
+    assert "2 comptes attendent votre validation." in html
+    assert "Le plus ancien attend depuis 2" in html  # "2 jours, 2 heures"
+
+
+def test_communication_editors_get_403_on_the_accounts(client, editor, families):
+    login_staff(client, editor)
+    old = families["old"].pk
+    urls = [
+        INDEX,
+        f"{INDEX}inspect/{old}/",
+        f"{INDEX}history/{old}/",
+        f"{INDEX}validate/{old}/",
+        f"{INDEX}reject/{old}/",
+        BULK["validate"] + f"?id={old}",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Julien" not in response.content.decode() and "Bernard" not in response.content.decode()
+    assert client.post(f"{INDEX}validate/{old}/").status_code == 403
+    assert client.post(BULK["validate"] + f"?id={old}").status_code == 403
+    families["old"].refresh_from_db()
+    assert families["old"].account_status == AccountStatus.PENDING
+    dashboard = client.get("/admin/").content.decode()
+    assert "Comptes parents" not in dashboard and "Julien" not in dashboard

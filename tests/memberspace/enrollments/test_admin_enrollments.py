@@ -1,0 +1,263 @@
+"""Inscriptions in the admin: deciding offer by offer, the waiting list, rosters, the dashboard panel."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+from html import unescape
+
+import openpyxl
+import pytest
+from allauth.account.models import EmailAddress
+from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from memberspace.enrollments import services as service
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus
+from memberspace.families.models import Child, Guardianship
+from tests.auth import login_staff
+from tests.factories import StayPageFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = EnrollmentStatus
+BULK = {
+    action: reverse("wagtail_bulk_action", args=["enrollments", "enrollment", action])
+    for action in ("refuse", "validate")
+}
+ENROLLMENTS = reverse("enrollments_enrollment_modeladmin_index")
+START = timezone.localdate() + datetime.timedelta(days=60)
+
+
+def text(response):
+    return unescape(BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True))
+
+
+def rows(response):
+    soup = BeautifulSoup(response.content, "html.parser")
+    return [unescape(row.get_text(" ", strip=True)) for row in soup.select("table.listing tbody tr")]
+
+
+def family(number, *, health_notes="", second_parent=False):
+    guardian = UserFactory(
+        email=f"parent{number}@exemple.fr",
+        first_name=f"Parent{number}",
+        last_name=f"Famille{number}",
+        phone="+33612345678",
+        account_status="validated",
+    )
+    EmailAddress.objects.create(user=guardian, email=guardian.email, verified=True, primary=True)
+    child = Child.objects.create(
+        first_name=f"Enfant{number}",
+        last_name=f"Famille{number}",
+        birth_date=START.replace(year=START.year - 8),
+        health_notes=health_notes,
+    )
+    Guardianship.objects.create(child=child, parent=guardian, relationship="mere")
+    if second_parent:
+        other = UserFactory(email=f"autre{number}@exemple.fr", first_name="Autre", last_name=f"Famille{number}")
+        Guardianship.objects.create(child=child, parent=other, relationship="pere")
+    return guardian, child
+
+
+def request(offer, number, **kwargs):
+    guardian, child = family(number, **kwargs)
+    (enrollment,) = service.request_enrollments(guardian, offer=offer, children=[child])
+    return enrollment
+
+
+@pytest.fixture
+def stay(stay_index):
+    return StayPageFactory(
+        parent=stay_index,
+        title="Voile à Quiberon",
+        capacity=2,
+        start_date=START,
+        end_date=START + datetime.timedelta(days=5),
+        deposit_amount=Decimal("200.00"),
+    )
+
+
+@pytest.fixture
+def staff_client(client, secretary):
+    return login_staff(client, secretary)
+
+
+def test_the_requests_of_an_offer_in_arrival_order_with_its_figures(staff_client, stay, secretary):
+    first, second, third = (request(stay, n) for n in range(3))
+    service.validate(second, by=secretary)
+    service.waitlist(third, by=secretary)
+    response = staff_client.get(ENROLLMENTS, {"offre": stay.pk})
+    assert response.status_code == 200
+    listed = rows(response)
+    assert [row.split()[0] for row in listed] == ["Enfant0", "Enfant1", "Enfant2"]
+    figures = text(response)
+    assert "Places 2 Validées 1 Places libres 1 À décider 1 Liste d'attente 1" in figures
+    assert "Exporter en CSV" in figures and "Exporter en XLSX" in figures
+
+
+def test_validating_from_the_row_sends_the_terms_and_past_capacity_is_refused(staff_client, stay, secretary):
+    enrollments = [request(stay, n) for n in range(3)]
+    page = staff_client.get(f"{ENROLLMENTS}validate/{enrollments[0].pk}/")
+    assert "Valider l'inscription : Enfant0 Famille0 pour « Voile à Quiberon »" in text(page)
+    for enrollment in enrollments[:2]:
+        response = staff_client.post(f"{ENROLLMENTS}validate/{enrollment.pk}/", follow=True)
+        assert "les parents reçoivent l'acompte" in text(response)
+    response = staff_client.post(f"{ENROLLMENTS}validate/{enrollments[2].pk}/", follow=True)
+    assert "« Voile à Quiberon » est complet (2 places validées sur 2)" in text(response)
+    statuses = list(Enrollment.objects.in_arrival_order().values_list("status", flat=True))
+    assert statuses == [Status.VALIDATED, Status.VALIDATED, Status.REQUESTED]
+
+
+def test_a_refusal_asks_for_its_reason_and_keeps_nothing_lost(staff_client, stay):
+    enrollment = request(stay, 1)
+    response = staff_client.post(f"{ENROLLMENTS}refuse/{enrollment.pk}/", {"reason": ""})
+    assert response.status_code == 200
+    assert "Indiquez le motif du refus" in text(response)
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.REQUESTED
+    staff_client.post(f"{ENROLLMENTS}refuse/{enrollment.pk}/", {"reason": "Âge minimum non atteint"})
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.REFUSED and enrollment.refusal_reason == "Âge minimum non atteint"
+
+
+def test_waitlist_deposit_and_cancel_from_the_row(staff_client, stay):
+    waiting, paying = request(stay, 1), request(stay, 2)
+    staff_client.post(f"{ENROLLMENTS}waitlist/{waiting.pk}/")
+    staff_client.post(f"{ENROLLMENTS}validate/{paying.pk}/")
+    staff_client.post(f"{ENROLLMENTS}deposit/{paying.pk}/")
+    staff_client.post(f"{ENROLLMENTS}cancel/{waiting.pk}/")
+    waiting.refresh_from_db()
+    paying.refresh_from_db()
+    assert waiting.status == Status.CANCELLED and paying.status == Status.DEPOSIT_RECEIVED
+
+
+def test_a_selection_is_validated_in_arrival_order_up_to_the_capacity(staff_client, stay):
+    enrollments = [request(stay, n) for n in range(3)]
+    ids = "&".join(f"id={e.pk}" for e in reversed(enrollments))
+    url = BULK["validate"] + f"?{ids}&next={ENROLLMENTS}"
+    confirm = staff_client.get(url)
+    assert "Ces 3 demandes sont concernées (dans l'ordre d'arrivée)" in text(confirm)
+    response = staff_client.post(url, follow=True)
+    page = text(response)
+    assert "2 inscription(s) validée(s)" in page
+    assert "est complet (2 places validées sur 2) : l'inscription de Enfant2 Famille2" in page
+    statuses = list(Enrollment.objects.in_arrival_order().values_list("status", flat=True))
+    assert statuses == [Status.VALIDATED, Status.VALIDATED, Status.REQUESTED]
+
+
+def test_a_selection_is_refused_with_one_reason(staff_client, stay):
+    enrollments = [request(stay, n) for n in range(2)]
+    ids = "&".join(f"id={e.pk}" for e in enrollments)
+    url = BULK["refuse"] + f"?{ids}&next={ENROLLMENTS}"
+    assert "Indiquez le motif du refus" in text(staff_client.post(url, {"reason": ""}))
+    staff_client.post(url, {"reason": "Séjour annulé faute d'encadrants"})
+    assert set(Enrollment.objects.values_list("status", "refusal_reason")) == {
+        (Status.REFUSED, "Séjour annulé faute d'encadrants")
+    }
+
+
+def test_a_freed_place_points_to_the_first_on_the_waiting_list(staff_client, stay, secretary):
+    validated = [request(stay, n) for n in range(2)]
+    for enrollment in validated:
+        service.validate(enrollment, by=secretary)
+    first_waiting, second_waiting = request(stay, 5), request(stay, 6)
+    assert first_waiting.status == second_waiting.status == Status.WAITLISTED
+    assert "premier sur la liste d'attente" not in text(staff_client.get(ENROLLMENTS, {"offre": stay.pk}))
+    service.cancel_by_staff(validated[0], by=secretary)
+    page = staff_client.get(ENROLLMENTS, {"offre": stay.pk})
+    assert "Une place est libre : Enfant5 Famille5 est le premier sur la liste d'attente." in text(page)
+    link = BeautifulSoup(page.content, "html.parser").find("a", string="Valider Enfant5")["href"]
+    assert link == f"{ENROLLMENTS}validate/{first_waiting.pk}/"
+
+
+def roster_rows(response, file_format):
+    if file_format == "csv":
+        content = response.content.decode("utf-8")
+        assert content.startswith("\ufeff")
+        return list(csv.reader(io.StringIO(content.lstrip("\ufeff")), delimiter=";"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return [["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_roster_lists_the_enrolled_children_with_their_guardians(staff_client, stay, secretary, file_format):
+    enrolled = request(stay, 1, health_notes="Allergie aux arachides", second_parent=True)
+    service.validate(enrolled, by=secretary)
+    request(stay, 2)  # requested, not enrolled
+    response = staff_client.get(f"{ENROLLMENTS}roster/{stay.pk}/{file_format}/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="inscrits-voile-a-quiberon-')
+    header, *data = roster_rows(response, file_format)
+    assert header[:4] == ["Nom", "Prénom", "Date de naissance", "Âge au début"]
+    assert "Responsable 2" in header and header[-5:] == [
+        "État",
+        "Référence",
+        "Acompte",
+        "Acompte reçu le",
+        "Informations de santé",
+    ]
+    (row,) = data
+    record = dict(zip(header, row, strict=True))
+    assert record["Prénom"] == "Enfant1" and str(record["Âge au début"]) == "8"
+    assert record["Responsable 1"] == "Parent1 Famille1" and record["E-mail 1"] == "parent1@exemple.fr"
+    assert record["Téléphone 1"] == "06 12 34 56 78" and record["Responsable 2"] == "Autre Famille1"
+    assert record["État"] == "Validée" and record["Informations de santé"] == "oui"
+    assert "arachides" not in str(row)  # a flag, not the content
+    assert record["Acompte"] == ("200,00" if file_format == "csv" else 200)
+
+
+def test_a_communication_editor_sees_no_enrollment_nor_roster(client, editor, stay):
+    enrollment = request(stay, 1)
+    login_staff(client, editor)
+    for url in (
+        ENROLLMENTS,
+        f"{ENROLLMENTS}inspect/{enrollment.pk}/",
+        f"{ENROLLMENTS}validate/{enrollment.pk}/",
+        f"{ENROLLMENTS}roster/{stay.pk}/csv/",
+        f"{ENROLLMENTS}roster/{stay.pk}/xlsx/",
+        BULK["validate"] + f"?id={enrollment.pk}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Enfant1" not in response.content.decode()
+    assert client.post(f"{ENROLLMENTS}validate/{enrollment.pk}/").status_code == 403
+    assert "Inscriptions" not in text(client.get("/admin/"))
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.REQUESTED
+
+
+def test_the_admin_home_shows_fill_rates_and_the_requests_waiting(staff_client, stay, secretary, stay_index):
+    empty = StayPageFactory(parent=stay_index, title="Cirque", capacity=12, start_date=START, end_date=START)
+    StayPageFactory(parent=stay_index, title="Fermé", closed=True, start_date=START, end_date=START)
+    StayPageFactory(parent=stay_index, title="Bientôt", not_yet_open=True, start_date=START, end_date=START)
+    oldest = request(stay, 1)
+    service.validate(request(stay, 2), by=secretary)
+    page = staff_client.get("/admin/")
+    soup = BeautifulSoup(page.content, "html.parser")
+    panel = unescape(soup.find(id="enrollments-panel-title").parent.get_text(" ", strip=True))
+    assert "1 demande attend une décision." in panel
+    assert "La plus ancienne, Enfant1 Famille1 pour « Voile à Quiberon »" in panel
+    meters = {meter["aria-label"]: (meter["value"], meter["max"]) for meter in soup.select("meter")}
+    assert meters["Remplissage de Voile à Quiberon"] == ("1", "2")
+    assert meters["Remplissage de Cirque"] == ("0", "12")
+    assert "Remplissage de Fermé" not in meters and "Remplissage de Bientôt" not in meters
+    assert oldest.status == Status.REQUESTED and empty.live
+
+
+def test_query_counts_do_not_grow_with_the_requests(staff_client, stay):
+    def count(url, **params):
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(url, params).status_code == 200
+        return len(queries)
+
+    request(stay, 0)
+    count(ENROLLMENTS)  # the session's and the settings' first reads
+    few = (count(ENROLLMENTS, offre=stay.pk), count("/admin/"))
+    for n in range(1, 12):
+        request(stay, n, second_parent=True)
+    many = (count(ENROLLMENTS, offre=stay.pk), count("/admin/"))
+    assert many == few

@@ -1,0 +1,103 @@
+"""Concurrent requests and decisions on one offer: real threads, each on its own database connection.
+
+On PostgreSQL (the CI's second run) the offer's row is locked inside each
+transaction; on SQLite every write transaction begins IMMEDIATE and waits for
+the previous one. Either way: one enrollment per child and offer, and never
+more places validated than the offer has.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from memberspace.enrollments import services as service
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus
+from memberspace.enrollments.services import EnrollmentError
+from memberspace.families.models import Child, Guardianship
+from tests import concurrency
+from tests.factories import StayIndexPageFactory, StayPageFactory, UserFactory
+
+pytestmark = pytest.mark.integration
+
+START = timezone.localdate() + datetime.timedelta(days=60)
+ROUNDS = 8
+
+
+def run_together(calls):
+    return concurrency.run_together(calls, refused=(EnrollmentError,))
+
+
+def guardian(email):
+    return UserFactory(email=email, account_status="validated")
+
+
+def child_of(*guardians, number=0):
+    child = Child.objects.create(
+        first_name=f"Enfant{number}", last_name="Course", birth_date=START.replace(year=START.year - 8)
+    )
+    for parent in guardians:
+        Guardianship.objects.create(child=child, parent=parent, relationship="mere")
+    return child
+
+
+@pytest.fixture
+def stays(transactional_home):
+    index = StayIndexPageFactory(parent=transactional_home)
+
+    def make(capacity):
+        return StayPageFactory(parent=index, capacity=capacity, start_date=START, end_date=START)
+
+    return make
+
+
+def test_two_guardians_submitting_the_same_child_at_once_make_one_enrollment(stays):
+    offer = stays(capacity=40)
+    for number in range(ROUNDS):
+        mother, father = guardian(f"mere{number}@exemple.fr"), guardian(f"pere{number}@exemple.fr")
+        child = child_of(mother, father, number=number)
+        results = run_together(
+            [
+                lambda parent=parent, child=child: service.request_enrollments(parent, offer=offer, children=[child])
+                for parent in (mother, father)
+            ]
+        )
+        outcomes = sorted(kind for kind, _value in results)
+        assert outcomes == ["ok", "refused"], results
+        refusal = next(value for kind, value in results if kind == "refused")
+        assert ": déjà demandée" in refusal or "Une demande est déjà en cours" in refusal
+        assert Enrollment.objects.filter(child=child, offer=offer).count() == 1
+
+
+def test_two_staff_validating_the_last_place_at_once_never_exceed_the_capacity(stays, roles):
+    staff = [UserFactory(email=f"staff{n}@le-po.test", is_staff=True) for n in range(2)]
+    for number in range(ROUNDS):
+        offer = stays(capacity=2)
+        parents = [guardian(f"r{number}-{n}@exemple.fr") for n in range(3)]
+        requests = [
+            service.request_enrollments(parent, offer=offer, children=[child_of(parent, number=n)])[0]
+            for n, parent in enumerate(parents)
+        ]
+        service.validate(requests[0], by=staff[0])  # one place left
+        results = run_together(
+            [
+                lambda e=enrollment, s=member: service.validate(e, by=s)
+                for enrollment, member in zip(requests[1:], staff, strict=True)
+            ]
+        )
+        assert sorted(kind for kind, _value in results) == ["ok", "refused"], results
+        assert "est complet (2 places validées sur 2)" in next(v for k, v in results if k == "refused")
+        assert offer.enrollments.taken().count() == 2
+
+
+def test_many_validations_at_once_give_exactly_the_places_there_are(stays):
+    offer = stays(capacity=3)
+    staff = UserFactory(email="staff@le-po.test", is_staff=True)
+    requests = []
+    for number in range(8):
+        parent = guardian(f"foule{number}@exemple.fr")
+        requests += service.request_enrollments(parent, offer=offer, children=[child_of(parent, number=number)])
+    results = run_together([lambda e=enrollment: service.validate(e, by=staff) for enrollment in requests])
+    assert sorted(kind for kind, _value in results).count("ok") == 3
+    assert offer.enrollments.taken().count() == 3
+    assert offer.enrollments.filter(status=EnrollmentStatus.REQUESTED).count() == 5

@@ -1,0 +1,566 @@
+"""Enrollment requests by parents and the club's decisions: eligibility, transitions, messages."""
+
+import datetime
+import re
+from decimal import Decimal
+from html import unescape
+
+import pytest
+from allauth.account.models import EmailAddress
+from bs4 import BeautifulSoup
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail.models import ModelLogEntry, Site
+
+from memberspace.enrollments import services as service
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_waiting_ranks
+from memberspace.enrollments.services import EnrollmentError
+from memberspace.families.models import Child, Guardianship
+from memberspace.notifications.models import Notification
+from pages.models import ClubSettings
+from tests.factories import ActivityPageFactory, StayPageFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = EnrollmentStatus
+TODAY = timezone.localdate()
+START = TODAY + datetime.timedelta(days=60)
+REQUEST_URL = "/espace-adherent/inscriptions/demande/"
+
+
+def parent(email, status="validated", **kwargs):
+    user = UserFactory(email=email, account_status=status, **kwargs)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def child_of(*guardians, first_name="Léa", age_at_start=8, **fields):
+    birth = START.replace(year=START.year - age_at_start) - datetime.timedelta(days=30)
+    child = Child.objects.create(first_name=first_name, last_name="Martin", birth_date=birth, **fields)
+    for guardian in guardians:
+        Guardianship.objects.create(child=child, parent=guardian, relationship="mere")
+    return child
+
+
+def text(response):
+    return unescape(BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True))
+
+
+@pytest.fixture
+def club(home):
+    settings = ClubSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.contact_email = "secretariat@le-po.test"
+    settings.phone = "01 42 00 00 00"
+    settings.deposit_due_days = 15
+    settings.bank_account_holder = "Association Le PO"
+    settings.bank_name = "Crédit Coopératif"
+    settings.iban = "FR7630006000011234567890189"
+    settings.bic = "AGRIFRPP"
+    settings.cheque_payee = "Le PO"
+    settings.cheque_address = "12 rue des Écoles\n75005 Paris"
+    settings.save()
+    return settings
+
+
+@pytest.fixture
+def stay(stay_index, club):
+    return StayPageFactory(
+        parent=stay_index,
+        title="Neige à Morzine",
+        capacity=2,
+        start_date=START,
+        end_date=START + datetime.timedelta(days=6),
+        price=Decimal("1250.50"),
+        deposit_amount=Decimal("300.00"),
+    )
+
+
+@pytest.fixture
+def mother(home):
+    return parent("claire.martin@exemple.fr", first_name="Claire", last_name="Martin")
+
+
+@pytest.fixture
+def father(home):
+    return parent("paul.martin@exemple.fr", first_name="Paul", last_name="Martin")
+
+
+@pytest.fixture
+def lea(mother, father):
+    return child_of(mother, father)
+
+
+def reasons(child, offer):
+    return service.eligibility(child, offer).reasons
+
+
+# Eligibility: every rule gives its reason
+
+
+def test_a_child_of_the_right_age_may_be_requested_for_an_open_offer(lea, stay):
+    assert service.eligibility(lea, stay).allowed
+
+
+def test_the_age_is_taken_on_the_offer_start_date(mother, stay):
+    too_young = child_of(mother, first_name="Tom", age_at_start=5)
+    (reason,) = reasons(too_young, stay)
+    assert reason.startswith("5 ans au ")
+    assert reason.endswith(", hors des âges de l'offre (de 6 à 10 ans)")
+    turns_six_before_start = child_of(mother, first_name="Zoé", age_at_start=6)
+    assert reasons(turns_six_before_start, stay) == []
+
+
+def test_registration_not_yet_open_or_closed_is_a_reason(lea, stay_index, club):
+    soon = StayPageFactory(parent=stay_index, not_yet_open=True, start_date=START, end_date=START)
+    closed = StayPageFactory(parent=stay_index, closed=True, start_date=START, end_date=START)
+    assert reasons(lea, soon)[0].startswith("les inscriptions ouvrent le ")
+    assert reasons(lea, closed) == ["les inscriptions sont closes"]
+
+
+def test_a_child_already_requested_cannot_be_requested_again(lea, mother, stay):
+    service.request_enrollments(mother, offer=stay, children=[lea])
+    assert reasons(lea, stay) == ["déjà demandée"]
+
+
+def test_overlapping_stays_are_refused_but_not_activities_or_other_dates(lea, mother, stay, stay_index, activity_index):
+    service.request_enrollments(mother, offer=stay, children=[lea])
+    overlapping = StayPageFactory(
+        parent=stay_index,
+        title="Mer",
+        start_date=START + datetime.timedelta(days=3),
+        end_date=START + datetime.timedelta(days=9),
+    )
+    later = StayPageFactory(
+        parent=stay_index, start_date=START + datetime.timedelta(days=7), end_date=START + datetime.timedelta(days=9)
+    )
+    activity = ActivityPageFactory(
+        parent=activity_index, start_date=START, end_date=START + datetime.timedelta(days=200)
+    )
+    assert reasons(lea, overlapping) == ["déjà inscrit(e) au séjour « Neige à Morzine » à ces dates"]
+    assert reasons(lea, later) == []
+    assert reasons(lea, activity) == []
+
+
+def test_an_unpublished_offer_cannot_be_requested(lea, stay):
+    stay.unpublish()
+    assert "cette offre n'est plus proposée" in reasons(lea, stay)
+
+
+def test_an_account_not_validated_cannot_request(home, stay):
+    pending = parent("attente@exemple.fr", status="pending")
+    child = child_of(pending)
+    with pytest.raises(EnrollmentError, match="Votre compte doit d'abord être validé"):
+        service.request_enrollments(pending, offer=stay, children=[child])
+
+
+def test_the_request_page_shows_every_child_with_the_reason_it_cannot_be_requested(client, mother, lea, stay):
+    child_of(mother, first_name="Tom", age_at_start=4)
+    client.force_login(mother)
+    page = text(client.get(REQUEST_URL, {"offre": stay.pk}))
+    assert "Tom : 4 ans au " in page
+    assert "Léa" in page and "Envoyer la demande" in page
+    overview = text(client.get(REQUEST_URL))
+    assert "Inscrire Léa" in overview and "Tom : 4 ans au " in overview
+
+
+def test_a_pending_account_is_told_why_it_cannot_request(client, home, stay):
+    pending = parent("attente@exemple.fr", status="pending")
+    client.force_login(pending)
+    page = text(client.get(REQUEST_URL, {"offre": stay.pk}))
+    assert "Votre compte doit d'abord être validé par le club" in page
+    assert "Envoyer la demande" not in page
+
+
+# Requests
+
+
+def test_a_request_is_recorded_with_its_reference_and_every_guardian_is_told(client, mother, father, lea, stay):
+    client.force_login(mother)
+    response = client.post(REQUEST_URL, {"offre": stay.pk, "children": [lea.pk], "comment": "Covoiturage possible"})
+    assert response.status_code == 302
+    enrollment = Enrollment.objects.get()
+    assert enrollment.status == Status.REQUESTED
+    assert enrollment.requested_by == mother and enrollment.parent_comment == "Covoiturage possible"
+    assert re.fullmatch(rf"PO-{enrollment.requested_at.year}-\d{{5}}", enrollment.reference)
+    told = Notification.objects.filter(kind="enrollment_requested").values_list("address", flat=True)
+    assert sorted(told) == ["claire.martin@exemple.fr", "paul.martin@exemple.fr"]
+    message = Notification.objects.get(kind="enrollment_requested", address="paul.martin@exemple.fr")
+    assert "Claire Martin" in message.body_text and "Neige à Morzine" in message.body_text
+    assert ModelLogEntry.objects.filter(action="po.enrollment.request", object_id=str(enrollment.pk)).exists()
+
+
+def test_the_other_guardian_sees_the_request_and_who_made_it(client, mother, father, lea, stay):
+    service.request_enrollments(mother, offer=stay, children=[lea])
+    client.force_login(father)
+    dashboard = text(client.get("/espace-adherent/"))
+    assert "Neige à Morzine — Demandée demandée par Claire" in dashboard
+
+
+def test_siblings_are_requested_together(client, mother, lea, stay):
+    hugo = child_of(mother, first_name="Hugo", age_at_start=7)
+    client.force_login(mother)
+    client.post(REQUEST_URL, {"offre": stay.pk, "children": [lea.pk, hugo.pk]})
+    assert sorted(Enrollment.objects.values_list("child__first_name", flat=True)) == ["Hugo", "Léa"]
+
+
+def test_one_ineligible_sibling_stops_the_whole_request_and_keeps_the_message(mother, lea, stay):
+    hugo = child_of(mother, first_name="Hugo", age_at_start=7)
+    service.request_enrollments(mother, offer=stay, children=[hugo])
+    with pytest.raises(EnrollmentError, match="Hugo : déjà demandée"):
+        service.request_enrollments(mother, offer=stay, children=[lea, hugo])
+    assert Enrollment.objects.count() == 1
+
+
+def test_a_form_error_keeps_what_was_typed(client, mother, lea, stay):
+    client.force_login(mother)
+    response = client.post(REQUEST_URL, {"offre": stay.pk, "comment": "Mon message"})
+    assert response.status_code == 200
+    page = text(response)
+    assert "Choisissez au moins un enfant." in page
+    assert "Mon message" in response.content.decode()
+    assert not Enrollment.objects.exists()
+
+
+def test_another_familys_child_cannot_be_requested(client, mother, stay):
+    other = child_of(parent("autre@exemple.fr"), first_name="Noah")
+    client.force_login(mother)
+    response = client.post(REQUEST_URL, {"offre": stay.pk, "children": [other.pk]})
+    assert response.status_code == 200
+    assert "Noah" not in text(response)
+    assert not Enrollment.objects.exists()
+    with pytest.raises(EnrollmentError, match="vos propres enfants"):
+        service.request_enrollments(mother, offer=stay, children=[other])
+
+
+def test_waiting_ranks_follow_arrival_on_each_offer_and_are_read_in_one_query(
+    client, mother, stay, stay_index, django_assert_num_queries
+):
+    other = StayPageFactory(parent=stay_index, title="Mer à Biarritz", start_date=START, end_date=START)
+    moment = timezone.now()
+    waiting = {}
+    # Arrivals interleaved on two offers; C and D came at the same instant (the first recorded goes first).
+    for name, offer, minutes in (("A", stay, 3), ("B", other, 1), ("C", stay, 1), ("D", stay, 1), ("E", other, 2)):
+        waiting[name] = Enrollment.objects.create(
+            child=child_of(mother, first_name=name),
+            offer=offer,
+            status=Status.WAITLISTED,
+            requested_at=moment + datetime.timedelta(minutes=minutes),
+        )
+    Enrollment.objects.create(child=child_of(mother, first_name="F"), offer=stay, status=Status.VALIDATED)
+    expected = {"A": 3, "B": 1, "C": 1, "D": 2, "E": 2}
+    assert {name: Enrollment.objects.get(pk=e.pk).waiting_rank() for name, e in waiting.items()} == expected
+    read = list(Enrollment.objects.select_related("child").filter(child__guardianships__parent=mother))
+    with django_assert_num_queries(1):
+        set_waiting_ranks(read)
+        ranks = {e.child.first_name: e.waiting_rank() for e in read}
+    assert ranks == {**expected, "F": None}
+    client.force_login(mother)
+    page = text(client.get("/espace-adherent/"))
+    for name, rank in expected.items():
+        assert f"{name} Martin" in page and f"Liste d'attente (rang {rank})" in page
+    assert page.count("(rang ") == 5
+
+
+def test_a_full_offer_takes_the_request_onto_its_waiting_list_with_a_live_rank(client, mother, lea, stay, secretary):
+    first, second = (child_of(parent(f"p{i}@exemple.fr"), first_name=f"E{i}") for i in range(2))
+    for child in (first, second):
+        (enrollment,) = service.request_enrollments(child.guardians.get(), offer=stay, children=[child])
+        service.validate(enrollment, by=secretary)
+    early = child_of(parent("tot@exemple.fr"), first_name="Tôt")
+    (early_request,) = service.request_enrollments(early.guardians.get(), offer=stay, children=[early])
+    client.force_login(mother)
+    assert "Cette offre est complète" in text(client.get(REQUEST_URL, {"offre": stay.pk}))
+    response = client.post(REQUEST_URL, {"offre": stay.pk, "children": [lea.pk]}, follow=True)
+    assert "est complet : la demande pour Léa est sur liste d'attente (rang 2)" in text(response)
+    enrollment = Enrollment.objects.get(child=lea)
+    assert enrollment.status == Status.WAITLISTED and enrollment.waiting_rank() == 2
+    assert "(rang 2)" in text(client.get("/espace-adherent/"))
+    service.cancel_by_guardian(early_request, by=early.guardians.get())
+    assert "rang 1 sur la liste d'attente" in text(client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/"))
+    told = Notification.objects.get(kind="enrollment_requested", user=mother).body_text
+    assert "sur liste d'attente, au rang 2" in told
+
+
+def test_a_guardian_cancels_a_request_not_yet_validated(client, mother, father, lea, stay, secretary):
+    (enrollment,) = service.request_enrollments(mother, offer=stay, children=[lea])
+    client.force_login(father)
+    response = client.post(f"/espace-adherent/inscriptions/{enrollment.pk}/annuler/", follow=True)
+    assert "La demande pour Léa à « Neige à Morzine » est annulée." in text(response)
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.CANCELLED and enrollment.cancelled_by == father
+    assert Notification.objects.filter(kind="enrollment_cancelled", user=mother).exists()
+    # Once validated, only the secretariat cancels.
+    (again,) = service.request_enrollments(mother, offer=stay, children=[lea])
+    service.validate(again, by=secretary)
+    response = client.post(f"/espace-adherent/inscriptions/{again.pk}/annuler/", follow=True)
+    assert "ne s'annule qu'en contactant le secrétariat" in text(response)
+    again.refresh_from_db()
+    assert again.status == Status.VALIDATED
+
+
+def test_another_familys_enrollment_answers_404(client, lea, mother, stay):
+    (enrollment,) = service.request_enrollments(mother, offer=stay, children=[lea])
+    stranger = parent("etranger@exemple.fr")
+    client.force_login(stranger)
+    assert client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/").status_code == 404
+    assert client.post(f"/espace-adherent/inscriptions/{enrollment.pk}/annuler/").status_code == 404
+    assert client.get(f"/espace-adherent/enfants/{lea.pk}/").status_code == 404
+    assert client.get(REQUEST_URL, {"enfant": lea.pk}).status_code == 404
+    assert client.get(REQUEST_URL, {"enfant": lea.pk, "offre": stay.pk}).status_code == 404
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.REQUESTED
+
+
+def test_a_logged_out_visitor_is_led_through_login_and_back(client, mother, lea, stay):
+    offer_page = client.get(stay.url)
+    link = BeautifulSoup(offer_page.content, "html.parser").find("a", string="Demander l'inscription")["href"]
+    response = client.get(link)
+    assert response.status_code == 302 and response.url.startswith("/compte/login/")
+    mother.set_password("un-mot-de-passe-solide")
+    mother.save()
+    logged_in = client.post(response.url, {"login": mother.email, "password": "un-mot-de-passe-solide"})
+    assert logged_in.status_code == 302 and logged_in.url == link
+    assert "Demander l'inscription à « Neige à Morzine »" in text(client.get(logged_in.url))
+
+
+def test_an_unknown_offer_answers_404(client, mother):
+    client.force_login(mother)
+    assert client.get(REQUEST_URL, {"offre": 999999}).status_code == 404
+
+
+def test_one_active_request_per_child_and_offer_is_a_database_constraint(mother, lea, stay):
+    Enrollment.objects.create(child=lea, offer=stay, requested_by=mother)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enrollment.objects.create(child=lea, offer=stay, requested_by=mother)
+    Enrollment.objects.update(status=Status.REFUSED)
+    Enrollment.objects.create(child=lea, offer=stay, requested_by=mother)  # after a refusal, a new request
+
+
+# Decisions of the secretariat
+
+
+@pytest.fixture
+def requested(mother, lea, stay):
+    (enrollment,) = service.request_enrollments(mother, offer=stay, children=[lea])
+    return enrollment
+
+
+def test_validation_fixes_the_deposit_and_sends_the_payment_terms(requested, secretary, club, mother, father):
+    Notification.objects.all().delete()
+    enrollment = service.validate(requested, by=secretary)
+    assert enrollment.status == Status.VALIDATED and enrollment.validated_by == secretary
+    assert enrollment.deposit_amount == Decimal("300.00") and isinstance(enrollment.deposit_amount, Decimal)
+    assert enrollment.deposit_due_date == TODAY + datetime.timedelta(days=15)
+    assert ModelLogEntry.objects.filter(action="po.enrollment.validate", object_id=str(enrollment.pk)).exists()
+    emails = Notification.objects.filter(kind="enrollment_validated", channel="email")
+    assert sorted(emails.values_list("address", flat=True)) == ["claire.martin@exemple.fr", "paul.martin@exemple.fr"]
+    body = emails.get(user=mother).body_text
+    due = enrollment.deposit_due_date
+    for expected in (
+        "Léa Martin",
+        "Neige à Morzine",
+        "1\u00a0250,50\u00a0€",  # the price, the French way
+        "300\u00a0€",
+        f"{due.day}\u00a0",
+        enrollment.reference,
+        "FR76 3000 6000 0112 3456 7890 189",
+        "AGRIFRPP",
+        "à l'ordre de « Le PO »",
+        "12 rue des Écoles",
+        "secretariat@le-po.test",
+        "01 42 00 00 00",
+    ):
+        assert expected in body, expected
+    assert "300\u00a0€" in emails.get(user=mother).body_html
+
+
+def test_the_payment_terms_reach_an_sms_only_parent_by_email_too(requested, secretary, mother, sms_outbox):
+    mother.notification_preference = "sms"
+    mother.phone = "+33612345678"
+    mother.save()
+    Notification.objects.all().delete()
+    service.validate(requested, by=secretary)
+    channels = set(Notification.objects.filter(user=mother).values_list("channel", flat=True))
+    assert channels == {"email", "sms"}
+    sms = Notification.objects.get(user=mother, channel="sms").body_text
+    assert requested.reference in sms and "Acompte 300 € avant le" in sms  # GSM: plain spaces
+
+
+def test_an_offers_own_payment_terms_replace_the_clubs(requested, secretary, club, stay):
+    club.deposit_payment_terms = "<p>Règlement général du club.</p>"
+    club.save()
+    stay.payment_terms = "<p>Chèques vacances acceptés pour ce séjour.</p>"
+    stay.save_revision().publish()
+    service.validate(requested, by=secretary)
+    body = Notification.objects.filter(kind="enrollment_validated").first().body_text
+    assert "Chèques vacances acceptés" in body and "Règlement général" not in body
+
+
+def test_the_due_date_is_never_after_the_day_before_the_start(club):
+    offer = StayPageFactory.build(start_date=TODAY + datetime.timedelta(days=5))
+    assert service.deposit_due_date(offer, club, TODAY) == TODAY + datetime.timedelta(days=4)
+    offer.start_date = TODAY
+    assert service.deposit_due_date(offer, club, TODAY) == TODAY
+
+
+def test_validating_past_capacity_is_refused_with_a_message(stay, secretary):
+    requests = [
+        service.request_enrollments(guardian, offer=stay, children=[child_of(guardian, first_name=f"E{i}")])[0]
+        for i, guardian in enumerate(parent(f"g{i}@exemple.fr") for i in range(3))
+    ]
+    service.validate(requests[0], by=secretary)
+    service.validate(requests[1], by=secretary)
+    with pytest.raises(EnrollmentError, match=r"« Neige à Morzine » est complet \(2 places validées sur 2\)"):
+        service.validate(requests[2], by=secretary)
+    requests[2].refresh_from_db()
+    assert requests[2].status == Status.REQUESTED
+
+
+def test_a_refused_or_cancelled_request_cannot_be_validated(requested, secretary):
+    service.refuse(requested, by=secretary, reason="Dossier incomplet")
+    with pytest.raises(EnrollmentError, match=r"ne peut pas être validée \(état : Refusée\)"):
+        service.validate(requested, by=secretary)
+    requested.refresh_from_db()
+    assert requested.status == Status.REFUSED and requested.deposit_amount is None
+
+
+def test_waitlist_then_validate_when_a_place_frees(requested, secretary, mother):
+    enrollment = service.waitlist(requested, by=secretary)
+    assert enrollment.status == Status.WAITLISTED and enrollment.waitlisted_at
+    body = Notification.objects.get(kind="enrollment_waitlisted", user=mother).body_text
+    assert "rang 1" in body
+    with pytest.raises(EnrollmentError, match="ne peut pas aller en liste d'attente"):
+        service.waitlist(enrollment, by=secretary)
+    assert service.validate(enrollment, by=secretary).status == Status.VALIDATED
+
+
+def test_a_refusal_needs_a_reason_and_sends_it(requested, secretary, mother):
+    with pytest.raises(EnrollmentError, match="Indiquez le motif du refus"):
+        service.refuse(requested, by=secretary, reason="  ")
+    enrollment = service.refuse(requested, by=secretary, reason="Le séjour est réservé aux adhérents de l'année.")
+    assert enrollment.status == Status.REFUSED and enrollment.refused_by == secretary
+    body = Notification.objects.get(kind="enrollment_refused", user=mother).body_text
+    assert "réservé aux adhérents de l'année" in body
+    with pytest.raises(EnrollmentError, match="ne peut pas être refusée"):
+        service.refuse(enrollment, by=secretary, reason="encore")
+
+
+def test_the_deposit_is_recorded_only_once_validated(requested, secretary, mother):
+    with pytest.raises(EnrollmentError, match="L'acompte de .* ne peut pas être enregistré"):
+        service.record_deposit(requested, by=secretary)
+    service.validate(requested, by=secretary)
+    enrollment = service.record_deposit(requested, by=secretary)
+    assert enrollment.status == Status.DEPOSIT_RECEIVED and enrollment.deposit_received_by == secretary
+    assert Notification.objects.filter(kind="enrollment_deposit_received", user=mother).exists()
+    with pytest.raises(EnrollmentError):
+        service.record_deposit(enrollment, by=secretary)
+    with pytest.raises(EnrollmentError, match="ne peut pas être refusée"):
+        service.refuse(enrollment, by=secretary, reason="trop tard")
+
+
+def test_the_secretariat_cancels_an_active_enrollment_but_not_a_finished_one(requested, secretary, mother):
+    service.validate(requested, by=secretary)
+    enrollment = service.cancel_by_staff(requested, by=secretary)
+    assert enrollment.status == Status.CANCELLED and enrollment.cancelled_by == secretary
+    assert Notification.objects.filter(kind="enrollment_cancelled", user=mother).exists()
+    with pytest.raises(EnrollmentError, match="ne peut pas être annulée"):
+        service.cancel_by_staff(enrollment, by=secretary)
+
+
+def test_the_catalogue_counts_validated_places_only(client, requested, secretary, stay):
+    assert "2 places disponibles" in text(client.get(stay.url))
+    service.validate(requested, by=secretary)
+    assert "1 place disponible" in text(client.get(stay.url))
+    assert "1 place disponible" in text(client.get(stay.get_parent().url))
+
+
+def test_the_parent_sees_the_deposit_terms_of_a_validated_enrollment(client, requested, secretary, mother):
+    service.validate(requested, by=secretary)
+    client.force_login(mother)
+    assert "Validée" in text(client.get("/espace-adherent/"))
+    page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
+    assert "Réglez 300\u00a0€ avant le" in page and requested.reference in page and "IBAN" in page
+
+
+# Deposit reminders
+
+
+def test_overdue_deposits_are_reminded_once_and_listed_for_the_secretariat(requested, secretary, mother, stay):
+    service.validate(requested, by=secretary)
+    paid_child = child_of(mother, first_name="Hugo", age_at_start=7)
+    (paid,) = service.request_enrollments(mother, offer=stay, children=[paid_child])
+    service.validate(paid, by=secretary)
+    service.record_deposit(paid, by=secretary)
+    Notification.objects.all().delete()
+    due = Enrollment.objects.get(pk=requested.pk).deposit_due_date
+    assert service.send_deposit_reminders(today=due) == 0  # due today: not late yet
+    assert service.send_deposit_reminders(today=due + datetime.timedelta(days=1)) == 1
+    reminders = Notification.objects.filter(kind="deposit_reminder")
+    assert sorted(reminders.values_list("address", flat=True)) == ["claire.martin@exemple.fr", "paul.martin@exemple.fr"]
+    reminder = reminders.first().body_text
+    assert requested.reference in reminder and "300\u00a0€" in reminder
+    assert f"/espace-adherent/inscriptions/{requested.pk}/" in reminder
+    digest = Notification.objects.get(kind="secretariat_overdue_deposits")
+    assert digest.user == secretary and "Léa Martin" in digest.body_text and "Hugo" not in digest.body_text
+    service.send_deposit_reminders(today=due + datetime.timedelta(days=2))
+    assert Notification.objects.filter(kind="deposit_reminder").count() == 2  # once only
+
+
+def test_the_reminder_schedule_is_registered(db):
+    from django.core.management import call_command
+    from django_q.models import Schedule
+
+    call_command("setup_schedules", verbosity=0)
+    schedule = Schedule.objects.get(func="memberspace.enrollments.tasks.send_deposit_reminders")
+    assert schedule.schedule_type == Schedule.DAILY
+
+
+# Query counts
+
+
+def test_member_pages_make_as_many_queries_for_many_requests_as_for_one(
+    client, mother, lea, stay, stay_index, activity_index, secretary
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts():
+        client.get("/espace-adherent/")  # the site's menu and settings, read again after pages changed
+        found = []
+        for url, params in (("/espace-adherent/", {}), (REQUEST_URL, {}), (REQUEST_URL, {"offre": stay.pk})):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, params).status_code == 200
+            found.append(len(queries))
+        return found
+
+    def add_offers_and_requests(number):
+        start = START + datetime.timedelta(days=10 * (number + 1))
+        offer = StayPageFactory(parent=stay_index, capacity=1, start_date=start, end_date=start)
+        ActivityPageFactory(parent=activity_index, start_date=start, end_date=start + datetime.timedelta(days=90))
+        first = child_of(parent(f"avant{number}@exemple.fr"), first_name=f"Avant{number}")
+        service.validate(
+            service.request_enrollments(first.guardians.get(), offer=offer, children=[first])[0], by=secretary
+        )
+        sibling = child_of(mother, first_name=f"Frère{number}", age_at_start=7)
+        service.request_enrollments(mother, offer=offer, children=[lea, sibling])  # onto the waiting list
+
+    client.force_login(mother)
+    service.request_enrollments(mother, offer=stay, children=[lea])
+    add_offers_and_requests(0)
+    few = counts()
+    # The dashboard: session, user, children, their enrollments, the waiting lists' order,
+    # invitations received and sent together (no permission query for Wagtail's userbar,
+    # no e-mail query; in production the session comes from Redis).
+    assert few[0] <= 6, few
+    for number in range(1, 6):
+        add_offers_and_requests(number)
+    assert counts() == few
+
+
+def test_a_request_sent_twice_is_recorded_once_and_not_shown_as_an_error(client, mother, lea, stay):
+    client.force_login(mother)
+    data = {"offre": stay.pk, "children": [lea.pk]}
+    client.post(REQUEST_URL, data)
+    again = client.post(REQUEST_URL, data, follow=True)  # a double click, a reload
+    assert "La demande pour Léa à « Neige à Morzine » est bien enregistrée." in text(again)
+    assert Enrollment.objects.filter(child=lea).count() == 1

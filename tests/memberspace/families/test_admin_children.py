@@ -1,0 +1,154 @@
+"""Enfants in the admin, and attaching migrated children from a parent's account page."""
+
+import datetime
+
+import pytest
+from allauth.account.models import EmailAddress
+from bs4 import BeautifulSoup
+
+from memberspace.families.admin import AgeFilter
+from memberspace.families.models import Child, ChildStatus, Guardianship, LegacyContact
+from memberspace.notifications.models import Notification
+from tests.auth import login_staff
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTS = "/admin/accounts/parentaccount/"
+CHILDREN = "/admin/families/child/"
+
+
+def rows(response):
+    soup = BeautifulSoup(response.content, "html.parser")
+    return [row.get_text(" ", strip=True) for row in soup.select("table.listing tbody tr")]
+
+
+@pytest.fixture
+def family(home):
+    parent = UserFactory(
+        email="marie.dupont@exemple.fr",
+        first_name="Marie",
+        last_name="Dupont",
+        account_status="validated",
+        club_message="Mes enfants Léa et Hugo Dupont sont déjà au PO.",
+        postal_code="75005",
+    )
+    EmailAddress.objects.create(user=parent, email=parent.email, verified=True, primary=True)
+    lea = Child.objects.create(
+        first_name="Léa",
+        last_name="Dupont",
+        birth_date=datetime.date(2016, 3, 12),
+        status=ChildStatus.MIGRATED,
+        legacy_id="1001",
+        health_notes="Asthme",
+    )
+    LegacyContact.objects.create(
+        child=lea, first_name="Marie", last_name="Dupont", email="marie.dupont@exemple.fr", postal_code="75005"
+    )
+    hugo = Child.objects.create(
+        first_name="Hugo",
+        last_name="Dupont",
+        birth_date=datetime.date(2018, 7, 1),
+        status=ChildStatus.MIGRATED,
+        legacy_id="1002",
+    )
+    other = Child.objects.create(
+        first_name="Noah",
+        last_name="Roux",
+        birth_date=datetime.date(2012, 1, 1),
+        status=ChildStatus.MIGRATED,
+        legacy_id="1010",
+    )
+    return {"parent": parent, "lea": lea, "hugo": hugo, "other": other}
+
+
+def test_the_account_page_suggests_the_familys_children(client, secretary, family):
+    login_staff(client, secretary)
+    html = client.get(f"{ACCOUNTS}inspect/{family['parent'].pk}/").content.decode()
+    soup = BeautifulSoup(html, "html.parser")
+    table = soup.find("h2", id="suggestions").find_next("table")
+    suggested = [row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")]
+    assert set(suggested) == {"Léa Dupont", "Hugo Dupont"}
+    assert "Noah Roux" not in suggested
+    assert "adresse e-mail du compte dans l" in html and "prénom et nom cités dans le message" in html
+
+
+def test_one_click_attaches_a_child_and_the_parent_finds_it(
+    client, secretary, family, django_capture_on_commit_callbacks
+):
+    login_staff(client, secretary)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"{ACCOUNTS}attach_child/{family['parent'].pk}/", {"child": family["lea"].pk, "relationship": "mere"}
+        )
+    assert response["Location"] == f"{ACCOUNTS}inspect/{family['parent'].pk}/"
+    family["lea"].refresh_from_db()
+    assert family["lea"].status == ChildStatus.ACTIVE
+    assert Guardianship.objects.get(child=family["lea"]).parent == family["parent"]
+    assert Notification.objects.filter(kind="child_attached", user=family["parent"]).exists()
+    history = client.get(f"{CHILDREN}history/{family['lea'].pk}/").content.decode()
+    assert "Responsable rattaché" in history
+    # The parent finds the child on the dashboard.
+    client.force_login(family["parent"])
+    assert "Léa Dupont" in client.get("/espace-adherent/").content.decode()
+    # Attached, it is no longer suggested.
+    login_staff(client, secretary)
+    html = client.get(f"{ACCOUNTS}inspect/{family['parent'].pk}/").content.decode()
+    soup = BeautifulSoup(html, "html.parser")
+    table = soup.find("h2", id="suggestions").find_next("table")
+    assert [row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")] == ["Hugo Dupont"]
+
+
+def test_children_listing_filters_and_search(client, secretary, family):
+    login_staff(client, secretary)
+    Guardianship.objects.create(child=family["hugo"], parent=family["parent"], relationship="mere")
+    assert len(rows(client.get(CHILDREN))) == 3
+    assert [r.split(" ")[0:2] for r in rows(client.get(CHILDREN, {"responsables": "avec"}))] == [["Hugo", "Dupont"]]
+    assert len(rows(client.get(CHILDREN, {"responsables": "sans"}))) == 2
+    assert len(rows(client.get(CHILDREN, {"status": "migrated"}))) == 3
+    assert len(rows(client.get(CHILDREN, {"q": "dupont"}))) == 2
+    assert len(rows(client.get(CHILDREN, {"q": "1010"}))) == 1  # legacy number
+    assert len(rows(client.get(CHILDREN, {"q": "2016"}))) == 1  # birth year
+    for child in (family["lea"], family["hugo"], family["other"]):
+        bracket = next(key for key, (low, high) in AgeFilter.BRACKETS.items() if low <= child.age <= high)
+        listed = rows(client.get(CHILDREN, {"age": bracket}))
+        assert any(str(child) in row for row in listed), (child, bracket)
+        assert all(
+            str(other) not in " ".join(listed)
+            for other in family.values()
+            if isinstance(other, Child)
+            and other.age != child.age
+            and not AgeFilter.BRACKETS[bracket][0] <= other.age <= AgeFilter.BRACKETS[bracket][1]
+        )
+
+
+def test_attach_by_hand_and_detach(client, secretary, family):
+    login_staff(client, secretary)
+    response = client.post(
+        f"{CHILDREN}attach/{family['other'].pk}/", {"email": "personne@exemple.fr", "relationship": "pere"}
+    )
+    assert "Aucun compte parent avec cette adresse." in response.content.decode()
+    client.post(f"{CHILDREN}attach/{family['other'].pk}/", {"email": "MARIE.dupont@exemple.fr", "relationship": "mere"})
+    assert family["parent"] in family["other"].guardians.all()
+    client.post(f"{CHILDREN}detach/{family['other'].pk}/?parent={family['parent'].pk}")
+    family["other"].refresh_from_db()
+    assert not family["other"].guardians.exists()
+    assert family["other"].status == ChildStatus.ARCHIVED  # no guardian left
+
+
+def test_health_notes_are_shown_to_the_secretariat(client, secretary, family):
+    login_staff(client, secretary)
+    assert "Asthme" in client.get(f"{CHILDREN}inspect/{family['lea'].pk}/").content.decode()
+
+
+def test_communication_editors_see_no_child(client, editor, family):
+    login_staff(client, editor)
+    for url in (CHILDREN, f"{CHILDREN}inspect/{family['lea'].pk}/", f"{CHILDREN}attach/{family['lea'].pk}/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Asthme" not in response.content.decode() and "Dupont" not in response.content.decode()
+    response = client.post(
+        f"{ACCOUNTS}attach_child/{family['parent'].pk}/", {"child": family["lea"].pk, "relationship": "mere"}
+    )
+    assert response.status_code == 403
+    assert not Guardianship.objects.exists()
