@@ -34,12 +34,6 @@ REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _current_request = contextvars.ContextVar("po_current_request", default=None)
 
 
-def current_request_id():
-    """The id of the request being served by this thread, or None."""
-    context = _current_request.get()
-    return context[0] if context else None
-
-
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

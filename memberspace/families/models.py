@@ -92,7 +92,7 @@ class Child(PrivateRecord):
         verbose_name=_("responsables"),
     )
 
-    # From the old database (memberspace/legacy.py).
+    # From the old database (memberspace/legacy/importer.py).
     legacy_id = models.CharField(_("n° dans l'ancienne base"), max_length=32, unique=True, null=True, blank=True)
     legacy_activities = models.TextField(_("activités et séjours passés (ancienne base)"), blank=True)
     legacy_fingerprint = models.CharField(max_length=64, blank=True, editable=False)

@@ -94,6 +94,7 @@ class MatchingPanel(Component):
     def get_context_data(self, parent_context):
         return {
             "instance": self.account,
+            "csrf_token": parent_context.get("csrf_token"),  # a component renders with its own context
             "can_attach": self.request.user.has_perm(MANAGE_PERMISSION),
             **account_matching_context(self.account),
         }

@@ -46,7 +46,7 @@ class NotificationButtonHelper(ButtonHelper):
 
 
 # What each kind of message is, for the secretariat's filter (the kinds are the templates'
-# names in templates/notifications/; allauth's emails keep their own name).
+# names in the apps' templates/notifications/; allauth's emails keep their own name).
 KIND_LABELS = {
     "account_validated": gettext_lazy("Compte validé"),
     "account_rejected": gettext_lazy("Compte refusé"),
