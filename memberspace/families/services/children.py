@@ -284,3 +284,8 @@ def archive(child):
     """A child left without guardian: archived, then erased after the retention period (services.personal_data)."""
     child.status, child.archived_at = ChildStatus.ARCHIVED, timezone.now()
     child.save(update_fields=["status", "archived_at"])
+
+
+def children_for_dashboard(user):
+    """The children the dashboard lists for ``user``, reading only the columns it shows (a queryset)."""
+    return Child.objects.for_guardian(user).only("first_name", "last_name", "birth_date", "school_level")
