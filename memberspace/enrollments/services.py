@@ -459,3 +459,16 @@ def with_upcoming_enrollments(children):
     children = list(children.prefetch_related(upcoming))
     set_waiting_ranks([enrollment for child in children for enrollment in child.upcoming_enrollments])
     return children
+
+
+def already_requested(offer, children):
+    """``children`` if every one of them already has an active enrollment for ``offer``, else ``[]``.
+
+    How a request sent again (a double click, a reload) is recognised: the first one was
+    recorded, so the second is answered as a success, not refused as a copy.
+    """
+    children = list(children)
+    if not children:
+        return []
+    active = set(offer.enrollments.active().filter(child__in=children).values_list("child_id", flat=True))
+    return children if all(child.pk in active for child in children) else []
