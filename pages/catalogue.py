@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import page_cache
 from .cards import render_offer_cards, template_fingerprint
+from .models import club_ages
 from .site_cache import cached_until_pages_change
 
 FILTERS_TEMPLATE = "includes/catalogue_filters.html"
@@ -64,8 +65,8 @@ class OfferFilterForm(forms.Form):
     age = forms.IntegerField(
         label=_("Âge de l'enfant"),
         required=False,
-        min_value=settings.PO_MIN_AGE,
-        max_value=settings.PO_MAX_AGE,
+        min_value=club_ages()[0],
+        max_value=club_ages()[1],
         error_messages={"invalid": _("Indiquez un âge en années, par exemple 8.")},
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

@@ -207,8 +207,18 @@ def terms_panels(field_name):
     return restricted_field_panels(field_name, OFFER_TERMS_PERMISSION)
 
 
+def club_ages():
+    """``(youngest, oldest)``: the ages the club serves, in whole years (offers' ranges, children's birth dates).
+
+    The one place that reads the settings ``PO_MIN_AGE`` and ``PO_MAX_AGE``: the catalogue's
+    filter, the offers' age fields and the member area's children all ask here.
+    """
+    return settings.PO_MIN_AGE, settings.PO_MAX_AGE
+
+
 def offer_age_validators():
-    return [MinValueValidator(settings.PO_MIN_AGE), MaxValueValidator(settings.PO_MAX_AGE)]
+    youngest, oldest = club_ages()
+    return [MinValueValidator(youngest), MaxValueValidator(oldest)]
 
 
 class OfferPage(PrivacyShortcutMixin, Page):

@@ -430,3 +430,45 @@ def send_deposit_reminders(today=None):
                 member, "secretariat_overdue_deposits", {"overdue": overdue, "count": len(overdue)}, channels={"email"}
             )
     return len(overdue)
+
+
+def upcoming_enrollments():
+    """The enrollments a parent still looks forward to: not cancelled, of an offer not over (a queryset)."""
+    return (
+        Enrollment.objects.exclude(status=EnrollmentStatus.CANCELLED)
+        .filter(offer__end_date__gte=timezone.localdate())
+        .select_related("offer", "requested_by")
+        # What the dashboard shows: an offer's row is wide (Wagtail's page and the offer's own fields).
+        .only("child", "offer", "status", "requested_at", "requested_by", "offer__title", "requested_by__first_name")
+        .in_arrival_order()
+    )
+
+
+def with_upcoming_enrollments(children):
+    """``children`` (a queryset) as a list, each with its ``upcoming_enrollments`` and their waiting ranks.
+
+    Two queries whatever the number of children (three when one of them is waiting):
+    the children, their upcoming enrollments, and the ranks on the waiting lists.
+    """
+    # Imported here, leaving the module's import block as it is.
+    from django.db.models import Prefetch
+
+    from memberspace.enrollments.models import set_waiting_ranks
+
+    upcoming = Prefetch("enrollments", queryset=upcoming_enrollments(), to_attr="upcoming_enrollments")
+    children = list(children.prefetch_related(upcoming))
+    set_waiting_ranks([enrollment for child in children for enrollment in child.upcoming_enrollments])
+    return children
+
+
+def already_requested(offer, children):
+    """``children`` if every one of them already has an active enrollment for ``offer``, else ``[]``.
+
+    How a request sent again (a double click, a reload) is recognised: the first one was
+    recorded, so the second is answered as a success, not refused as a copy.
+    """
+    children = list(children)
+    if not children:
+        return []
+    active = set(offer.enrollments.active().filter(child__in=children).values_list("child_id", flat=True))
+    return children if all(child.pk in active for child in children) else []

@@ -1,15 +1,13 @@
 """The families' forms: a child's membership, the children chosen in a form, a co-parent's invitation."""
 
 from django import forms
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from memberspace.accounts.access import id_from
 from memberspace.accounts.validators import EmailAddressField, LongTextField, PersonTextField
 from memberspace.families.models import Child, Relationship
+from memberspace.families.services.children import ChildError, check_birth_date
 from memberspace.notifications import phones
-from pages.models import age_on
 
 
 class AnyPhoneField(forms.CharField):
@@ -111,16 +109,13 @@ class ChildForm(forms.ModelForm):
         return self.cleaned_data["last_name"].strip()
 
     def clean_birth_date(self):
+        """The service's rule (``check_birth_date``), shown next to the field; an unchanged date is kept as is."""
         birth_date = self.cleaned_data["birth_date"]
-        today = timezone.localdate()
-        if birth_date > today:
-            raise forms.ValidationError(_("La date de naissance ne peut pas être dans le futur."))
-        age = age_on(birth_date, today)
-        if not settings.PO_MIN_AGE <= age <= settings.PO_MAX_AGE:
-            raise forms.ValidationError(
-                _("Le PO accueille les enfants de %(min)s à %(max)s ans ; cette date donne %(age)s ans.")
-                % {"min": settings.PO_MIN_AGE, "max": settings.PO_MAX_AGE, "age": age}
-            )
+        if birth_date != self.instance.birth_date:
+            try:
+                check_birth_date(birth_date)
+            except ChildError as error:
+                raise forms.ValidationError(str(error)) from error
         return birth_date
 
 

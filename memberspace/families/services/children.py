@@ -12,9 +12,17 @@ secretariat sees the possible duplicate on the account's page (an
 ``AttachmentRequest``); attaching the old base's record then merges it into the
 child the parent created (``attach_child``).
 
+The rules of a child's details hold wherever they are typed (``create_child`` and
+``update_child`` alike): a birth date within the ages the club serves
+(``check_birth_date``), and no second copy of a child already on the parent's
+account (``DuplicateChildError``). The same new child sent again moments later
+(a double click, a reload) is recognised as that child, not refused as a copy.
+
 Health notes are personal data of a minor: they are never written in the log
 nor in a notification, which only say that they changed.
 """
+
+import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -27,6 +35,7 @@ from memberspace.accounts.models import AccountStatus
 from memberspace.families.models import AttachmentRequest, Child, ChildStatus, Guardianship, LegacyContact
 from memberspace.families.text import name_key
 from memberspace.notifications.services import notify
+from pages.models import age_on, club_ages
 
 
 class ChildError(MemberspaceError):
@@ -43,6 +52,11 @@ class DuplicateChildError(ChildError):
         super().__init__(message)
         self.existing = existing
 
+
+# The same new child sent again within this delay, with the same details (a double click, a reload), is that child.
+RESENT_WITHIN = datetime.timedelta(minutes=10)
+# The details that say who a child is: two of a parent's children never share all three.
+IDENTITY_FIELDS = ("first_name", "last_name", "birth_date")
 
 # Changes the other guardians are told about (the values of health notes are not sent).
 WATCHED_FIELDS = {
@@ -85,25 +99,63 @@ def find_duplicate(parent, first_name, last_name, birth_date, exclude=None):
     return same.for_guardian(parent).first(), same.migrated().first()
 
 
+def check_birth_date(birth_date, *, today=None):
+    """Refuse (``ChildError``) a birth date in the future or outside the ages the club serves (``club_ages``)."""
+    today = today or timezone.localdate()
+    if birth_date > today:
+        raise ChildError(_("La date de naissance ne peut pas être dans le futur."))
+    youngest, oldest = club_ages()
+    age = age_on(birth_date, today)
+    if not youngest <= age <= oldest:
+        raise ChildError(
+            _("Le PO accueille les enfants de %(min)s à %(max)s ans ; cette date donne %(age)s ans.")
+            % {"min": youngest, "max": oldest, "age": age}
+        )
+
+
+def duplicate_error(own):
+    """The refusal of a child that is ``own``, already on the parent's account (with a link to it)."""
+    return DuplicateChildError(
+        _("%(name)s, né(e) le %(date)s, est déjà sur votre compte.")
+        % {"name": own, "date": own.birth_date.strftime("%d/%m/%Y")},
+        existing=own,
+    )
+
+
+def is_resubmission(own, parent, *, data, relationship, now=None):
+    """True when ``own`` is the very child ``parent`` is creating, created by them moments ago.
+
+    The same form sent again (a double click, a reload, two tabs): every detail is the
+    same, the parent created it within ``RESENT_WITHIN`` and is its guardian with the
+    same relationship. A child typed again later, or with any detail different, is a copy.
+    """
+    now = now or timezone.now()
+    if own.created_by_id != parent.pk or own.created_at < now - RESENT_WITHIN:
+        return False
+    if any(getattr(own, name) != value for name, value in data.items()):
+        return False
+    return own.guardianships.filter(parent=parent, relationship=relationship).exists()
+
+
 def create_child(parent, *, data, relationship):
     """A validated parent creates a child's membership (announcement, step 5).
 
     The answer is the same whether or not the old base knows the child: a match is
     only flagged to the secretariat (an ``AttachmentRequest``, which its suggestions read).
+    The same form sent twice returns the child the first one created (``is_resubmission``).
     """
     if not parent.is_validated_parent:
         raise ChildError(_("Votre compte doit d'abord être validé par le club."))
+    check_birth_date(data["birth_date"])
     with transaction.atomic():
         # The parent's row is locked first: the same child sent twice at once (a double click,
         # two tabs) is checked for duplicates by one request after the other has created it.
         get_user_model().objects.select_for_update().filter(pk=parent.pk).first()
         own, migrated = find_duplicate(parent, data["first_name"], data["last_name"], data["birth_date"])
         if own is not None:
-            raise DuplicateChildError(
-                _("%(name)s, né(e) le %(date)s, est déjà sur votre compte.")
-                % {"name": own, "date": own.birth_date.strftime("%d/%m/%Y")},
-                existing=own,
-            )
+            if is_resubmission(own, parent, data=data, relationship=relationship):
+                return own
+            raise duplicate_error(own)
         child = Child.objects.create(**data, status=ChildStatus.ACTIVE, created_by=parent)
         Guardianship.objects.create(child=child, parent=parent, relationship=relationship, created_by=parent)
         log(instance=child, action="po.child.create", user=parent)
@@ -120,14 +172,28 @@ def create_child(parent, *, data, relationship):
 
 
 def update_child(child, *, by, data):
-    """A guardian edits a child; the other guardians hear of changes to health notes and consents."""
+    """A guardian edits a child; the other guardians hear of changes to health notes and consents.
+
+    The rules of ``create_child`` hold: a new birth date within the club's ages, and new
+    names or birth date that are not those of another of the guardian's children.
+    """
     with transaction.atomic():
+        # The guardian's row first, as in create_child: a child created and another renamed
+        # into it at the same moment are checked one after the other.
+        get_user_model().objects.select_for_update().filter(pk=by.pk).first()
         child = Child.objects.select_for_update().get(pk=child.pk)
         if not child.guardianships.filter(parent=by).exists():
             raise ChildError(_("Seuls les responsables de l'enfant peuvent modifier sa fiche."))
         changed = [name for name, value in data.items() if getattr(child, name) != value]
         if not changed:
             return child
+        if "birth_date" in changed:
+            check_birth_date(data["birth_date"])
+        if any(name in changed for name in IDENTITY_FIELDS):
+            identity = [data.get(name, getattr(child, name)) for name in IDENTITY_FIELDS]
+            own = find_duplicate(by, *identity, exclude=child)[0]
+            if own is not None:
+                raise duplicate_error(own)
         for name in changed:
             setattr(child, name, data[name])
         child.save(update_fields=changed)
@@ -218,3 +284,8 @@ def archive(child):
     """A child left without guardian: archived, then erased after the retention period (services.personal_data)."""
     child.status, child.archived_at = ChildStatus.ARCHIVED, timezone.now()
     child.save(update_fields=["status", "archived_at"])
+
+
+def children_for_dashboard(user):
+    """The children the dashboard lists for ``user``, reading only the columns it shows (a queryset)."""
+    return Child.objects.for_guardian(user).only("first_name", "last_name", "birth_date", "school_level")

@@ -53,22 +53,16 @@ def child_detail(request, pk):
 def child_edit(request, pk):
     child = own_child(request, pk)
     form = ChildForm(request.POST or None, instance=Child.objects.get(pk=child.pk))
+    duplicate = None
     if request.method == "POST" and form.is_valid():
-        own, migrated = children_service.find_duplicate(
-            request.user,
-            form.cleaned_data["first_name"],
-            form.cleaned_data["last_name"],
-            form.cleaned_data["birth_date"],
-            exclude=child,
-        )
-        if own is not None:
-            form.add_error(None, _("%(name)s, né(e) le même jour, est déjà sur votre compte.") % {"name": own})
+        try:
+            children_service.update_child(child, by=request.user, data=form.cleaned_data)
+        except DuplicateChildError as error:
+            duplicate = error
+            form.add_error(None, str(error))
+        except MemberspaceError as error:
+            form.add_error(None, str(error))
         else:
-            try:
-                children_service.update_child(child, by=request.user, data=form.cleaned_data)
-            except MemberspaceError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": child.first_name})
-                return redirect("memberspace:child_detail", pk=child.pk)
-    return TemplateResponse(request, "families/child_form.html", {"form": form, "child": child})
+            messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": child.first_name})
+            return redirect("memberspace:child_detail", pk=child.pk)
+    return TemplateResponse(request, "families/child_form.html", {"form": form, "child": child, "duplicate": duplicate})
