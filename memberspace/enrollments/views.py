@@ -88,7 +88,8 @@ def request_enrollment(request):
             else:
                 request_sent_message(request, offer, created)
                 return redirect("memberspace:dashboard")
-        already = already_recorded(offer, children, request.POST.getlist("children"))
+        posted = request.POST.getlist("children")
+        already = service.already_requested(offer, [child for child in children if str(child.pk) in posted])
         if already:  # sent twice (a double click, a reload): the first one was recorded; not an error
             messages.info(
                 request,
@@ -123,15 +124,6 @@ def request_sent_message(request, offer, created):
             request,
             _("Demande envoyée pour %(names)s. Le club vous confirmera l'inscription par e-mail.") % {"names": names},
         )
-
-
-def already_recorded(offer, children, posted_ids):
-    """The children posted, if every one of them already has an active request for the offer (else [])."""
-    chosen = [child for child in children if str(child.pk) in posted_ids]
-    if not chosen:
-        return []
-    active = set(offer.enrollments.active().filter(child__in=chosen).values_list("child_id", flat=True))
-    return chosen if all(child.pk in active for child in chosen) else []
 
 
 def own_enrollment(request, pk):
