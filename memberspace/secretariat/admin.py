@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import re_path
+from django.utils.translation import gettext as _
 from django.views.defaults import permission_denied
 from wagtail.admin import messages as wagtail_messages
 from wagtail.admin.views.bulk_action import BulkAction
@@ -178,6 +179,14 @@ class TransitionActionView(ActionView):
 
     def describe(self):
         return {}
+
+    def get(self, request, *args, **kwargs):
+        """A transition the table refuses is not offered here either: back to the listing, saying why."""
+        if not self.model_admin.transitions.allows(self.transition.name, self.instance):
+            refusal = _("« %(action)s » ne s'applique pas dans l'état actuel de ce dossier.")
+            messages.error(request, refusal % {"action": self.title})
+            return redirect(self.get_success_url())
+        return super().get(request, *args, **kwargs)
 
     def act(self, request):
         reason = self.form.cleaned_data["reason"] if self.form is not None else ""
