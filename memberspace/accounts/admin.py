@@ -30,7 +30,7 @@ from memberspace.secretariat.admin import (
     TransitionBulkAction,
 )
 
-VALIDATE_PERMISSION = "accounts.validate_parentaccount"
+VALIDATE_PERMISSION = ACCOUNT_TRANSITIONS.permission
 STATUS_ORDER = Case(
     When(account_status=AccountStatus.PENDING, then=Value(0)),
     When(account_status=AccountStatus.VALIDATED, then=Value(1)),

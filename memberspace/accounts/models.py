@@ -105,7 +105,7 @@ ACCOUNT_TRANSITIONS = StateMachine(
         ),
         Transition(
             "erase",  # the secretariat carries out an erasure the parent asked for
-            sources=(AccountStatus.PENDING, AccountStatus.VALIDATED, AccountStatus.REJECTED, AccountStatus.SUSPENDED),
+            sources=tuple(status for status in AccountStatus if status != AccountStatus.ERASED),
             condition=_erasure_requested,
             label=_("Effacer (demandé)"),
             title=_("Effacer le compte"),

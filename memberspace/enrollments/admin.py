@@ -36,7 +36,7 @@ from memberspace.secretariat.admin import (
 from pages import formatting
 from pages.models import OfferPage, age_on
 
-DECIDE_PERMISSION = "enrollments.decide_enrollment"
+DECIDE_PERMISSION = ENROLLMENT_TRANSITIONS.permission
 EXPORT_PERMISSION = "enrollments.export_roster"
 OFFER_PARAMETER = "offre"
 

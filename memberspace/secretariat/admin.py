@@ -145,12 +145,18 @@ class ActionView(InstanceSpecificView):
 # which transitions apply, and carry them out by ``Transition.run``, the service call.
 
 
+def _class_name(transition, base):
+    """``DepositEnrollmentActionView``-like names for the classes made from a table, as tracebacks show them."""
+    return "".join(part.title() for part in transition.name.split("_")) + base.__name__
+
+
 class TransitionActionView(ActionView):
     """The confirmation page of one transition on one record, generated from the table.
 
-    An app's subclass sets ``permission``, ``reason_form_class`` (for the transitions that ask a reason) and
-    ``describe()``, the placeholders of the table's question and done messages;
-    ``for_transition`` makes one view per transition.
+    An app's subclass sets ``permission``, ``reason_form_class`` (for the
+    transitions that ask a reason) and ``describe()``, the placeholders of the
+    table's question and done messages; ``for_transition`` makes one view per
+    transition.
     """
 
     transition = None
@@ -158,8 +164,7 @@ class TransitionActionView(ActionView):
 
     @classmethod
     def for_transition(cls, transition):
-        name = "".join(part.title() for part in transition.name.split("_")) + cls.__name__
-        return type(name, (cls,), {"transition": transition})
+        return type(_class_name(transition, cls), (cls,), {"transition": transition})
 
     @property
     def title(self):
@@ -286,7 +291,7 @@ class TransitionBulkAction(BulkAction):
     def for_table(cls):
         return [
             type(
-                "".join(part.title() for part in transition.name.split("_")) + cls.__name__,
+                _class_name(transition, cls),
                 (cls,),
                 {
                     "transition": transition,
