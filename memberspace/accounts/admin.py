@@ -9,28 +9,28 @@ from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
-from django.urls import re_path
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
-from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import InspectView
 
 from memberspace.accounts import services as accounts
-from memberspace.accounts.models import AccountStatus, ParentAccount
+from memberspace.accounts.models import ACCOUNT_TRANSITIONS, AccountStatus, ParentAccount
 from memberspace.notifications import phones
 from memberspace.secretariat.admin import (
-    ActionView,
     ReadOnlyPermissionHelper,
     SecretariatOnlyMixin,
+    TransitionActionView,
+    TransitionAdminMixin,
     TransitionBulkAction,
 )
 
-VALIDATE_PERMISSION = "accounts.validate_parentaccount"
+VALIDATE_PERMISSION = ACCOUNT_TRANSITIONS.permission
 STATUS_ORDER = Case(
     When(account_status=AccountStatus.PENDING, then=Value(0)),
     When(account_status=AccountStatus.VALIDATED, then=Value(1)),
@@ -41,7 +41,7 @@ STATUS_ORDER = Case(
 
 
 def with_listing_annotations(queryset):
-    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True)
     return queryset.annotate(email_verified=Exists(verified), status_rank=STATUS_ORDER)
 
 
@@ -54,126 +54,36 @@ class ReasonForm(forms.Form):
     )
 
 
-# One account
+# One account: its row's buttons and its action views, from ACCOUNT_TRANSITIONS
 
 
-class AccountActionView(ActionView):
+class AccountActionView(TransitionActionView):
     permission = VALIDATE_PERMISSION
+    reason_form_class = ReasonForm
     template_name = "accounts/admin/account_action.html"
+
+    def describe(self):
+        return {"name": self.instance.get_full_name(), "email": self.instance.email}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(checks=accounts.history_checks(self.instance), **kwargs)
 
 
-class ValidateAccountView(AccountActionView):
-    title = gettext_lazy("Valider le compte")
-    confirm_label = gettext_lazy("Valider le compte")
-
-    @property
-    def question(self):
-        return _("Valider le compte de %(name)s (%(email)s) ? Le parent en sera prévenu et pourra continuer.") % {
-            "name": self.instance.get_full_name(),
-            "email": self.instance.email,
-        }
-
-    def act(self, request):
-        accounts.validate(self.instance, by=request.user)
-        return _("Le compte de %(name)s est validé ; le parent est prévenu.") % {"name": self.instance.get_full_name()}
-
-
-class RejectAccountView(AccountActionView):
-    title = gettext_lazy("Refuser le compte")
-    confirm_label = gettext_lazy("Refuser le compte")
-    form_class = ReasonForm
-
-    @property
-    def question(self):
-        return _("Refuser le compte de %(name)s (%(email)s) ?") % {
-            "name": self.instance.get_full_name(),
-            "email": self.instance.email,
-        }
-
-    def act(self, request):
-        accounts.reject(self.instance, by=request.user, reason=self.form.cleaned_data["reason"])
-        return _("Le compte de %(name)s est refusé ; le parent est prévenu.") % {"name": self.instance.get_full_name()}
-
-
-class SuspendAccountView(AccountActionView):
-    title = gettext_lazy("Suspendre le compte")
-    confirm_label = gettext_lazy("Suspendre le compte")
-    form_class = ReasonForm
-
-    @property
-    def question(self):
-        return _("Suspendre le compte de %(name)s ? Ses sessions ouvertes prennent fin.") % {
-            "name": self.instance.get_full_name()
-        }
-
-    def act(self, request):
-        accounts.suspend(self.instance, by=request.user, reason=self.form.cleaned_data["reason"])
-        return _("Le compte de %(name)s est suspendu.") % {"name": self.instance.get_full_name()}
-
-
-class ReinstateAccountView(AccountActionView):
-    title = gettext_lazy("Rétablir le compte")
-    confirm_label = gettext_lazy("Rétablir le compte")
-
-    @property
-    def question(self):
-        return _("Rétablir le compte de %(name)s ?") % {"name": self.instance.get_full_name()}
-
-    def act(self, request):
-        accounts.reinstate(self.instance, by=request.user)
-        return _("Le compte de %(name)s est rétabli.") % {"name": self.instance.get_full_name()}
-
-
-ACCOUNT_ACTIONS = {
-    # action: (view, label, guard)
-    "validate": (ValidateAccountView, gettext_lazy("Valider"), "can_be_validated"),
-    "reject": (RejectAccountView, gettext_lazy("Refuser"), "can_be_rejected"),
-    "suspend": (SuspendAccountView, gettext_lazy("Suspendre"), "can_be_suspended"),
-    "reinstate": (ReinstateAccountView, gettext_lazy("Rétablir"), "can_be_reinstated"),
-}
-
-
-def account_actions():
-    """The actions of an account's screen: its own transitions, then those the apps above it add.
+def registered_action_views():
+    """The action views the apps above add to an account's screen.
 
     An app adds some with the ``register_parent_account_actions`` hook, a function
-    returning ``{action: (view, label, guard)}``; an action without a label gets no
-    button (a form elsewhere on the page posts to it).
+    returning ``{action: view}``: the view of a transition of ACCOUNT_TRANSITIONS
+    it carries out (its button, guard and label come from the table), or of an
+    action that is no transition, which gets no button (a form elsewhere on the
+    page posts to it). A value may also be ``(view, label, guard)``, of which only
+    the view is read.
     """
-    actions = dict(ACCOUNT_ACTIONS)
+    views = {}
     for register in hooks.get_hooks("register_parent_account_actions"):
-        actions.update(register())
-    return actions
-
-
-class AccountButtonHelper(ButtonHelper):
-    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
-        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
-        if not self.request.user.has_perm(VALIDATE_PERMISSION):
-            return buttons
-        for action, (_view, label, guard) in account_actions().items():
-            if label is None:
-                continue
-            allowed = getattr(obj, "email_verified", True) if action == "validate" else True
-            if allowed and self._guard(obj, guard):
-                buttons.append(
-                    {
-                        "url": self.url_helper.get_action_url(action, obj.pk),
-                        "label": label,
-                        "classname": "button button-small" + ("" if action == "validate" else " button-secondary"),
-                        "title": f"{label} — {obj.get_full_name()}",
-                    }
-                )
-        return buttons
-
-    @staticmethod
-    def _guard(obj, guard):
-        if guard == "can_be_validated":  # the listing annotated email_verified: no query per row
-            return obj.account_status == AccountStatus.PENDING
-        return getattr(obj, guard)()
+        for action, view in register().items():
+            views[action] = view[0] if isinstance(view, tuple) else view
+    return views
 
 
 class ErasureRequestFilter(SimpleListFilter):
@@ -217,7 +127,7 @@ class ParentAccountInspectView(InspectView):
         )
 
 
-class ParentAccountAdmin(SecretariatOnlyMixin, ModelAdmin):
+class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
     model = ParentAccount
     menu_label = gettext_lazy("Comptes parents")
     menu_icon = "user"
@@ -250,7 +160,14 @@ class ParentAccountAdmin(SecretariatOnlyMixin, ModelAdmin):
         "last_login",
     ]
     permission_helper_class = ReadOnlyPermissionHelper
-    button_helper_class = AccountButtonHelper
+    transitions = ACCOUNT_TRANSITIONS
+    action_view_class = AccountActionView
+
+    def extra_action_views(self):
+        return registered_action_views()
+
+    def button_subject(self, obj):
+        return obj.get_full_name()
 
     def get_queryset(self, request):
         # Annotated before the listing orders by its annotation (pending accounts first, oldest first).
@@ -300,78 +217,42 @@ class ParentAccountAdmin(SecretariatOnlyMixin, ModelAdmin):
 
     message_excerpt.short_description = gettext_lazy("Message au club")
 
-    def get_admin_urls_for_registration(self):
-        urls = super().get_admin_urls_for_registration()
-        views = {action: view_class for action, (view_class, _label, _guard) in account_actions().items()}
-        for action, view_class in views.items():
-            urls += (
-                re_path(
-                    self.url_helper.get_action_url_pattern(action),
-                    self._action_view(view_class),
-                    name=self.url_helper.get_action_url_name(action),
-                ),
-            )
-        return urls
-
-    def _action_view(self, view_class):
-        def view(request, instance_pk):
-            return view_class.as_view(model_admin=self, instance_pk=instance_pk)(request)
-
-        return view
-
 
 # A selection: Wagtail's bulk actions
 
 
 class AccountBulkAction(TransitionBulkAction):
     models = [ParentAccount]
-    template_name = "accounts/admin/bulk_account_action.html"
-    permission = VALIDATE_PERMISSION
+    transitions = ACCOUNT_TRANSITIONS
+    reason_form_class = ReasonForm
+    header_icon = "user"
+    excluded_intro = gettext_lazy(
+        "Ces comptes ne sont pas concernés par cette action (leur état ne le permet pas) et resteront inchangés :"
+    )
 
     @classmethod
     def get_queryset(cls, model, object_ids):
         return list(with_listing_annotations(ParentAccount.objects.filter(pk__in=object_ids)))
 
+    def items_intro(self, count):
+        return ngettext("Ce compte est concerné :", "Ces %(count)s comptes sont concernés :", count) % {"count": count}
 
-class ValidateAccountsBulkAction(AccountBulkAction):
-    display_name = gettext_lazy("Valider")
-    action_type = "validate"
-    aria_label = gettext_lazy("Valider les comptes sélectionnés")
-    guard = "can_be_validated"
-    success_message = gettext_lazy("%(count)s compte(s) validé(s) ; les parents sont prévenus.")
-    action_priority = 10
+    def item_line(self, account):
+        if not account.club_message:
+            return format_html("<strong>{}</strong> &lt;{}&gt;", account.get_full_name(), account.email)
+        return format_html(
+            "<strong>{}</strong> &lt;{}&gt; — <em>{}</em>",
+            account.get_full_name(),
+            account.email,
+            Truncator(account.club_message).chars(120),
+        )
 
-    @classmethod
-    def run(cls, account, user, reason):
-        accounts.validate(account, by=user)
-
-
-class RejectAccountsBulkAction(AccountBulkAction):
-    display_name = gettext_lazy("Refuser")
-    action_type = "reject"
-    aria_label = gettext_lazy("Refuser les comptes sélectionnés")
-    guard = "can_be_rejected"
-    form_class = ReasonForm
-    success_message = gettext_lazy("%(count)s compte(s) refusé(s) ; les parents sont prévenus.")
-    action_priority = 20
-
-    @classmethod
-    def run(cls, account, user, reason):
-        accounts.reject(account, by=user, reason=reason)
+    def excluded_line(self, account):
+        status = account.get_account_status_display()
+        line = format_html("{} &lt;{}&gt; — {}", account.get_full_name(), account.email, status)
+        if account.account_status == AccountStatus.PENDING and not account.email_verified:
+            return format_html("{} ({})", line, _("e-mail non vérifié"))
+        return line
 
 
-class SuspendAccountsBulkAction(AccountBulkAction):
-    display_name = gettext_lazy("Suspendre")
-    action_type = "suspend"
-    aria_label = gettext_lazy("Suspendre les comptes sélectionnés")
-    guard = "can_be_suspended"
-    form_class = ReasonForm
-    success_message = gettext_lazy("%(count)s compte(s) suspendu(s).")
-    action_priority = 30
-
-    @classmethod
-    def run(cls, account, user, reason):
-        accounts.suspend(account, by=user, reason=reason)
-
-
-BULK_ACTIONS = [ValidateAccountsBulkAction, RejectAccountsBulkAction, SuspendAccountsBulkAction]
+BULK_ACTIONS = AccountBulkAction.for_table()

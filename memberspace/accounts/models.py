@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from memberspace.notifications.models import NotificationPreference
+from memberspace.secretariat.transitions import StateMachine, Transition
 
 
 class UserManager(DjangoUserManager):
@@ -41,6 +42,78 @@ class AccountStatus(models.TextChoices):
     REJECTED = "rejected", _("Refusé")
     SUSPENDED = "suspended", _("Suspendu")
     ERASED = "erased", _("Effacé")
+
+
+def _email_verified(account):
+    return account.has_verified_email()
+
+
+def _erasure_requested(account):
+    return account.erasure_requested_at is not None
+
+
+# The account's state machine; the transitions are carried out by memberspace/accounts/services.py,
+# but the erasure, by memberspace.privacy (an app above), whose view the admin's hook registers.
+ACCOUNT_TRANSITIONS = StateMachine(
+    "account_status",
+    [
+        Transition(
+            "validate",
+            sources=(AccountStatus.PENDING,),
+            condition=_email_verified,
+            service="memberspace.accounts.services.validate",
+            label=_("Valider"),
+            title=_("Valider le compte"),
+            question=_("Valider le compte de %(name)s (%(email)s) ? Le parent en sera prévenu et pourra continuer."),
+            done=_("Le compte de %(name)s est validé ; le parent est prévenu."),
+            primary=True,
+            bulk_label=_("Valider les comptes sélectionnés"),
+            bulk_done=_("%(count)s compte(s) validé(s) ; les parents sont prévenus."),
+        ),
+        Transition(
+            "reject",
+            sources=(AccountStatus.PENDING,),
+            service="memberspace.accounts.services.reject",
+            asks_reason=True,
+            label=_("Refuser"),
+            title=_("Refuser le compte"),
+            question=_("Refuser le compte de %(name)s (%(email)s) ?"),
+            done=_("Le compte de %(name)s est refusé ; le parent est prévenu."),
+            bulk_label=_("Refuser les comptes sélectionnés"),
+            bulk_done=_("%(count)s compte(s) refusé(s) ; les parents sont prévenus."),
+        ),
+        Transition(
+            "suspend",
+            sources=(AccountStatus.VALIDATED,),
+            service="memberspace.accounts.services.suspend",
+            asks_reason=True,
+            label=_("Suspendre"),
+            title=_("Suspendre le compte"),
+            question=_("Suspendre le compte de %(name)s ? Ses sessions ouvertes prennent fin."),
+            done=_("Le compte de %(name)s est suspendu."),
+            bulk_label=_("Suspendre les comptes sélectionnés"),
+            bulk_done=_("%(count)s compte(s) suspendu(s)."),
+        ),
+        Transition(
+            "reinstate",
+            sources=(AccountStatus.SUSPENDED,),
+            service="memberspace.accounts.services.reinstate",
+            label=_("Rétablir"),
+            title=_("Rétablir le compte"),
+            question=_("Rétablir le compte de %(name)s ?"),
+            done=_("Le compte de %(name)s est rétabli."),
+        ),
+        Transition(
+            "erase",  # the secretariat carries out an erasure the parent asked for
+            sources=tuple(status for status in AccountStatus if status != AccountStatus.ERASED),
+            condition=_erasure_requested,
+            label=_("Effacer (demandé)"),
+            title=_("Effacer le compte"),
+            confirm_label=_("Effacer définitivement"),
+        ),
+    ],
+    permission="accounts.validate_parentaccount",
+)
 
 
 class User(AbstractUser):
@@ -110,25 +183,17 @@ class User(AbstractUser):
         return self.is_parent and self.is_active and self.account_status == AccountStatus.VALIDATED
 
     def has_verified_email(self):
+        if hasattr(self, "email_verified"):  # annotated by the admin's listing: no query per row
+            return self.email_verified
         from allauth.account.models import EmailAddress
 
         return EmailAddress.objects.filter(user=self, email__iexact=self.email, verified=True).exists()
 
-    def can_be_validated(self):
-        return self.account_status == AccountStatus.PENDING and self.has_verified_email()
-
-    def can_be_rejected(self):
-        return self.account_status == AccountStatus.PENDING
-
-    def can_be_suspended(self):
-        return self.account_status == AccountStatus.VALIDATED
-
-    def can_be_reinstated(self):
-        return self.account_status == AccountStatus.SUSPENDED
-
-    def can_be_erased(self):
-        """The secretariat carries out an erasure the parent asked for."""
-        return self.erasure_requested_at is not None and self.account_status != AccountStatus.ERASED
+    can_be_validated = ACCOUNT_TRANSITIONS.guard("validate")
+    can_be_rejected = ACCOUNT_TRANSITIONS.guard("reject")
+    can_be_suspended = ACCOUNT_TRANSITIONS.guard("suspend")
+    can_be_reinstated = ACCOUNT_TRANSITIONS.guard("reinstate")
+    can_be_erased = ACCOUNT_TRANSITIONS.guard("erase")
 
     @property
     def address_lines(self):

@@ -4,9 +4,10 @@
     validated → suspended → validated
 
 Each transition locks the account, checks its guard (a read-only method of the
-model), saves with ``update_fields``, writes an entry in Wagtail's log (shown
-in the admin's history) and notifies the parent through the notifications
-outbox, in the same transaction.
+model, read from its transition table ``ACCOUNT_TRANSITIONS``), saves with
+``update_fields``, writes an entry in Wagtail's log (shown in the admin's
+history) and notifies the parent through the notifications outbox, in the
+same transaction.
 """
 
 import datetime

@@ -16,27 +16,27 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from wagtail_modeladmin.helpers import ButtonHelper
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import IndexView, InspectView
 
 from memberspace.accounts.access import id_from
 from memberspace.enrollments import exports
 from memberspace.enrollments import services as service
-from memberspace.enrollments.models import Enrollment
+from memberspace.enrollments.models import ENROLLMENT_TRANSITIONS, Enrollment
 from memberspace.secretariat import spreadsheets
 from memberspace.secretariat.admin import (
-    ActionView,
     ReadOnlyPermissionHelper,
     SecretariatOnlyMixin,
+    TransitionActionView,
+    TransitionAdminMixin,
     TransitionBulkAction,
     forbidden,
 )
 from pages import formatting
 from pages.models import OfferPage, age_on
 
-DECIDE_PERMISSION = "enrollments.decide_enrollment"
+DECIDE_PERMISSION = ENROLLMENT_TRANSITIONS.permission
 EXPORT_PERMISSION = "enrollments.export_roster"
 OFFER_PARAMETER = "offre"
 
@@ -71,23 +71,21 @@ class ReasonForm(forms.Form):
     )
 
 
-# One request
+# One request: its row's buttons and its action views, from ENROLLMENT_TRANSITIONS
 
 
-class EnrollmentActionView(ActionView):
+class EnrollmentActionView(TransitionActionView):
     permission = DECIDE_PERMISSION
+    reason_form_class = ReasonForm
     template_name = "enrollments/admin/enrollment_action.html"
-    done_message = ""
 
     @property
     def question(self):
+        return _("%(action)s : %(child)s pour « %(offer)s » (%(ref)s) ?") % {"action": self.title, **self.describe()}
+
+    def describe(self):
         enrollment = self.instance
-        return _("%(action)s : %(child)s pour « %(offer)s » (%(ref)s) ?") % {
-            "action": self.title,
-            "child": enrollment.child,
-            "offer": enrollment.offer.title,
-            "ref": enrollment.reference,
-        }
+        return {"child": enrollment.child, "offer": enrollment.offer.title, "ref": enrollment.reference}
 
     def get_context_data(self, **kwargs):
         offer = service.with_figures(OfferPage.objects.filter(pk=self.instance.offer_id)).get()
@@ -95,88 +93,6 @@ class EnrollmentActionView(ActionView):
 
     def get_success_url(self):
         return f"{self.index_url}?{OFFER_PARAMETER}={self.instance.offer_id}"  # back to the offer's requests
-
-    def act(self, request):
-        self.transition(request)
-        return self.done_message % {"child": self.instance.child, "offer": self.instance.offer.title}
-
-    def transition(self, request):
-        raise NotImplementedError
-
-
-class ValidateEnrollmentView(EnrollmentActionView):
-    title = gettext_lazy("Valider l'inscription")
-    confirm_label = gettext_lazy("Valider et envoyer les modalités d'acompte")
-    done_message = gettext_lazy("Inscription de %(child)s à « %(offer)s » validée ; les parents reçoivent l'acompte.")
-
-    def transition(self, request):
-        service.validate(self.instance, by=request.user)
-
-
-class WaitlistEnrollmentView(EnrollmentActionView):
-    title = gettext_lazy("Mettre en liste d'attente")
-    confirm_label = gettext_lazy("Mettre en liste d'attente")
-    done_message = gettext_lazy("%(child)s est sur la liste d'attente de « %(offer)s » ; les parents sont prévenus.")
-
-    def transition(self, request):
-        service.waitlist(self.instance, by=request.user)
-
-
-class RefuseEnrollmentView(EnrollmentActionView):
-    title = gettext_lazy("Refuser l'inscription")
-    confirm_label = gettext_lazy("Refuser l'inscription")
-    form_class = ReasonForm
-    done_message = gettext_lazy("Inscription de %(child)s à « %(offer)s » refusée ; les parents sont prévenus.")
-
-    def transition(self, request):
-        service.refuse(self.instance, by=request.user, reason=self.form.cleaned_data["reason"])
-
-
-class RecordDepositView(EnrollmentActionView):
-    title = gettext_lazy("Enregistrer l'acompte reçu")
-    confirm_label = gettext_lazy("Acompte reçu")
-    done_message = gettext_lazy("Acompte de %(child)s pour « %(offer)s » enregistré.")
-
-    def transition(self, request):
-        service.record_deposit(self.instance, by=request.user)
-
-
-class CancelEnrollmentView(EnrollmentActionView):
-    title = gettext_lazy("Annuler l'inscription")
-    confirm_label = gettext_lazy("Annuler l'inscription")
-    done_message = gettext_lazy("Inscription de %(child)s à « %(offer)s » annulée ; les parents sont prévenus.")
-
-    def transition(self, request):
-        service.cancel_by_staff(self.instance, by=request.user)
-
-
-ENROLLMENT_ACTIONS = {
-    # action: (view, label, guard)
-    "validate": (ValidateEnrollmentView, gettext_lazy("Valider"), "can_be_validated"),
-    "waitlist": (WaitlistEnrollmentView, gettext_lazy("Liste d'attente"), "can_be_waitlisted"),
-    "refuse": (RefuseEnrollmentView, gettext_lazy("Refuser"), "can_be_refused"),
-    "deposit": (RecordDepositView, gettext_lazy("Acompte reçu"), "can_record_deposit"),
-    "cancel": (CancelEnrollmentView, gettext_lazy("Annuler"), "can_be_cancelled_by_staff"),
-}
-
-
-class EnrollmentButtonHelper(ButtonHelper):
-    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
-        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
-        if not self.request.user.has_perm(DECIDE_PERMISSION):
-            return buttons
-        for action, (_view, label, guard) in ENROLLMENT_ACTIONS.items():
-            if getattr(obj, guard)():
-                primary = action in ("validate", "deposit")
-                buttons.append(
-                    {
-                        "url": self.url_helper.get_action_url(action, obj.pk),
-                        "label": label,
-                        "classname": "button button-small" + ("" if primary else " button-secondary"),
-                        "title": f"{label} — {obj.child}",
-                    }
-                )
-        return buttons
 
 
 # The listing, the request's page, the roster
@@ -222,7 +138,7 @@ def roster_view(request, offer_pk, file_format):
     return spreadsheets.response(exports.roster(offer), file_format, exports.filename(offer))
 
 
-class EnrollmentAdmin(SecretariatOnlyMixin, ModelAdmin):
+class EnrollmentAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
     model = Enrollment
     menu_label = gettext_lazy("Inscriptions")
     menu_icon = "list-ul"
@@ -253,7 +169,11 @@ class EnrollmentAdmin(SecretariatOnlyMixin, ModelAdmin):
         "cancelled_at",
     ]
     permission_helper_class = ReadOnlyPermissionHelper
-    button_helper_class = EnrollmentButtonHelper
+    transitions = ENROLLMENT_TRANSITIONS
+    action_view_class = EnrollmentActionView
+
+    def button_subject(self, obj):
+        return obj.child
 
     def get_queryset(self, request):
         return Enrollment.objects.select_related("child", "offer", "requested_by")
@@ -308,14 +228,6 @@ class EnrollmentAdmin(SecretariatOnlyMixin, ModelAdmin):
 
     def get_admin_urls_for_registration(self):
         urls = super().get_admin_urls_for_registration()
-        for action, (view_class, _label, _guard) in ENROLLMENT_ACTIONS.items():
-            urls += (
-                re_path(
-                    self.url_helper.get_action_url_pattern(action),
-                    self._action_view(view_class),
-                    name=self.url_helper.get_action_url_name(action),
-                ),
-            )
         urls += (
             re_path(
                 r"^enrollments/enrollment/roster/(?P<offer_pk>\d+)/(?P<file_format>\w+)/$",
@@ -325,20 +237,19 @@ class EnrollmentAdmin(SecretariatOnlyMixin, ModelAdmin):
         )
         return urls
 
-    def _action_view(self, view_class):
-        def view(request, instance_pk):
-            return view_class.as_view(model_admin=self, instance_pk=instance_pk)(request)
-
-        return view
-
 
 # A selection: Wagtail's bulk actions
 
 
 class EnrollmentBulkAction(TransitionBulkAction):
     models = [Enrollment]
-    template_name = "enrollments/admin/bulk_enrollment_action.html"
-    permission = DECIDE_PERMISSION
+    transitions = ENROLLMENT_TRANSITIONS
+    reason_form_class = ReasonForm
+    header_icon = "list-ul"
+    ordered = True
+    excluded_intro = gettext_lazy(
+        "Ces demandes ne sont pas concernées (leur état ne le permet pas) et resteront inchangées :"
+    )
 
     @classmethod
     def get_queryset(cls, model, object_ids):
@@ -348,77 +259,25 @@ class EnrollmentBulkAction(TransitionBulkAction):
     def in_order(cls, objects):
         return sorted(objects, key=lambda enrollment: (enrollment.requested_at, enrollment.pk))
 
+    def items_intro(self, count):
+        return ngettext(
+            "Cette demande est concernée (dans l'ordre d'arrivée) :",
+            "Ces %(count)s demandes sont concernées (dans l'ordre d'arrivée) :",
+            count,
+        ) % {"count": count}
 
-class ValidateEnrollmentsBulkAction(EnrollmentBulkAction):
-    display_name = gettext_lazy("Valider")
-    action_type = "validate"
-    aria_label = gettext_lazy("Valider les inscriptions sélectionnées")
-    guard = "can_be_validated"
-    success_message = gettext_lazy("%(count)s inscription(s) validée(s) ; les parents reçoivent l'acompte à régler.")
-    action_priority = 10
+    def item_line(self, enrollment):
+        return format_html(
+            "<strong>{}</strong> — {} ({}, {})",
+            enrollment.child,
+            enrollment.offer.title,
+            enrollment.reference,
+            enrollment.get_status_display().lower(),
+        )
 
-    @classmethod
-    def run(cls, enrollment, user, reason):
-        service.validate(enrollment, by=user)
-
-
-class WaitlistEnrollmentsBulkAction(EnrollmentBulkAction):
-    display_name = gettext_lazy("Liste d'attente")
-    action_type = "waitlist"
-    aria_label = gettext_lazy("Mettre les demandes sélectionnées en liste d'attente")
-    guard = "can_be_waitlisted"
-    success_message = gettext_lazy("%(count)s demande(s) mise(s) en liste d'attente ; les parents sont prévenus.")
-    action_priority = 20
-
-    @classmethod
-    def run(cls, enrollment, user, reason):
-        service.waitlist(enrollment, by=user)
+    def excluded_line(self, enrollment):
+        status = enrollment.get_status_display().lower()
+        return format_html("{} — {} : {}", enrollment.child, enrollment.offer.title, status)
 
 
-class RefuseEnrollmentsBulkAction(EnrollmentBulkAction):
-    display_name = gettext_lazy("Refuser")
-    action_type = "refuse"
-    aria_label = gettext_lazy("Refuser les demandes sélectionnées")
-    guard = "can_be_refused"
-    form_class = ReasonForm
-    success_message = gettext_lazy("%(count)s demande(s) refusée(s) ; les parents sont prévenus.")
-    action_priority = 30
-
-    @classmethod
-    def run(cls, enrollment, user, reason):
-        service.refuse(enrollment, by=user, reason=reason)
-
-
-class RecordDepositsBulkAction(EnrollmentBulkAction):
-    display_name = gettext_lazy("Acompte reçu")
-    action_type = "deposit"
-    aria_label = gettext_lazy("Enregistrer l'acompte des inscriptions sélectionnées")
-    guard = "can_record_deposit"
-    success_message = gettext_lazy("%(count)s acompte(s) enregistré(s).")
-    action_priority = 40
-
-    @classmethod
-    def run(cls, enrollment, user, reason):
-        service.record_deposit(enrollment, by=user)
-
-
-class CancelEnrollmentsBulkAction(EnrollmentBulkAction):
-    display_name = gettext_lazy("Annuler")
-    action_type = "cancel"
-    aria_label = gettext_lazy("Annuler les inscriptions sélectionnées")
-    guard = "can_be_cancelled_by_staff"
-    success_message = gettext_lazy("%(count)s inscription(s) annulée(s) ; les parents sont prévenus.")
-    action_priority = 50
-
-    @classmethod
-    def run(cls, enrollment, user, reason):
-        service.cancel_by_staff(enrollment, by=user)
-
-
-BULK_ACTIONS = [
-    ValidateEnrollmentsBulkAction,
-    WaitlistEnrollmentsBulkAction,
-    RefuseEnrollmentsBulkAction,
-    RecordDepositsBulkAction,
-    CancelEnrollmentsBulkAction,
-]
+BULK_ACTIONS = EnrollmentBulkAction.for_table()

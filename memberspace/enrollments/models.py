@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from memberspace.secretariat.models import PrivateRecord
+from memberspace.secretariat.transitions import StateMachine, Transition
 
 
 class EnrollmentStatus(models.TextChoices):
@@ -27,6 +28,75 @@ ACTIVE_STATUSES = [
     EnrollmentStatus.VALIDATED,
     EnrollmentStatus.DEPOSIT_RECEIVED,
 ]
+
+
+UNDECIDED_STATUSES = (EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED)
+SERVICES = "memberspace.enrollments.services"
+# Every change goes through memberspace/enrollments/services.py; the question of each
+# confirmation page is the admin's ("Valider l'inscription : Léa pour « Voile » (PO-…) ?").
+ENROLLMENT_TRANSITIONS = StateMachine(
+    "status",
+    [
+        Transition(
+            "validate",
+            sources=UNDECIDED_STATUSES,
+            service=f"{SERVICES}.validate",
+            label=_("Valider"),
+            title=_("Valider l'inscription"),
+            confirm_label=_("Valider et envoyer les modalités d'acompte"),
+            done=_("Inscription de %(child)s à « %(offer)s » validée ; les parents reçoivent l'acompte."),
+            primary=True,
+            bulk_label=_("Valider les inscriptions sélectionnées"),
+            bulk_done=_("%(count)s inscription(s) validée(s) ; les parents reçoivent l'acompte à régler."),
+        ),
+        Transition(
+            "waitlist",
+            sources=(EnrollmentStatus.REQUESTED,),
+            service=f"{SERVICES}.waitlist",
+            label=_("Liste d'attente"),
+            title=_("Mettre en liste d'attente"),
+            done=_("%(child)s est sur la liste d'attente de « %(offer)s » ; les parents sont prévenus."),
+            bulk_label=_("Mettre les demandes sélectionnées en liste d'attente"),
+            bulk_done=_("%(count)s demande(s) mise(s) en liste d'attente ; les parents sont prévenus."),
+        ),
+        Transition(
+            "refuse",
+            sources=UNDECIDED_STATUSES,
+            service=f"{SERVICES}.refuse",
+            asks_reason=True,
+            label=_("Refuser"),
+            title=_("Refuser l'inscription"),
+            done=_("Inscription de %(child)s à « %(offer)s » refusée ; les parents sont prévenus."),
+            bulk_label=_("Refuser les demandes sélectionnées"),
+            bulk_done=_("%(count)s demande(s) refusée(s) ; les parents sont prévenus."),
+        ),
+        Transition(
+            "deposit",
+            sources=(EnrollmentStatus.VALIDATED,),
+            service=f"{SERVICES}.record_deposit",
+            label=_("Acompte reçu"),
+            title=_("Enregistrer l'acompte reçu"),
+            confirm_label=_("Acompte reçu"),
+            done=_("Acompte de %(child)s pour « %(offer)s » enregistré."),
+            primary=True,
+            bulk_label=_("Enregistrer l'acompte des inscriptions sélectionnées"),
+            bulk_done=_("%(count)s acompte(s) enregistré(s)."),
+        ),
+        Transition(
+            "cancel",
+            sources=tuple(ACTIVE_STATUSES),
+            service=f"{SERVICES}.cancel_by_staff",
+            label=_("Annuler"),
+            title=_("Annuler l'inscription"),
+            done=_("Inscription de %(child)s à « %(offer)s » annulée ; les parents sont prévenus."),
+            bulk_label=_("Annuler les inscriptions sélectionnées"),
+            bulk_done=_("%(count)s inscription(s) annulée(s) ; les parents sont prévenus."),
+        ),
+        # The parents' own (from their space, no label: never offered to the secretariat).
+        Transition("cancel_by_guardian", sources=UNDECIDED_STATUSES, service=f"{SERVICES}.cancel_by_guardian"),
+    ],
+    permission="enrollments.decide_enrollment",
+)
 
 
 class EnrollmentQuerySet(models.QuerySet):
@@ -139,25 +209,13 @@ class Enrollment(PrivateRecord):
     def __str__(self):
         return f"{self.reference or '—'} · {self.child} → {self.offer.title}"
 
-    # Read-only guards of the state machine.
-
-    def can_be_validated(self):
-        return self.status in (EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED)
-
-    def can_be_waitlisted(self):
-        return self.status == EnrollmentStatus.REQUESTED
-
-    def can_be_refused(self):
-        return self.status in (EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED)
-
-    def can_record_deposit(self):
-        return self.status == EnrollmentStatus.VALIDATED
-
-    def can_be_cancelled_by_guardian(self):
-        return self.status in (EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED)
-
-    def can_be_cancelled_by_staff(self):
-        return self.status in ACTIVE_STATUSES
+    # Read-only guards of the state machine, read from its table.
+    can_be_validated = ENROLLMENT_TRANSITIONS.guard("validate")
+    can_be_waitlisted = ENROLLMENT_TRANSITIONS.guard("waitlist")
+    can_be_refused = ENROLLMENT_TRANSITIONS.guard("refuse")
+    can_record_deposit = ENROLLMENT_TRANSITIONS.guard("deposit")
+    can_be_cancelled_by_staff = ENROLLMENT_TRANSITIONS.guard("cancel")
+    can_be_cancelled_by_guardian = ENROLLMENT_TRANSITIONS.guard("cancel_by_guardian")
 
     @property
     def is_active(self):

@@ -27,7 +27,7 @@ from wagtail.log_actions import log
 from wagtail.models import get_page_models
 
 from memberspace import MemberspaceError
-from memberspace.enrollments.models import TAKEN_STATUSES, Enrollment, EnrollmentStatus
+from memberspace.enrollments.models import ENROLLMENT_TRANSITIONS, TAKEN_STATUSES, Enrollment, EnrollmentStatus
 from memberspace.families.models import Child
 from memberspace.families.services import children as children_service
 from memberspace.notifications.services import Channel, notify, preferred_channels
@@ -202,7 +202,7 @@ def cancel_by_guardian(enrollment, *, by):
         enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         if not enrollment.child.guardianships.filter(parent=by).exists():
             raise EnrollmentError(_("Seuls les responsables de l'enfant peuvent annuler sa demande."))
-        if not enrollment.can_be_cancelled_by_guardian():
+        if not ENROLLMENT_TRANSITIONS.allows("cancel_by_guardian", enrollment):
             raise EnrollmentError(
                 _("Une inscription validée ne s'annule qu'en contactant le secrétariat.")
                 if enrollment.takes_a_place
@@ -214,9 +214,10 @@ def cancel_by_guardian(enrollment, *, by):
 # Decisions (secretariat)
 
 
-def _transition(enrollment, guard, message):
+def _transition(enrollment, name, message):
+    """Lock ``enrollment`` and check the guard of its transition ``name`` (ENROLLMENT_TRANSITIONS)."""
     enrollment = Enrollment.objects.select_for_update().select_related("child", "offer").get(pk=enrollment.pk)
-    if not getattr(enrollment, guard)():
+    if not ENROLLMENT_TRANSITIONS.allows(name, enrollment):
         raise EnrollmentError(message % {"status": enrollment.get_status_display(), "ref": enrollment.reference})
     return enrollment
 
@@ -232,7 +233,7 @@ def validate(enrollment, *, by):
     with transaction.atomic():
         offer = _lock_offer(enrollment.offer)
         enrollment = _transition(
-            enrollment, "can_be_validated", _("L'inscription %(ref)s ne peut pas être validée (état : %(status)s).")
+            enrollment, "validate", _("L'inscription %(ref)s ne peut pas être validée (état : %(status)s).")
         )
         if offer.places_left <= 0:
             raise EnrollmentError(
@@ -264,7 +265,7 @@ def waitlist(enrollment, *, by):
         _lock_offer(enrollment.offer)
         enrollment = _transition(
             enrollment,
-            "can_be_waitlisted",
+            "waitlist",
             _("L'inscription %(ref)s ne peut pas aller en liste d'attente (état : %(status)s)."),
         )
         enrollment.status = Status.WAITLISTED
@@ -282,7 +283,7 @@ def refuse(enrollment, *, by, reason):
     with transaction.atomic():
         _lock_offer(enrollment.offer)
         enrollment = _transition(
-            enrollment, "can_be_refused", _("L'inscription %(ref)s ne peut pas être refusée (état : %(status)s).")
+            enrollment, "refuse", _("L'inscription %(ref)s ne peut pas être refusée (état : %(status)s).")
         )
         enrollment.status = Status.REFUSED
         enrollment.refused_at, enrollment.refused_by = timezone.now(), by
@@ -297,7 +298,7 @@ def record_deposit(enrollment, *, by):
     with transaction.atomic():
         _lock_offer(enrollment.offer)
         enrollment = _transition(
-            enrollment, "can_record_deposit", _("L'acompte de %(ref)s ne peut pas être enregistré (état : %(status)s).")
+            enrollment, "deposit", _("L'acompte de %(ref)s ne peut pas être enregistré (état : %(status)s).")
         )
         enrollment.status = Status.DEPOSIT_RECEIVED
         enrollment.deposit_received_at, enrollment.deposit_received_by = timezone.now(), by
@@ -312,7 +313,7 @@ def cancel_by_staff(enrollment, *, by):
         _lock_offer(enrollment.offer)
         enrollment = _transition(
             enrollment,
-            "can_be_cancelled_by_staff",
+            "cancel",
             _("L'inscription %(ref)s ne peut pas être annulée (état : %(status)s)."),
         )
         return _cancel(enrollment, by)

@@ -1,15 +1,16 @@
 """The secretariat carries out an erasure a parent asked for, from the parent's account screen."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from memberspace.accounts.admin import AccountActionView
+from memberspace.accounts.models import ACCOUNT_TRANSITIONS
 from memberspace.privacy import services as personal_data
 
 
 class EraseAccountView(AccountActionView):
-    title = gettext_lazy("Effacer le compte")
-    confirm_label = gettext_lazy("Effacer définitivement")
+    """The "erase" transition of ACCOUNT_TRANSITIONS (its guard, label and title), carried out here."""
+
+    transition = ACCOUNT_TRANSITIONS["erase"]
 
     @property
     def question(self):

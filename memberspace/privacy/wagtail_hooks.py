@@ -18,4 +18,5 @@ def register_log_actions(actions):
 
 @hooks.register("register_parent_account_actions")
 def register_erase():
-    return {"erase": (EraseAccountView, _("Effacer (demandé)"), "can_be_erased")}
+    # Its button, guard and label: the "erase" transition of ACCOUNT_TRANSITIONS.
+    return {"erase": EraseAccountView}

@@ -1,13 +1,16 @@
-from functools import wraps
+from functools import cached_property, wraps
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import re_path
+from django.utils.translation import gettext as _
 from django.views.defaults import permission_denied
 from wagtail.admin import messages as wagtail_messages
 from wagtail.admin.views.bulk_action import BulkAction
-from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.views import InstanceSpecificView
 
 from memberspace import MemberspaceError
@@ -137,28 +140,199 @@ class ActionView(InstanceSpecificView):
         raise NotImplementedError
 
 
-class TransitionBulkAction(BulkAction):
-    """Wagtail's bulk action running one service transition on each selected record.
+# One transition table (memberspace.secretariat.transitions), three ways in: a row's buttons,
+# one record's confirmation page, a selection's bulk action. All three read the table for
+# which transitions apply, and carry them out by ``Transition.run``, the service call.
 
-    Subclasses set ``models``, ``permission``, ``guard`` (the model's method
-    saying whether the transition applies) and ``run(obj, user, reason)``. The
-    records it does not apply to are listed apart on the confirmation page; one
-    refused on the way (changed meanwhile, offer full) is reported, and the
-    others go on.
+
+def _class_name(transition, base):
+    """``DepositEnrollmentActionView``-like names for the classes made from a table, as tracebacks show them."""
+    return "".join(part.title() for part in transition.name.split("_")) + base.__name__
+
+
+class TransitionActionView(ActionView):
+    """The confirmation page of one transition on one record, generated from the table.
+
+    An app's subclass sets ``permission``, ``reason_form_class`` (for the
+    transitions that ask a reason) and ``describe()``, the placeholders of the
+    table's question and done messages; ``for_transition`` makes one view per
+    transition.
     """
 
-    permission = None
-    guard = None
-    success_message = ""
+    transition = None
+    reason_form_class = None
+
+    @classmethod
+    def for_transition(cls, transition):
+        return type(_class_name(transition, cls), (cls,), {"transition": transition})
+
+    @property
+    def title(self):
+        return self.transition.title
+
+    @property
+    def confirm_label(self):
+        return self.transition.confirm_label or self.transition.title
+
+    @property
+    def form_class(self):
+        return self.reason_form_class if self.transition.asks_reason else None
+
+    @property
+    def question(self):
+        return self.transition.question % self.describe()
+
+    def describe(self):
+        return {}
+
+    def get(self, request, *args, **kwargs):
+        """A transition the table refuses is not offered here either: back to the listing, saying why."""
+        if not self.model_admin.transitions.allows(self.transition.name, self.instance):
+            refusal = _("« %(action)s » ne s'applique pas dans l'état actuel de ce dossier.")
+            messages.error(request, refusal % {"action": self.title})
+            return redirect(self.get_success_url())
+        return super().get(request, *args, **kwargs)
+
+    def act(self, request):
+        reason = self.form.cleaned_data["reason"] if self.form is not None else ""
+        self.transition.run(self.instance, by=request.user, reason=reason)
+        return self.transition.done % self.describe()
+
+
+class TransitionButtonHelper(ButtonHelper):
+    """A row's buttons: one per transition of the table the record may take now (and the admin has a view for)."""
+
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        model_admin = self.view.model_admin
+        if not self.request.user.has_perm(model_admin.transitions.permission):
+            return buttons
+        for transition in model_admin.transitions.offered(obj):
+            if transition.name not in model_admin.action_views:
+                continue  # carried out by an app that is not installed
+            buttons.append(
+                {
+                    "url": self.url_helper.get_action_url(transition.name, obj.pk),
+                    "label": transition.label,
+                    "classname": "button button-small" + ("" if transition.primary else " button-secondary"),
+                    "title": f"{transition.label} — {model_admin.button_subject(obj)}",
+                }
+            )
+        return buttons
+
+
+class TransitionAdminMixin:
+    """For a ModelAdmin of a state machine: one URL per transition, each to its generated action view.
+
+    Sets ``transitions`` and ``action_view_class`` (a TransitionActionView);
+    ``extra_action_views()`` adds the views apps above register (an action the
+    table names but another app carries out, or a plain action without a button).
+    """
+
+    transitions = None
+    action_view_class = None
+    button_helper_class = TransitionButtonHelper
+
+    def button_subject(self, obj):
+        return str(obj)
+
+    def extra_action_views(self):
+        return {}
+
+    @cached_property
+    def action_views(self):
+        views = {
+            transition.name: self.action_view_class.for_transition(transition)
+            for transition in self.transitions
+            if transition.offered_to_staff and transition.service is not None
+        }
+        views.update(self.extra_action_views())
+        return views
+
+    def get_admin_urls_for_registration(self):
+        urls = super().get_admin_urls_for_registration()
+        for action, view_class in self.action_views.items():
+            urls += (
+                re_path(
+                    self.url_helper.get_action_url_pattern(action),
+                    self._action_view(view_class),
+                    name=self.url_helper.get_action_url_name(action),
+                ),
+            )
+        return urls
+
+    def _action_view(self, view_class):
+        def view(request, instance_pk):
+            return view_class.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+        return view
+
+
+class TransitionBulkAction(BulkAction):
+    """Wagtail's bulk action carrying out one transition of the table on each selected record.
+
+    An app's subclass sets ``models``, ``transitions``, ``reason_form_class``
+    and the wording of its confirmation page (``header_icon``, ``items_intro``,
+    ``item_line``, ``excluded_line``...); ``for_table`` makes one bulk action per
+    transition the table offers in bulk. The records the transition does not
+    apply to are listed apart on the confirmation page; one refused on the way
+    (changed meanwhile, offer full) is reported, and the others go on.
+    """
+
+    template_name = "secretariat/bulk_action.html"
+    transitions = None
+    transition = None
+    reason_form_class = None
+    header_icon = "list-ul"
+    ordered = False  # the records are taken in their order: a numbered list
+    excluded_intro = ""
+
+    @classmethod
+    def for_table(cls):
+        return [
+            type(
+                _class_name(transition, cls),
+                (cls,),
+                {
+                    "transition": transition,
+                    "action_type": transition.name,
+                    "display_name": transition.label,
+                    "aria_label": transition.bulk_label,
+                    "form_class": cls.reason_form_class if transition.asks_reason else forms.Form,
+                    "action_priority": 10 * (position + 1),
+                },
+            )
+            for position, transition in enumerate(cls.transitions.bulk)
+        ]
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.permission):
+        if not request.user.has_perm(self.transitions.permission):
             return forbidden(request)  # before any record is read
         self.failures = []
         return super().dispatch(request, *args, **kwargs)
 
     def check_perm(self, obj):
-        return self.request.user.has_perm(self.permission) and getattr(obj, self.guard)()
+        return self.request.user.has_perm(self.transitions.permission) and self.transitions.allows(
+            self.transition.name, obj
+        )
+
+    def object_context(self, obj):
+        return {"item": obj, "line": self.item_line(obj)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["items_intro"] = self.items_intro(len(context["items"]))
+        context["excluded_lines"] = [self.excluded_line(obj) for obj in context["items_with_no_access"]]
+        return context
+
+    def items_intro(self, count):
+        raise NotImplementedError
+
+    def item_line(self, obj):
+        raise NotImplementedError
+
+    def excluded_line(self, obj):
+        raise NotImplementedError
 
     def get_execution_context(self):
         reason = self.cleaned_form.cleaned_data.get("reason") or ""
@@ -169,7 +343,7 @@ class TransitionBulkAction(BulkAction):
         done = 0
         for obj in cls.in_order(objects):
             try:
-                cls.run(obj, user, reason)
+                cls.transition.run(obj, by=user, reason=reason)
             except MemberspaceError as error:
                 if failures is not None:
                     failures.append(str(error))
@@ -181,11 +355,7 @@ class TransitionBulkAction(BulkAction):
     def in_order(cls, objects):
         return objects
 
-    @classmethod
-    def run(cls, obj, user, reason):
-        raise NotImplementedError
-
     def get_success_message(self, num_parent_objects, num_child_objects):
         for failure in self.failures:
             wagtail_messages.error(self.request, failure)
-        return self.success_message % {"count": num_parent_objects} if num_parent_objects else None
+        return self.transition.bulk_done % {"count": num_parent_objects} if num_parent_objects else None
