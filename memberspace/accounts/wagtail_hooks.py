@@ -41,3 +41,18 @@ class WaitingAccountsPanel(Component):
 def add_waiting_accounts_panel(request, panels):
     if request.user.has_perm("accounts.validate_parentaccount"):
         panels.append(WaitingAccountsPanel())
+
+
+# The messages this app sends (memberspace.notifications.kinds): each kind names its templates.
+NOTIFICATION_KINDS = {
+    "account_validated": _("Compte validé"),
+    "account_rejected": _("Compte refusé"),
+    "account_suspended": _("Compte suspendu"),
+    "account_reinstated": _("Compte rétabli"),
+    "secretariat_waiting_accounts": _("Secrétariat : comptes en attente"),
+}
+
+
+@hooks.register("register_notification_kinds")
+def register_notification_kinds():
+    return NOTIFICATION_KINDS

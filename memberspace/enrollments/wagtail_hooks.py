@@ -46,3 +46,21 @@ class EnrollmentsPanel(Component):
 def add_enrollments_panel(request, panels):
     if request.user.has_perm("enrollments.view_enrollment"):
         panels.append(EnrollmentsPanel())
+
+
+# The messages this app sends (memberspace.notifications.kinds): each kind names its templates.
+NOTIFICATION_KINDS = {
+    "enrollment_requested": _("Inscription demandée"),
+    "enrollment_validated": _("Inscription validée"),
+    "enrollment_waitlisted": _("Liste d'attente"),
+    "enrollment_refused": _("Inscription refusée"),
+    "enrollment_cancelled": _("Inscription annulée"),
+    "enrollment_deposit_received": _("Acompte reçu"),
+    "deposit_reminder": _("Rappel d'acompte"),
+    "secretariat_overdue_deposits": _("Secrétariat : acomptes en retard"),
+}
+
+
+@hooks.register("register_notification_kinds")
+def register_notification_kinds():
+    return NOTIFICATION_KINDS

@@ -24,3 +24,18 @@ def register_log_actions(actions):
 @hooks.register("construct_parent_account_panels")
 def add_family_panel(request, account, panels):
     panels.append(FamilyPanel(account))
+
+
+# The messages this app sends (memberspace.notifications.kinds): each kind names its templates.
+NOTIFICATION_KINDS = {
+    "child_added": _("Enfant ajouté"),
+    "child_attached": _("Enfant rattaché"),
+    "child_updated": _("Fiche enfant modifiée"),
+    "coparent_invitation": _("Invitation d'un autre parent"),
+    "coparent_accepted": _("Invitation acceptée"),
+}
+
+
+@hooks.register("register_notification_kinds")
+def register_notification_kinds():
+    return NOTIFICATION_KINDS

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.options import ModelAdmin
 
+from memberspace.notifications import kinds
 from memberspace.notifications import services as notifications
 from memberspace.notifications.models import Notification
 from memberspace.secretariat.admin import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin
@@ -45,40 +46,13 @@ class NotificationButtonHelper(ButtonHelper):
         return buttons
 
 
-# What each kind of message is, for the secretariat's filter (the kinds are the templates'
-# names in the apps' templates/notifications/; allauth's emails keep their own name).
-KIND_LABELS = {
-    "account_validated": gettext_lazy("Compte validé"),
-    "account_rejected": gettext_lazy("Compte refusé"),
-    "account_suspended": gettext_lazy("Compte suspendu"),
-    "account_reinstated": gettext_lazy("Compte rétabli"),
-    "account_erased": gettext_lazy("Compte effacé"),
-    "child_added": gettext_lazy("Enfant ajouté"),
-    "child_attached": gettext_lazy("Enfant rattaché"),
-    "child_updated": gettext_lazy("Fiche enfant modifiée"),
-    "coparent_invitation": gettext_lazy("Invitation d'un autre parent"),
-    "coparent_accepted": gettext_lazy("Invitation acceptée"),
-    "enrollment_requested": gettext_lazy("Inscription demandée"),
-    "enrollment_validated": gettext_lazy("Inscription validée"),
-    "enrollment_waitlisted": gettext_lazy("Liste d'attente"),
-    "enrollment_refused": gettext_lazy("Inscription refusée"),
-    "enrollment_cancelled": gettext_lazy("Inscription annulée"),
-    "enrollment_deposit_received": gettext_lazy("Acompte reçu"),
-    "deposit_reminder": gettext_lazy("Rappel d'acompte"),
-    "secretariat_waiting_accounts": gettext_lazy("Secrétariat : comptes en attente"),
-    "secretariat_overdue_deposits": gettext_lazy("Secrétariat : acomptes en retard"),
-    "secretariat_erasure_request": gettext_lazy("Secrétariat : demande d'effacement"),
-    "technical_notification_failures": gettext_lazy("Technique : notifications en échec"),
-}
-
-
 class KindFilter(SimpleListFilter):
     title = gettext_lazy("type")
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        kinds = Notification.objects.order_by().values_list("kind", flat=True).distinct()
-        return sorted(((kind, KIND_LABELS.get(kind, kind)) for kind in kinds), key=lambda item: str(item[1]))
+        sent = Notification.objects.order_by().values_list("kind", flat=True).distinct()
+        return sorted(((kind, kinds.label(kind)) for kind in sent), key=lambda item: str(item[1]))
 
     def queryset(self, request, queryset):
         return queryset.filter(kind=self.value()) if self.value() else queryset

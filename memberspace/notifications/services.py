@@ -50,7 +50,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from memberspace import MemberspaceError
-from memberspace.notifications import phones, sms
+from memberspace.notifications import kinds, phones, sms
 from memberspace.notifications.models import Notification, NotificationPreference
 
 
@@ -140,6 +140,7 @@ def notify(user, kind, context=None, channels=None):
     asked for SMS only, so that nobody is left untold). Must be called inside
     the transaction of the change it reports: rows are queued on commit.
     """
+    kinds.check(kind)
     wanted = set(channels) if channels else preferred_channels(user)
     remarks = []
     mobile = None
@@ -187,6 +188,7 @@ def notify(user, kind, context=None, channels=None):
 
 def notify_address(address, kind, context=None):
     """Email someone who may have no account yet (an invited co-parent): ``notifications/<kind>.*``."""
+    kinds.check(kind)
     with translation.override(settings.LANGUAGE_CODE):
         subject, body_text, body_html = render_email(kind, {**club_context(), **(context or {})})
     return queue_email(address, kind, subject, body_text, body_html)

@@ -30,3 +30,15 @@ class NotificationsPanel(Component):
 def add_notifications_panel(request, panels):
     if request.user.has_perm("notifications.view_notification"):  # the secretariat and superusers
         panels.append(NotificationsPanel())
+
+
+# The messages this app sends (memberspace.notifications.kinds): each kind names its templates.
+NOTIFICATION_KINDS = {
+    "technical_notification_failures": _("Technique : notifications en échec"),
+    "test": _("Message d'essai"),
+}
+
+
+@hooks.register("register_notification_kinds")
+def register_notification_kinds():
+    return NOTIFICATION_KINDS

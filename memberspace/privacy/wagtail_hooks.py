@@ -20,3 +20,15 @@ def register_log_actions(actions):
 def register_erase():
     # Its button, guard and label: the "erase" transition of ACCOUNT_TRANSITIONS.
     return {"erase": EraseAccountView}
+
+
+# The messages this app sends (memberspace.notifications.kinds): each kind names its templates.
+NOTIFICATION_KINDS = {
+    "account_erased": _("Compte effacé"),
+    "secretariat_erasure_request": _("Secrétariat : demande d'effacement"),
+}
+
+
+@hooks.register("register_notification_kinds")
+def register_notification_kinds():
+    return NOTIFICATION_KINDS
