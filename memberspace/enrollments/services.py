@@ -172,7 +172,7 @@ def request_enrollments(parent, *, offer, children, comment=""):
                 check = eligibility(child, offer, now=now)
                 problems += [f"{child.first_name} : {reason}" for reason in check.reasons]
             if problems:
-                raise EnrollmentError(_("Demande impossible. ") + " ; ".join(problems) + ".")
+                raise EnrollmentError(_("Demande impossible. %(problems)s.") % {"problems": " ; ".join(problems)})
             full = offer.places_left <= 0
             enrollments = []
             for child in children:
