@@ -19,7 +19,6 @@ from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import InspectView
 
-from memberspace.accounts import services as accounts
 from memberspace.accounts.models import ACCOUNT_TRANSITIONS, AccountStatus, ParentAccount
 from memberspace.notifications import phones
 from memberspace.secretariat.admin import (
@@ -29,6 +28,8 @@ from memberspace.secretariat.admin import (
     TransitionAdminMixin,
     TransitionBulkAction,
 )
+
+from . import services
 
 VALIDATE_PERMISSION = ACCOUNT_TRANSITIONS.permission
 STATUS_ORDER = Case(
@@ -66,7 +67,7 @@ class AccountActionView(TransitionActionView):
         return {"name": self.instance.get_full_name(), "email": self.instance.email}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(checks=accounts.history_checks(self.instance), **kwargs)
+        return super().get_context_data(checks=services.history_checks(self.instance), **kwargs)
 
 
 def registered_action_views():
@@ -121,7 +122,7 @@ class ParentAccountInspectView(InspectView):
         for construct in hooks.get_hooks("construct_parent_account_panels"):
             construct(self.request, self.instance, panels)
         return super().get_context_data(
-            checks=accounts.history_checks(self.instance),
+            checks=services.history_checks(self.instance),
             panels=sorted(panels, key=lambda panel: panel.order),
             **kwargs,
         )

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from memberspace.accounts import services as accounts
 from memberspace.accounts.models import User
 from memberspace.accounts.validators import (
     AccountEmailField,
@@ -25,6 +24,8 @@ from memberspace.accounts.validators import (
 from memberspace.notifications import phones
 from memberspace.notifications.models import NotificationPreference
 from pages.models import ClubSettings
+
+from . import services
 
 CLUB_MESSAGE_HELP = _(
     "Si vos enfants sont déjà membres du PO, indiquez impérativement ici leurs nom et prénom : "
@@ -158,7 +159,7 @@ class ParentSignupForm(ParentDetailsMixin, SignupForm):
         return get_account_adapter().validate_unique_email(value)
 
     def details(self):
-        details = {name: self.cleaned_data[name] for name in accounts.SIGNUP_DETAILS}
+        details = {name: self.cleaned_data[name] for name in services.SIGNUP_DETAILS}
         return {**details, "club_message": self.cleaned_data.get("club_message", "").strip()}
 
     def try_save(self, request):
@@ -174,11 +175,11 @@ class ParentSignupForm(ParentDetailsMixin, SignupForm):
         for _turn in range(3):
             try:
                 with transaction.atomic():
-                    outcome, account = accounts.open_sign_up(email, password=password, details=self.details())
-                    if outcome in (accounts.SignupOutcome.FREE, accounts.SignupOutcome.REPLACED):
+                    outcome, account = services.open_sign_up(email, password=password, details=self.details())
+                    if outcome in (services.SignupOutcome.FREE, services.SignupOutcome.REPLACED):
                         user = self.save(request)
-                        if outcome is accounts.SignupOutcome.REPLACED:
-                            accounts.record_replaced_sign_up(user)
+                        if outcome is services.SignupOutcome.REPLACED:
+                            services.record_replaced_sign_up(user)
                             # The earlier link is dead: this account's own must go out now.
                             ratelimit.clear(request, action="confirm_email", key=email.lower())
                         return user, None
@@ -186,8 +187,8 @@ class ParentSignupForm(ParentDetailsMixin, SignupForm):
             except IntegrityError:
                 continue  # another request created the account meanwhile: decide again, seeing it
         else:
-            outcome, account = accounts.SignupOutcome.TAKEN, None
-        if outcome is accounts.SignupOutcome.RESUBMITTED:
+            outcome, account = services.SignupOutcome.TAKEN, None
+        if outcome is services.SignupOutcome.RESUBMITTED:
             # Sent again: the verification email is sent again (at most once every 3 minutes).
             return None, perform_login(request, Login(user=account, email=email, signup=True))
         make_password(password)  # the work the other ways do, so that time tells nothing
@@ -239,5 +240,5 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
         # An account nobody has confirmed is nobody's yet: resetting its password would hand its
         # creator's details to whoever owns the mailbox. Its address is answered as unknown
         # ("create your account"), and the sign-up that follows replaces it.
-        self.users = [user for user in self.users if not accounts.unclaimed(user)]
+        self.users = [user for user in self.users if not services.unclaimed(user)]
         return email

@@ -7,10 +7,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from memberspace.accounts import services as accounts
 from memberspace.accounts.access import validated_parent_required
 from memberspace.accounts.forms import PhoneForm, ProfileForm
 from memberspace.notifications import phones
+
+from . import services
 
 
 @validated_parent_required
@@ -18,7 +19,7 @@ from memberspace.notifications import phones
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        accounts.update_details(request.user, data={name: form.cleaned_data[name] for name in form.Meta.fields})
+        services.update_details(request.user, data={name: form.cleaned_data[name] for name in form.Meta.fields})
         messages.success(request, _("Vos coordonnées sont enregistrées."))
         return redirect("memberspace:dashboard")
     return TemplateResponse(
@@ -33,7 +34,7 @@ def change_phone(request):
     """Changing the number the club sends SMS to asks for the password again (allauth's re-authentication)."""
     form = PhoneForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        accounts.update_details(request.user, data={"phone": form.cleaned_data["phone"]})
+        services.update_details(request.user, data={"phone": form.cleaned_data["phone"]})
         messages.success(request, _("Votre numéro de téléphone est enregistré."))
         return redirect("memberspace:profile")
     return TemplateResponse(request, "accounts/phone.html", {"form": form})

@@ -22,7 +22,6 @@ from wagtail_modeladmin.views import IndexView, InspectView
 
 from memberspace.accounts.access import id_from
 from memberspace.enrollments import exports
-from memberspace.enrollments import services as service
 from memberspace.enrollments.models import ENROLLMENT_TRANSITIONS, Enrollment
 from memberspace.secretariat import spreadsheets
 from memberspace.secretariat.admin import (
@@ -35,6 +34,8 @@ from memberspace.secretariat.admin import (
 )
 from pages import formatting
 from pages.models import OfferPage, age_on
+
+from . import services
 
 DECIDE_PERMISSION = ENROLLMENT_TRANSITIONS.permission
 EXPORT_PERMISSION = "enrollments.export_roster"
@@ -88,7 +89,7 @@ class EnrollmentActionView(TransitionActionView):
         return {"child": enrollment.child, "offer": enrollment.offer.title, "ref": enrollment.reference}
 
     def get_context_data(self, **kwargs):
-        offer = service.with_figures(OfferPage.objects.filter(pk=self.instance.offer_id)).get()
+        offer = services.with_figures(OfferPage.objects.filter(pk=self.instance.offer_id)).get()
         return super().get_context_data(offer_figures=offer, **kwargs)
 
     def get_success_url(self):
@@ -105,11 +106,11 @@ class EnrollmentIndexView(IndexView):
         context = super().get_context_data(**kwargs)
         chosen = id_from(self.params.get(OFFER_PARAMETER))
         if chosen is not None:
-            offer = service.with_figures(OfferPage.objects.filter(pk=chosen)).first()
+            offer = services.with_figures(OfferPage.objects.filter(pk=chosen)).first()
             if offer is not None:
                 context["offer"] = offer
                 if offer.places_left > 0 and offer.waitlisted_count:
-                    context["first_waiting"] = service.first_waiting(offer)
+                    context["first_waiting"] = services.first_waiting(offer)
                 if self.request.user.has_perm(EXPORT_PERMISSION):
                     context["roster_formats"] = [
                         (file_format.upper(), self.url_helper.get_action_url("roster", offer.pk, file_format))

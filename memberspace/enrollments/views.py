@@ -14,11 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from memberspace import MemberspaceError
 from memberspace.accounts.access import id_from, validated_parent_required
 from memberspace.accounts.validators import LongTextField
-from memberspace.enrollments import services as service
 from memberspace.enrollments.models import Enrollment
 from memberspace.families.forms import ChildrenField
 from memberspace.families.models import Child
 from pages.models import OfferPage
+
+from . import services
 
 
 class RequestForm(forms.Form):
@@ -46,7 +47,7 @@ def children_with_enrollments(user):
 
 def checks_for(children, offer, now):
     return [
-        service.eligibility(child, offer, now=now, active=[e for e in child.enrollments.all() if e.is_active])
+        services.eligibility(child, offer, now=now, active=[e for e in child.enrollments.all() if e.is_active])
         for child in children
     ]
 
@@ -64,7 +65,7 @@ def request_enrollment(request):
     offer_id = id_from(request.POST.get("offre") or request.GET.get("offre"))
     if offer_id is None:
         selected = [child for child in children if str(child.pk) == chosen] or children
-        offers = [(offer, checks_for(selected, offer, now)) for offer in service.offers_open_to_requests()]
+        offers = [(offer, checks_for(selected, offer, now)) for offer in services.offers_open_to_requests()]
         return TemplateResponse(
             request,
             "enrollments/enrollment_choose_offer.html",
@@ -80,7 +81,7 @@ def request_enrollment(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                created = service.request_enrollments(
+                created = services.request_enrollments(
                     user, offer=offer, children=form.cleaned_data["children"], comment=form.cleaned_data["comment"]
                 )
             except MemberspaceError as error:
@@ -89,7 +90,7 @@ def request_enrollment(request):
                 request_sent_message(request, offer, created)
                 return redirect("memberspace:dashboard")
         posted = request.POST.getlist("children")
-        already = service.already_requested(offer, [child for child in children if str(child.pk) in posted])
+        already = services.already_requested(offer, [child for child in children if str(child.pk) in posted])
         if already:  # sent twice (a double click, a reload): the first one was recorded; not an error
             messages.info(
                 request,
@@ -97,7 +98,7 @@ def request_enrollment(request):
                 % {"names": ", ".join(child.first_name for child in already), "offer": offer.title},
             )
             return redirect("memberspace:dashboard")
-    pending_requests = offer.enrollments.filter(status=service.Status.REQUESTED).count()
+    pending_requests = offer.enrollments.filter(status=services.Status.REQUESTED).count()
     return TemplateResponse(
         request,
         "enrollments/enrollment_request.html",
@@ -113,7 +114,7 @@ def request_enrollment(request):
 
 def request_sent_message(request, offer, created):
     names = ", ".join(enrollment.child.first_name for enrollment in created)
-    if created[0].status == service.Status.WAITLISTED:
+    if created[0].status == services.Status.WAITLISTED:
         messages.warning(
             request,
             _("« %(offer)s » est complet : la demande pour %(names)s est sur liste d'attente (rang %(rank)s).")
@@ -137,7 +138,7 @@ def enrollment_detail(request, pk):
     enrollment = own_enrollment(request, pk)
     context = {"enrollment": enrollment, "rank": enrollment.waiting_rank()}
     if enrollment.takes_a_place:
-        context["payment"] = service.payment_context(enrollment, enrollment.offer)
+        context["payment"] = services.payment_context(enrollment, enrollment.offer)
     return TemplateResponse(request, "enrollments/enrollment_detail.html", context)
 
 
@@ -146,7 +147,7 @@ def enrollment_detail(request, pk):
 def enrollment_cancel(request, pk):
     enrollment = own_enrollment(request, pk)
     try:
-        service.cancel_by_guardian(enrollment, by=request.user)
+        services.cancel_by_guardian(enrollment, by=request.user)
     except MemberspaceError as error:
         messages.error(request, str(error))
     else:

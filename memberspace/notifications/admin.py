@@ -9,9 +9,10 @@ from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.options import ModelAdmin
 
 from memberspace.notifications import kinds
-from memberspace.notifications import services as notifications
 from memberspace.notifications.models import Notification
 from memberspace.secretariat.admin import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin
+
+from . import services
 
 
 class ResendNotificationView(ActionView):
@@ -27,7 +28,7 @@ class ResendNotificationView(ActionView):
         }
 
     def act(self, request):
-        notifications.resend(self.instance, by=request.user)
+        services.resend(self.instance, by=request.user)
         return _("La notification à %(address)s est de nouveau en file d'envoi.") % {"address": self.instance.address}
 
 

@@ -4,7 +4,8 @@ from django.utils.translation import gettext as _
 
 from memberspace.accounts.admin import AccountActionView
 from memberspace.accounts.models import ACCOUNT_TRANSITIONS
-from memberspace.privacy import services as personal_data
+
+from . import services
 
 
 class EraseAccountView(AccountActionView):
@@ -22,7 +23,7 @@ class EraseAccountView(AccountActionView):
 
     def act(self, request):
         name = self.instance.get_full_name()
-        report = personal_data.erase_account(self.instance, by=request.user)
+        report = services.erase_account(self.instance, by=request.user)
         message = _("Le compte de %(name)s est effacé ; la confirmation lui est envoyée.") % {"name": name}
         if report.archived_children:
             message += " " + _("Enfants archivés : %(names)s.") % {"names": ", ".join(report.archived_children)}

@@ -14,20 +14,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from memberspace.privacy import services as personal_data
+from . import services
 
 
 @login_required
 @never_cache
 def my_data(request):
     """The same data as the JSON file, to read or print."""
-    return TemplateResponse(request, "privacy/my_data.html", {"data": personal_data.export_for(request.user)})
+    return TemplateResponse(request, "privacy/my_data.html", {"data": services.export_for(request.user)})
 
 
 @login_required
 @never_cache
 def my_data_json(request):
-    data = personal_data.export_for(request.user)
+    data = services.export_for(request.user)
     content = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(content, content_type="application/json; charset=utf-8")
     filename = f"le-po-mes-donnees-{timezone.localdate():%Y-%m-%d}.json"
@@ -43,10 +43,10 @@ def erasure(request):
     user = request.user
     if request.method == "POST":
         if request.POST.get("action") == "retirer":
-            personal_data.withdraw_erasure_request(user)
+            services.withdraw_erasure_request(user)
             messages.success(request, _("Votre demande d'effacement est retirée."))
         else:
-            personal_data.request_erasure(user)
+            services.request_erasure(user)
             messages.success(
                 request,
                 _(
