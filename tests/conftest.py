@@ -109,17 +109,17 @@ def roles(db):
 
 @pytest.fixture
 def secretary(roles):
-    from tests.factories import UserFactory
+    from tests.factories import StaffFactory
 
-    user = UserFactory(email="secretariat@le-po.test", first_name="Sophie", last_name="Secrétaire", is_staff=True)
-    user.groups.add(roles["Secrétariat"])
-    return user
+    return StaffFactory(
+        email="secretariat@le-po.test", first_name="Sophie", last_name="Secrétaire", groups=["Secrétariat"]
+    )
 
 
 @pytest.fixture
 def editor(roles):
-    from tests.factories import UserFactory
+    from tests.factories import StaffFactory
 
-    user = UserFactory(email="communication@le-po.test", first_name="Camille", last_name="Com", is_staff=True)
-    user.groups.add(roles["Communication"])
-    return user
+    return StaffFactory(
+        email="communication@le-po.test", first_name="Camille", last_name="Com", groups=["Communication"]
+    )
