@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make run    set up everything and serve the site with its task worker
 #   make test   run the whole test suite
+#   make test-fast  the quick loop while working (no browser, no real servers; database kept)
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -10,11 +11,12 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run setup test fuzz lint format migrations-check deploy-check bench backup restore clean
+.PHONY: help install run setup test test-fast fuzz lint format migrations-check deploy-check bench backup restore clean
 
 help:
 	@echo "make run     installe, migre, charge la démo et sert http://127.0.0.1:8000 (+ worker)"
-	@echo "make test    lance toute la suite de tests"
+	@echo "make test    lance toute la suite de tests (ce que lance la CI)"
+	@echo "make test-fast  les tests sans navigateur ni serveurs réels, base de test gardée (--create-db pour la refaire)"
 	@echo "make fuzz    les formulaires face à des saisies aléatoires nouvelles (FUZZ_EXAMPLES=500)"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make bench   lance les benchmarks"
@@ -60,6 +62,12 @@ $(AXE): package.json package-lock.json
 
 test: install $(CHROMIUM) $(AXE)
 	$(BIN)/pytest
+
+# The quick loop while working: no browser (tests/browser), nothing marked `integration`
+# (real servers, worker processes, threads racing), and the test database kept between
+# runs. PYTEST_ARGS="--create-db" rebuilds it after a model or a migration changed.
+test-fast: install
+	$(BIN)/pytest --reuse-db -m "not integration" --ignore=tests/browser $(PYTEST_ARGS)
 
 # The forms' fuzz tests on new random input, FUZZ_EXAMPLES per form (make test replays fixed ones).
 fuzz: install

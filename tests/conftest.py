@@ -62,18 +62,30 @@ def home(db):
     return home
 
 
-def fresh_site(hostname):
-    """The home page of a new default site, in a database a transactional test may have flushed.
+def wagtail_roots():
+    """What Wagtail's migrations create (locale, root collection, root page), made again if a flush removed it.
 
-    A flush removes what Wagtail's migrations created (locale, root page,
-    root collection): made again here.
+    A transactional test ends with a flush; the next test, or the next run on a
+    database kept by ``--reuse-db`` (``make test-fast``), finds none of it.
     """
     from wagtail.models import Collection, Locale
 
     Locale.objects.get_or_create(language_code="fr")
     if not Collection.objects.exists():
         Collection.add_root(name="Root")
-    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    return Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with Wagtail's roots back if a previous run's last test flushed them."""
+    with django_db_blocker.unblock():
+        wagtail_roots()
+
+
+def fresh_site(hostname):
+    """The home page of a new default site, in a database a transactional test may have flushed."""
+    root = wagtail_roots()
     home = HomePageFactory(parent=root)
     Site.objects.all().delete()
     Site.objects.create(hostname=hostname, port=80, root_page=home, is_default_site=True, site_name="Le PO")
@@ -109,17 +121,17 @@ def roles(db):
 
 @pytest.fixture
 def secretary(roles):
-    from tests.factories import UserFactory
+    from tests.factories import StaffFactory
 
-    user = UserFactory(email="secretariat@le-po.test", first_name="Sophie", last_name="Secrétaire", is_staff=True)
-    user.groups.add(roles["Secrétariat"])
-    return user
+    return StaffFactory(
+        email="secretariat@le-po.test", first_name="Sophie", last_name="Secrétaire", groups=["Secrétariat"]
+    )
 
 
 @pytest.fixture
 def editor(roles):
-    from tests.factories import UserFactory
+    from tests.factories import StaffFactory
 
-    user = UserFactory(email="communication@le-po.test", first_name="Camille", last_name="Com", is_staff=True)
-    user.groups.add(roles["Communication"])
-    return user
+    return StaffFactory(
+        email="communication@le-po.test", first_name="Camille", last_name="Com", groups=["Communication"]
+    )

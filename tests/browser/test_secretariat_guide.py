@@ -28,7 +28,7 @@ from wagtail.models import Site
 from memberspace.accounts.models import AccountStatus, User
 from memberspace.enrollments import services as enrollment_service
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
-from memberspace.families.models import Child, ChildStatus, Guardianship, LegacyContact
+from memberspace.families.models import Child, ChildStatus, LegacyContact
 from memberspace.notifications.models import Notification
 from pages.models import ClubSettings
 from tests.auth import give_totp
@@ -43,9 +43,10 @@ from tests.factories import (
     PASSWORD,
     ActivityIndexPageFactory,
     ActivityPageFactory,
+    ChildFactory,
+    ParentFactory,
     StayIndexPageFactory,
     StayPageFactory,
-    UserFactory,
 )
 
 GUIDE = "docs/guide-secretariat.md"
@@ -102,17 +103,15 @@ def born(age, before):
 
 
 def parent(email, first_name, last_name, status=AccountStatus.VALIDATED, **fields):
-    user = UserFactory(
+    return ParentFactory(
         email=email, first_name=first_name, last_name=last_name, account_status=status, phone="+33611223344", **fields
     )
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
 
 
 def child_of(guardian, first_name, birth_date, relationship="mere"):
-    child = Child.objects.create(first_name=first_name, last_name=guardian.last_name, birth_date=birth_date)
-    Guardianship.objects.create(child=child, parent=guardian, relationship=relationship)
-    return child
+    return ChildFactory(
+        first_name=first_name, last_name=guardian.last_name, birth_date=birth_date, guardians=[(guardian, relationship)]
+    )
 
 
 def request(guardian, child, offer, requested_at, comment=""):

@@ -26,7 +26,14 @@ from memberspace.families.services import invitations as invitation_service
 from memberspace.notifications.models import Notification
 from pages.models import ClubSettings
 from tests.auth import login_staff
-from tests.factories import ActivityPageFactory, StayPageFactory, UserFactory
+from tests.factories import (
+    ActivityPageFactory,
+    ChildFactory,
+    InvitationFactory,
+    ParentFactory,
+    StaffFactory,
+    StayPageFactory,
+)
 
 TODAY = timezone.localdate()
 START = TODAY + datetime.timedelta(days=60)
@@ -46,13 +53,6 @@ ROLES = ("owner", "coparent", "other", "pending", "editor", "anonymous", "secret
 OUTSIDERS = ("other", "pending", "editor", "anonymous")
 
 MISSING_ID = 987_654_321
-
-
-def parent(email, status="validated", **fields):
-    """A parent who signed up and verified their email (the club validated them unless ``status`` says not)."""
-    user = UserFactory(email=email, account_status=status, **fields)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def birth_date_for(age):
@@ -170,23 +170,16 @@ def club(home):
 
 
 def build_world(stay_index, activity_index, secretary, editor):
-    owner = parent(OWNER_EMAIL, first_name="Claire", last_name=OWNER_LAST, street=FAMILY_STREET)
-    coparent = parent("coparent@exemple.fr", first_name="Paul", last_name="Coparent", street=FAMILY_STREET)
+    owner = ParentFactory(email=OWNER_EMAIL, first_name="Claire", last_name=OWNER_LAST, street=FAMILY_STREET)
+    coparent = ParentFactory(email="coparent@exemple.fr", first_name="Paul", last_name="Coparent", street=FAMILY_STREET)
     # Pending, but already a guardian: the secretariat attaches migrated children while validating an account.
-    pending = parent(
-        "en-attente@exemple.fr",
-        status="pending",
-        first_name="Inès",
-        last_name="Attente",
-        pending_since=timezone.now(),
+    pending = ParentFactory(email="en-attente@exemple.fr", pending=True, first_name="Inès", last_name="Attente")
+    other = ParentFactory(email="autre-famille@exemple.fr", first_name="Bruno", last_name="Autre")
+    suspended = ParentFactory(email="suspendu@exemple.fr", suspended=True, first_name="Sam", last_name="Suspendu")
+    leaving = ParentFactory(
+        email="depart@exemple.fr", first_name="Léon", last_name="Départ", erasure_requested_at=timezone.now()
     )
-    other = parent("autre-famille@exemple.fr", first_name="Bruno", last_name="Autre")
-    suspended = parent(
-        "suspendu@exemple.fr", status="suspended", is_active=False, first_name="Sam", last_name="Suspendu"
-    )
-    leaving = parent("depart@exemple.fr", first_name="Léon", last_name="Départ")
-    get_user_model().objects.filter(pk=leaving.pk).update(erasure_requested_at=timezone.now())
-    child = Child.objects.create(
+    child = ChildFactory(
         first_name=CHILD_FIRST,
         last_name=CHILD_LAST,
         birth_date=birth_date_for(8),
@@ -196,11 +189,12 @@ def build_world(stay_index, activity_index, secretary, editor):
         emergency_contact_name=EMERGENCY,
         emergency_contact_phone="+33142685300",
         created_by=owner,
+        guardians=[(owner, "mere"), (coparent, "pere"), (pending, "tuteur")],
+        guardians__created_by=owner,
     )
-    for guardian, relationship in ((owner, "mere"), (coparent, "pere"), (pending, "tuteur")):
-        Guardianship.objects.create(child=child, parent=guardian, relationship=relationship, created_by=owner)
-    other_child = Child.objects.create(first_name="Noé", last_name="Voisin", birth_date=birth_date_for(8), sex="M")
-    Guardianship.objects.create(child=other_child, parent=other, relationship="pere")
+    other_child = ChildFactory(
+        first_name="Noé", last_name="Voisin", birth_date=birth_date_for(8), sex="M", guardians=[(other, "pere")]
+    )
 
     stay = StayPageFactory(
         parent=stay_index,
@@ -228,15 +222,9 @@ def build_world(stay_index, activity_index, secretary, editor):
     )
     # Sent by the co-parent to the owner's address (made directly: the service refuses a current guardian).
     token = Invitation.new_token()
-    invitation_received = Invitation(
-        inviter=coparent,
-        email=owner.email,
-        relationship="mere",
-        expires_at=timezone.now() + datetime.timedelta(days=14),
+    invitation_received = InvitationFactory(
+        inviter=coparent, email=owner.email, relationship="mere", token=token, children=[child]
     )
-    invitation_received.set_token(token)
-    invitation_received.save()
-    invitation_received.children.set([child])
 
     failed_notification = Notification.objects.filter(user=owner, kind="enrollment_requested").first()
     assert failed_notification is not None and CHILD_FIRST in failed_notification.body_text
@@ -306,11 +294,11 @@ def shared_world(django_db_setup, django_db_blocker):
         for page in root.get_children().exclude(pk=home.pk):
             page.delete()
         set_up_club()
-        roles = setup_roles()
-        secretary = UserFactory(
-            email="secretariat@le-po.test", first_name="Sophie", last_name="Secrétaire", is_staff=True
+        setup_roles()
+        secretary = StaffFactory(
+            email="secretariat@le-po.test", first_name="Sophie", last_name="Secrétaire", groups=["Secrétariat"]
         )
-        secretary.groups.add(roles["Secrétariat"])
-        editor = UserFactory(email="communication@le-po.test", first_name="Camille", last_name="Com", is_staff=True)
-        editor.groups.add(roles["Communication"])
+        editor = StaffFactory(
+            email="communication@le-po.test", first_name="Camille", last_name="Com", groups=["Communication"]
+        )
         yield build_world(StayIndexPageFactory(parent=home), ActivityIndexPageFactory(parent=home), secretary, editor)

@@ -9,7 +9,6 @@ and the overseas mobiles written the French way (« 0690 12 34 56 ») are accept
 import unicodedata
 
 import pytest
-from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -27,7 +26,7 @@ from memberspace.families.forms import ChildForm, InvitationForm
 from memberspace.families.models import Child
 from memberspace.notifications import phones
 from pages.validators import validate_season
-from tests.factories import UserFactory
+from tests.factories import ParentFactory, UserFactory
 from tests.memberspace.accounts.test_accounts import SIGNUP as ACCOUNT_SIGNUP
 from tests.memberspace.families.test_children import child_data
 
@@ -54,12 +53,6 @@ def email_of_length(length):
     address = address + "r" * (length - len(address)) if len(address) < length else address
     assert len(address) == length, (len(address), address)
     return address
-
-
-def verified_parent(**fields):
-    user = UserFactory(account_status="validated", **fields)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def field_error(response, name):
@@ -182,7 +175,7 @@ def test_every_name_and_address_field_refuses_invisible_text(home, form_class, n
 
 
 def test_the_child_form_refuses_a_spoofed_name_and_keeps_what_was_typed(client, home):
-    client.force_login(verified_parent())
+    client.force_login(ParentFactory())
     spoofed = {**CHILD, "first_name": "L\u202eéa", "last_name": "\u200b"}
     response = client.post(reverse("memberspace:child_add"), spoofed)
     assert response.status_code == 200

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.admin_urls import admin_url
 from tests.auth import login_staff
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +149,7 @@ def test_security_headers_on_a_sample_of_pages(client, world, production_like):
         assert_security_headers(client.get(url, secure=True), url)
     client.logout()
     login_staff(client, world.secretary)
-    for url in ("/admin/", "/admin/enrollments/enrollment/"):
+    for url in ("/admin/", admin_url("enrollments.enrollment")):
         assert_security_headers(client.get(url, secure=True), url)
 
 

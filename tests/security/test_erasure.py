@@ -32,7 +32,7 @@ from memberspace.families.services import invitations as invitations_service
 from memberspace.notifications.models import Notification
 from memberspace.privacy import services as personal_data
 from tests.auth import give_totp
-from tests.factories import StayPageFactory, UserFactory
+from tests.factories import ParentFactory, StayPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,17 +120,11 @@ def found(strings, allowed=lambda table, row: False):
     return hits
 
 
-def parent(email, **fields):
-    user = UserFactory(email=email, **{"account_status": "validated", **fields})
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
-
-
 @pytest.fixture
 def used_account(home, stay_index, secretary):
     """An account that used everything the site offers, with a co-parent for one of its two children."""
-    mother = parent(
-        EMAIL,
+    mother = ParentFactory(
+        email=EMAIL,
         first_name=FIRST,
         last_name=LAST,
         phone=PHONE,
@@ -141,7 +135,7 @@ def used_account(home, stay_index, secretary):
         notification_preference="both",
     )
     EmailAddress.objects.create(user=mother, email=OLD_EMAIL, verified=True, primary=False)
-    father = parent("armand.tanguy@exemple.fr", first_name="Armand", last_name="Tanguy")
+    father = ParentFactory(email="armand.tanguy@exemple.fr", first_name="Armand", last_name="Tanguy")
     accounts_service.suspend(mother, by=secretary, reason=f"{SUSPENSION} : joindre {FIRST} au {PHONE_NATIONAL}")
     accounts_service.reinstate(mother, by=secretary)
     birth = START.replace(year=START.year - 8)
@@ -263,10 +257,9 @@ def pointing_to(user):
 
 def test_an_account_purged_unvalidated_leaves_nothing_either(home, secretary):
     """The retention purge deletes an account never validated, and the secretariat's lists that named it."""
-    waiting = parent(
-        EMAIL, account_status="pending", first_name=FIRST, last_name=LAST, phone=PHONE, club_message=CLUB_MESSAGE
+    waiting = ParentFactory(
+        email=EMAIL, pending=True, first_name=FIRST, last_name=LAST, phone=PHONE, club_message=CLUB_MESSAGE
     )
-    get_user_model().objects.filter(pk=waiting.pk).update(pending_since=timezone.now())
     accounts_service.send_waiting_accounts_digest()
     accounts_service.reject(waiting, by=secretary, reason=f"{SUSPENSION} : rappeler au {PHONE_NATIONAL}")
     Notification.objects.update(status=Notification.Status.SENT)

@@ -9,14 +9,13 @@
 from html import unescape
 
 import pytest
-from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
 
 from memberspace.notifications.models import Notification
 from tests.auth import give_totp
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ParentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +30,6 @@ PROFILE = {
     "city": "Lyon",
     "notification_preference": "email",
 }
-
-
-def verified_parent(**fields):
-    user = UserFactory(account_status="validated", **fields)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def page_text(response):
@@ -78,7 +71,7 @@ def test_too_big_a_form_gets_the_french_400_page(client, home, settings):
 @pytest.fixture
 def stale_form():
     """A parent's profile form, opened in a tab before logging out and in again."""
-    parent = verified_parent(first_name="Claire", last_name="Durand", city="Paris")
+    parent = ParentFactory(first_name="Claire", last_name="Durand", city="Paris")
     client = Client(enforce_csrf_checks=True)
     client.force_login(parent)
     page = client.get(reverse("memberspace:profile"))
@@ -154,7 +147,7 @@ def test_the_csrf_page_is_the_projects(settings):
 
 
 def test_reauthentication_asks_for_the_password_in_french_and_offers_no_code(client, home):
-    client.force_login(verified_parent())
+    client.force_login(ParentFactory())
     response = client.get(reverse("account_reauthenticate"))
     assert response.status_code == 200
     text = page_text(response)
@@ -165,7 +158,7 @@ def test_reauthentication_asks_for_the_password_in_french_and_offers_no_code(cli
 
 
 def test_the_code_path_is_closed(client, home):
-    parent = verified_parent()
+    parent = ParentFactory()
     client.force_login(parent)
     assert client.get(reverse("account_request_reauthentication_code")).status_code == 403
     response = client.post(reverse("account_request_reauthentication_code"), {"email": parent.email})
@@ -176,7 +169,7 @@ def test_the_code_path_is_closed(client, home):
 
 def test_a_wrong_password_does_not_reauthenticate_and_the_right_one_does(client, home, settings):
     settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 0
-    parent = verified_parent()
+    parent = ParentFactory()
     client.force_login(parent)
     response = client.post(reverse("account_reauthenticate"), {"password": "pas-le-bon"})
     assert response.status_code == 200 and "incorrect" in page_text(response).lower()
@@ -185,7 +178,7 @@ def test_a_wrong_password_does_not_reauthenticate_and_the_right_one_does(client,
 
 
 def test_with_a_second_factor_the_alternative_is_said_in_french(client, home):
-    parent = verified_parent()
+    parent = ParentFactory()
     give_totp(parent)
     client.force_login(parent)
     response = client.get(reverse("account_reauthenticate"))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from memberspace.enrollments.models import Enrollment
 from memberspace.families.models import Child, Guardianship, Invitation
 from memberspace.notifications.models import Notification
+from tests.admin_urls import admin_url
 from tests.factories import PASSWORD
 from tests.security.conftest import HEALTH, OWNER_EMAIL, birth_date_for, snapshot
 
@@ -276,7 +277,7 @@ def test_the_secretariats_reason_form_changes_only_what_the_action_does(client, 
     login_staff(client, world.secretary)
     enrollment = world.requested
     before = snapshot()
-    url = f"/admin/enrollments/enrollment/refuse/{enrollment.pk}/"
+    url = admin_url("enrollments.enrollment", "refuse", enrollment.pk)
     data = {"reason": "Complet", "status": "deposit_received", "deposit_amount": "0", "child": world.other_child.pk}
     assert client.post(url, data).status_code == 302
     enrollment.refresh_from_db()

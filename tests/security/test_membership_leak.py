@@ -12,7 +12,6 @@ import re
 from html import unescape
 
 import pytest
-from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
@@ -20,20 +19,14 @@ from wagtail.models import ModelLogEntry
 
 from memberspace.families.models import AttachmentRequest, Child, ChildStatus, Guardianship, LegacyContact
 from memberspace.families.services import children as children_service
+from tests.admin_urls import admin_url
 from tests.auth import login_staff
-from tests.factories import UserFactory
+from tests.factories import ParentFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 BIRTH = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=10)
-ACCOUNTS = "/admin/accounts/parentaccount/"
-
-
-def parent(**fields):
-    user = UserFactory(account_status="validated", **fields)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def child_data(first_name, last_name):
@@ -80,7 +73,7 @@ def add_child(client, user, first_name, last_name):
 
 def test_the_child_form_answers_the_same_whether_the_old_base_knows_the_child(client, old_base):
     """A stranger probing « Léa Martin » learns nothing more than by typing an unknown name."""
-    prober, control = parent(first_name="Eve"), parent(first_name="Eve")
+    prober, control = ParentFactory(first_name="Eve"), ParentFactory(first_name="Eve")
     known = add_child(client, prober, "Léa", "Martin")
     unknown = add_child(client, control, "Zélie", "Martinez")
 
@@ -99,32 +92,34 @@ def test_the_child_form_answers_the_same_whether_the_old_base_knows_the_child(cl
 
 
 def test_the_secretariat_sees_the_possible_duplicate(client, secretary, old_base):
-    mother = parent(first_name="Sophie", last_name="Martin", email="s.martin@exemple.fr")
+    mother = ParentFactory(first_name="Sophie", last_name="Martin", email="s.martin@exemple.fr")
     children_service.create_child(
         mother, data={"first_name": "Lea", "last_name": "MARTIN", "birth_date": BIRTH, "sex": "F"}, relationship="mere"
     )
     created = Child.objects.get(guardianships__parent=mother)
     assert AttachmentRequest.objects.filter(parent=mother).exists()
     login_staff(client, secretary)
-    html = client.get(f"{ACCOUNTS}inspect/{mother.pk}/").content.decode()
+    html = client.get(admin_url("accounts.parentaccount", "inspect", mother.pk)).content.decode()
     soup = BeautifulSoup(html, "html.parser")
     section = soup.find("h2", id="doublons").find_next("ul").get_text(" ", strip=True)
     assert "ancienne base n° 77" in section and "fiche créée par le parent" in section
-    assert f"/admin/families/child/inspect/{created.pk}/" in html
-    assert f"/admin/families/child/inspect/{old_base.pk}/" in html
+    assert admin_url("families.child", "inspect", created.pk) in html
+    assert admin_url("families.child", "inspect", old_base.pk) in html
     table = soup.find("h2", id="suggestions").find_next("table")
     assert "Léa Martin" in [row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")]
 
 
 def test_attaching_the_old_base_record_merges_it_into_the_parents_child(client, secretary, old_base):
-    mother = parent(first_name="Sophie", last_name="Martin")
+    mother = ParentFactory(first_name="Sophie", last_name="Martin")
     created = children_service.create_child(
         mother,
         data={"first_name": "Léa", "last_name": "Martin", "birth_date": BIRTH, "sex": "F", "health_notes": "Asthme"},
         relationship="mere",
     )
     login_staff(client, secretary)
-    response = client.post(f"{ACCOUNTS}attach_child/{mother.pk}/", {"child": old_base.pk, "relationship": "mere"})
+    response = client.post(
+        admin_url("accounts.parentaccount", "attach_child", mother.pk), {"child": old_base.pk, "relationship": "mere"}
+    )
     assert response.status_code == 302
     assert not Child.objects.filter(pk=old_base.pk).exists()
     created.refresh_from_db()
@@ -137,7 +132,7 @@ def test_attaching_the_old_base_record_merges_it_into_the_parents_child(client, 
 
 
 def test_the_parents_own_duplicate_is_still_pointed_out(client, old_base):
-    mother = parent()
+    mother = ParentFactory()
     add_child(client, mother, "Léa", "Martin")
     response = client.post(reverse("memberspace:child_add"), child_data("LEA", "martin"))
     assert response.status_code == 200

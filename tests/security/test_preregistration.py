@@ -17,7 +17,9 @@ from wagtail.models import ModelLogEntry
 
 from memberspace.accounts.models import User
 from memberspace.notifications.models import Notification
-from tests.memberspace.accounts.test_accounts import SIGNUP, text, verified_parent
+from tests.admin_urls import admin_url
+from tests.factories import ParentFactory
+from tests.memberspace.accounts.test_accounts import SIGNUP, text
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +104,7 @@ def test_the_parents_own_link_confirms_an_account_with_their_own_password_and_de
 def test_a_sign_up_over_a_verified_account_changes_nothing_and_sends_no_link(
     client, home, django_capture_on_commit_callbacks
 ):
-    owner = verified_parent(email=PARENT["email"], phone="+33611111111")
+    owner = ParentFactory(email=PARENT["email"], phone="+33611111111")
     password = owner.password
     response = sign_up(client, ATTACKER, django_capture_on_commit_callbacks)
     assert response.status_code == 302 and response["Location"] == reverse("account_email_verification_sent")
@@ -154,7 +156,7 @@ def test_every_sign_up_does_the_same_costly_work_whoever_holds_the_address(
     The time itself is measured by benchmarks/signup_timing.py with the production hasher.
     """
     if holder == "verified":
-        verified_parent(email=PARENT["email"])
+        ParentFactory(email=PARENT["email"])
     elif holder == "unverified":
         sign_up(client.__class__(), ATTACKER, django_capture_on_commit_callbacks)
     elif holder == "resubmission":
@@ -177,7 +179,7 @@ def test_the_secretariat_is_shown_a_replaced_sign_up_and_every_later_change_of_d
     EmailAddress.objects.filter(user=account).update(verified=True)
     staff = login_staff(client.__class__(), secretary)
 
-    page = text(staff.get(f"/admin/accounts/parentaccount/validate/{account.pk}/"))
+    page = text(staff.get(admin_url("accounts.parentaccount", "validate", account.pk)))
     assert "Une inscription antérieure avec cette adresse n'avait jamais été confirmée" in page
     assert "Coordonnées inchangées depuis l'inscription" in page
 
@@ -185,7 +187,7 @@ def test_the_secretariat_is_shown_a_replaced_sign_up_and_every_later_change_of_d
     client.force_login(account)
     profile = {name: PARENT[name] for name in ("first_name", "last_name", "street", "postal_code", "city")}
     client.post(reverse("memberspace:profile"), {**profile, "city": "Lyon", "notification_preference": "sms"})
-    page = text(staff.get(f"/admin/accounts/parentaccount/inspect/{account.pk}/"))
+    page = text(staff.get(admin_url("accounts.parentaccount", "inspect", account.pk)))
     assert "Modifié par le parent le" in page and "commune, être prévenu" in page
     assert "Lyon" not in str(ModelLogEntry.objects.filter(action="po.account.details_changed").values("data"))
 
@@ -220,7 +222,7 @@ def test_a_password_reset_never_hands_a_pre_registered_account_to_the_mailbox_ow
 
 
 def test_a_password_reset_still_works_for_a_verified_account(client, home, django_capture_on_commit_callbacks):
-    verified_parent(email=PARENT["email"])
+    ParentFactory(email=PARENT["email"])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("account_reset_password"), {"email": PARENT["email"]})
     assert any("/compte/password/reset/key/" in message.body for message in mail.outbox)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from config.roles import COMMUNICATION, SECRETARIAT
 from memberspace.accounts.models import ParentAccount
 from memberspace.privacy import services as personal_data
+from tests.admin_urls import admin_url
 from tests.auth import login_staff
 from tests.factories import UserFactory
 
@@ -70,7 +71,7 @@ def test_a_user_added_in_the_admin_is_staff_with_the_chosen_role_and_never_a_par
     assert user.is_staff and not user.is_superuser and not user.is_parent
     assert list(user.groups.values_list("name", flat=True)) == [group]
     assert not ParentAccount.objects.filter(pk=user.pk).exists()
-    listing = text(admin_client.get("/admin/accounts/parentaccount/"))
+    listing = text(admin_client.get(admin_url("accounts.parentaccount")))
     assert "Nouvelle" not in listing
     # Eight days later, with no verified address and nothing else: still there.
     age(user, 8)

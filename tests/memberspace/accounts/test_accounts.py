@@ -14,8 +14,9 @@ from memberspace.accounts import services as accounts
 from memberspace.accounts.models import AccountStatus, User
 from memberspace.accounts.services import AccountError
 from memberspace.notifications.models import Notification
+from tests.admin_urls import admin_url
 from tests.auth import login_staff
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ParentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +45,6 @@ def field_errors(response):
         error["id"].removesuffix("_error").removeprefix("id_"): error.get_text(" ", strip=True)
         for error in soup.select(".field__error")
     }
-
-
-def verified_parent(status=AccountStatus.VALIDATED, **kwargs):
-    user = UserFactory(account_status=status, **kwargs)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def sign_up(client, **overrides):
@@ -95,7 +90,7 @@ def test_sign_up_verify_wait_validate_log_in(client, home, secretary, django_cap
     staff = client_class_for(client)
     login_staff(staff, secretary)
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(f"/admin/accounts/parentaccount/validate/{user.pk}/")
+        response = staff.post(admin_url("accounts.parentaccount", "validate", user.pk))
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.account_status == AccountStatus.VALIDATED
@@ -163,7 +158,7 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_is_lost(client, home
 
 
 def test_signup_answers_the_same_for_a_known_email(client, home):
-    verified_parent(email="deja@exemple.fr")
+    ParentFactory(email="deja@exemple.fr")
     known = sign_up(client, email="deja@exemple.fr")
     unknown = client.__class__().post(reverse("account_signup"), {**SIGNUP, "email": "nouveau@exemple.fr"})
     assert known.status_code == unknown.status_code == 302
@@ -172,7 +167,7 @@ def test_signup_answers_the_same_for_a_known_email(client, home):
 
 
 def test_password_reset_answers_the_same_for_known_and_unknown_emails(client, home):
-    verified_parent(email="connu@exemple.fr")
+    ParentFactory(email="connu@exemple.fr")
     known = client.post(reverse("account_reset_password"), {"email": "connu@exemple.fr"})
     unknown = client.post(reverse("account_reset_password"), {"email": "inconnu@exemple.fr"})
     assert known.status_code == unknown.status_code == 302
@@ -181,7 +176,7 @@ def test_password_reset_answers_the_same_for_known_and_unknown_emails(client, ho
 
 
 def test_login_failure_does_not_say_whether_the_account_exists(client, home):
-    verified_parent(email="connu@exemple.fr")
+    ParentFactory(email="connu@exemple.fr")
     wrong_password = text(client.post(reverse("account_login"), {"login": "connu@exemple.fr", "password": "faux"}))
     no_account = text(client.post(reverse("account_login"), {"login": "personne@exemple.fr", "password": "faux"}))
     assert "L’adresse e-mail ou le mot de passe sont incorrects." in wrong_password
@@ -189,7 +184,7 @@ def test_login_failure_does_not_say_whether_the_account_exists(client, home):
 
 
 def test_repeated_bad_logins_hit_the_rate_limit(client, home):
-    verified_parent(email="cible@exemple.fr")
+    ParentFactory(email="cible@exemple.fr")
     for _ in range(5):
         client.post(reverse("account_login"), {"login": "cible@exemple.fr", "password": "faux"})
     response = client.post(reverse("account_login"), {"login": "cible@exemple.fr", "password": PASSWORD})
@@ -202,7 +197,7 @@ def test_repeated_bad_logins_hit_the_rate_limit(client, home):
 
 @pytest.mark.parametrize("status", [AccountStatus.PENDING, AccountStatus.REJECTED])
 def test_pending_or_rejected_parents_reach_only_the_dashboard(client, home, status):
-    client.force_login(verified_parent(status=status, status_reason="Adresse inconnue du club."))
+    client.force_login(ParentFactory(account_status=status, status_reason="Adresse inconnue du club."))
     dashboard = client.get(reverse("memberspace:dashboard"))
     assert dashboard.status_code == 200
     for url in (reverse("memberspace:profile"), reverse("memberspace:change_phone")):
@@ -216,13 +211,13 @@ def test_logged_out_visitors_are_sent_to_login_and_back(client, home):
     response = client.get(reverse("memberspace:profile"))
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('account_login')}?next=/espace-adherent/profil/"
-    parent = verified_parent()
+    parent = ParentFactory()
     response = client.post(response["Location"], {"login": parent.email, "password": PASSWORD})
     assert response["Location"] == "/espace-adherent/profil/"
 
 
 def test_validated_parent_edits_their_profile(client, home):
-    parent = verified_parent()
+    parent = ParentFactory()
     client.force_login(parent)
     response = client.post(
         reverse("memberspace:profile"),
@@ -242,7 +237,7 @@ def test_validated_parent_edits_their_profile(client, home):
 
 def test_changing_the_phone_asks_for_the_password_again_and_keeps_the_number_typed(client, home, settings):
     settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 0
-    parent = verified_parent()
+    parent = ParentFactory()
     client.force_login(parent)
     response = client.post(reverse("memberspace:change_phone"), {"phone": "07 98 76 54 32"})
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
@@ -255,7 +250,7 @@ def test_changing_the_phone_asks_for_the_password_again_and_keeps_the_number_typ
 
 
 def test_suspension_ends_the_parents_sessions(client, home, secretary):
-    parent = verified_parent()
+    parent = ParentFactory()
     client.force_login(parent)
     assert client.get(reverse("memberspace:dashboard")).status_code == 200
     accounts.suspend(parent, by=secretary, reason="Impayés")
@@ -270,7 +265,7 @@ def test_suspension_ends_the_parents_sessions(client, home, secretary):
 
 
 def test_parents_may_turn_on_two_factor_authentication(client, home):
-    client.force_login(verified_parent())
+    client.force_login(ParentFactory())
     assert client.get(reverse("mfa_index")).status_code == 200
     response = client.get(reverse("mfa_activate_totp"))
     assert response.status_code in (200, 302)  # 302: asks for the password first
@@ -298,7 +293,7 @@ def test_validate_requires_a_verified_email(secretary):
     ],
 )
 def test_forbidden_transitions_are_refused(secretary, status, transition):
-    user = verified_parent(status=status)
+    user = ParentFactory(account_status=status)
     kwargs = {"reason": "Motif"} if transition in ("reject", "suspend") else {}
     with pytest.raises(AccountError):
         getattr(accounts, transition)(user, by=secretary, **kwargs)
@@ -317,7 +312,7 @@ def test_forbidden_transitions_are_refused(secretary, status, transition):
     ],
 )
 def test_allowed_transitions_log_and_notify(secretary, start, transition, end, kind, active):
-    user = verified_parent(status=start, notification_preference="both")
+    user = ParentFactory(account_status=start, notification_preference="both")
     kwargs = {"reason": "Nous ne retrouvons pas vos enfants."} if transition in ("reject", "suspend") else {}
     getattr(accounts, transition)(user, by=secretary, **kwargs)
     user.refresh_from_db()
@@ -333,11 +328,11 @@ def test_allowed_transitions_log_and_notify(secretary, start, transition, end, k
 
 def test_a_reason_is_required_to_reject(secretary):
     with pytest.raises(AccountError, match="Indiquez le motif"):
-        accounts.reject(verified_parent(status=AccountStatus.PENDING), by=secretary, reason="  ")
+        accounts.reject(ParentFactory(account_status=AccountStatus.PENDING), by=secretary, reason="  ")
 
 
 def test_daily_digest_is_silent_when_nobody_waits(secretary):
-    verified_parent(status=AccountStatus.VALIDATED)
+    ParentFactory(account_status=AccountStatus.VALIDATED)
     assert accounts.send_waiting_accounts_digest() == 0
     assert not Notification.objects.exists()
 
@@ -345,10 +340,13 @@ def test_daily_digest_is_silent_when_nobody_waits(secretary):
 def test_daily_digest_lists_the_waiting_accounts_for_the_secretariat(secretary):
     from django.utils import timezone
 
-    waiting = verified_parent(
-        status=AccountStatus.PENDING, first_name="Julien", last_name="Bernard", club_message="Léa et Hugo Bernard"
+    ParentFactory(
+        pending=True,
+        pending_since=timezone.now() - timezone.timedelta(days=2),
+        first_name="Julien",
+        last_name="Bernard",
+        club_message="Léa et Hugo Bernard",
     )
-    User.objects.filter(pk=waiting.pk).update(pending_since=timezone.now() - timezone.timedelta(days=2))
     UserFactory()  # not verified yet: not waiting for the club
     assert accounts.send_waiting_accounts_digest() == 1
     row = Notification.objects.get(kind="secretariat_waiting_accounts")
@@ -358,7 +356,7 @@ def test_daily_digest_lists_the_waiting_accounts_for_the_secretariat(secretary):
 
 
 def test_changing_the_email_or_two_factor_asks_for_the_password_again(client, home):
-    client.force_login(verified_parent())
+    client.force_login(ParentFactory())
     response = client.post(reverse("account_email"), {"email": "nouvelle@exemple.fr", "action_add": ""})
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
     assert not EmailAddress.objects.filter(email="nouvelle@exemple.fr").exists()
@@ -367,7 +365,7 @@ def test_changing_the_email_or_two_factor_asks_for_the_password_again(client, ho
 
 
 def test_a_new_email_is_used_only_once_verified(client, home, django_capture_on_commit_callbacks):
-    parent = verified_parent(email="ancienne@exemple.fr")
+    parent = ParentFactory(email="ancienne@exemple.fr")
     client.force_login(parent)
     response = client.post(reverse("account_email"), {"email": "nouvelle@exemple.fr", "action_add": ""})
     client.post(response["Location"], {"password": PASSWORD})  # re-authenticate, the change resumes

@@ -4,15 +4,15 @@ import datetime
 from html import unescape
 
 import pytest
-from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
 
 from memberspace.accounts.models import AccountStatus, User
 from memberspace.notifications.models import Notification
+from tests.admin_urls import admin_url
 from tests.auth import login_staff
-from tests.factories import UserFactory
+from tests.factories import ParentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +20,15 @@ BULK = {
     action: reverse("wagtail_bulk_action", args=["accounts", "parentaccount", action])
     for action in ("reject", "validate")
 }
-INDEX = reverse("accounts_parentaccount_modeladmin_index")
+INDEX = admin_url("accounts.parentaccount")
 
 
-def parent(status=AccountStatus.PENDING, verified=True, waiting_hours=0, **kwargs):
-    user = UserFactory(account_status=status, **kwargs)
-    if verified:
-        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        if status == AccountStatus.PENDING:
-            User.objects.filter(pk=user.pk).update(
-                pending_since=timezone.now() - datetime.timedelta(hours=waiting_hours)
-            )
-    return user
+def account_url(view, account):
+    return admin_url("accounts.parentaccount", view, account if isinstance(account, int) else account.pk)
+
+
+def hours_ago(hours):
+    return timezone.now() - datetime.timedelta(hours=hours)
 
 
 def listed_names(response):
@@ -44,17 +41,22 @@ def listed_names(response):
 @pytest.fixture
 def families(home):
     return {
-        "validated": parent(AccountStatus.VALIDATED, first_name="Claire", last_name="Martin", phone="+33611111111"),
-        "old": parent(
+        "validated": ParentFactory(first_name="Claire", last_name="Martin", phone="+33611111111"),
+        "old": ParentFactory(
+            pending=True,
+            pending_since=hours_ago(50),
             first_name="Julien",
             last_name="Bernard",
-            waiting_hours=50,
             phone="+33622222222",
             club_message="Léa et Hugo Bernard, au judo.",
         ),
-        "new": parent(first_name="Nadia", last_name="Benali", waiting_hours=1, phone="+33633333333"),
-        "unverified": parent(verified=False, first_name="Paul", last_name="Petit", phone="+33644444444"),
-        "suspended": parent(AccountStatus.SUSPENDED, first_name="Sam", last_name="Roux", is_active=False),
+        "new": ParentFactory(
+            pending=True, pending_since=hours_ago(1), first_name="Nadia", last_name="Benali", phone="+33633333333"
+        ),
+        "unverified": ParentFactory(
+            pending=True, verified=False, first_name="Paul", last_name="Petit", phone="+33644444444"
+        ),
+        "suspended": ParentFactory(suspended=True, first_name="Sam", last_name="Roux"),
     }
 
 
@@ -81,9 +83,9 @@ def test_filter_by_status_and_search_by_name_email_and_phone(client, secretary, 
 
 def test_the_parents_message_is_shown_in_full_and_escaped(client, secretary, home):
     message = "Mes enfants : <script>alert('x')</script>\nLéa <b>Martin</b> (CM2)\net Hugo Martin" + " très long" * 30
-    account = parent(club_message=message)
+    account = ParentFactory(pending=True, club_message=message)
     login_staff(client, secretary)
-    html = client.get(f"{INDEX}inspect/{account.pk}/").content.decode()
+    html = client.get(account_url("inspect", account)).content.decode()
     assert "<script>alert" not in html and "<b>Martin</b>" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "Léa &lt;b&gt;Martin&lt;/b&gt; (CM2)<br>et Hugo Martin" in html
@@ -94,7 +96,7 @@ def test_the_parents_message_is_shown_in_full_and_escaped(client, secretary, hom
 
 def test_validate_one_account_from_the_admin(client, secretary, families, django_capture_on_commit_callbacks):
     login_staff(client, secretary)
-    url = f"{INDEX}validate/{families['old'].pk}/"
+    url = account_url("validate", families["old"])
     assert url in client.get(INDEX).content.decode()
     assert "Léa et Hugo Bernard" in client.get(url).content.decode()  # the message, to decide
     with django_capture_on_commit_callbacks(execute=True):
@@ -103,14 +105,14 @@ def test_validate_one_account_from_the_admin(client, secretary, families, django
     families["old"].refresh_from_db()
     assert families["old"].account_status == AccountStatus.VALIDATED
     assert Notification.objects.filter(user=families["old"], kind="account_validated").exists()
-    history = client.get(f"{INDEX}history/{families['old'].pk}/").content.decode()
+    history = client.get(account_url("history", families["old"])).content.decode()
     assert "Compte validé" in history
 
 
 def test_an_unverified_account_cannot_be_validated(client, secretary, families):
     login_staff(client, secretary)
-    assert f"{INDEX}validate/{families['unverified'].pk}/" not in client.get(INDEX).content.decode()
-    response = client.post(f"{INDEX}validate/{families['unverified'].pk}/", follow=True)
+    assert account_url("validate", families["unverified"]) not in client.get(INDEX).content.decode()
+    response = client.post(account_url("validate", families["unverified"]), follow=True)
     assert "n'a pas encore vérifié son adresse e-mail" in unescape(response.content.decode())
     families["unverified"].refresh_from_db()
     assert families["unverified"].account_status == AccountStatus.PENDING
@@ -118,7 +120,7 @@ def test_an_unverified_account_cannot_be_validated(client, secretary, families):
 
 def test_rejecting_needs_a_reason(client, secretary, families):
     login_staff(client, secretary)
-    url = f"{INDEX}reject/{families['new'].pk}/"
+    url = account_url("reject", families["new"])
     response = client.post(url, {"reason": ""})
     assert response.status_code == 200
     assert "Indiquez le motif" in response.content.decode()
@@ -130,10 +132,10 @@ def test_rejecting_needs_a_reason(client, secretary, families):
 
 def test_suspend_and_reinstate(client, secretary, families):
     login_staff(client, secretary)
-    client.post(f"{INDEX}suspend/{families['validated'].pk}/", {"reason": "Impayés"})
+    client.post(account_url("suspend", families["validated"]), {"reason": "Impayés"})
     families["validated"].refresh_from_db()
     assert families["validated"].account_status == AccountStatus.SUSPENDED
-    client.post(f"{INDEX}reinstate/{families['validated'].pk}/")
+    client.post(account_url("reinstate", families["validated"]))
     families["validated"].refresh_from_db()
     assert families["validated"].account_status == AccountStatus.VALIDATED and families["validated"].is_active
 
@@ -166,7 +168,7 @@ def test_reject_a_selection_needs_a_reason(client, secretary, families):
 
 def test_dashboard_panel_shows_the_waiting_accounts(client, secretary, families):
     login_staff(client, secretary)
-    html = unescape(client.get("/admin/").content.decode())
+    html = unescape(client.get(reverse("wagtailadmin_home")).content.decode())
     assert "Comptes parents à valider" in html
     assert "2 comptes attendent votre validation." in html
     assert "Le plus ancien attend depuis 2" in html  # "2 jours, 2 heures"
@@ -177,19 +179,19 @@ def test_communication_editors_get_403_on_the_accounts(client, editor, families)
     old = families["old"].pk
     urls = [
         INDEX,
-        f"{INDEX}inspect/{old}/",
-        f"{INDEX}history/{old}/",
-        f"{INDEX}validate/{old}/",
-        f"{INDEX}reject/{old}/",
+        account_url("inspect", old),
+        account_url("history", old),
+        account_url("validate", old),
+        account_url("reject", old),
         BULK["validate"] + f"?id={old}",
     ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Julien" not in response.content.decode() and "Bernard" not in response.content.decode()
-    assert client.post(f"{INDEX}validate/{old}/").status_code == 403
+    assert client.post(account_url("validate", old)).status_code == 403
     assert client.post(BULK["validate"] + f"?id={old}").status_code == 403
     families["old"].refresh_from_db()
     assert families["old"].account_status == AccountStatus.PENDING
-    dashboard = client.get("/admin/").content.decode()
+    dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
     assert "Comptes parents" not in dashboard and "Julien" not in dashboard

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.admin_urls import admin_url
 from tests.auth import give_totp, totp_code
 from tests.factories import PASSWORD, UserFactory
 
@@ -12,8 +13,8 @@ ADMIN_PAGES = [
     "/admin/",
     "/admin/pages/",
     "/admin/images/",
-    "/admin/accounts/parentaccount/",
-    "/admin/notifications/notification/",
+    admin_url("accounts.parentaccount"),
+    admin_url("notifications.notification"),
     "/admin/users/",
     "/admin/account/",
 ]
@@ -86,7 +87,7 @@ def test_a_session_without_the_second_factor_is_sent_to_it(client, staff_with_to
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("mfa_reauthenticate"))
-    target = "/admin/accounts/parentaccount/"
+    target = admin_url("accounts.parentaccount")
     response = client.post(reverse("mfa_reauthenticate") + f"?next={target}", {"code": totp_code(secret)})
     assert response["Location"] == target
     assert client.get(target).status_code == 200

@@ -14,9 +14,8 @@ from django.utils import timezone
 from memberspace.enrollments import services as service
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.enrollments.services import EnrollmentError
-from memberspace.families.models import Child, Guardianship
 from tests import concurrency
-from tests.factories import StayIndexPageFactory, StayPageFactory, UserFactory
+from tests.factories import ChildFactory, ParentFactory, StaffFactory, StayIndexPageFactory, StayPageFactory
 
 pytestmark = pytest.mark.integration
 
@@ -28,17 +27,13 @@ def run_together(calls):
     return concurrency.run_together(calls, refused=(EnrollmentError,))
 
 
-def guardian(email):
-    return UserFactory(email=email, account_status="validated")
-
-
 def child_of(*guardians, number=0):
-    child = Child.objects.create(
-        first_name=f"Enfant{number}", last_name="Course", birth_date=START.replace(year=START.year - 8)
+    return ChildFactory(
+        first_name=f"Enfant{number}",
+        last_name="Course",
+        birth_date=START.replace(year=START.year - 8),
+        guardians=guardians,
     )
-    for parent in guardians:
-        Guardianship.objects.create(child=child, parent=parent, relationship="mere")
-    return child
 
 
 @pytest.fixture
@@ -54,7 +49,8 @@ def stays(transactional_home):
 def test_two_guardians_submitting_the_same_child_at_once_make_one_enrollment(stays):
     offer = stays(capacity=40)
     for number in range(ROUNDS):
-        mother, father = guardian(f"mere{number}@exemple.fr"), guardian(f"pere{number}@exemple.fr")
+        mother = ParentFactory(email=f"mere{number}@exemple.fr")
+        father = ParentFactory(email=f"pere{number}@exemple.fr")
         child = child_of(mother, father, number=number)
         results = run_together(
             [
@@ -70,10 +66,10 @@ def test_two_guardians_submitting_the_same_child_at_once_make_one_enrollment(sta
 
 
 def test_two_staff_validating_the_last_place_at_once_never_exceed_the_capacity(stays, roles):
-    staff = [UserFactory(email=f"staff{n}@le-po.test", is_staff=True) for n in range(2)]
+    staff = [StaffFactory(email=f"staff{n}@le-po.test") for n in range(2)]
     for number in range(ROUNDS):
         offer = stays(capacity=2)
-        parents = [guardian(f"r{number}-{n}@exemple.fr") for n in range(3)]
+        parents = [ParentFactory(email=f"r{number}-{n}@exemple.fr") for n in range(3)]
         requests = [
             service.request_enrollments(parent, offer=offer, children=[child_of(parent, number=n)])[0]
             for n, parent in enumerate(parents)
@@ -92,10 +88,10 @@ def test_two_staff_validating_the_last_place_at_once_never_exceed_the_capacity(s
 
 def test_many_validations_at_once_give_exactly_the_places_there_are(stays):
     offer = stays(capacity=3)
-    staff = UserFactory(email="staff@le-po.test", is_staff=True)
+    staff = StaffFactory(email="staff@le-po.test")
     requests = []
     for number in range(8):
-        parent = guardian(f"foule{number}@exemple.fr")
+        parent = ParentFactory(email=f"foule{number}@exemple.fr")
         requests += service.request_enrollments(parent, offer=offer, children=[child_of(parent, number=number)])
     results = run_together([lambda e=enrollment: service.validate(e, by=staff) for enrollment in requests])
     assert sorted(kind for kind, _value in results).count("ok") == 3

@@ -6,7 +6,6 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,10 +14,9 @@ from wagtail.models import ModelLogEntry, Site
 from memberspace.enrollments import services as service
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_waiting_ranks
 from memberspace.enrollments.services import EnrollmentError
-from memberspace.families.models import Child, Guardianship
 from memberspace.notifications.models import Notification
 from pages.models import ClubSettings
-from tests.factories import ActivityPageFactory, StayPageFactory, UserFactory
+from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, StayPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +27,13 @@ REQUEST_URL = "/espace-adherent/inscriptions/demande/"
 
 
 def parent(email, status="validated", **kwargs):
-    user = UserFactory(email=email, account_status=status, **kwargs)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+    return ParentFactory(email=email, account_status=status, **kwargs)
 
 
 def child_of(*guardians, first_name="Léa", age_at_start=8, **fields):
+    """A child ``age_at_start`` years old when the offers start (the factory's ages are today's)."""
     birth = START.replace(year=START.year - age_at_start) - datetime.timedelta(days=30)
-    child = Child.objects.create(first_name=first_name, last_name="Martin", birth_date=birth, **fields)
-    for guardian in guardians:
-        Guardianship.objects.create(child=child, parent=guardian, relationship="mere")
-    return child
+    return ChildFactory(first_name=first_name, birth_date=birth, guardians=guardians, **fields)
 
 
 def text(response):

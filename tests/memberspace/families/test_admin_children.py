@@ -9,13 +9,13 @@ from bs4 import BeautifulSoup
 from memberspace.families.admin import AgeFilter
 from memberspace.families.models import Child, ChildStatus, Guardianship, LegacyContact
 from memberspace.notifications.models import Notification
+from tests.admin_urls import admin_url
 from tests.auth import login_staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ACCOUNTS = "/admin/accounts/parentaccount/"
-CHILDREN = "/admin/families/child/"
+CHILDREN = admin_url("families.child")
 
 
 def rows(response):
@@ -64,7 +64,7 @@ def family(home):
 
 def test_the_account_page_suggests_the_familys_children(client, secretary, family):
     login_staff(client, secretary)
-    html = client.get(f"{ACCOUNTS}inspect/{family['parent'].pk}/").content.decode()
+    html = client.get(admin_url("accounts.parentaccount", "inspect", family["parent"].pk)).content.decode()
     soup = BeautifulSoup(html, "html.parser")
     table = soup.find("h2", id="suggestions").find_next("table")
     suggested = [row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")]
@@ -79,21 +79,22 @@ def test_one_click_attaches_a_child_and_the_parent_finds_it(
     login_staff(client, secretary)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"{ACCOUNTS}attach_child/{family['parent'].pk}/", {"child": family["lea"].pk, "relationship": "mere"}
+            admin_url("accounts.parentaccount", "attach_child", family["parent"].pk),
+            {"child": family["lea"].pk, "relationship": "mere"},
         )
-    assert response["Location"] == f"{ACCOUNTS}inspect/{family['parent'].pk}/"
+    assert response["Location"] == admin_url("accounts.parentaccount", "inspect", family["parent"].pk)
     family["lea"].refresh_from_db()
     assert family["lea"].status == ChildStatus.ACTIVE
     assert Guardianship.objects.get(child=family["lea"]).parent == family["parent"]
     assert Notification.objects.filter(kind="child_attached", user=family["parent"]).exists()
-    history = client.get(f"{CHILDREN}history/{family['lea'].pk}/").content.decode()
+    history = client.get(admin_url("families.child", "history", family["lea"].pk)).content.decode()
     assert "Responsable rattaché" in history
     # The parent finds the child on the dashboard.
     client.force_login(family["parent"])
     assert "Léa Dupont" in client.get("/espace-adherent/").content.decode()
     # Attached, it is no longer suggested.
     login_staff(client, secretary)
-    html = client.get(f"{ACCOUNTS}inspect/{family['parent'].pk}/").content.decode()
+    html = client.get(admin_url("accounts.parentaccount", "inspect", family["parent"].pk)).content.decode()
     soup = BeautifulSoup(html, "html.parser")
     table = soup.find("h2", id="suggestions").find_next("table")
     assert [row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")] == ["Hugo Dupont"]
@@ -125,12 +126,16 @@ def test_children_listing_filters_and_search(client, secretary, family):
 def test_attach_by_hand_and_detach(client, secretary, family):
     login_staff(client, secretary)
     response = client.post(
-        f"{CHILDREN}attach/{family['other'].pk}/", {"email": "personne@exemple.fr", "relationship": "pere"}
+        admin_url("families.child", "attach", family["other"].pk),
+        {"email": "personne@exemple.fr", "relationship": "pere"},
     )
     assert "Aucun compte parent avec cette adresse." in response.content.decode()
-    client.post(f"{CHILDREN}attach/{family['other'].pk}/", {"email": "MARIE.dupont@exemple.fr", "relationship": "mere"})
+    client.post(
+        admin_url("families.child", "attach", family["other"].pk),
+        {"email": "MARIE.dupont@exemple.fr", "relationship": "mere"},
+    )
     assert family["parent"] in family["other"].guardians.all()
-    client.post(f"{CHILDREN}detach/{family['other'].pk}/?parent={family['parent'].pk}")
+    client.post(admin_url("families.child", "detach", family["other"].pk) + f"?parent={family['parent'].pk}")
     family["other"].refresh_from_db()
     assert not family["other"].guardians.exists()
     assert family["other"].status == ChildStatus.ARCHIVED  # no guardian left
@@ -138,17 +143,22 @@ def test_attach_by_hand_and_detach(client, secretary, family):
 
 def test_health_notes_are_shown_to_the_secretariat(client, secretary, family):
     login_staff(client, secretary)
-    assert "Asthme" in client.get(f"{CHILDREN}inspect/{family['lea'].pk}/").content.decode()
+    assert "Asthme" in client.get(admin_url("families.child", "inspect", family["lea"].pk)).content.decode()
 
 
 def test_communication_editors_see_no_child(client, editor, family):
     login_staff(client, editor)
-    for url in (CHILDREN, f"{CHILDREN}inspect/{family['lea'].pk}/", f"{CHILDREN}attach/{family['lea'].pk}/"):
+    for url in (
+        CHILDREN,
+        admin_url("families.child", "inspect", family["lea"].pk),
+        admin_url("families.child", "attach", family["lea"].pk),
+    ):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Asthme" not in response.content.decode() and "Dupont" not in response.content.decode()
     response = client.post(
-        f"{ACCOUNTS}attach_child/{family['parent'].pk}/", {"child": family["lea"].pk, "relationship": "mere"}
+        admin_url("accounts.parentaccount", "attach_child", family["parent"].pk),
+        {"child": family["lea"].pk, "relationship": "mere"},
     )
     assert response.status_code == 403
     assert not Guardianship.objects.exists()

@@ -4,7 +4,6 @@ import datetime
 from html import unescape
 
 import pytest
-from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
@@ -15,18 +14,12 @@ from memberspace.families.services import children as children_service
 from memberspace.families.services import invitations
 from memberspace.families.services.invitations import InvitationError
 from memberspace.notifications.models import Notification
-from tests.factories import UserFactory
+from tests.factories import ParentFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 BIRTH = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=10)
-
-
-def parent(email=None, status="validated", **kwargs):
-    user = UserFactory(account_status=status, **({"email": email} if email else {}), **kwargs)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def child_data(**overrides):
@@ -59,7 +52,7 @@ def text(response):
 
 
 def test_a_validated_parent_creates_a_child_and_finds_it_on_the_dashboard(client, home):
-    mother = parent()
+    mother = ParentFactory()
     client.force_login(mother)
     response = client.post(reverse("memberspace:child_add"), child_data())
     child = Child.objects.get()
@@ -95,7 +88,7 @@ def test_a_validated_parent_creates_a_child_and_finds_it_on_the_dashboard(client
     ],
 )
 def test_bad_child_input_gets_a_french_message_and_keeps_what_was_typed(client, home, overrides, field, message):
-    client.force_login(parent())
+    client.force_login(ParentFactory())
     response = client.post(reverse("memberspace:child_add"), child_data(**overrides))
     assert response.status_code == 200
     soup = BeautifulSoup(response.content, "html.parser")
@@ -107,14 +100,14 @@ def test_bad_child_input_gets_a_french_message_and_keeps_what_was_typed(client, 
 
 
 def test_a_pending_parent_cannot_create_a_child(client, home):
-    client.force_login(parent(status="pending"))
+    client.force_login(ParentFactory(pending=True))
     response = client.post(reverse("memberspace:child_add"), child_data())
     assert response["Location"] == reverse("memberspace:dashboard")
     assert not Child.objects.exists()
 
 
 def test_the_same_child_twice_is_pointed_out(client, home):
-    mother = parent()
+    mother = ParentFactory()
     make_child(mother)
     client.force_login(mother)
     response = client.post(reverse("memberspace:child_add"), child_data(first_name="LEA", last_name="martin"))
@@ -127,7 +120,7 @@ def test_a_child_the_old_base_knows_is_created_and_flagged_to_the_club_only(clie
     Child.objects.create(
         first_name="Léa", last_name="Martin", birth_date=BIRTH, status=ChildStatus.MIGRATED, legacy_id="77"
     )
-    mother = parent()
+    mother = ParentFactory()
     client.force_login(mother)
     response = client.post(reverse("memberspace:child_add"), child_data())
     assert response.status_code == 302
@@ -140,7 +133,7 @@ def test_a_child_the_old_base_knows_is_created_and_flagged_to_the_club_only(clie
 
 
 def test_the_other_guardians_hear_of_health_and_consent_changes(home):
-    mother, father = parent(), parent()
+    mother, father = ParentFactory(), ParentFactory()
     child = make_child(mother)
     Guardianship.objects.create(child=child, parent=father, relationship="pere")
     children_service.update_child(child, by=mother, data={"first_name": "Léa-Rose"})
@@ -156,7 +149,7 @@ def test_the_other_guardians_hear_of_health_and_consent_changes(home):
 
 
 def test_adding_a_child_tells_the_co_parents(home):
-    mother, father = parent(), parent()
+    mother, father = ParentFactory(), ParentFactory()
     first = make_child(mother)
     Guardianship.objects.create(child=first, parent=father, relationship="pere")
     make_child(mother, first_name="Hugo", sex="M")
@@ -165,8 +158,8 @@ def test_adding_a_child_tells_the_co_parents(home):
 
 
 def test_another_family_gets_404_on_every_child_url(client, home):
-    child = make_child(parent())
-    client.force_login(parent())
+    child = make_child(ParentFactory())
+    client.force_login(ParentFactory())
     for name in ("memberspace:child_detail", "memberspace:child_edit"):
         assert client.get(reverse(name, args=[child.pk])).status_code == 404
     assert client.post(reverse("memberspace:child_edit", args=[child.pk]), child_data()).status_code == 404
@@ -188,7 +181,7 @@ def invite(inviter, child, email):
 def test_second_parent_is_invited_accepts_and_manages_the_same_child(client, home, django_capture_on_commit_callbacks):
     from django.core import mail
 
-    mother = parent()
+    mother = ParentFactory()
     child = make_child(mother)
     client.force_login(mother)
     with django_capture_on_commit_callbacks(execute=True):
@@ -199,7 +192,7 @@ def test_second_parent_is_invited_accepts_and_manages_the_same_child(client, hom
     invitation = Invitation.objects.get()
     assert invitation.email == "pere@exemple.fr"
     link = next(line for line in mail.outbox[-1].body.splitlines() if "/invitations/lien/" in line).strip()
-    father = parent(email="pere@exemple.fr")
+    father = ParentFactory(email="pere@exemple.fr")
     client.force_login(father)
     path = link.split("testserver", 1)[-1] if "testserver" in link else "/" + link.split("/", 3)[-1]
     assert "vous invite à gérer" in text(client.get(path))
@@ -209,13 +202,13 @@ def test_second_parent_is_invited_accepts_and_manages_the_same_child(client, hom
     assert client.get(reverse("memberspace:child_detail", args=[child.pk])).status_code == 200
     assert Notification.objects.filter(kind="coparent_accepted", user=mother).exists()
     # A third parent never sees it.
-    client.force_login(parent())
+    client.force_login(ParentFactory())
     assert client.get(reverse("memberspace:child_detail", args=[child.pk])).status_code == 404
     assert "Léa Martin" not in text(client.get(reverse("memberspace:dashboard")))
 
 
 def test_an_invitation_is_accepted_from_the_dashboard_too(client, home):
-    mother, father = parent(), parent(email="pere@exemple.fr")
+    mother, father = ParentFactory(), ParentFactory(email="pere@exemple.fr")
     child = make_child(mother)
     invitation, _token = invite(mother, child, "pere@exemple.fr")
     client.force_login(father)
@@ -225,7 +218,7 @@ def test_an_invitation_is_accepted_from_the_dashboard_too(client, home):
 
 
 def test_the_dashboard_shows_the_invitations_received_and_sent_each_in_its_own_list(client, home):
-    mother, father = parent(first_name="Claire", last_name="Martin"), parent(email="pere@exemple.fr")
+    mother, father = ParentFactory(first_name="Claire", last_name="Martin"), ParentFactory(email="pere@exemple.fr")
     invite(mother, make_child(mother, first_name="Léa"), "pere@exemple.fr")
     noah = make_child(father, first_name="Noah", last_name="Durand")
     invite(father, noah, "mamie@exemple.fr")
@@ -247,7 +240,7 @@ def test_the_dashboard_shows_the_invitations_received_and_sent_each_in_its_own_l
 
 
 def test_an_expired_invitation_is_refused(home):
-    mother, father = parent(), parent(email="pere@exemple.fr")
+    mother, father = ParentFactory(), ParentFactory(email="pere@exemple.fr")
     invitation, _token = invite(mother, make_child(mother), "pere@exemple.fr")
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
     with pytest.raises(InvitationError, match="Cette invitation a expiré"):
@@ -255,7 +248,7 @@ def test_an_expired_invitation_is_refused(home):
 
 
 def test_an_invitation_is_single_use(home):
-    mother, father = parent(), parent(email="pere@exemple.fr")
+    mother, father = ParentFactory(), ParentFactory(email="pere@exemple.fr")
     invitation, _token = invite(mother, make_child(mother), "pere@exemple.fr")
     invitations.accept(invitation, user=father)
     with pytest.raises(InvitationError, match="déjà été utilisée"):
@@ -263,7 +256,7 @@ def test_an_invitation_is_single_use(home):
 
 
 def test_an_invitation_is_bound_to_its_email(client, home):
-    mother, stranger = parent(), parent(email="autre@exemple.fr")
+    mother, stranger = ParentFactory(), ParentFactory(email="autre@exemple.fr")
     child = make_child(mother)
     invitation, token = invite(mother, child, "pere@exemple.fr")
     with pytest.raises(InvitationError, match="envoyée à une autre adresse e-mail"):
@@ -276,22 +269,22 @@ def test_an_invitation_is_bound_to_its_email(client, home):
 
 
 def test_an_unverified_address_does_not_count(home):
-    mother = parent()
-    father = UserFactory(email="pere@exemple.fr", account_status="validated")  # address never verified
+    mother = ParentFactory()
+    father = ParentFactory(email="pere@exemple.fr", verified=False)  # address never verified
     invitation, _token = invite(mother, make_child(mother), "pere@exemple.fr")
     with pytest.raises(InvitationError, match="autre adresse e-mail"):
         invitations.accept(invitation, user=father)
 
 
 def test_an_unvalidated_account_cannot_accept(home):
-    mother, father = parent(), parent(email="pere@exemple.fr", status="pending")
+    mother, father = ParentFactory(), ParentFactory(email="pere@exemple.fr", pending=True)
     invitation, _token = invite(mother, make_child(mother), "pere@exemple.fr")
     with pytest.raises(InvitationError, match="doit d'abord être validé par le club"):
         invitations.accept(invitation, user=father)
 
 
 def test_a_guardian_withdraws_a_pending_invitation(client, home):
-    mother, father = parent(), parent(email="pere@exemple.fr")
+    mother, father = ParentFactory(), ParentFactory(email="pere@exemple.fr")
     invitation, token = invite(mother, make_child(mother), "pere@exemple.fr")
     client.force_login(mother)
     response = client.post(reverse("memberspace:invitation_withdraw", args=[invitation.pk]), follow=True)
@@ -305,20 +298,20 @@ def test_a_guardian_withdraws_a_pending_invitation(client, home):
 
 
 def test_a_broken_invitation_link_says_so(client, home):
-    client.force_login(parent())
+    client.force_login(ParentFactory())
     response = client.get(reverse("memberspace:invitation_accept", args=["n-importe-quoi"]))
     assert response.status_code == 404
     assert "Ce lien d'invitation n'est pas valide" in text(response)
 
 
 def test_inviting_for_someone_elses_child_is_refused(home):
-    mother, other = parent(), parent()
+    mother, other = ParentFactory(), ParentFactory()
     with pytest.raises(InvitationError, match="vos propres enfants"):
         invite(other, make_child(mother), "x@exemple.fr")
 
 
 def test_only_a_hash_of_the_token_is_stored(home):
-    mother = parent()
+    mother = ParentFactory()
     invitation, token = invite(mother, make_child(mother), "pere@exemple.fr")
     assert token not in invitation.token_hash
     assert invitations.find_by_token(token) == invitation

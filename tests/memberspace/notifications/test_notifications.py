@@ -23,6 +23,7 @@ from memberspace.notifications import services as notifications
 from memberspace.notifications import sms
 from memberspace.notifications.models import Notification
 from memberspace.notifications.services import NotificationError
+from tests.admin_urls import admin_url
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -383,7 +384,7 @@ def test_failures_digest_goes_to_the_technical_contact_without_family_data(home,
     assert f"n° {last_week.pk} " not in text
     assert "1 a échoué pour une raison passagère" in text and "1 a échoué pour de bon" in text
     assert "1 notification attend son envoi depuis plus de 30 minutes" in text
-    assert f"/admin/notifications/notification/inspect/{outage.pk}/" in text
+    assert admin_url("notifications.notification", "inspect", outage.pk) in text
     for personal in ("lea.martin", "Léa", "Martin"):
         assert personal not in text and personal not in digest.body_html and personal not in digest.subject
 

@@ -19,13 +19,13 @@ from wagtail.models import ModelLogEntry
 from memberspace.accounts.models import AccountStatus
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
-from memberspace.families.models import Child, ChildStatus, Guardianship
+from memberspace.families.models import Child, ChildStatus
 from memberspace.families.services import children as children_service
 from memberspace.notifications.models import Notification
 from memberspace.privacy import services as service
 from pages.models import ClubSettings
 from tests.auth import login_staff
-from tests.factories import PASSWORD, StayPageFactory, UserFactory
+from tests.factories import PASSWORD, ChildFactory, ParentFactory, StayPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,24 +37,18 @@ def text(response):
     return unescape(BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True))
 
 
-def parent(email, status="validated", verified=True, **kwargs):
-    user = UserFactory(email=email, account_status=status, **kwargs)
-    if verified:
-        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+def parent(email, status="validated", **kwargs):
+    return ParentFactory(email=email, account_status=status, **kwargs)
 
 
-def child_of(*guardians, first_name="Léa", **fields):
-    child = Child.objects.create(
+def child_of(*guardians, first_name="Léa", health_notes="Allergie aux arachides", **fields):
+    return ChildFactory(
         first_name=first_name,
-        last_name="Martin",
         birth_date=START.replace(year=START.year - 8),
-        health_notes=fields.pop("health_notes", "Allergie aux arachides"),
+        health_notes=health_notes,
+        guardians=guardians,
         **fields,
     )
-    for guardian in guardians:
-        Guardianship.objects.create(child=child, parent=guardian, relationship="mere")
-    return child
 
 
 @pytest.fixture
@@ -135,7 +129,7 @@ def test_the_secretariat_erases_a_requested_account_and_keeps_what_the_accounts_
     enrollments.record_deposit(paid, by=secretary)
     service.request_erasure(mother)
     login_staff(client, secretary)
-    url = f"/admin/accounts/parentaccount/erase/{mother.pk}/"
+    url = reverse("accounts_parentaccount_modeladmin_erase", args=[mother.pk])
     assert "Effacer le compte de Claire Martin" in text(client.get(url))
     response = client.post(url, follow=True)
     assert "Le compte de Claire Martin est effacé" in text(response)
@@ -166,7 +160,7 @@ def test_the_secretariat_erases_a_requested_account_and_keeps_what_the_accounts_
 def test_an_account_is_erased_only_on_request(client, family, secretary):
     mother = family[0]
     login_staff(client, secretary)
-    response = client.post(f"/admin/accounts/parentaccount/erase/{mother.pk}/", follow=True)
+    response = client.post(reverse("accounts_parentaccount_modeladmin_erase", args=[mother.pk]), follow=True)
     assert "n'a pas demandé son effacement" in text(response)
     mother.refresh_from_db()
     assert mother.account_status == AccountStatus.VALIDATED and mother.email == "claire.martin@exemple.fr"
@@ -176,7 +170,7 @@ def test_the_admin_home_lists_the_erasure_requests(client, family, secretary):
     service.request_erasure(family[0])
     login_staff(client, secretary)
     assert "1 parent demande l'effacement de son compte." in text(client.get("/admin/"))
-    listing = text(client.get("/admin/accounts/parentaccount/", {"effacement": "demande"}))
+    listing = text(client.get(reverse("accounts_parentaccount_modeladmin_index"), {"effacement": "demande"}))
     assert "Claire Martin" in listing and "Paul Martin" not in listing
 
 
