@@ -20,7 +20,7 @@ from wagtail.models import Site
 
 from home.models import HomeFeaturedActivity
 from memberspace.accounts.models import User
-from memberspace.enrollments import services as enrollment_service
+from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, Guardianship
 from pages.models import ClubSettings
@@ -181,7 +181,7 @@ def club_site(live_site):
         birth_date=start.replace(year=start.year - 8) - datetime.timedelta(days=30),
     )
     Guardianship.objects.create(child=lea, parent=parent, relationship="mere")
-    enrollment_service.request_enrollments(parent, offer=judo, children=[lea])
+    enrollments.request_enrollments(parent, offer=judo, children=[lea])
     cache.clear()
     return {"activity": judo, "stay": stay, "parent": parent, "child": lea}
 

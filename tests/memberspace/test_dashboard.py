@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from memberspace.enrollments import services as enrollments_service
+from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.services import children as children_service
 from memberspace.families.services import invitations
@@ -69,6 +69,6 @@ def test_upcoming_enrollments_leave_out_the_cancelled_and_the_offers_over(home, 
     Enrollment.objects.create(child=child, offer=offer(stay_index, "Annulé"), status=EnrollmentStatus.CANCELLED)
     past = TODAY - datetime.timedelta(days=30)
     Enrollment.objects.create(child=child, offer=offer(stay_index, "Passé", start=past), status="validated")
-    [listed] = enrollments_service.with_upcoming_enrollments(children_service.children_for_dashboard(mother))
+    [listed] = enrollments.with_upcoming_enrollments(children_service.children_for_dashboard(mother))
     assert {enrollment.pk for enrollment in listed.upcoming_enrollments} == {ahead.pk, waiting.pk}
     assert [e.waiting_rank() for e in listed.upcoming_enrollments if e.pk == waiting.pk] == [1]

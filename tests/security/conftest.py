@@ -19,7 +19,7 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from memberspace.accounts.models import ParentAccount
-from memberspace.enrollments import services as enrollment_service
+from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment
 from memberspace.families.models import AttachmentRequest, Child, Guardianship, Invitation
 from memberspace.families.services import invitations as invitation_service
@@ -213,9 +213,9 @@ def build_world(stay_index, activity_index, secretary, editor):
         capacity=5,
     )
     activity = ActivityPageFactory(parent=activity_index, title="Judo du mercredi", start_date=START)
-    (requested,) = enrollment_service.request_enrollments(owner, offer=stay, children=[child], comment="Covoiturage")
-    (validated,) = enrollment_service.request_enrollments(coparent, offer=activity, children=[child])
-    validated = enrollment_service.validate(validated, by=secretary)
+    (requested,) = enrollments.request_enrollments(owner, offer=stay, children=[child], comment="Covoiturage")
+    (validated,) = enrollments.request_enrollments(coparent, offer=activity, children=[child])
+    validated = enrollments.validate(validated, by=secretary)
 
     invitation_sent, _token = invitation_service.invite(
         owner, email="grand-mere@exemple.fr", children=[child], relationship="autre"

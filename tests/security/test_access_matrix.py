@@ -490,12 +490,12 @@ def test_a_guardian_the_club_has_not_validated_is_told_nothing_of_the_child(worl
     The member area shows such an account no child; the emails must not tell it, either, what the
     child is enrolled in, when, or the deposit's bank details (nor, later, to an account the club refused).
     """
-    from memberspace.enrollments import services as enrollment_service
+    from memberspace.enrollments import services as enrollments
     from memberspace.families.services import children as children_service
 
     child = Child.objects.get(pk=world.child.pk)  # the module's world is shared: fresh rows, not its objects
-    (requested,) = enrollment_service.request_enrollments(world.owner, offer=world.free_stay, children=[child])
-    enrollment_service.validate(requested, by=world.secretary)
+    (requested,) = enrollments.request_enrollments(world.owner, offer=world.free_stay, children=[child])
+    enrollments.validate(requested, by=world.secretary)
     children_service.update_child(child, by=world.coparent, data={"health_notes": "Asthme"})
     told = set(Notification.objects.filter(user=world.owner).values_list("kind", flat=True))
     assert {"enrollment_validated", "child_updated"} <= told  # the validated guardians are told

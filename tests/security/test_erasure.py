@@ -23,14 +23,14 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 from wagtail.users.models import UserProfile
 
-from memberspace.accounts import services as accounts_service
-from memberspace.enrollments import services as enrollments_service
+from memberspace.accounts import services as accounts
+from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, Guardianship, LegacyContact
 from memberspace.families.services import children as children_service
 from memberspace.families.services import invitations as invitations_service
 from memberspace.notifications.models import Notification
-from memberspace.privacy import services as personal_data
+from memberspace.privacy import services as privacy
 from tests.auth import give_totp
 from tests.factories import ParentFactory, StayPageFactory
 
@@ -136,8 +136,8 @@ def used_account(home, stay_index, secretary):
     )
     EmailAddress.objects.create(user=mother, email=OLD_EMAIL, verified=True, primary=False)
     father = ParentFactory(email="armand.tanguy@exemple.fr", first_name="Armand", last_name="Tanguy")
-    accounts_service.suspend(mother, by=secretary, reason=f"{SUSPENSION} : joindre {FIRST} au {PHONE_NATIONAL}")
-    accounts_service.reinstate(mother, by=secretary)
+    accounts.suspend(mother, by=secretary, reason=f"{SUSPENSION} : joindre {FIRST} au {PHONE_NATIONAL}")
+    accounts.reinstate(mother, by=secretary)
     birth = START.replace(year=START.year - 8)
     lone = children_service.create_child(
         mother,
@@ -161,18 +161,18 @@ def used_account(home, stay_index, secretary):
         for day in (START + datetime.timedelta(days=7 * week) for week in range(3))
     ]
     comment = f"{COMMENT} : joignable au {PHONE_NATIONAL}, {STREET}"
-    (paid,) = enrollments_service.request_enrollments(mother, offer=stays[0], children=[shared], comment=comment)
-    enrollments_service.validate(paid, by=secretary)
-    enrollments_service.record_deposit(paid, by=secretary)
-    (kept,) = enrollments_service.request_enrollments(mother, offer=stays[1], children=[lone], comment=comment)
-    enrollments_service.validate(kept, by=secretary)
-    (pending,) = enrollments_service.request_enrollments(mother, offer=stays[2], children=[lone], comment=comment)
+    (paid,) = enrollments.request_enrollments(mother, offer=stays[0], children=[shared], comment=comment)
+    enrollments.validate(paid, by=secretary)
+    enrollments.record_deposit(paid, by=secretary)
+    (kept,) = enrollments.request_enrollments(mother, offer=stays[1], children=[lone], comment=comment)
+    enrollments.validate(kept, by=secretary)
+    (pending,) = enrollments.request_enrollments(mother, offer=stays[2], children=[lone], comment=comment)
     give_totp(mother)
     UserProfile.get_for_user(mother)
     browser = Client()
     browser.force_login(mother)
     assert browser.get("/espace-adherent/").status_code == 200
-    personal_data.request_erasure(mother)
+    privacy.request_erasure(mother)
     Notification.objects.update(status=Notification.Status.SENT)  # the worker delivered them
     # The test is only as good as its world: every string is somewhere before the erasure.
     assert not set(PARENT_STRINGS + LONE_STRINGS) - {string for _t, string, _x in found(PARENT_STRINGS + LONE_STRINGS)}
@@ -183,7 +183,7 @@ def test_erasing_a_fully_used_account_leaves_nothing_of_the_family_in_any_table(
     mother, father, lone, shared, paid, kept, pending = used_account
     erased_at = timezone.now()
 
-    personal_data.erase_account(mother, by=secretary)
+    privacy.erase_account(mother, by=secretary)
 
     # The lone child is archived, as docs/data_protection.md says: its own record and its own history
     # (and its enrollments') stay until the retention purge. Nothing else may hold the family's strings.
@@ -221,11 +221,11 @@ def test_erasing_a_fully_used_account_leaves_nothing_of_the_family_in_any_table(
     (confirmation,) = Notification.objects.filter(kind="account_erased")
     assert confirmation.address == EMAIL
     Notification.objects.filter(pk=confirmation.pk).update(status=Notification.Status.SENT)
-    personal_data.run_purges(now=erased_at + datetime.timedelta(days=1))
+    privacy.run_purges(now=erased_at + datetime.timedelta(days=1))
     assert found(PARENT_STRINGS) == []
 
     # After the retention period of archived children, nothing of the lone child remains either.
-    personal_data.run_purges(now=erased_at + datetime.timedelta(days=4 * 366))
+    privacy.run_purges(now=erased_at + datetime.timedelta(days=4 * 366))
     assert found(PARENT_STRINGS + LONE_STRINGS) == []
     kept.refresh_from_db()
     assert kept.status == EnrollmentStatus.VALIDATED and kept.reference and kept.parent_comment == ""
@@ -260,12 +260,12 @@ def test_an_account_purged_unvalidated_leaves_nothing_either(home, secretary):
     waiting = ParentFactory(
         email=EMAIL, pending=True, first_name=FIRST, last_name=LAST, phone=PHONE, club_message=CLUB_MESSAGE
     )
-    accounts_service.send_waiting_accounts_digest()
-    accounts_service.reject(waiting, by=secretary, reason=f"{SUSPENSION} : rappeler au {PHONE_NATIONAL}")
+    accounts.send_waiting_accounts_digest()
+    accounts.reject(waiting, by=secretary, reason=f"{SUSPENSION} : rappeler au {PHONE_NATIONAL}")
     Notification.objects.update(status=Notification.Status.SENT)
     assert {string for _t, string, _x in found(PARENT_STRINGS)} >= {FIRST, LAST, EMAIL, CLUB_MESSAGE, SUSPENSION}
 
-    personal_data.run_purges(now=timezone.now() + datetime.timedelta(days=100))  # within the log's year
+    privacy.run_purges(now=timezone.now() + datetime.timedelta(days=100))  # within the log's year
 
     assert not get_user_model().objects.filter(pk=waiting.pk).exists()
     assert found(PARENT_STRINGS) == []

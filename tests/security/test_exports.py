@@ -21,7 +21,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.models import ModelLogEntry, PageLogEntry
 
-from memberspace.enrollments import services as enrollment_service
+from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment
 from memberspace.families.models import Child
 from memberspace.secretariat import spreadsheets
@@ -127,7 +127,7 @@ def assert_inert(content, file_format, written):
 @pytest.fixture
 def poisoned_world(world, secretary):
     """The security sweep's world, every child enrolled somewhere, every family text an attack."""
-    enrollment_service.validate(world.requested, by=secretary)
+    enrollments.validate(world.requested, by=secretary)
     return world
 
 
@@ -207,7 +207,7 @@ def test_the_wagtail_admin_downloads_are_inert_too(poisoned_world, client, file_
 
 def test_legitimate_values_read_as_they_are(world, secretary):
     """Site-formatted phones, hyphenated names and negative amounts are not mistaken for attacks."""
-    enrollment_service.validate(world.requested, by=secretary)
+    enrollments.validate(world.requested, by=secretary)
     type(world.owner).objects.filter(pk=world.owner.pk).update(first_name="Marie-Anne", phone="+33612345678")
     type(world.coparent).objects.filter(pk=world.coparent.pk).update(last_name="O'Neil", phone="+32470123456")
     Enrollment.objects.filter(pk=world.requested.pk).update(deposit_amount=Decimal("-12.50"))
@@ -230,7 +230,7 @@ def test_legitimate_values_read_as_they_are(world, secretary):
 
 
 def test_control_characters_an_xlsx_cannot_hold_do_not_break_the_roster(world, secretary):
-    enrollment_service.validate(world.requested, by=secretary)
+    enrollments.validate(world.requested, by=secretary)
     Child.objects.filter(pk=world.child.pk).update(first_name="Zo\x07é\x1b")  # no NUL: PostgreSQL refuses it in text
     sheet = openpyxl.load_workbook(
         io.BytesIO(spreadsheets.render(spreadsheets.registered()["roster"].build(world.stay), "xlsx"))

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from memberspace.accounts import services as accounts
-from memberspace.privacy import services as personal_data
+from memberspace.privacy import services as privacy
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_a_password_change_ends_the_other_sessions(world):
 
 def test_an_erased_account_is_signed_out_everywhere(world):
     _client, cookie = logged_in(world.owner)
-    personal_data.request_erasure(world.owner)
-    personal_data.erase_account(world.owner, by=world.secretary)
+    privacy.request_erasure(world.owner)
+    privacy.erase_account(world.owner, by=world.secretary)
     assert not Session.objects.filter(session_key=cookie).exists()
     assert is_refused(replayed(cookie).get(reverse("memberspace:dashboard")))

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from config.roles import COMMUNICATION, SECRETARIAT
 from memberspace.accounts.models import ParentAccount
-from memberspace.privacy import services as personal_data
+from memberspace.privacy import services as privacy
 from tests.admin_urls import admin_url
 from tests.auth import login_staff
 from tests.factories import UserFactory
@@ -75,7 +75,7 @@ def test_a_user_added_in_the_admin_is_staff_with_the_chosen_role_and_never_a_par
     assert "Nouvelle" not in listing
     # Eight days later, with no verified address and nothing else: still there.
     age(user, 8)
-    purges = personal_data.run_purges()
+    purges = privacy.run_purges()
     assert all(user.pk not in {account.pk for account in purge.found} for purge in purges[:2])
     assert get_user_model().objects.filter(pk=user.pk, is_staff=True).exists()
 
@@ -107,7 +107,7 @@ def test_a_staff_member_made_any_other_way_is_neither_listed_nor_purged_as_a_par
         age(user, 8)
 
     assert set(ParentAccount.objects.values_list("email", flat=True)) == {"jamais-verifie@exemple.fr"}
-    purge = personal_data.purge_unverified_accounts()
+    purge = privacy.purge_unverified_accounts()
 
     assert [account.email for account in purge.found] == ["jamais-verifie@exemple.fr"]
     assert set(users.values_list("email", flat=True)) == {

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from memberspace.enrollments import services as service
+from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from tests.factories import StayPageFactory
 from tests.memberspace.enrollments.test_enrollments import START, child_of, parent
@@ -16,10 +16,10 @@ def test_a_request_sent_again_is_recognised_only_when_every_child_has_one_alread
     stay = StayPageFactory(parent=stay_index, capacity=5, start_date=START, end_date=START + datetime.timedelta(days=6))
     mother = parent("claire.martin@exemple.fr")
     lea, noah = child_of(mother), child_of(mother, first_name="Noah")
-    assert service.already_requested(stay, [lea]) == []
-    service.request_enrollments(mother, offer=stay, children=[lea])
-    assert service.already_requested(stay, [lea]) == [lea]
-    assert service.already_requested(stay, [lea, noah]) == []  # Noah's request is new: not a resubmission
-    assert service.already_requested(stay, []) == []
+    assert enrollments.already_requested(stay, [lea]) == []
+    enrollments.request_enrollments(mother, offer=stay, children=[lea])
+    assert enrollments.already_requested(stay, [lea]) == [lea]
+    assert enrollments.already_requested(stay, [lea, noah]) == []  # Noah's request is new: not a resubmission
+    assert enrollments.already_requested(stay, []) == []
     Enrollment.objects.filter(child=lea).update(status=EnrollmentStatus.CANCELLED)
-    assert service.already_requested(stay, [lea]) == []  # asked again after a cancellation: a new request
+    assert enrollments.already_requested(stay, [lea]) == []  # asked again after a cancellation: a new request

@@ -11,7 +11,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from memberspace.enrollments import services as service
+from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.enrollments.services import EnrollmentError
 from tests import concurrency
@@ -54,7 +54,9 @@ def test_two_guardians_submitting_the_same_child_at_once_make_one_enrollment(sta
         child = child_of(mother, father, number=number)
         results = run_together(
             [
-                lambda parent=parent, child=child: service.request_enrollments(parent, offer=offer, children=[child])
+                lambda parent=parent, child=child: enrollments.request_enrollments(
+                    parent, offer=offer, children=[child]
+                )
                 for parent in (mother, father)
             ]
         )
@@ -71,13 +73,13 @@ def test_two_staff_validating_the_last_place_at_once_never_exceed_the_capacity(s
         offer = stays(capacity=2)
         parents = [ParentFactory(email=f"r{number}-{n}@exemple.fr") for n in range(3)]
         requests = [
-            service.request_enrollments(parent, offer=offer, children=[child_of(parent, number=n)])[0]
+            enrollments.request_enrollments(parent, offer=offer, children=[child_of(parent, number=n)])[0]
             for n, parent in enumerate(parents)
         ]
-        service.validate(requests[0], by=staff[0])  # one place left
+        enrollments.validate(requests[0], by=staff[0])  # one place left
         results = run_together(
             [
-                lambda e=enrollment, s=member: service.validate(e, by=s)
+                lambda e=enrollment, s=member: enrollments.validate(e, by=s)
                 for enrollment, member in zip(requests[1:], staff, strict=True)
             ]
         )
@@ -92,8 +94,8 @@ def test_many_validations_at_once_give_exactly_the_places_there_are(stays):
     requests = []
     for number in range(8):
         parent = ParentFactory(email=f"foule{number}@exemple.fr")
-        requests += service.request_enrollments(parent, offer=offer, children=[child_of(parent, number=number)])
-    results = run_together([lambda e=enrollment: service.validate(e, by=staff) for enrollment in requests])
+        requests += enrollments.request_enrollments(parent, offer=offer, children=[child_of(parent, number=number)])
+    results = run_together([lambda e=enrollment: enrollments.validate(e, by=staff) for enrollment in requests])
     assert sorted(kind for kind, _value in results).count("ok") == 3
     assert offer.enrollments.taken().count() == 3
     assert offer.enrollments.filter(status=EnrollmentStatus.REQUESTED).count() == 5

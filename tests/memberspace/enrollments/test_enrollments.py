@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.models import ModelLogEntry, Site
 
-from memberspace.enrollments import services as service
+from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_waiting_ranks
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
@@ -85,14 +85,14 @@ def lea(mother, father):
 
 
 def reasons(child, offer):
-    return service.eligibility(child, offer).reasons
+    return enrollments.eligibility(child, offer).reasons
 
 
 # Eligibility: every rule gives its reason
 
 
 def test_a_child_of_the_right_age_may_be_requested_for_an_open_offer(lea, stay):
-    assert service.eligibility(lea, stay).allowed
+    assert enrollments.eligibility(lea, stay).allowed
 
 
 def test_the_age_is_taken_on_the_offer_start_date(mother, stay):
@@ -112,12 +112,12 @@ def test_registration_not_yet_open_or_closed_is_a_reason(lea, stay_index, club):
 
 
 def test_a_child_already_requested_cannot_be_requested_again(lea, mother, stay):
-    service.request_enrollments(mother, offer=stay, children=[lea])
+    enrollments.request_enrollments(mother, offer=stay, children=[lea])
     assert reasons(lea, stay) == ["déjà demandée"]
 
 
 def test_overlapping_stays_are_refused_but_not_activities_or_other_dates(lea, mother, stay, stay_index, activity_index):
-    service.request_enrollments(mother, offer=stay, children=[lea])
+    enrollments.request_enrollments(mother, offer=stay, children=[lea])
     overlapping = StayPageFactory(
         parent=stay_index,
         title="Mer",
@@ -144,7 +144,7 @@ def test_an_account_not_validated_cannot_request(home, stay):
     pending = parent("attente@exemple.fr", status="pending")
     child = child_of(pending)
     with pytest.raises(EnrollmentError, match="Votre compte doit d'abord être validé"):
-        service.request_enrollments(pending, offer=stay, children=[child])
+        enrollments.request_enrollments(pending, offer=stay, children=[child])
 
 
 def test_the_request_page_shows_every_child_with_the_reason_it_cannot_be_requested(client, mother, lea, stay):
@@ -184,7 +184,7 @@ def test_a_request_is_recorded_with_its_reference_and_every_guardian_is_told(cli
 
 
 def test_the_other_guardian_sees_the_request_and_who_made_it(client, mother, father, lea, stay):
-    service.request_enrollments(mother, offer=stay, children=[lea])
+    enrollments.request_enrollments(mother, offer=stay, children=[lea])
     client.force_login(father)
     dashboard = text(client.get("/espace-adherent/"))
     assert "Neige à Morzine — Demandée demandée par Claire" in dashboard
@@ -199,9 +199,9 @@ def test_siblings_are_requested_together(client, mother, lea, stay):
 
 def test_one_ineligible_sibling_stops_the_whole_request_and_keeps_the_message(mother, lea, stay):
     hugo = child_of(mother, first_name="Hugo", age_at_start=7)
-    service.request_enrollments(mother, offer=stay, children=[hugo])
+    enrollments.request_enrollments(mother, offer=stay, children=[hugo])
     with pytest.raises(EnrollmentError, match="Hugo : déjà demandée"):
-        service.request_enrollments(mother, offer=stay, children=[lea, hugo])
+        enrollments.request_enrollments(mother, offer=stay, children=[lea, hugo])
     assert Enrollment.objects.count() == 1
 
 
@@ -223,7 +223,7 @@ def test_another_familys_child_cannot_be_requested(client, mother, stay):
     assert "Noah" not in text(response)
     assert not Enrollment.objects.exists()
     with pytest.raises(EnrollmentError, match="vos propres enfants"):
-        service.request_enrollments(mother, offer=stay, children=[other])
+        enrollments.request_enrollments(mother, offer=stay, children=[other])
 
 
 def test_waiting_ranks_follow_arrival_on_each_offer_and_are_read_in_one_query(
@@ -258,10 +258,10 @@ def test_waiting_ranks_follow_arrival_on_each_offer_and_are_read_in_one_query(
 def test_a_full_offer_takes_the_request_onto_its_waiting_list_with_a_live_rank(client, mother, lea, stay, secretary):
     first, second = (child_of(parent(f"p{i}@exemple.fr"), first_name=f"E{i}") for i in range(2))
     for child in (first, second):
-        (enrollment,) = service.request_enrollments(child.guardians.get(), offer=stay, children=[child])
-        service.validate(enrollment, by=secretary)
+        (enrollment,) = enrollments.request_enrollments(child.guardians.get(), offer=stay, children=[child])
+        enrollments.validate(enrollment, by=secretary)
     early = child_of(parent("tot@exemple.fr"), first_name="Tôt")
-    (early_request,) = service.request_enrollments(early.guardians.get(), offer=stay, children=[early])
+    (early_request,) = enrollments.request_enrollments(early.guardians.get(), offer=stay, children=[early])
     client.force_login(mother)
     assert "Cette offre est complète" in text(client.get(REQUEST_URL, {"offre": stay.pk}))
     response = client.post(REQUEST_URL, {"offre": stay.pk, "children": [lea.pk]}, follow=True)
@@ -269,14 +269,14 @@ def test_a_full_offer_takes_the_request_onto_its_waiting_list_with_a_live_rank(c
     enrollment = Enrollment.objects.get(child=lea)
     assert enrollment.status == Status.WAITLISTED and enrollment.waiting_rank() == 2
     assert "(rang 2)" in text(client.get("/espace-adherent/"))
-    service.cancel_by_guardian(early_request, by=early.guardians.get())
+    enrollments.cancel_by_guardian(early_request, by=early.guardians.get())
     assert "rang 1 sur la liste d'attente" in text(client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/"))
     told = Notification.objects.get(kind="enrollment_requested", user=mother).body_text
     assert "sur liste d'attente, au rang 2" in told
 
 
 def test_a_guardian_cancels_a_request_not_yet_validated(client, mother, father, lea, stay, secretary):
-    (enrollment,) = service.request_enrollments(mother, offer=stay, children=[lea])
+    (enrollment,) = enrollments.request_enrollments(mother, offer=stay, children=[lea])
     client.force_login(father)
     response = client.post(f"/espace-adherent/inscriptions/{enrollment.pk}/annuler/", follow=True)
     assert "La demande pour Léa à « Neige à Morzine » est annulée." in text(response)
@@ -284,8 +284,8 @@ def test_a_guardian_cancels_a_request_not_yet_validated(client, mother, father, 
     assert enrollment.status == Status.CANCELLED and enrollment.cancelled_by == father
     assert Notification.objects.filter(kind="enrollment_cancelled", user=mother).exists()
     # Once validated, only the secretariat cancels.
-    (again,) = service.request_enrollments(mother, offer=stay, children=[lea])
-    service.validate(again, by=secretary)
+    (again,) = enrollments.request_enrollments(mother, offer=stay, children=[lea])
+    enrollments.validate(again, by=secretary)
     response = client.post(f"/espace-adherent/inscriptions/{again.pk}/annuler/", follow=True)
     assert "ne s'annule qu'en contactant le secrétariat" in text(response)
     again.refresh_from_db()
@@ -293,7 +293,7 @@ def test_a_guardian_cancels_a_request_not_yet_validated(client, mother, father, 
 
 
 def test_another_familys_enrollment_answers_404(client, lea, mother, stay):
-    (enrollment,) = service.request_enrollments(mother, offer=stay, children=[lea])
+    (enrollment,) = enrollments.request_enrollments(mother, offer=stay, children=[lea])
     stranger = parent("etranger@exemple.fr")
     client.force_login(stranger)
     assert client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/").status_code == 404
@@ -335,13 +335,13 @@ def test_one_active_request_per_child_and_offer_is_a_database_constraint(mother,
 
 @pytest.fixture
 def requested(mother, lea, stay):
-    (enrollment,) = service.request_enrollments(mother, offer=stay, children=[lea])
+    (enrollment,) = enrollments.request_enrollments(mother, offer=stay, children=[lea])
     return enrollment
 
 
 def test_validation_fixes_the_deposit_and_sends_the_payment_terms(requested, secretary, club, mother, father):
     Notification.objects.all().delete()
-    enrollment = service.validate(requested, by=secretary)
+    enrollment = enrollments.validate(requested, by=secretary)
     assert enrollment.status == Status.VALIDATED and enrollment.validated_by == secretary
     assert enrollment.deposit_amount == Decimal("300.00") and isinstance(enrollment.deposit_amount, Decimal)
     assert enrollment.deposit_due_date == TODAY + datetime.timedelta(days=15)
@@ -373,7 +373,7 @@ def test_the_payment_terms_reach_an_sms_only_parent_by_email_too(requested, secr
     mother.phone = "+33612345678"
     mother.save()
     Notification.objects.all().delete()
-    service.validate(requested, by=secretary)
+    enrollments.validate(requested, by=secretary)
     channels = set(Notification.objects.filter(user=mother).values_list("channel", flat=True))
     assert channels == {"email", "sms"}
     sms = Notification.objects.get(user=mother, channel="sms").body_text
@@ -385,91 +385,91 @@ def test_an_offers_own_payment_terms_replace_the_clubs(requested, secretary, clu
     club.save()
     stay.payment_terms = "<p>Chèques vacances acceptés pour ce séjour.</p>"
     stay.save_revision().publish()
-    service.validate(requested, by=secretary)
+    enrollments.validate(requested, by=secretary)
     body = Notification.objects.filter(kind="enrollment_validated").first().body_text
     assert "Chèques vacances acceptés" in body and "Règlement général" not in body
 
 
 def test_the_due_date_is_never_after_the_day_before_the_start(club):
     offer = StayPageFactory.build(start_date=TODAY + datetime.timedelta(days=5))
-    assert service.deposit_due_date(offer, club, TODAY) == TODAY + datetime.timedelta(days=4)
+    assert enrollments.deposit_due_date(offer, club, TODAY) == TODAY + datetime.timedelta(days=4)
     offer.start_date = TODAY
-    assert service.deposit_due_date(offer, club, TODAY) == TODAY
+    assert enrollments.deposit_due_date(offer, club, TODAY) == TODAY
 
 
 def test_validating_past_capacity_is_refused_with_a_message(stay, secretary):
     requests = [
-        service.request_enrollments(guardian, offer=stay, children=[child_of(guardian, first_name=f"E{i}")])[0]
+        enrollments.request_enrollments(guardian, offer=stay, children=[child_of(guardian, first_name=f"E{i}")])[0]
         for i, guardian in enumerate(parent(f"g{i}@exemple.fr") for i in range(3))
     ]
-    service.validate(requests[0], by=secretary)
-    service.validate(requests[1], by=secretary)
+    enrollments.validate(requests[0], by=secretary)
+    enrollments.validate(requests[1], by=secretary)
     with pytest.raises(EnrollmentError, match=r"« Neige à Morzine » est complet \(2 places validées sur 2\)"):
-        service.validate(requests[2], by=secretary)
+        enrollments.validate(requests[2], by=secretary)
     requests[2].refresh_from_db()
     assert requests[2].status == Status.REQUESTED
 
 
 def test_a_refused_or_cancelled_request_cannot_be_validated(requested, secretary):
-    service.refuse(requested, by=secretary, reason="Dossier incomplet")
+    enrollments.refuse(requested, by=secretary, reason="Dossier incomplet")
     with pytest.raises(EnrollmentError, match=r"ne peut pas être validée \(état : Refusée\)"):
-        service.validate(requested, by=secretary)
+        enrollments.validate(requested, by=secretary)
     requested.refresh_from_db()
     assert requested.status == Status.REFUSED and requested.deposit_amount is None
 
 
 def test_waitlist_then_validate_when_a_place_frees(requested, secretary, mother):
-    enrollment = service.waitlist(requested, by=secretary)
+    enrollment = enrollments.waitlist(requested, by=secretary)
     assert enrollment.status == Status.WAITLISTED and enrollment.waitlisted_at
     body = Notification.objects.get(kind="enrollment_waitlisted", user=mother).body_text
     assert "rang 1" in body
     with pytest.raises(EnrollmentError, match="ne peut pas aller en liste d'attente"):
-        service.waitlist(enrollment, by=secretary)
-    assert service.validate(enrollment, by=secretary).status == Status.VALIDATED
+        enrollments.waitlist(enrollment, by=secretary)
+    assert enrollments.validate(enrollment, by=secretary).status == Status.VALIDATED
 
 
 def test_a_refusal_needs_a_reason_and_sends_it(requested, secretary, mother):
     with pytest.raises(EnrollmentError, match="Indiquez le motif du refus"):
-        service.refuse(requested, by=secretary, reason="  ")
-    enrollment = service.refuse(requested, by=secretary, reason="Le séjour est réservé aux adhérents de l'année.")
+        enrollments.refuse(requested, by=secretary, reason="  ")
+    enrollment = enrollments.refuse(requested, by=secretary, reason="Le séjour est réservé aux adhérents de l'année.")
     assert enrollment.status == Status.REFUSED and enrollment.refused_by == secretary
     body = Notification.objects.get(kind="enrollment_refused", user=mother).body_text
     assert "réservé aux adhérents de l'année" in body
     with pytest.raises(EnrollmentError, match="ne peut pas être refusée"):
-        service.refuse(enrollment, by=secretary, reason="encore")
+        enrollments.refuse(enrollment, by=secretary, reason="encore")
 
 
 def test_the_deposit_is_recorded_only_once_validated(requested, secretary, mother):
     with pytest.raises(EnrollmentError, match="L'acompte de .* ne peut pas être enregistré"):
-        service.record_deposit(requested, by=secretary)
-    service.validate(requested, by=secretary)
-    enrollment = service.record_deposit(requested, by=secretary)
+        enrollments.record_deposit(requested, by=secretary)
+    enrollments.validate(requested, by=secretary)
+    enrollment = enrollments.record_deposit(requested, by=secretary)
     assert enrollment.status == Status.DEPOSIT_RECEIVED and enrollment.deposit_received_by == secretary
     assert Notification.objects.filter(kind="enrollment_deposit_received", user=mother).exists()
     with pytest.raises(EnrollmentError):
-        service.record_deposit(enrollment, by=secretary)
+        enrollments.record_deposit(enrollment, by=secretary)
     with pytest.raises(EnrollmentError, match="ne peut pas être refusée"):
-        service.refuse(enrollment, by=secretary, reason="trop tard")
+        enrollments.refuse(enrollment, by=secretary, reason="trop tard")
 
 
 def test_the_secretariat_cancels_an_active_enrollment_but_not_a_finished_one(requested, secretary, mother):
-    service.validate(requested, by=secretary)
-    enrollment = service.cancel_by_staff(requested, by=secretary)
+    enrollments.validate(requested, by=secretary)
+    enrollment = enrollments.cancel_by_staff(requested, by=secretary)
     assert enrollment.status == Status.CANCELLED and enrollment.cancelled_by == secretary
     assert Notification.objects.filter(kind="enrollment_cancelled", user=mother).exists()
     with pytest.raises(EnrollmentError, match="ne peut pas être annulée"):
-        service.cancel_by_staff(enrollment, by=secretary)
+        enrollments.cancel_by_staff(enrollment, by=secretary)
 
 
 def test_the_catalogue_counts_validated_places_only(client, requested, secretary, stay):
     assert "2 places disponibles" in text(client.get(stay.url))
-    service.validate(requested, by=secretary)
+    enrollments.validate(requested, by=secretary)
     assert "1 place disponible" in text(client.get(stay.url))
     assert "1 place disponible" in text(client.get(stay.get_parent().url))
 
 
 def test_the_parent_sees_the_deposit_terms_of_a_validated_enrollment(client, requested, secretary, mother):
-    service.validate(requested, by=secretary)
+    enrollments.validate(requested, by=secretary)
     client.force_login(mother)
     assert "Validée" in text(client.get("/espace-adherent/"))
     page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
@@ -480,15 +480,15 @@ def test_the_parent_sees_the_deposit_terms_of_a_validated_enrollment(client, req
 
 
 def test_overdue_deposits_are_reminded_once_and_listed_for_the_secretariat(requested, secretary, mother, stay):
-    service.validate(requested, by=secretary)
+    enrollments.validate(requested, by=secretary)
     paid_child = child_of(mother, first_name="Hugo", age_at_start=7)
-    (paid,) = service.request_enrollments(mother, offer=stay, children=[paid_child])
-    service.validate(paid, by=secretary)
-    service.record_deposit(paid, by=secretary)
+    (paid,) = enrollments.request_enrollments(mother, offer=stay, children=[paid_child])
+    enrollments.validate(paid, by=secretary)
+    enrollments.record_deposit(paid, by=secretary)
     Notification.objects.all().delete()
     due = Enrollment.objects.get(pk=requested.pk).deposit_due_date
-    assert service.send_deposit_reminders(today=due) == 0  # due today: not late yet
-    assert service.send_deposit_reminders(today=due + datetime.timedelta(days=1)) == 1
+    assert enrollments.send_deposit_reminders(today=due) == 0  # due today: not late yet
+    assert enrollments.send_deposit_reminders(today=due + datetime.timedelta(days=1)) == 1
     reminders = Notification.objects.filter(kind="deposit_reminder")
     assert sorted(reminders.values_list("address", flat=True)) == ["claire.martin@exemple.fr", "paul.martin@exemple.fr"]
     reminder = reminders.first().body_text
@@ -496,7 +496,7 @@ def test_overdue_deposits_are_reminded_once_and_listed_for_the_secretariat(reque
     assert f"/espace-adherent/inscriptions/{requested.pk}/" in reminder
     digest = Notification.objects.get(kind="secretariat_overdue_deposits")
     assert digest.user == secretary and "Léa Martin" in digest.body_text and "Hugo" not in digest.body_text
-    service.send_deposit_reminders(today=due + datetime.timedelta(days=2))
+    enrollments.send_deposit_reminders(today=due + datetime.timedelta(days=2))
     assert Notification.objects.filter(kind="deposit_reminder").count() == 2  # once only
 
 
@@ -532,14 +532,14 @@ def test_member_pages_make_as_many_queries_for_many_requests_as_for_one(
         offer = StayPageFactory(parent=stay_index, capacity=1, start_date=start, end_date=start)
         ActivityPageFactory(parent=activity_index, start_date=start, end_date=start + datetime.timedelta(days=90))
         first = child_of(parent(f"avant{number}@exemple.fr"), first_name=f"Avant{number}")
-        service.validate(
-            service.request_enrollments(first.guardians.get(), offer=offer, children=[first])[0], by=secretary
+        enrollments.validate(
+            enrollments.request_enrollments(first.guardians.get(), offer=offer, children=[first])[0], by=secretary
         )
         sibling = child_of(mother, first_name=f"Frère{number}", age_at_start=7)
-        service.request_enrollments(mother, offer=offer, children=[lea, sibling])  # onto the waiting list
+        enrollments.request_enrollments(mother, offer=offer, children=[lea, sibling])  # onto the waiting list
 
     client.force_login(mother)
-    service.request_enrollments(mother, offer=stay, children=[lea])
+    enrollments.request_enrollments(mother, offer=stay, children=[lea])
     add_offers_and_requests(0)
     few = counts()
     # The dashboard: session, user, children, their enrollments, the waiting lists' order,

@@ -19,7 +19,8 @@ from memberspace.families.services import children as children_service
 from memberspace.families.services.children import ChildError, DuplicateChildError
 from memberspace.notifications.models import Notification
 from pages.models import club_ages, offer_age_validators
-from tests.memberspace.families.test_children import BIRTH, TODAY, child_data, make_child, parent, text
+from tests.factories import ParentFactory as parent
+from tests.memberspace.families.test_children import BIRTH, TODAY, child_data, make_child, text
 
 pytestmark = pytest.mark.django_db
 

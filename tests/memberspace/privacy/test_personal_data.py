@@ -22,7 +22,7 @@ from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, ChildStatus
 from memberspace.families.services import children as children_service
 from memberspace.notifications.models import Notification
-from memberspace.privacy import services as service
+from memberspace.privacy import services as privacy
 from pages.models import ClubSettings
 from tests.auth import login_staff
 from tests.factories import PASSWORD, ChildFactory, ParentFactory, StayPageFactory
@@ -127,7 +127,7 @@ def test_the_secretariat_erases_a_requested_account_and_keeps_what_the_accounts_
     (paid,) = enrollments.request_enrollments(mother, offer=stay, children=[shared])
     enrollments.validate(paid, by=secretary)
     enrollments.record_deposit(paid, by=secretary)
-    service.request_erasure(mother)
+    privacy.request_erasure(mother)
     login_staff(client, secretary)
     url = reverse("accounts_parentaccount_modeladmin_erase", args=[mother.pk])
     assert "Effacer le compte de Claire Martin" in text(client.get(url))
@@ -167,7 +167,7 @@ def test_an_account_is_erased_only_on_request(client, family, secretary):
 
 
 def test_the_admin_home_lists_the_erasure_requests(client, family, secretary):
-    service.request_erasure(family[0])
+    privacy.request_erasure(family[0])
     login_staff(client, secretary)
     assert "1 parent demande l'effacement de son compte." in text(client.get("/admin/"))
     listing = text(client.get(reverse("accounts_parentaccount_modeladmin_index"), {"effacement": "demande"}))
@@ -186,10 +186,10 @@ def test_accounts_never_verified_are_deleted_after_seven_days(home):
     recent = parent("recent@exemple.fr", status="pending", verified=False)
     verified = parent("verifie@exemple.fr", status="pending")
     age(old, 8), age(recent, 6), age(verified, 30)
-    dry = service.purge_unverified_accounts(dry_run=True)
+    dry = privacy.purge_unverified_accounts(dry_run=True)
     assert [str(a.email) for a in dry.found] == ["vieux@exemple.fr"]
     assert type(old).objects.filter(pk=old.pk).exists()
-    assert service.purge_unverified_accounts().count == 1
+    assert privacy.purge_unverified_accounts().count == 1
     emails = set(type(old).objects.values_list("email", flat=True))
     assert "vieux@exemple.fr" not in emails and {"recent@exemple.fr", "verifie@exemple.fr"} <= emails
 
@@ -204,7 +204,7 @@ def test_accounts_never_validated_are_deleted_after_the_clubs_period(home):
     validated = parent("valide@exemple.fr")
     age(waiting, 61, "pending_since"), age(refused, 61, "status_changed_at"), age(young, 59, "pending_since")
     age(validated, 400)
-    purge = service.purge_unvalidated_accounts()
+    purge = privacy.purge_unvalidated_accounts()
     assert sorted(a.email for a in purge.found) == ["attente@exemple.fr", "refuse@exemple.fr"]
     emails = set(type(waiting).objects.values_list("email", flat=True))
     assert {"jeune@exemple.fr", "valide@exemple.fr"} <= emails and "attente@exemple.fr" not in emails
@@ -222,8 +222,8 @@ def test_archived_children_are_erased_after_the_retention_period(family, secreta
     recent = child_of(first_name="Tom")
     children_service.archive(recent)
     Child.objects.filter(pk__in=[own.pk, lone.pk]).update(archived_at=NOW - datetime.timedelta(days=3 * 366))
-    assert {c.first_name for c in service.purge_archived_children(dry_run=True).found} == {"Hugo", "Zoé"}
-    service.purge_archived_children()
+    assert {c.first_name for c in privacy.purge_archived_children(dry_run=True).found} == {"Hugo", "Zoé"}
+    privacy.purge_archived_children()
     own.refresh_from_db()
     assert (own.first_name, own.last_name, own.health_notes) == ("—", "—", "")
     assert (own.birth_date.month, own.birth_date.day) == (1, 1)
@@ -231,7 +231,7 @@ def test_archived_children_are_erased_after_the_retention_period(family, secreta
     assert not ModelLogEntry.objects.filter(label__contains="Hugo").exists()
     assert not Child.objects.filter(pk=lone.pk).exists()
     assert Child.objects.filter(pk=recent.pk, first_name="Tom").exists()
-    assert service.purge_archived_children().count == 0  # an anonymous row is not erased twice
+    assert privacy.purge_archived_children().count == 0  # an anonymous row is not erased twice
 
 
 def test_the_notification_log_is_kept_one_year(family):
@@ -243,7 +243,7 @@ def test_the_notification_log_is_kept_one_year(family):
     Notification.objects.filter(pk__in=[old_sent.pk, old_queued.pk]).update(
         created_at=NOW - datetime.timedelta(days=400)
     )
-    assert service.purge_notification_log().count == 1
+    assert privacy.purge_notification_log().count == 1
     assert set(Notification.objects.values_list("pk", flat=True)) == {old_queued.pk, recent.pk}
 
 
@@ -266,7 +266,7 @@ def test_each_purge_runs_daily_as_a_schedule(home):
 
     call_command("setup_schedules", stdout=StringIO())
     schedules = Schedule.objects.filter(func="memberspace.privacy.tasks.purge_personal_data")
-    assert sorted(eval(s.args) for s in schedules) == sorted(service.PURGES)  # noqa: S307 (our own literals)
+    assert sorted(eval(s.args) for s in schedules) == sorted(privacy.PURGES)  # noqa: S307 (our own literals)
     assert {s.schedule_type for s in schedules} == {Schedule.DAILY}
     old = parent("vieux@exemple.fr", status="pending", verified=False)
     age(old, 10)

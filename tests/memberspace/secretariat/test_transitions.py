@@ -13,7 +13,7 @@ from django.utils import timezone
 from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 
 from memberspace.accounts.models import ACCOUNT_TRANSITIONS, AccountStatus, User
-from memberspace.enrollments import services as enrollment_service
+from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import ENROLLMENT_TRANSITIONS, Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, Guardianship
 from memberspace.secretariat.transitions import StateMachine, Transition
@@ -178,7 +178,7 @@ def enrollment_request(offer):
     EmailAddress.objects.create(user=guardian, email=guardian.email, verified=True, primary=True)
     child = Child.objects.create(first_name="Léa", last_name="Martin", birth_date=START.replace(year=START.year - 8))
     Guardianship.objects.create(child=child, parent=guardian, relationship="mere")
-    (enrollment,) = enrollment_service.request_enrollments(guardian, offer=offer, children=[child])
+    (enrollment,) = enrollments.request_enrollments(guardian, offer=offer, children=[child])
     return enrollment
 
 
