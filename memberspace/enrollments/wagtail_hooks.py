@@ -3,6 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
+from memberspace.notifications import kinds
+from memberspace.secretariat.history import declare_log_actions
+
 from . import services
 from .admin import BULK_ACTIONS
 
@@ -19,10 +22,7 @@ LOG_ACTIONS = {
 }
 
 
-@hooks.register("register_log_actions")
-def register_log_actions(actions):
-    for action, label in LOG_ACTIONS.items():
-        actions.register_action(action, label, label)
+declare_log_actions(LOG_ACTIONS)
 
 
 class EnrollmentsPanel(Component):
@@ -60,7 +60,4 @@ NOTIFICATION_KINDS = {
     "secretariat_overdue_deposits": _("Secrétariat : acomptes en retard"),
 }
 
-
-@hooks.register("register_notification_kinds")
-def register_notification_kinds():
-    return NOTIFICATION_KINDS
+kinds.declare(NOTIFICATION_KINDS)

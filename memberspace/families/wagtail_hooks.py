@@ -1,6 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
+from memberspace.notifications import kinds
+from memberspace.secretariat.history import declare_log_actions
+
 from .admin import FamilyPanel
 
 LOG_ACTIONS = {
@@ -15,10 +18,7 @@ LOG_ACTIONS = {
 }
 
 
-@hooks.register("register_log_actions")
-def register_log_actions(actions):
-    for action, label in LOG_ACTIONS.items():
-        actions.register_action(action, label, label)
+declare_log_actions(LOG_ACTIONS)
 
 
 @hooks.register("construct_parent_account_panels")
@@ -35,7 +35,4 @@ NOTIFICATION_KINDS = {
     "coparent_accepted": _("Invitation acceptée"),
 }
 
-
-@hooks.register("register_notification_kinds")
-def register_notification_kinds():
-    return NOTIFICATION_KINDS
+kinds.declare(NOTIFICATION_KINDS)

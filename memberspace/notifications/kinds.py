@@ -10,6 +10,11 @@ the secretariat's filter on the outbox reads the labels from here.
 from wagtail import hooks
 
 
+def declare(labels):
+    """Declare an app's kinds, ``{kind: label}`` (call from its wagtail_hooks.py)."""
+    hooks.register("register_notification_kinds", lambda: labels)
+
+
 def declared():
     """``{kind: label}`` of every kind the installed apps declare."""
     kinds = {}

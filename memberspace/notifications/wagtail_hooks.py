@@ -3,12 +3,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
-from . import services
+from memberspace.secretariat.history import declare_log_actions
 
+from . import kinds, services
 
-@hooks.register("register_log_actions")
-def register_log_actions(actions):
-    actions.register_action("po.notification.resend", _("Notification renvoyée"), _("Notification renvoyée"))
+declare_log_actions({"po.notification.resend": _("Notification renvoyée")})
 
 
 class NotificationsPanel(Component):
@@ -38,7 +37,4 @@ NOTIFICATION_KINDS = {
     "test": _("Message d'essai"),
 }
 
-
-@hooks.register("register_notification_kinds")
-def register_notification_kinds():
-    return NOTIFICATION_KINDS
+kinds.declare(NOTIFICATION_KINDS)

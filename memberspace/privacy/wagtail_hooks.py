@@ -1,6 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
+from memberspace.notifications import kinds
+from memberspace.secretariat.history import declare_log_actions
+
 from .admin import EraseAccountView
 
 LOG_ACTIONS = {
@@ -10,10 +13,7 @@ LOG_ACTIONS = {
 }
 
 
-@hooks.register("register_log_actions")
-def register_log_actions(actions):
-    for action, label in LOG_ACTIONS.items():
-        actions.register_action(action, label, label)
+declare_log_actions(LOG_ACTIONS)
 
 
 @hooks.register("register_parent_account_actions")
@@ -28,7 +28,4 @@ NOTIFICATION_KINDS = {
     "secretariat_erasure_request": _("Secrétariat : demande d'effacement"),
 }
 
-
-@hooks.register("register_notification_kinds")
-def register_notification_kinds():
-    return NOTIFICATION_KINDS
+kinds.declare(NOTIFICATION_KINDS)
