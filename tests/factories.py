@@ -29,15 +29,8 @@ from activities.models import ActivityCategory, ActivityIndexPage, ActivityPage,
 from home.models import HomePage
 from memberspace.accounts.models import AccountStatus
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
-from memberspace.families.models import (
-    Child,
-    ChildStatus,
-    Guardianship,
-    Invitation,
-    LegacyContact,
-    Relationship,
-    hash_token,
-)
+from memberspace.families.models import Child, ChildStatus, Guardianship, Invitation, Relationship, hash_token
+from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
 from pages.models import StandardPage
 from stays.models import StayIndexPage, StayPage

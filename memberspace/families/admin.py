@@ -9,6 +9,7 @@ from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail import hooks
 from wagtail.admin.ui.components import Component
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin
@@ -142,12 +143,20 @@ class DetachGuardianView(ActionView):
 
 
 class ChildInspectView(InspectView):
+    """The child, its guardians, then the panels the apps above add (``construct_child_panels`` hook).
+
+    ``fn(request, child, panels)`` appends Wagtail components, shown in their ``order``.
+    """
+
     def get_context_data(self, **kwargs):
         child = self.instance
+        panels = []
+        for construct in hooks.get_hooks("construct_child_panels"):
+            construct(self.request, child, panels)
         return super().get_context_data(
             guardianships=child.guardianships.select_related("parent").order_by("created_at"),
-            legacy_contacts=child.legacy_contacts.all(),
             can_manage=self.request.user.has_perm(MANAGE_PERMISSION),
+            panels=sorted(panels, key=lambda panel: panel.order),
             **kwargs,
         )
 

@@ -98,3 +98,16 @@ class MatchingPanel(Component):
             "can_attach": self.request.user.has_perm(MANAGE_PERMISSION),
             **account_matching_context(self.account),
         }
+
+
+class LegacyContactsPanel(Component):
+    """On a child's screen: the parents the old base knew for it."""
+
+    order = 100
+    template_name = "legacy/admin/child_contacts_panel.html"
+
+    def __init__(self, child):
+        self.child = child
+
+    def get_context_data(self, parent_context):
+        return {"legacy_contacts": self.child.legacy_contacts.all()}

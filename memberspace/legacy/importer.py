@@ -28,8 +28,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from memberspace.families.models import Child, ChildStatus, LegacyContact, Sex
+from memberspace.families.models import Child, ChildStatus, Sex
 from memberspace.families.text import name_key
+from memberspace.legacy.models import LegacyContact
 from memberspace.notifications import phones
 
 COLUMNS = {

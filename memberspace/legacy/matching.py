@@ -25,8 +25,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
-from memberspace.families.models import Child, ChildStatus, LegacyContact
+from memberspace.families.models import Child, ChildStatus
 from memberspace.families.text import name_key
+from memberspace.legacy.models import LegacyContact
 
 THRESHOLD = 50
 NAME_SIMILARITY = 80  # first and last names each at least this similar (0-100)

@@ -1,6 +1,7 @@
 from wagtail import hooks
 
-from .admin import AttachSuggestedChildView, MatchingPanel
+from . import services
+from .admin import AttachSuggestedChildView, LegacyContactsPanel, MatchingPanel
 
 
 @hooks.register("register_parent_account_actions")
@@ -12,3 +13,13 @@ def register_attach_child():
 @hooks.register("construct_parent_account_panels")
 def add_matching_panel(request, account, panels):
     panels.append(MatchingPanel(request, account))
+
+
+@hooks.register("construct_child_panels")
+def add_legacy_contacts_panel(request, child, panels):
+    panels.append(LegacyContactsPanel(child))
+
+
+# Families' services call these (memberspace.families.services.children).
+hooks.register("after_create_child_known_to_old_base", services.flag_possible_duplicate)
+hooks.register("attach_migrated_child", services.merge_into_own_copy)

@@ -40,9 +40,10 @@ from memberspace.accounts.models import AccountStatus, ParentAccount
 from memberspace.accounts.services import AccountError
 from memberspace.enrollments import services as enrollments_service
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
-from memberspace.families.models import AttachmentRequest, Child, ChildStatus, Guardianship, Invitation, LegacyContact
+from memberspace.families.models import Child, ChildStatus, Guardianship, Invitation
 from memberspace.families.services import children as children_service
 from memberspace.families.text import name_key
+from memberspace.legacy.models import AttachmentRequest, LegacyContact
 from memberspace.notifications.models import Notification
 from memberspace.notifications.services import notify, notify_address
 from pages.models import ClubSettings

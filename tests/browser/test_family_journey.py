@@ -8,7 +8,8 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from memberspace.families.models import Child, ChildStatus, LegacyContact
+from memberspace.families.models import Child, ChildStatus
+from memberspace.legacy.models import LegacyContact
 from tests.auth import give_totp
 from tests.browser.pages import AdminAccountPage, ChildFormPage, LoginPage
 from tests.factories import PASSWORD, UserFactory

@@ -28,7 +28,8 @@ from wagtail.models import Site
 from memberspace.accounts.models import AccountStatus, User
 from memberspace.enrollments import services as enrollment_service
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
-from memberspace.families.models import Child, ChildStatus, LegacyContact
+from memberspace.families.models import Child, ChildStatus
+from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
 from pages.models import ClubSettings
 from tests.auth import give_totp

@@ -21,8 +21,9 @@ from wagtail.models import Site
 from memberspace.accounts.models import ParentAccount
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment
-from memberspace.families.models import AttachmentRequest, Child, Guardianship, Invitation
+from memberspace.families.models import Child, Guardianship, Invitation
 from memberspace.families.services import invitations as invitation_service
+from memberspace.legacy.models import AttachmentRequest
 from memberspace.notifications.models import Notification
 from pages.models import ClubSettings
 from tests.auth import login_staff

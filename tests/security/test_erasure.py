@@ -26,9 +26,10 @@ from wagtail.users.models import UserProfile
 from memberspace.accounts import services as accounts
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
-from memberspace.families.models import Child, Guardianship, LegacyContact
+from memberspace.families.models import Child, Guardianship
 from memberspace.families.services import children as children_service
 from memberspace.families.services import invitations as invitations_service
+from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
 from memberspace.privacy import services as privacy
 from tests.auth import give_totp

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from memberspace.families.models import AttachmentRequest, Child, ChildStatus, Guardianship, LegacyContact
+from memberspace.families.models import Child, ChildStatus, Guardianship
 from memberspace.families.services import children as children_service
+from memberspace.legacy.models import AttachmentRequest, LegacyContact
 from tests.admin_urls import admin_url
 from tests.auth import login_staff
 from tests.factories import ParentFactory

@@ -7,10 +7,11 @@ guardian is gone is archived.
 
 Whether a child was a member in the old database is not the parent's to learn
 (anyone can type a name and a birth date): a parent who creates a child that
-matches a migrated one gets the same answer as for any child, and the
-secretariat sees the possible duplicate on the account's page (an
-``AttachmentRequest``); attaching the old base's record then merges it into the
-child the parent created (``attach_child``).
+matches a migrated one gets the same answer as for any child. What the old base
+does about it is the legacy app's, reached through two Wagtail hooks so that this
+app knows nothing of it: ``after_create_child_known_to_old_base`` (the secretariat
+is shown the possible duplicate) and ``attach_migrated_child`` (attaching the old
+base's record to a parent who created the child merges it into that child).
 
 The rules of a child's details hold wherever they are typed (``create_child`` and
 ``update_child`` alike): a birth date within the ages the club serves
@@ -28,11 +29,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail import hooks
 from wagtail.log_actions import log
 
 from memberspace import MemberspaceError
 from memberspace.accounts.models import AccountStatus
-from memberspace.families.models import AttachmentRequest, Child, ChildStatus, Guardianship, LegacyContact
+from memberspace.families.models import Child, ChildStatus, Guardianship
 from memberspace.families.text import name_key
 from memberspace.notifications.services import notify
 from pages.models import age_on, club_ages
@@ -159,13 +161,9 @@ def create_child(parent, *, data, relationship):
         child = Child.objects.create(**data, status=ChildStatus.ACTIVE, created_by=parent)
         Guardianship.objects.create(child=child, parent=parent, relationship=relationship, created_by=parent)
         log(instance=child, action="po.child.create", user=parent)
-        if migrated is not None:
-            AttachmentRequest.objects.get_or_create(
-                parent=parent,
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                birth_date=data["birth_date"],
-            )
+        if migrated is not None:  # the old base may know the child: the apps above are told (legacy flags it)
+            for flag in hooks.get_hooks("after_create_child_known_to_old_base"):
+                flag(child, parent=parent, migrated=migrated)
         for other in co_parents(parent):
             notify(other, "child_added", {"child": child, "by": parent}, channels={"email"})
     return child
@@ -216,9 +214,12 @@ def attach_child(child, parent, *, by, relationship):
         if not parent.is_parent:
             raise ChildError(_("Un compte du personnel ne peut pas être responsable d'un enfant."))
         if child.status == ChildStatus.MIGRATED:
-            created = own_copy(child, parent)
-            if created is not None:
-                return merge_legacy_record(child, into=created, parent=parent, by=by)
+            # The old base's record of a child the parent created already is merged into it
+            # rather than attached a second time (memberspace.legacy registers the merge).
+            for merge in hooks.get_hooks("attach_migrated_child"):
+                merged = merge(child, parent=parent, by=by)
+                if merged is not None:
+                    return merged
         if child.guardianships.filter(parent=parent).exists():
             raise ChildError(
                 _("%(parent)s est déjà responsable de %(child)s.") % {"parent": parent.get_full_name(), "child": child}
@@ -231,38 +232,6 @@ def attach_child(child, parent, *, by, relationship):
         if parent.is_validated_parent:
             notify(parent, "child_attached", {"child": child}, channels={"email"})
     return child
-
-
-def own_copy(migrated, parent):
-    """The child ``parent`` created that is ``migrated`` (same names and birth date, no old-base number)."""
-    return (
-        Child.objects.select_for_update()
-        .filter(
-            pk__in=Child.objects.for_guardian(parent).filter(
-                first_name_key=migrated.first_name_key,
-                last_name_key=migrated.last_name_key,
-                birth_date=migrated.birth_date,
-                legacy_id__isnull=True,
-            )
-        )
-        .order_by("pk")
-        .first()
-    )
-
-
-def merge_legacy_record(migrated, *, into, parent, by):
-    """The old base's record of ``migrated`` (number, past activities, contacts) moves onto ``into``."""
-    legacy_id = migrated.legacy_id
-    LegacyContact.objects.filter(child=migrated).update(child=into)
-    into.legacy_activities, into.legacy_fingerprint = migrated.legacy_activities, migrated.legacy_fingerprint
-    migrated.delete()  # before the number moves: it is unique
-    into.legacy_id = legacy_id
-    into.save(update_fields=["legacy_id", "legacy_activities", "legacy_fingerprint"])
-    for request in AttachmentRequest.objects.filter(parent=parent, birth_date=into.birth_date):
-        if (name_key(request.first_name), name_key(request.last_name)) == (into.first_name_key, into.last_name_key):
-            request.delete()  # the possible duplicate it flagged is resolved
-    log(instance=into, action="po.child.merge_legacy", user=by, data={"legacy_id": legacy_id})
-    return into
 
 
 def detach_guardian(child, parent, *, by):

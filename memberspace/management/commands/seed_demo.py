@@ -18,7 +18,8 @@ from django.utils import timezone
 from config.roles import COMMUNICATION, SECRETARIAT, setup_roles
 from memberspace.accounts.models import AccountStatus
 from memberspace.enrollments import services as enrollments
-from memberspace.families.models import Child, ChildStatus, Guardianship, LegacyContact, Relationship
+from memberspace.families.models import Child, ChildStatus, Guardianship, Relationship
+from memberspace.legacy.models import LegacyContact
 
 DEMO_PASSWORD = "demo-PO-2026"  # noqa: S105 (the demo logins, printed in the README)
 SECRETARIAT_GROUP = SECRETARIAT

@@ -7,7 +7,8 @@ from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 
 from memberspace.families.admin import AgeFilter
-from memberspace.families.models import Child, ChildStatus, Guardianship, LegacyContact
+from memberspace.families.models import Child, ChildStatus, Guardianship
+from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
 from tests.admin_urls import admin_url
 from tests.auth import login_staff

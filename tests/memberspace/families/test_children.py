@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from memberspace.families.models import AttachmentRequest, Child, ChildStatus, Guardianship, Invitation
+from memberspace.families.models import Child, ChildStatus, Guardianship, Invitation
 from memberspace.families.services import children as children_service
 from memberspace.families.services import invitations
 from memberspace.families.services.invitations import InvitationError
+from memberspace.legacy.models import AttachmentRequest
 from memberspace.notifications.models import Notification
 from tests.factories import ParentFactory
 

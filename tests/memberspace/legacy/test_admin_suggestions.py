@@ -8,7 +8,8 @@ from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
 
-from memberspace.families.models import Child, ChildStatus, LegacyContact
+from memberspace.families.models import Child, ChildStatus
+from memberspace.legacy.models import LegacyContact
 from tests.auth import login_staff
 from tests.factories import UserFactory
 

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
-from memberspace.families.models import Child, ChildStatus, Guardianship, LegacyContact
+from memberspace.families.models import Child, ChildStatus, Guardianship
 from memberspace.legacy.importer import import_file
+from memberspace.legacy.models import LegacyContact
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,9 @@ import json
 import pytest
 from django.core.management import call_command
 
-from memberspace.families.models import AttachmentRequest, Child, ChildStatus, LegacyContact
+from memberspace.families.models import Child, ChildStatus
 from memberspace.legacy.matching import THRESHOLD, message_terms, suggest_children
+from memberspace.legacy.models import AttachmentRequest, LegacyContact
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,60 @@
+"""The old base's side of a family's changes: flagging a possible duplicate, merging a record into a child.
+
+Registered as Wagtail hooks (wagtail_hooks.py) that families' services call, so that
+families knows nothing of this app: ``after_create_child_known_to_old_base`` and
+``attach_migrated_child``.
+"""
+
+from wagtail.log_actions import log
+
+from memberspace.families.models import Child
+from memberspace.families.text import name_key
+from memberspace.legacy.models import AttachmentRequest, LegacyContact
+
+
+def flag_possible_duplicate(child, *, parent, migrated):
+    """A parent created a child the old base may know: the secretariat sees it on the account's screen.
+
+    The parent is not told (whether a child was a member is not theirs to learn).
+    """
+    AttachmentRequest.objects.get_or_create(
+        parent=parent, first_name=child.first_name, last_name=child.last_name, birth_date=child.birth_date
+    )
+
+
+def merge_into_own_copy(migrated, *, parent, by):
+    """Attaching ``migrated`` to a parent who created the same child: merge instead; None if they did not."""
+    created = own_copy(migrated, parent)
+    return merge_legacy_record(migrated, into=created, parent=parent, by=by) if created is not None else None
+
+
+def own_copy(migrated, parent):
+    """The child ``parent`` created that is ``migrated`` (same names and birth date, no old-base number)."""
+    return (
+        Child.objects.select_for_update()
+        .filter(
+            pk__in=Child.objects.for_guardian(parent).filter(
+                first_name_key=migrated.first_name_key,
+                last_name_key=migrated.last_name_key,
+                birth_date=migrated.birth_date,
+                legacy_id__isnull=True,
+            )
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def merge_legacy_record(migrated, *, into, parent, by):
+    """The old base's record of ``migrated`` (number, past activities, contacts) moves onto ``into``."""
+    legacy_id = migrated.legacy_id
+    LegacyContact.objects.filter(child=migrated).update(child=into)
+    into.legacy_activities, into.legacy_fingerprint = migrated.legacy_activities, migrated.legacy_fingerprint
+    migrated.delete()  # before the number moves: it is unique
+    into.legacy_id = legacy_id
+    into.save(update_fields=["legacy_id", "legacy_activities", "legacy_fingerprint"])
+    for request in AttachmentRequest.objects.filter(parent=parent, birth_date=into.birth_date):
+        if (name_key(request.first_name), name_key(request.last_name)) == (into.first_name_key, into.last_name_key):
+            request.delete()  # the possible duplicate it flagged is resolved
+    log(instance=into, action="po.child.merge_legacy", user=by, data={"legacy_id": legacy_id})
+    return into
