@@ -4,6 +4,7 @@ import re
 
 from django.core import mail
 
+from tests.admin_urls import admin_url
 from tests.auth import totp_code
 
 
@@ -69,7 +70,7 @@ class AdminAccountsPage:
         self.page = page
 
     def open(self):
-        self.page.goto("/admin/accounts/parentaccount/")
+        self.page.goto(admin_url("accounts.parentaccount"))
         return self
 
     def validate(self, name):
@@ -113,7 +114,7 @@ class AdminAccountPage:
         self.page = page
 
     def open(self, account_pk):
-        self.page.goto(f"/admin/accounts/parentaccount/inspect/{account_pk}/")
+        self.page.goto(admin_url("accounts.parentaccount", "inspect", account_pk))
         return self
 
     def suggested(self):
@@ -186,7 +187,7 @@ class AdminEnrollmentsPage:
         self.page = page
 
     def open(self, offer_pk):
-        self.page.goto(f"/admin/enrollments/enrollment/?offre={offer_pk}")
+        self.page.goto(admin_url("enrollments.enrollment") + f"?offre={offer_pk}")
         return self
 
     def row(self, child_name):

@@ -32,6 +32,7 @@ from memberspace.families.models import Child, ChildStatus
 from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
 from pages.models import ClubSettings
+from tests.admin_urls import admin_url
 from tests.auth import give_totp
 from tests.browser.pages import (
     AdminAccountPage,
@@ -284,7 +285,7 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
 
     # 1. Parents' accounts: the listing, pending ones first.
     menu.go_to("Comptes parents")
-    page.wait_for_url("**/admin/accounts/parentaccount/")
+    page.wait_for_url("**" + admin_url("accounts.parentaccount"))
     accounts = AdminListing(page)
     expect(accounts.rows()).to_have_count(9)
     expect(accounts.rows().first).to_contain_text("Claire Martin")
@@ -295,7 +296,7 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
     # 2. Before validating, her page: the children of the old database the matching suggests.
     accounts.row("Claire Martin").get_by_role("link", name="Claire Martin").click()
     claire = User.objects.get(email="claire.martin@exemple.fr")
-    page.wait_for_url(f"**/admin/accounts/parentaccount/inspect/{claire.pk}/")
+    page.wait_for_url("**" + admin_url("accounts.parentaccount", "inspect", claire.pk))
     account = AdminAccountPage(page)
     assert sorted(account.suggested()) == ["Emma Martin", "Jules Martin"]
     shoot("05-suggestions-enfants.png", page.locator("#suggestions"), page.locator("#suggestions + table"))
@@ -311,7 +312,7 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
     shoot("06-enfants-rattaches.png", attached, page.locator("#suggestions + p"))
 
     # 1 again: validate the account, from the listing.
-    AdminListing(page).open("/admin/accounts/parentaccount/")
+    AdminListing(page).open(admin_url("accounts.parentaccount"))
     accounts.row("Claire Martin").get_by_role("link", name="Valider", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Valider le compte")
     shoot("03-valider-compte.png", page.locator("main form").last, whole_width=True)
@@ -341,7 +342,7 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
 
     # 3. Enrollments: the listing, then the stay chosen in the filter.
     SecretariatMenu(page).open().go_to("Inscriptions")
-    page.wait_for_url("**/admin/enrollments/enrollment/")
+    page.wait_for_url("**" + admin_url("enrollments.enrollment"))
     requests = AdminListing(page)
     expect(requests.rows()).to_have_count(6)
     requests.choose_filter(STAY)
@@ -405,7 +406,7 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
 
     # 6. Notifications: the failed ones, and "Renvoyer".
     SecretariatMenu(page).open().go_to("Notifications envoyées")
-    page.wait_for_url("**/admin/notifications/notification/**")
+    page.wait_for_url("**" + admin_url("notifications.notification") + "**")
     notifications = AdminListing(page)
     notifications.choose_filter("Échec")
     expect(notifications.rows()).to_have_count(1)
