@@ -27,6 +27,7 @@ from memberspace.secretariat.admin import (
     TransitionActionView,
     TransitionAdminMixin,
     TransitionBulkAction,
+    panels_for,
 )
 
 from . import services
@@ -118,12 +119,9 @@ class ParentAccountInspectView(InspectView):
     """
 
     def get_context_data(self, **kwargs):
-        panels = []
-        for construct in hooks.get_hooks("construct_parent_account_panels"):
-            construct(self.request, self.instance, panels)
         return super().get_context_data(
             checks=services.history_checks(self.instance),
-            panels=sorted(panels, key=lambda panel: panel.order),
+            panels=panels_for("construct_parent_account_panels", self.request, self.instance),
             **kwargs,
         )
 

@@ -5,12 +5,9 @@ import datetime
 from django import forms
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Count, Q
-from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail import hooks
-from wagtail.admin.ui.components import Component
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import InspectView
@@ -19,7 +16,14 @@ from memberspace.accounts.access import id_from
 from memberspace.accounts.models import ParentAccount
 from memberspace.families.models import Child, Relationship
 from memberspace.families.services import children as children_service
-from memberspace.secretariat.admin import ActionView, ReadOnlyPermissionHelper, SecretariatOnlyMixin
+from memberspace.secretariat.admin import (
+    ActionView,
+    ActionViewsMixin,
+    ReadOnlyPermissionHelper,
+    RecordPanel,
+    SecretariatOnlyMixin,
+    panels_for,
+)
 
 MANAGE_PERMISSION = "families.change_child"
 
@@ -150,18 +154,15 @@ class ChildInspectView(InspectView):
 
     def get_context_data(self, **kwargs):
         child = self.instance
-        panels = []
-        for construct in hooks.get_hooks("construct_child_panels"):
-            construct(self.request, child, panels)
         return super().get_context_data(
             guardianships=child.guardianships.select_related("parent").order_by("created_at"),
             can_manage=self.request.user.has_perm(MANAGE_PERMISSION),
-            panels=sorted(panels, key=lambda panel: panel.order),
+            panels=panels_for("construct_child_panels", self.request, child),
             **kwargs,
         )
 
 
-class ChildAdmin(SecretariatOnlyMixin, ModelAdmin):
+class ChildAdmin(SecretariatOnlyMixin, ActionViewsMixin, ModelAdmin):
     model = Child
     menu_label = gettext_lazy("Enfants")
     menu_icon = "group"
@@ -186,6 +187,7 @@ class ChildAdmin(SecretariatOnlyMixin, ModelAdmin):
         "created_at",
     ]
     permission_helper_class = ReadOnlyPermissionHelper
+    action_views = {"attach": AttachToAccountView, "detach": DetachGuardianView}
 
     def get_queryset(self, request):
         return (
@@ -210,33 +212,12 @@ class ChildAdmin(SecretariatOnlyMixin, ModelAdmin):
 
     guardian_names.short_description = gettext_lazy("Responsables")
 
-    def get_admin_urls_for_registration(self):
-        urls = super().get_admin_urls_for_registration()
-        for action, view_class in (("attach", AttachToAccountView), ("detach", DetachGuardianView)):
-            urls += (
-                re_path(
-                    self.url_helper.get_action_url_pattern(action),
-                    self._view(view_class),
-                    name=self.url_helper.get_action_url_name(action),
-                ),
-            )
-        return urls
 
-    def _view(self, view_class):
-        def view(request, instance_pk):
-            return view_class.as_view(model_admin=self, instance_pk=instance_pk)(request)
-
-        return view
-
-
-class FamilyPanel(Component):
+class FamilyPanel(RecordPanel):
     """On a parent's account screen: the children attached to the account."""
 
     order = 100
     template_name = "families/admin/family_panel.html"
 
-    def __init__(self, account):
-        self.account = account
-
-    def get_context_data(self, parent_context):
-        return {"family_children": self.account.children.all()}
+    def context(self, request):
+        return {"family_children": self.record.children.all()}

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail.admin.ui.components import Component
 
 from memberspace.families.admin import MANAGE_PERMISSION, AttachForm
 from memberspace.families.models import Child, ChildStatus, Relationship
@@ -16,7 +15,7 @@ from memberspace.families.services import children as children_service
 from memberspace.families.text import name_key
 from memberspace.legacy.matching import suggest_children
 from memberspace.notifications import phones
-from memberspace.secretariat.admin import ActionView
+from memberspace.secretariat.admin import ActionView, RecordPanel
 
 
 class AttachSuggestedChildView(ActionView):
@@ -82,32 +81,25 @@ def account_matching_context(account):
     }
 
 
-class MatchingPanel(Component):
+class MatchingPanel(RecordPanel):
     """On the account's screen: possible duplicates, then the suggestions with a button to attach each."""
 
     order = 200
     template_name = "legacy/admin/matching_panel.html"
 
-    def __init__(self, request, account):
-        self.request, self.account = request, account
-
-    def get_context_data(self, parent_context):
+    def context(self, request):
         return {
-            "instance": self.account,
-            "csrf_token": parent_context.get("csrf_token"),  # a component renders with its own context
-            "can_attach": self.request.user.has_perm(MANAGE_PERMISSION),
-            **account_matching_context(self.account),
+            "instance": self.record,
+            "can_attach": request.user.has_perm(MANAGE_PERMISSION),
+            **account_matching_context(self.record),
         }
 
 
-class LegacyContactsPanel(Component):
+class LegacyContactsPanel(RecordPanel):
     """On a child's screen: the parents the old base knew for it."""
 
     order = 100
     template_name = "legacy/admin/child_contacts_panel.html"
 
-    def __init__(self, child):
-        self.child = child
-
-    def get_context_data(self, parent_context):
-        return {"legacy_contacts": self.child.legacy_contacts.all()}
+    def context(self, request):
+        return {"legacy_contacts": self.record.legacy_contacts.all()}

@@ -12,7 +12,7 @@ def register_attach_child():
 
 @hooks.register("construct_parent_account_panels")
 def add_matching_panel(request, account, panels):
-    panels.append(MatchingPanel(request, account))
+    panels.append(MatchingPanel(account, request))
 
 
 @hooks.register("construct_child_panels")

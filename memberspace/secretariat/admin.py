@@ -8,7 +8,9 @@ from django.template.response import TemplateResponse
 from django.urls import re_path
 from django.utils.translation import gettext as _
 from django.views.defaults import permission_denied
+from wagtail import hooks
 from wagtail.admin import messages as wagtail_messages
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.views import InstanceSpecificView
@@ -221,7 +223,55 @@ class TransitionButtonHelper(ButtonHelper):
         return buttons
 
 
-class TransitionAdminMixin:
+class ActionViewsMixin:
+    """For a ModelAdmin: one URL per entry of ``action_views`` (``{action: ActionView class}``),
+    named and built by the model admin's URL helper (``<app>_<model>_modeladmin_<action>``)."""
+
+    action_views = {}
+
+    def get_admin_urls_for_registration(self):
+        urls = super().get_admin_urls_for_registration()
+        for action, view_class in self.action_views.items():
+            urls += (
+                re_path(
+                    self.url_helper.get_action_url_pattern(action),
+                    self._action_view(view_class),
+                    name=self.url_helper.get_action_url_name(action),
+                ),
+            )
+        return urls
+
+    def _action_view(self, view_class):
+        def view(request, instance_pk):
+            return view_class.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+        return view
+
+
+def panels_for(hook_name, request, obj):
+    """The panels the apps above add to ``obj``'s inspect page: ``fn(request, obj, panels)`` per hook, in order."""
+    panels = []
+    for construct in hooks.get_hooks(hook_name):
+        construct(request, obj, panels)
+    return sorted(panels, key=lambda panel: panel.order)
+
+
+class RecordPanel(Component):
+    """A panel about one record on another app's inspect page; subclasses set ``order``,
+    ``template_name`` and ``context(request)``."""
+
+    def __init__(self, record, request=None):
+        self.record, self.request = record, request
+
+    def get_context_data(self, parent_context):
+        # A component renders with its own context: the page's CSRF token is passed on for its forms.
+        return {"csrf_token": parent_context.get("csrf_token"), **self.context(self.request)}
+
+    def context(self, request):
+        raise NotImplementedError
+
+
+class TransitionAdminMixin(ActionViewsMixin):
     """For a ModelAdmin of a state machine: one URL per transition, each to its generated action view.
 
     Sets ``transitions`` and ``action_view_class`` (a TransitionActionView);
@@ -248,24 +298,6 @@ class TransitionAdminMixin:
         }
         views.update(self.extra_action_views())
         return views
-
-    def get_admin_urls_for_registration(self):
-        urls = super().get_admin_urls_for_registration()
-        for action, view_class in self.action_views.items():
-            urls += (
-                re_path(
-                    self.url_helper.get_action_url_pattern(action),
-                    self._action_view(view_class),
-                    name=self.url_helper.get_action_url_name(action),
-                ),
-            )
-        return urls
-
-    def _action_view(self, view_class):
-        def view(request, instance_pk):
-            return view_class.as_view(model_admin=self, instance_pk=instance_pk)(request)
-
-        return view
 
 
 class TransitionBulkAction(BulkAction):
