@@ -6,7 +6,6 @@ transition of memberspace.accounts.services.
 """
 
 from allauth.account.models import EmailAddress
-from django import forms
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
 from django.utils.html import format_html
@@ -28,6 +27,7 @@ from memberspace.secretariat.admin import (
     TransitionAdminMixin,
     TransitionBulkAction,
     panels_for,
+    reason_form,
 )
 
 from . import services
@@ -47,13 +47,10 @@ def with_listing_annotations(queryset):
     return queryset.annotate(email_verified=Exists(verified), status_rank=STATUS_ORDER)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Motif (envoyé au parent et affiché dans son espace)"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=1000,
-        error_messages={"required": gettext_lazy("Indiquez le motif : il sera communiqué au parent.")},
-    )
+ReasonForm = reason_form(
+    gettext_lazy("Motif (envoyé au parent et affiché dans son espace)"),
+    gettext_lazy("Indiquez le motif : il sera communiqué au parent."),
+)
 
 
 # One account: its row's buttons and its action views, from ACCOUNT_TRANSITIONS

@@ -6,7 +6,6 @@ Every action, on one request or on a selection, calls the transition of
 memberspace.enrollments.services.
 """
 
-from django import forms
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Exists, OuterRef
 from django.http import Http404
@@ -31,6 +30,7 @@ from memberspace.secretariat.admin import (
     TransitionAdminMixin,
     TransitionBulkAction,
     forbidden,
+    reason_form,
 )
 from pages import formatting
 from pages.models import OfferPage, age_on
@@ -63,13 +63,10 @@ class OfferFilter(SimpleListFilter):
         return queryset.filter(offer_id=chosen) if chosen else queryset
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Motif du refus (envoyé aux parents)"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=1000,
-        error_messages={"required": gettext_lazy("Indiquez le motif du refus : il sera communiqué aux parents.")},
-    )
+ReasonForm = reason_form(
+    gettext_lazy("Motif du refus (envoyé aux parents)"),
+    gettext_lazy("Indiquez le motif du refus : il sera communiqué aux parents."),
+)
 
 
 # One request: its row's buttons and its action views, from ENROLLMENT_TRANSITIONS

@@ -223,6 +223,17 @@ class TransitionButtonHelper(ButtonHelper):
         return buttons
 
 
+def reason_form(label, required_message):
+    """The form of a transition that asks a reason (``asks_reason``): one text, sent to the family."""
+    field = forms.CharField(
+        label=label,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=1000,
+        error_messages={"required": required_message},
+    )
+    return type("ReasonForm", (forms.Form,), {"reason": field})
+
+
 class ActionViewsMixin:
     """For a ModelAdmin: one URL per entry of ``action_views`` (``{action: ActionView class}``),
     named and built by the model admin's URL helper (``<app>_<model>_modeladmin_<action>``)."""

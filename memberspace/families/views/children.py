@@ -19,25 +19,35 @@ def own_child(request, pk):
     return get_object_or_404(Child.objects.for_guardian(request.user), pk=pk)
 
 
+def save_child(form, save):
+    """``(child, duplicate)``: ``save()``'s child, or its refusal put on the form (nothing typed is lost).
+
+    A copy of one of the parent's children (``duplicate``) is also returned, for its "see" link.
+    """
+    try:
+        return save(), None
+    except DuplicateChildError as error:
+        form.add_error(None, str(error))
+        return None, error
+    except MemberspaceError as error:
+        form.add_error(None, str(error))
+        return None, None
+
+
 @validated_parent_required
 @require_http_methods(["GET", "POST"])
 def child_add(request):
     form = NewChildForm(request.POST or None)
-    duplicate = None
+    child = duplicate = None
     if request.method == "POST" and form.is_valid():
         data = {name: value for name, value in form.cleaned_data.items() if name != "relationship"}
-        try:
-            child = children_service.create_child(
-                request.user, data=data, relationship=form.cleaned_data["relationship"]
-            )
-        except DuplicateChildError as error:
-            duplicate = error
-            form.add_error(None, str(error))
-        except MemberspaceError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("L'adhésion de %(name)s est créée.") % {"name": child.first_name})
-            return redirect("memberspace:child_detail", pk=child.pk)
+        relationship = form.cleaned_data["relationship"]
+        child, duplicate = save_child(
+            form, lambda: children_service.create_child(request.user, data=data, relationship=relationship)
+        )
+    if child is not None:
+        messages.success(request, _("L'adhésion de %(name)s est créée.") % {"name": child.first_name})
+        return redirect("memberspace:child_detail", pk=child.pk)
     return TemplateResponse(request, "families/child_form.html", {"form": form, "duplicate": duplicate})
 
 
@@ -53,16 +63,12 @@ def child_detail(request, pk):
 def child_edit(request, pk):
     child = own_child(request, pk)
     form = ChildForm(request.POST or None, instance=Child.objects.get(pk=child.pk))
-    duplicate = None
+    saved = duplicate = None
     if request.method == "POST" and form.is_valid():
-        try:
-            children_service.update_child(child, by=request.user, data=form.cleaned_data)
-        except DuplicateChildError as error:
-            duplicate = error
-            form.add_error(None, str(error))
-        except MemberspaceError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": child.first_name})
-            return redirect("memberspace:child_detail", pk=child.pk)
+        saved, duplicate = save_child(
+            form, lambda: children_service.update_child(child, by=request.user, data=form.cleaned_data)
+        )
+    if saved is not None:
+        messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": child.first_name})
+        return redirect("memberspace:child_detail", pk=child.pk)
     return TemplateResponse(request, "families/child_form.html", {"form": form, "child": child, "duplicate": duplicate})

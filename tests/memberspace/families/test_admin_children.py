@@ -3,16 +3,14 @@
 import datetime
 
 import pytest
-from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 
 from memberspace.families.admin import AgeFilter
 from memberspace.families.models import Child, ChildStatus, Guardianship
-from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
 from tests.admin_urls import admin_url
 from tests.auth import login_staff
-from tests.factories import UserFactory
+from tests.factories import ChildFactory, LegacyContactFactory, ParentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,39 +24,21 @@ def rows(response):
 
 @pytest.fixture
 def family(home):
-    parent = UserFactory(
+    parent = ParentFactory(
         email="marie.dupont@exemple.fr",
         first_name="Marie",
         last_name="Dupont",
-        account_status="validated",
         club_message="Mes enfants Léa et Hugo Dupont sont déjà au PO.",
         postal_code="75005",
     )
-    EmailAddress.objects.create(user=parent, email=parent.email, verified=True, primary=True)
-    lea = Child.objects.create(
-        first_name="Léa",
-        last_name="Dupont",
-        birth_date=datetime.date(2016, 3, 12),
-        status=ChildStatus.MIGRATED,
-        legacy_id="1001",
-        health_notes="Asthme",
+    old_base = {"migrated": True, "last_name": "Dupont", "legacy_activities": ""}
+    lea = ChildFactory(
+        **old_base, first_name="Léa", birth_date=datetime.date(2016, 3, 12), legacy_id="1001", health_notes="Asthme"
     )
-    LegacyContact.objects.create(
-        child=lea, first_name="Marie", last_name="Dupont", email="marie.dupont@exemple.fr", postal_code="75005"
-    )
-    hugo = Child.objects.create(
-        first_name="Hugo",
-        last_name="Dupont",
-        birth_date=datetime.date(2018, 7, 1),
-        status=ChildStatus.MIGRATED,
-        legacy_id="1002",
-    )
-    other = Child.objects.create(
-        first_name="Noah",
-        last_name="Roux",
-        birth_date=datetime.date(2012, 1, 1),
-        status=ChildStatus.MIGRATED,
-        legacy_id="1010",
+    LegacyContactFactory(child=lea, first_name="Marie", email="marie.dupont@exemple.fr", postal_code="75005")
+    hugo = ChildFactory(**old_base, first_name="Hugo", birth_date=datetime.date(2018, 7, 1), legacy_id="1002")
+    other = ChildFactory(
+        migrated=True, first_name="Noah", last_name="Roux", birth_date=datetime.date(2012, 1, 1), legacy_id="1010"
     )
     return {"parent": parent, "lea": lea, "hugo": hugo, "other": other}
 
