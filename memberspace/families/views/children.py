@@ -69,6 +69,6 @@ def child_edit(request, pk):
             form, lambda: children_service.update_child(child, by=request.user, data=form.cleaned_data)
         )
     if saved is not None:
-        messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": child.first_name})
+        messages.success(request, _("La fiche de %(name)s est enregistrée.") % {"name": saved.first_name})
         return redirect("memberspace:child_detail", pk=child.pk)
     return TemplateResponse(request, "families/child_form.html", {"form": form, "child": child, "duplicate": duplicate})

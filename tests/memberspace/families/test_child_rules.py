@@ -91,6 +91,14 @@ def test_editing_a_child_into_a_copy_is_refused_in_french_and_keeps_what_was_typ
     assert Child.objects.get(pk=noah.pk).first_name == "Noah"
 
 
+def test_a_renamed_child_is_confirmed_under_its_new_name(client, home):
+    mother = parent()
+    noah = make_child(mother, first_name="Noah", sex="M")
+    client.force_login(mother)
+    response = client.post(reverse("memberspace:child_edit", args=[noah.pk]), child_data(first_name="Noé"), follow=True)
+    assert "La fiche de Noé est enregistrée." in text(response)
+
+
 # The club's age limits: one source, checked on creation and on edit
 
 

@@ -38,3 +38,15 @@ def test_the_suggestions_form_posts_with_its_csrf_token_and_attaches(home, secre
     )
     assert response.status_code == 302
     assert lea.guardians.filter(pk=parent.pk).exists()
+
+
+def test_a_childs_screen_shows_the_parents_the_old_base_knew(home, secretary):
+    """The legacy app's panel on a child's screen (construct_child_panels)."""
+    lea = Child.objects.create(
+        first_name="Léa", last_name="Dupont", birth_date=datetime.date(2016, 3, 12), status=ChildStatus.MIGRATED
+    )
+    LegacyContact.objects.create(child=lea, first_name="Marie", last_name="Dupont", email="marie@exemple.fr")
+    client = login_staff(Client(), secretary)
+    page = client.get(reverse("families_child_modeladmin_inspect", args=[lea.pk])).content.decode()
+    assert "Parents dans l&#x27;ancienne base" in page or "Parents dans l'ancienne base" in page
+    assert "marie@exemple.fr" in page
