@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "www.le-po.com",
     "CSRF_TRUSTED_ORIGINS": "https://www.le-po.com",
     "ADMINS": "technique@le-po.com",  # check --deploy warns when server errors would be mailed to nobody
+    "SITE_BASE_URL": "https://www.le-po.com",  # links in emails (check --deploy warns otherwise)
 }
 
 
