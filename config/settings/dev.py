@@ -19,7 +19,9 @@ _site_host = f"[{_site_host}]" if ":" in _site_host else _site_host  # an IPv6 a
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"127.0.0.1,localhost,{_site_host}")
 INTERNAL_IPS = ["127.0.0.1"]
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Emails in the terminal as one line each (to, subject) with their links (config/mail.py);
+# EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend prints them whole.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "config.mail.SummaryConsoleEmailBackend")
 
 # No manifest in development: static files are served as they are edited.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
