@@ -191,8 +191,8 @@ DATABASES = database_settings(env("DATABASE_URL"), SQLITE_PATH)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared by every process (web workers and the task worker), so rate
-# limits and cached menus are the same everywhere. The database cache needs
-# ``manage.py createcachetable`` (run by ``make run`` and the deployment).
+# limits and cached menus are the same everywhere. The database cache's table is
+# made by ``manage.py migrate`` (a post_migrate handler in config/apps.py).
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
