@@ -26,14 +26,19 @@ def test_migrate_creates_the_database_cache_table(settings):
         **settings.CACHES,
         "setup_check": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CHECK_TABLE},
     }
+    drop_check_table()
     assert CHECK_TABLE not in connection.introspection.table_names()
     try:
         call_command("migrate", verbosity=0, interactive=False)
         assert CHECK_TABLE in connection.introspection.table_names()
         call_command("migrate", verbosity=0, interactive=False)  # a second run leaves it alone
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(CHECK_TABLE)}")
+        drop_check_table()
+
+
+def drop_check_table():
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(CHECK_TABLE)}")
 
 
 @pytest.mark.integration
