@@ -1,5 +1,5 @@
 # Two commands on a fresh machine with Python 3.11 and make:
-#   make run    set up everything and serve the site with its task worker
+#   make run    set up everything and serve the site with its task worker (at RUN_ADDRESS, 127.0.0.1:8000)
 #   make test   run the whole test suite
 #   make test-fast  the quick loop while working (no browser, no real servers; database kept)
 
@@ -14,7 +14,9 @@ STAMP := $(VENV)/.installed
 .PHONY: help install run setup test test-fast fuzz lint format migrations-check deploy-check bench backup restore clean
 
 help:
-	@echo "make run     installe, migre, charge la démo et sert http://127.0.0.1:8000 (+ worker)"
+	@echo "make run     installe, migre, charge la démo et sert le site (+ worker) sur RUN_ADDRESS, 127.0.0.1:8000 par défaut"
+	@echo "             ex. RUN_ADDRESS=127.0.0.1:8124 make run ([hôte:]port) ; les liens des e-mails suivent"
+	@echo "             (SITE_BASE_URL=http://… pour leur donner une autre adresse)"
 	@echo "make test    lance toute la suite de tests (ce que lance la CI)"
 	@echo "make test-fast  les tests sans navigateur ni serveurs réels, base de test gardée (--create-db pour la refaire)"
 	@echo "make fuzz    les formulaires face à des saisies aléatoires nouvelles (FUZZ_EXAMPLES=500)"
@@ -35,13 +37,13 @@ install: $(STAMP)
 
 setup: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) createcachetable
 	$(MANAGE) setup_roles
 	$(MANAGE) setup_schedules
 	$(MANAGE) seed_demo
 
+# RUN_ADDRESS: where runserver listens ([host:]port, 127.0.0.1:8000 by default); scripts/serve.py
+# prints it, and the development settings give links in emails that address.
 run: setup
-	@echo "Le site : http://127.0.0.1:8000  (admin : /admin/) — Ctrl-C arrête le site et le worker."
 	$(PY) scripts/serve.py
 
 CHROMIUM ?= /usr/bin/chromium
@@ -88,6 +90,7 @@ deploy-check: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY=check-deploy-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ \
 	ALLOWED_HOSTS=www.le-po.com CSRF_TRUSTED_ORIGINS=https://www.le-po.com ADMINS=technique@le-po.com \
+	SITE_BASE_URL=https://www.le-po.com \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 bench: install

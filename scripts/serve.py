@@ -1,10 +1,14 @@
 """Serve the site and run its task worker together; one Ctrl-C stops both.
 
-Used by ``make run``. Each program runs in a process group of its own (runserver's
-auto-reloader and qcluster's workers are child processes), and this script
-passes the interrupt on to each whole group; what has not stopped after a grace
-period is killed. If either program stops on its own, the other is stopped
-too, so a crashed worker never hides behind a running web server.
+Used by ``make run``. The site is served at ``RUN_ADDRESS`` (runserver's ``[host:]port``,
+127.0.0.1:8000 by default), and this script prints that address; the development
+settings give links in emails the same one (``config/addresses.py``).
+
+Each program runs in a process group of its own (runserver's auto-reloader and
+qcluster's workers are child processes), and this script passes the interrupt on
+to each whole group; what has not stopped after a grace period is killed. If
+either program stops on its own, the other is stopped too, so a crashed worker
+never hides behind a running web server.
 """
 
 import contextlib
@@ -16,7 +20,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
+sys.path.insert(0, str(ROOT))  # config.addresses, without Django
+
+from config.addresses import base_url, run_address  # noqa: E402 (after the path above)
+
+ADDRESS = run_address()
 GRACE_SECONDS = 10
 
 
@@ -44,6 +52,8 @@ def stop(processes):
 
 
 def main():
+    url = base_url(ADDRESS)
+    print(f"Le site : {url}/  (admin : {url}/admin/) — Ctrl-C arrête le site et le worker.", flush=True)
     processes = {"site": start("runserver", ADDRESS), "worker": start("qcluster")}
     interrupted = False
 

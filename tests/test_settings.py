@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "www.le-po.com",
     "CSRF_TRUSTED_ORIGINS": "https://www.le-po.com",
     "ADMINS": "technique@le-po.com",  # check --deploy warns when server errors would be mailed to nobody
+    "SITE_BASE_URL": "https://www.le-po.com",  # links in emails (check --deploy warns otherwise)
 }
 
 
@@ -139,3 +140,36 @@ def test_admin_gets_its_own_looser_policy(client, home):
     response = client.get("/admin/")
     assert response.status_code == 200
     assert "'unsafe-inline'" in response["Content-Security-Policy"]
+
+
+def test_sqlite_chosen_by_database_url_keeps_the_tuning(tmp_path):
+    """DATABASE_URL=sqlite:///… is tuned like SQLITE_PATH: WAL, IMMEDIATE transactions, a busy timeout."""
+    code = (
+        "import json, django; django.setup(); from django.db import connection as c; cursor = c.cursor(); "
+        "pragma = lambda name: cursor.execute('PRAGMA ' + name).fetchone()[0]; "
+        "print(json.dumps({'name': str(c.settings_dict['NAME']), 'journal': pragma('journal_mode'), "
+        "'timeout': pragma('busy_timeout'), 'fk': pragma('foreign_keys'), 'mode': c.transaction_mode, "
+        "'age': c.settings_dict['CONN_MAX_AGE']}))"
+    )
+    database = tmp_path / "from-url.sqlite3"
+    result = run_python(code, "config.settings.dev", {"DATABASE_URL": f"sqlite:///{database}"}, drop=("REDIS_URL",))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "name": str(database),
+        "journal": "wal",
+        "timeout": 20000,
+        "fk": 1,
+        "mode": "IMMEDIATE",
+        "age": 600,
+    }
+
+
+def test_database_url_options_win_over_the_sqlite_defaults():
+    database = base.database_settings("sqlite:////var/lib/po/db.sqlite3?timeout=5", sqlite_path=None)["default"]
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["OPTIONS"]["timeout"] == 5
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert database["OPTIONS"]["init_command"] == base.SQLITE_OPTIONS["init_command"]
+    postgresql = base.database_settings("postgres://po@127.0.0.1:5432/po", sqlite_path=None)["default"]
+    assert postgresql["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert "transaction_mode" not in postgresql.get("OPTIONS", {})

@@ -164,28 +164,35 @@ SQLITE_OPTIONS = {
     "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"),
 }
 
-if env("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)}
-    # No server-side cursors: a form's choices read through .iterator() would cost three round trips
-    # (DECLARE, FETCH, CLOSE) instead of one, and they break behind PgBouncer's transaction pooling.
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
-            "OPTIONS": SQLITE_OPTIONS,
-            # Keep connections between requests: opening one runs the PRAGMAs above.
-            "CONN_MAX_AGE": 600,
-            "CONN_HEALTH_CHECKS": True,
-        }
-    }
+
+def database_settings(url, sqlite_path):
+    """DATABASES for ``url`` (DATABASE_URL), or for the SQLite file ``sqlite_path`` when it is unset.
+
+    SQLite gets the options above however it is chosen (a ``sqlite:///`` URL too); options
+    written in the URL's query win.
+    """
+    if not url:
+        database = {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path, "OPTIONS": {}}
+    else:
+        database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # No server-side cursors: a form's choices read through .iterator() would cost three round trips
+        # (DECLARE, FETCH, CLOSE) instead of one, and they break behind PgBouncer's transaction pooling.
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["OPTIONS"] = {**SQLITE_OPTIONS, **database.get("OPTIONS", {})}
+        # Keep connections between requests: opening one runs the PRAGMAs above.
+        database["CONN_MAX_AGE"] = 600
+        database["CONN_HEALTH_CHECKS"] = True
+    return {"default": database}
+
+
+DATABASES = database_settings(env("DATABASE_URL"), SQLITE_PATH)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared by every process (web workers and the task worker), so rate
-# limits and cached menus are the same everywhere. The database cache needs
-# ``manage.py createcachetable`` (run by ``make run`` and the deployment).
+# limits and cached menus are the same everywhere. The database cache's table is
+# made by ``manage.py migrate`` (a post_migrate handler in config/apps.py).
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:

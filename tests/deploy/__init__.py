@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "www.le-po.com",
     "CSRF_TRUSTED_ORIGINS": "https://www.le-po.com",
     "ADMINS": "technique@le-po.com",
+    "SITE_BASE_URL": "https://www.le-po.com",  # links in emails (check --deploy warns otherwise)
 }
 # What the machine's environment may set that would change what a child process sees.
 DEPLOYMENT_VARIABLES = (

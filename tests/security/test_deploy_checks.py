@@ -47,6 +47,7 @@ def production_env(**extra):
         "ALLOWED_HOSTS": "www.le-po.com",
         "CSRF_TRUSTED_ORIGINS": "https://www.le-po.com",
         "ADMINS": "technique@le-po.com",
+        "SITE_BASE_URL": "https://www.le-po.com",  # links in emails (check --deploy warns otherwise)
         **extra,
     }
 
