@@ -10,7 +10,6 @@ from django.contrib.admin import SimpleListFilter
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
@@ -20,6 +19,7 @@ from wagtail_modeladmin.views import InspectView
 
 from memberspace.accounts.models import ACCOUNT_TRANSITIONS, AccountStatus, ParentAccount
 from memberspace.notifications import phones
+from memberspace.secretariat import working_time
 from memberspace.secretariat.admin import (
     ReadOnlyPermissionHelper,
     SecretariatOnlyMixin,
@@ -172,6 +172,13 @@ class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin)
     def get_ordering(self, request):
         return ["status_rank", F("pending_since").asc(nulls_last=True), "-date_joined"]
 
+    def get_extra_attrs_for_row(self, obj, context):
+        """A pending account past the promised 24 working hours is flagged (« jusqu'à 24 h hors week-end »)."""
+        late = obj.account_status == AccountStatus.PENDING and obj.pending_since
+        if late and working_time.past_promise(obj.pending_since):
+            return {"class": "account-late"}
+        return {}
+
     def select(self, obj):
         return format_html(
             '<input type="checkbox" data-object-id="{}" data-bulk-action-checkbox class="bulk-action-checkbox"'
@@ -202,8 +209,14 @@ class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin)
         badge = format_html('<span class="w-status w-status--{}">{}</span>', obj.account_status, label)
         if obj.account_status != AccountStatus.PENDING or not obj.pending_since:
             return badge
-        waiting = _("attend depuis %(delay)s") % {"delay": timesince(obj.pending_since, depth=1)}
-        return format_html("{}<br><small>{}</small>", badge, waiting)
+        waited = working_time.waited(obj.pending_since)
+        waiting = _("attend depuis %(delay)s") % {"delay": working_time.in_words(waited)}
+        if waited <= working_time.PROMISE:
+            return format_html("{}<br><small>{}</small>", badge, waiting)
+        late = _("Délai de 24 h dépassé")
+        return format_html(
+            '{}<br><small>{}</small><br><strong class="account-late__flag">{}</strong>', badge, waiting, late
+        )
 
     status_badge.short_description = gettext_lazy("État")
 

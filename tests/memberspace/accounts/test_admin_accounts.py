@@ -44,7 +44,8 @@ def families(home):
         "validated": ParentFactory(first_name="Claire", last_name="Martin", phone="+33611111111"),
         "old": ParentFactory(
             pending=True,
-            pending_since=hours_ago(50),
+            # ten calendar days: past the promised 24 working hours whatever today is
+            pending_since=hours_ago(240),
             first_name="Julien",
             last_name="Bernard",
             phone="+33622222222",
@@ -171,7 +172,25 @@ def test_dashboard_panel_shows_the_waiting_accounts(client, secretary, families)
     html = unescape(client.get(reverse("wagtailadmin_home")).content.decode())
     assert "Comptes parents à valider" in html
     assert "2 comptes attendent votre validation." in html
-    assert "Le plus ancien attend depuis 2" in html  # "2 jours, 2 heures"
+    assert "Le plus ancien attend depuis " in html and " heures ouvrées." in html
+    assert "1 compte attend depuis plus de 24 heures ouvrées" in html
+
+
+def test_waiting_time_is_counted_in_working_hours_and_late_accounts_are_flagged(client, secretary, families):
+    login_staff(client, secretary)
+    soup = BeautifulSoup(client.get(INDEX).content, "html.parser")
+    rows = {
+        row.select("td")[1].get_text(" ", strip=True).split(" ")[1]: row
+        for row in soup.select("table.listing tbody tr")
+    }
+    old, new = rows["Bernard"], rows["Benali"]
+    assert "account-late" in old.get("class", [])
+    assert "Délai de 24 h dépassé" in old.get_text()
+    assert "heures ouvrées" in old.get_text()
+    assert "account-late" not in new.get("class", [])
+    assert "Délai" not in new.get_text()
+    assert "heure ouvrée" in new.get_text()  # « moins d'une heure ouvrée » or « 1 heure ouvrée »
+    assert " jours" not in soup.select_one("table.listing").get_text()  # no calendar age left
 
 
 def test_communication_editors_get_403_on_the_accounts(client, editor, families):
