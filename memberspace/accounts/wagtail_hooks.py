@@ -29,7 +29,7 @@ declare_log_actions(LOG_ACTIONS)
 
 class WaitingAccountsPanel(Component):
     name = "waiting_accounts"
-    order = 50
+    order = 10  # first on the home: what waits for the secretariat's decision
     template_name = "accounts/admin/waiting_accounts_panel.html"
 
     def get_context_data(self, parent_context):
