@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
@@ -26,6 +26,7 @@ from memberspace.secretariat.admin import (
     TransitionActionView,
     TransitionAdminMixin,
     TransitionBulkAction,
+    email_address,
     panels_for,
     reason_form,
 )
@@ -122,6 +123,14 @@ class ParentAccountInspectView(InspectView):
             **kwargs,
         )
 
+    def get_field_label(self, field_name, field=None):
+        return capfirst(super().get_field_label(field_name, field))
+
+    def get_field_display_value(self, field_name, field=None):
+        if field_name == "phone":
+            return phones.display(self.instance.phone) or self.model_admin.get_empty_value_display(field_name)
+        return super().get_field_display_value(field_name, field)
+
 
 class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
     model = ParentAccount
@@ -198,7 +207,7 @@ class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin)
     full_name.short_description = gettext_lazy("Parent")
 
     def contact(self, obj):
-        return format_html("{}<br><small>{}</small>", obj.email, phones.display(obj.phone) or "—")
+        return format_html("{}<br><small>{}</small>", email_address(obj.email), phones.display(obj.phone) or "—")
 
     contact.short_description = gettext_lazy("E-mail, téléphone")
 
