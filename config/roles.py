@@ -112,3 +112,16 @@ def grant_new_catalogue(page):
     if isinstance(page.specific, tuple(catalogue_models())):
         groups = {name: Group.objects.get_or_create(name=name)[0] for name in CATALOGUE_PERMISSIONS}
         grant_pages(groups, page, CATALOGUE_PERMISSIONS)
+
+
+def edits_pages(user):
+    """Whether ``user`` edits the site's pages (superusers, Communication), and so needs Wagtail's page tools.
+
+    The secretariat only keeps the catalogues' offers: the home's page search,
+    the editor's guide and the help menu's badge mean nothing to it.
+    """
+    if user.is_superuser:
+        return True
+    if not hasattr(user, "_staff_group_names"):
+        user._staff_group_names = set(user.groups.values_list("name", flat=True))
+    return COMMUNICATION in user._staff_group_names

@@ -29,6 +29,7 @@ SCHEDULES = [
         "first_run": lambda: next_local_time(7),
     },
     {
+        # Fires daily; the digest itself skips weekends and French public holidays.
         "name": "Comptes parents : liste quotidienne des comptes à valider",
         "func": "memberspace.accounts.tasks.send_waiting_accounts_digest",
         "schedule_type": Schedule.DAILY,

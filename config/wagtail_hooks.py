@@ -1,4 +1,4 @@
-"""The project's admin: the staff roles' rights on a new catalogue, and the admin's stylesheet."""
+"""The project's admin: the staff roles' rights on a new catalogue, their menu, and the admin's stylesheet."""
 
 from django.templatetags.static import static
 from django.utils.html import format_html
@@ -15,3 +15,13 @@ def secretariat_rights_on_a_new_catalogue(request, page):
 @hooks.register("insert_global_admin_css")
 def admin_css():
     return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))
+
+
+@hooks.register("construct_main_menu")
+def no_page_editors_help_for_the_secretariat(request, menu_items):
+    """Wagtail's « Aide » menu (its editor's guide, its « new » badge) only for those who edit pages.
+
+    The home's page search goes the same way (templates/wagtailadmin/home.html).
+    """
+    if not roles.edits_pages(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "help"]

@@ -9,8 +9,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
 from django.utils.html import format_html
-from django.utils.text import Truncator
-from django.utils.timesince import timesince
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
@@ -20,12 +19,14 @@ from wagtail_modeladmin.views import InspectView
 
 from memberspace.accounts.models import ACCOUNT_TRANSITIONS, AccountStatus, ParentAccount
 from memberspace.notifications import phones
+from memberspace.secretariat import working_time
 from memberspace.secretariat.admin import (
     ReadOnlyPermissionHelper,
     SecretariatOnlyMixin,
     TransitionActionView,
     TransitionAdminMixin,
     TransitionBulkAction,
+    email_address,
     panels_for,
     reason_form,
 )
@@ -122,6 +123,14 @@ class ParentAccountInspectView(InspectView):
             **kwargs,
         )
 
+    def get_field_label(self, field_name, field=None):
+        return capfirst(super().get_field_label(field_name, field))
+
+    def get_field_display_value(self, field_name, field=None):
+        if field_name == "phone":
+            return phones.display(self.instance.phone) or self.model_admin.get_empty_value_display(field_name)
+        return super().get_field_display_value(field_name, field)
+
 
 class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
     model = ParentAccount
@@ -172,6 +181,13 @@ class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin)
     def get_ordering(self, request):
         return ["status_rank", F("pending_since").asc(nulls_last=True), "-date_joined"]
 
+    def get_extra_attrs_for_row(self, obj, context):
+        """A pending account past the promised 24 working hours is flagged (« jusqu'à 24 h hors week-end »)."""
+        late = obj.account_status == AccountStatus.PENDING and obj.pending_since
+        if late and working_time.past_promise(obj.pending_since):
+            return {"class": "account-late"}
+        return {}
+
     def select(self, obj):
         return format_html(
             '<input type="checkbox" data-object-id="{}" data-bulk-action-checkbox class="bulk-action-checkbox"'
@@ -191,7 +207,7 @@ class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin)
     full_name.short_description = gettext_lazy("Parent")
 
     def contact(self, obj):
-        return format_html("{}<br><small>{}</small>", obj.email, phones.display(obj.phone) or "—")
+        return format_html("{}<br><small>{}</small>", email_address(obj.email), phones.display(obj.phone) or "—")
 
     contact.short_description = gettext_lazy("E-mail, téléphone")
 
@@ -202,8 +218,14 @@ class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin)
         badge = format_html('<span class="w-status w-status--{}">{}</span>', obj.account_status, label)
         if obj.account_status != AccountStatus.PENDING or not obj.pending_since:
             return badge
-        waiting = _("attend depuis %(delay)s") % {"delay": timesince(obj.pending_since, depth=1)}
-        return format_html("{}<br><small>{}</small>", badge, waiting)
+        waited = working_time.waited(obj.pending_since)
+        waiting = _("attend depuis %(delay)s") % {"delay": working_time.in_words(waited)}
+        if waited <= working_time.PROMISE:
+            return format_html("{}<br><small>{}</small>", badge, waiting)
+        late = _("Délai de 24 h dépassé")
+        return format_html(
+            '{}<br><small>{}</small><br><strong class="account-late__flag">{}</strong>', badge, waiting, late
+        )
 
     status_badge.short_description = gettext_lazy("État")
 

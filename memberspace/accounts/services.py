@@ -25,6 +25,7 @@ from config.roles import SECRETARIAT
 from memberspace import MemberspaceError
 from memberspace.accounts.models import AccountStatus, ParentAccount, User
 from memberspace.notifications.services import notify
+from memberspace.secretariat import working_time
 
 
 class AccountError(MemberspaceError):
@@ -271,26 +272,41 @@ def waiting_accounts():
 
 
 def waiting_summary(now=None):
-    """``(count, oldest pending_since or None)``, for the admin's dashboard panel."""
-    now = now or timezone.now()
-    accounts = waiting_accounts()
-    oldest = accounts.values_list("pending_since", flat=True).first()
-    return accounts.count(), oldest
+    """``(count, oldest pending_since or None, how many waited past the promise)``, for the admin's dashboard panel.
 
-
-def send_waiting_accounts_digest():
-    """Email the secretariat the accounts waiting for validation; nothing when there are none.
-
-    Run daily by a django-q2 schedule. Returns how many accounts were listed.
+    The promise is the sign-up announcement's « jusqu'à 24 h hors week-end »,
+    counted in working hours (memberspace.secretariat.working_time).
     """
+    now = now or timezone.now()
+    waiting_since = list(waiting_accounts().values_list("pending_since", flat=True))
+    late = sum(1 for since in waiting_since if working_time.past_promise(since, now))
+    return len(waiting_since), (waiting_since[0] if waiting_since else None), late
+
+
+def send_waiting_accounts_digest(now=None):
+    """Email the secretariat the accounts waiting for validation, on working days only.
+
+    Run daily by a django-q2 schedule, which fires every day: on a weekend or a French
+    public holiday nothing is sent (the secretariat does not work; Monday's list has
+    them all). Nothing either when nobody waits. Each account's waiting time is
+    counted in working hours. Returns how many accounts were listed.
+    """
+    now = now or timezone.now()
+    if not working_time.is_working_day(timezone.localtime(now, working_time.PARIS).date()):
+        return 0
     accounts = list(waiting_accounts())
     if not accounts:
         return 0
-    now = timezone.now()
-    rows = [
-        {"account": account, "waiting_days": max((now - account.pending_since) // datetime.timedelta(days=1), 0)}
-        for account in accounts
-    ]
+    rows = []
+    for account in accounts:
+        waited = working_time.between(account.pending_since, now)
+        rows.append(
+            {
+                "account": account,
+                "waiting_hours": int(waited // datetime.timedelta(hours=1)),
+                "late": waited > working_time.PROMISE,
+            }
+        )
     recipients = Group.objects.filter(name=SECRETARIAT).values_list("user", flat=True)
     recipients = ParentAccount._meta.concrete_model.objects.filter(pk__in=recipients, is_active=True)
     with transaction.atomic():

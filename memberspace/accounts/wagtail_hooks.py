@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
 from memberspace.notifications import kinds
+from memberspace.secretariat import working_time
 from memberspace.secretariat.history import declare_log_actions
 
 from . import services
@@ -28,13 +29,15 @@ declare_log_actions(LOG_ACTIONS)
 
 class WaitingAccountsPanel(Component):
     name = "waiting_accounts"
-    order = 50
+    order = 10  # first on the home: what waits for the secretariat's decision
     template_name = "accounts/admin/waiting_accounts_panel.html"
 
     def get_context_data(self, parent_context):
-        count, oldest = services.waiting_summary()
+        now = timezone.now()
+        count, oldest, late = services.waiting_summary(now)
         erasures = services.erasure_requests().count()
-        return {"count": count, "oldest": oldest, "now": timezone.now(), "erasures": erasures}
+        waited = working_time.in_words(working_time.waited(oldest, now)) if oldest else ""
+        return {"count": count, "oldest_waited": waited, "late": late, "erasures": erasures}
 
 
 @hooks.register("construct_homepage_panels")

@@ -26,26 +26,32 @@ declare_log_actions(LOG_ACTIONS)
 
 
 class EnrollmentsPanel(Component):
-    """Each open offer's fill rate, its waiting list, and the requests waiting for a decision."""
+    """The requests waiting for a decision: near the top of the home, after the accounts to validate."""
 
     name = "enrollments"
-    order = 40
+    order = 20
     template_name = "enrollments/admin/enrollments_panel.html"
 
     def get_context_data(self, parent_context):
         count, oldest = services.undecided_summary()
-        return {
-            "offers": services.open_offers_figures(),
-            "undecided_count": count,
-            "oldest": oldest,
-            "now": timezone.now(),
-        }
+        return {"undecided_count": count, "oldest": oldest, "now": timezone.now()}
+
+
+class OffersFillPanel(Component):
+    """Each open offer's fill rate and waiting list: below what waits for a decision (one row per offer)."""
+
+    name = "offers_fill"
+    order = 200
+    template_name = "enrollments/admin/offers_fill_panel.html"
+
+    def get_context_data(self, parent_context):
+        return {"offers": services.open_offers_figures()}
 
 
 @hooks.register("construct_homepage_panels")
 def add_enrollments_panel(request, panels):
     if request.user.has_perm("enrollments.view_enrollment"):
-        panels.append(EnrollmentsPanel())
+        panels.extend([EnrollmentsPanel(), OffersFillPanel()])
 
 
 # The messages this app sends (memberspace.notifications.kinds): each kind names its templates.

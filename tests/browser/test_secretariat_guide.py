@@ -290,7 +290,7 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
     expect(accounts.rows()).to_have_count(9)
     expect(accounts.rows().first).to_contain_text("Claire Martin")
     expect(accounts.row("Claire Martin")).to_contain_text("En attente de validation")
-    expect(accounts.row("Claire Martin")).to_contain_text("1 jour")
+    expect(accounts.row("Claire Martin")).to_contain_text("ouvrée")  # « attend depuis 30 heures ouvrées » on a weekday
     shoot("02-comptes-parents.png")
 
     # 2. Before validating, her page: the children of the old database the matching suggests.

@@ -338,21 +338,23 @@ def test_daily_digest_is_silent_when_nobody_waits(secretary):
 
 
 def test_daily_digest_lists_the_waiting_accounts_for_the_secretariat(secretary):
-    from django.utils import timezone
+    import datetime
+    from zoneinfo import ZoneInfo
 
+    now = datetime.datetime(2026, 11, 26, 8, tzinfo=ZoneInfo("Europe/Paris"))  # a Thursday
     ParentFactory(
         pending=True,
-        pending_since=timezone.now() - timezone.timedelta(days=2),
+        pending_since=now - datetime.timedelta(days=2),
         first_name="Julien",
         last_name="Bernard",
         club_message="Léa et Hugo Bernard",
     )
     UserFactory()  # not verified yet: not waiting for the club
-    assert accounts.send_waiting_accounts_digest() == 1
+    assert accounts.send_waiting_accounts_digest(now=now) == 1
     row = Notification.objects.get(kind="secretariat_waiting_accounts")
     assert row.user == secretary and row.channel == "email"
     assert row.subject == "1 compte parent attend votre validation"
-    assert "Julien Bernard" in row.body_text and "depuis 2 jours" in row.body_text
+    assert "Julien Bernard" in row.body_text and "depuis 48 heures ouvrées" in row.body_text
 
 
 def test_changing_the_email_or_two_factor_asks_for_the_password_again(client, home):

@@ -44,7 +44,8 @@ def families(home):
         "validated": ParentFactory(first_name="Claire", last_name="Martin", phone="+33611111111"),
         "old": ParentFactory(
             pending=True,
-            pending_since=hours_ago(50),
+            # ten calendar days: past the promised 24 working hours whatever today is
+            pending_since=hours_ago(240),
             first_name="Julien",
             last_name="Bernard",
             phone="+33622222222",
@@ -171,7 +172,25 @@ def test_dashboard_panel_shows_the_waiting_accounts(client, secretary, families)
     html = unescape(client.get(reverse("wagtailadmin_home")).content.decode())
     assert "Comptes parents à valider" in html
     assert "2 comptes attendent votre validation." in html
-    assert "Le plus ancien attend depuis 2" in html  # "2 jours, 2 heures"
+    assert "Le plus ancien attend depuis " in html and " heures ouvrées." in html
+    assert "1 compte attend depuis plus de 24 heures ouvrées" in html
+
+
+def test_waiting_time_is_counted_in_working_hours_and_late_accounts_are_flagged(client, secretary, families):
+    login_staff(client, secretary)
+    soup = BeautifulSoup(client.get(INDEX).content, "html.parser")
+    rows = {
+        row.select("td")[1].get_text(" ", strip=True).split(" ")[1]: row
+        for row in soup.select("table.listing tbody tr")
+    }
+    old, new = rows["Bernard"], rows["Benali"]
+    assert "account-late" in old.get("class", [])
+    assert "Délai de 24 h dépassé" in old.get_text()
+    assert "heures ouvrées" in old.get_text()
+    assert "account-late" not in new.get("class", [])
+    assert "Délai" not in new.get_text()
+    assert "heure ouvrée" in new.get_text()  # « moins d'une heure ouvrée » or « 1 heure ouvrée »
+    assert " jours" not in soup.select_one("table.listing").get_text()  # no calendar age left
 
 
 def test_communication_editors_get_403_on_the_accounts(client, editor, families):
@@ -195,3 +214,78 @@ def test_communication_editors_get_403_on_the_accounts(client, editor, families)
     assert families["old"].account_status == AccountStatus.PENDING
     dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
     assert "Comptes parents" not in dashboard and "Julien" not in dashboard
+
+
+@pytest.fixture
+def account_with_a_suggestion(home):
+    import datetime as dt
+
+    from memberspace.families.models import Child, ChildStatus
+    from memberspace.legacy.models import LegacyContact
+
+    parent = ParentFactory(
+        pending=True,
+        first_name="Marie",
+        last_name="Dupont",
+        email="marie.dupont-de-la-tour@exemple.fr",
+        phone="+33612345678",
+        postal_code="75005",
+        club_message="Léa Dupont, au judo.",
+    )
+    lea = Child.objects.create(
+        first_name="Léa", last_name="Dupont", birth_date=dt.date(2016, 3, 12), status=ChildStatus.MIGRATED
+    )
+    LegacyContact.objects.create(child=lea, last_name="Dupont", email=parent.email, postal_code="75005")
+    return parent
+
+
+def test_the_account_page_shows_the_message_and_the_suggestions_before_the_fields(
+    client, secretary, account_with_a_suggestion
+):
+    login_staff(client, secretary)
+    html = client.get(account_url("inspect", account_with_a_suggestion)).content.decode()
+    message = html.index("Léa Dupont, au judo.")
+    suggestions = html.index('id="suggestions"')
+    fields = html.index('class="account-fields"')
+    assert message < suggestions < fields
+
+
+def test_the_account_page_reads_well(client, secretary, account_with_a_suggestion):
+    login_staff(client, secretary)
+    soup = BeautifulSoup(client.get(account_url("inspect", account_with_a_suggestion)).content, "html.parser")
+    labels = [dt.get_text(strip=True) for dt in soup.select("dl.account-fields dt")]
+    assert "Prénom" in labels and "Téléphone portable" in labels
+    assert all(label[0].isupper() for label in labels), labels
+    values = dict(zip(labels, (dd.get_text(strip=True) for dd in soup.select("dl.account-fields dd")), strict=True))
+    assert values["Téléphone portable"] == "06 12 34 56 78"  # national format, not « +33612345678 »
+    back = soup.select_one("p.back a")
+    assert back.get_text(strip=True) == "Retour à la liste des comptes parents"
+    assert back["href"] == INDEX
+    # the suggestions' table scrolls inside its own container, the « Rattacher » column kept in sight
+    table = soup.find("h2", id="suggestions").find_next("table")
+    assert "account-panel" in table.find_parent("div")["class"]
+    assert table.select("thead th")[-1].get_text(strip=True) == "Rattacher"
+
+
+def test_the_admin_stylesheet_keeps_listings_and_the_account_page_readable():
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    css = Path(finders.find("css/admin.css")).read_text(encoding="utf-8")
+    # row buttons side by side, e-mail addresses not broken mid-word, wide tables scrolled
+    assert "ul.actions" in css and "flex-wrap: wrap" in css
+    assert ".email-address" in css and "overflow-wrap: normal" in css
+    assert ".account-panel" in css and "overflow-x: auto" in css
+    assert "position: sticky" in css
+
+
+def test_listing_rows_keep_their_buttons_inline_and_emails_whole(client, secretary, families):
+    login_staff(client, secretary)
+    soup = BeautifulSoup(client.get(INDEX).content, "html.parser")
+    row = soup.select_one("table.listing tbody tr")
+    buttons = row.select("td.field-full_name > ul.actions > li > a.button")  # the row's buttons, in its own cell
+    assert [button.get_text(strip=True) for button in buttons] == ["Inspecter", "Valider", "Refuser"]
+    email = row.select_one(".email-address")
+    assert email.get_text() == families["old"].email
+    assert str(email).count("<wbr/>") == 1 and "<wbr/>@" in str(email)  # a break only before the « @ »
