@@ -1,9 +1,10 @@
-"""A parent's own details: profile and mobile phone; the address's confirmation link opened again."""
+"""A parent's own details (profile, with the optional second factor; mobile phone); the confirmation link."""
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.decorators import reauthentication_required
 from allauth.account.models import EmailAddress
 from allauth.account.views import ConfirmEmailView as AllauthConfirmEmailView
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.core import signing
 from django.http import Http404
@@ -28,7 +29,13 @@ def profile(request):
         messages.success(request, _("Vos coordonnées sont enregistrées."))
         return redirect("memberspace:dashboard")
     return TemplateResponse(
-        request, "accounts/profile.html", {"form": form, "phone_display": phones.display(request.user.phone)}
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "phone_display": phones.display(request.user.phone),
+            "two_factor_enabled": is_mfa_enabled(request.user),
+        },
     )
 
 

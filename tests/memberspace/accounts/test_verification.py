@@ -11,7 +11,8 @@ from django.core import mail, signing
 from django.urls import reverse
 
 from memberspace.notifications.models import Notification
-from tests.factories import ParentFactory
+from tests.auth import totp_code
+from tests.factories import PASSWORD, ParentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,52 @@ def test_allauths_emails_show_addresses_as_typed(home, django_capture_on_commit_
     assert "o'neil@exemple.fr" in row.body_text and 'zoe"&<x>@exemple.fr' in row.body_text
     assert not re.search(r"&(#x?[0-9a-fA-F]+|[a-z]+);", row.subject + row.body_text)
     assert "zoe&quot;&amp;&lt;x&gt;@exemple.fr" in row.body_html  # the HTML part stays escaped
+
+
+# Item 10: confirming the address is not « strong authentication »; the second factor is offered
+
+
+def test_the_sign_up_pages_and_emails_call_the_verification_confirming_the_address(client, link):
+    pages = [
+        client.get(reverse("account_signup")),
+        client.get(reverse("account_email_verification_sent")),
+        client.get(link),
+    ]
+    [email] = mail.outbox
+    for words in [text(page) for page in pages] + [email.subject, email.body]:
+        assert "authentification forte" not in words.lower()
+    sent = text(pages[1])
+    assert "confirmer que cette adresse est bien la vôtre" in sent
+
+
+def test_the_profile_offers_the_second_factor_and_a_parent_can_set_it_up_and_come_back(client, home):
+    parent = ParentFactory(email="claire@exemple.fr")
+    client.force_login(parent)
+    profile = client.get(reverse("memberspace:profile"))
+    section = BeautifulSoup(profile.content, "html.parser").find(id="double-authentification")
+    assert section is not None
+    assert "facultative" in section.get_text() and "code à six chiffres" in section.get_text()
+    activate = reverse("mfa_activate_totp")
+    assert activate in [a["href"] for a in section.select("a[href]")]
+
+    # Setting it up asks for the password again (allauth's re-authentication), then shows the QR code.
+    response = client.get(activate)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
+    response = client.post(response["Location"], {"password": PASSWORD})
+    assert response.status_code == 302
+    page = client.get(activate)
+    assert page.status_code == 200
+    response = client.post(activate, {"code": totp_code(page.context["form"].secret)})
+    assert response.status_code == 302
+    codes = client.get(response["Location"])  # the recovery codes, then back to the profile
+    assert codes.status_code == 200
+    assert reverse("memberspace:profile") in [
+        a["href"] for a in BeautifulSoup(codes.content, "html.parser").select("a")
+    ]
+    assert client.get(reverse("mfa_index")).status_code == 200
+
+    section = BeautifulSoup(client.get(reverse("memberspace:profile")).content, "html.parser").find(
+        id="double-authentification"
+    )
+    assert "est activée" in section.get_text()
+    assert reverse("mfa_index") in [a["href"] for a in section.select("a[href]")]
