@@ -245,3 +245,21 @@ def test_rich_payment_terms_become_paragraphs_in_the_text_part(world):
         "Le solde est dû un mois avant le début & les chèques vacances sont acceptés.\n\n"
         "- Chèques ANCV\n- Virement"
     ) in email.body_text
+
+
+def test_the_plaintext_filter_keeps_line_breaks_links_and_characters(settings):
+    from memberspace.notifications.templatetags.notifications_tags import plaintext
+
+    settings.SITE_BASE_URL = "https://le-po.test"
+    html = (
+        "<h3>Acompte</h3><p>Par chèque :<br/>Le PO,&nbsp;12 rue de l&#x27;École</p>"
+        '<p>  Voir <a href="/tarifs/">les tarifs</a> ou <a href="mailto:compta@le-po.test">compta@le-po.test</a>.  </p>'
+        "<p></p><p>D&#x27;Almeida &amp; fils &lt;3</p>"
+    )
+    assert plaintext(html) == (
+        "Acompte\n\n"
+        "Par chèque :\nLe PO,\u00a012 rue de l'École\n\n"
+        "Voir les tarifs (https://le-po.test/tarifs/) ou compta@le-po.test.\n\n"
+        "D'Almeida & fils <3"
+    )
+    assert plaintext("") == "" and plaintext(None) == ""
