@@ -1,9 +1,14 @@
+import contextlib
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
 from memberspace.accounts.login_limits import LoginLimitsMixin
-from memberspace.notifications.services import club_context, queue_email
+from memberspace.notifications.services import club_context, queue_email, render_text
 
 
 class AccountAdapter(LoginLimitsMixin, DefaultAccountAdapter):
@@ -27,6 +32,25 @@ class AccountAdapter(LoginLimitsMixin, DefaultAccountAdapter):
         if request.user.is_authenticated and not request.user.is_parent:
             return "/admin/"
         return super().get_login_redirect_url(request)
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """allauth's messages are text: their subject and body rendered as such, nothing HTML-escaped.
+
+        (allauth renders them with the default engine, which escapes whatever a
+        template forgets to wrap in ``{% autoescape off %}``.)
+        """
+        request = allauth_context.request
+        subject = " ".join(render_text(f"{template_prefix}_subject.txt", context, request).splitlines()).strip()
+        body = render_text(f"{template_prefix}_message.txt", context, request).strip()
+        to = [email] if isinstance(email, str) else email
+        message = EmailMultiAlternatives(
+            self.format_email_subject(subject), body, self.get_from_email(), to, headers=headers
+        )
+        # An HTML part of its own, if a template gives one (escaped, as HTML must be).
+        with contextlib.suppress(TemplateDoesNotExist):
+            html = render_to_string(f"{template_prefix}_message.html", context, request)
+            message.attach_alternative(html, "text/html")
+        return message
 
     def send_mail(self, template_prefix, email, context):
         context = {**club_context(), **context}

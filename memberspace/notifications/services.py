@@ -62,6 +62,7 @@ logger = logging.getLogger("po.notifications")
 
 Channel = Notification.Channel
 TEMPLATE_DIR = "notifications"
+TEXT_ENGINE = "text"  # settings.TEMPLATES: the same templates, rendered without HTML escaping
 DELIVER_TASK = "memberspace.notifications.tasks.deliver_notification"
 FAILURES_DIGEST_KIND = "technical_notification_failures"
 SMS_MAX_SEGMENTS = 2
@@ -109,17 +110,26 @@ def club_context():
     }
 
 
+def render_text(name, context, request=None):
+    """A plain-text template (a subject, a text part, an SMS), rendered as text: nothing HTML-escaped.
+
+    A name typed « D'Almeida <b> & "x" » arrives as typed, not as « D&#x27;Almeida &lt;b&gt; ».
+    Only the HTML part is rendered by the default engine, which escapes.
+    """
+    return render_to_string(name, context, request, using=TEXT_ENGINE)
+
+
 def render_email(kind, context):
-    subject = render_to_string(template_name(kind, "subject.txt"), context)
+    subject = render_text(template_name(kind, "subject.txt"), context)
     subject = " ".join(subject.split())  # one line, whatever the template's layout
-    body_text = render_to_string(template_name(kind, "txt"), context).strip() + "\n"
+    body_text = render_text(template_name(kind, "txt"), context).strip() + "\n"
     body_html = render_to_string(template_name(kind, "html"), context) if has_template(kind, "html") else ""
     return subject, body_text, body_html
 
 
 def render_sms(kind, context):
     """The SMS text, signed by the club and kept within ``SMS_MAX_SEGMENTS`` segments."""
-    body = " ".join(render_to_string(template_name(kind, "sms.txt"), context).split())
+    body = " ".join(render_text(template_name(kind, "sms.txt"), context).split())
     if not body.startswith(settings.WAGTAIL_SITE_NAME):  # an SMS says who is writing
         body = f"{settings.WAGTAIL_SITE_NAME} : {body}"
     body = sms.to_gsm(body)
