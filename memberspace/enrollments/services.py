@@ -405,7 +405,10 @@ def first_waiting(offer):
 def send_deposit_reminders(today=None):
     """Remind once the guardians whose deposit is past due; list them for the secretariat.
 
-    Run daily by a django-q2 schedule. Returns how many enrollments were overdue.
+    Run daily by a django-q2 schedule, and by hand at times: runs may overlap. Each
+    enrollment's flag is set by a conditional update, and only the run whose update
+    set it notifies, so two runs at once never remind the same guardians twice.
+    Returns how many enrollments were overdue.
     """
     from django.contrib.auth.models import Group
 
@@ -421,8 +424,10 @@ def send_deposit_reminders(today=None):
         return 0
     with transaction.atomic():
         for enrollment in overdue:
-            if enrollment.deposit_reminder_sent_at is None:
-                Enrollment.objects.filter(pk=enrollment.pk).update(deposit_reminder_sent_at=timezone.now())
+            claimed = Enrollment.objects.filter(
+                pk=enrollment.pk, status=Status.VALIDATED, deposit_reminder_sent_at__isnull=True
+            ).update(deposit_reminder_sent_at=timezone.now())
+            if claimed == 1:  # this run set the flag: no other run reminds these guardians
                 _notify_guardians(enrollment, "deposit_reminder", payment_context(enrollment, enrollment.offer))
         staff = Group.objects.filter(name=SECRETARIAT).values_list("user", flat=True)
         user_model = Enrollment._meta.get_field("requested_by").related_model

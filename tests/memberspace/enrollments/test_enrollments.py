@@ -558,3 +558,14 @@ def test_a_request_sent_twice_is_recorded_once_and_not_shown_as_an_error(client,
     again = client.post(REQUEST_URL, data, follow=True)  # a double click, a reload
     assert "La demande pour Léa à « Neige à Morzine » est bien enregistrée." in text(again)
     assert Enrollment.objects.filter(child=lea).count() == 1
+
+
+def test_a_second_reminder_run_sends_nothing(requested, secretary, mother):
+    enrollments.validate(requested, by=secretary)
+    Notification.objects.all().delete()
+    late = Enrollment.objects.get(pk=requested.pk).deposit_due_date + datetime.timedelta(days=1)
+    enrollments.send_deposit_reminders(today=late)
+    sent = Notification.objects.filter(kind="deposit_reminder").count()
+    assert sent == 2  # both guardians
+    enrollments.send_deposit_reminders(today=late)  # the schedule's run, then a manual one or a retry
+    assert Notification.objects.filter(kind="deposit_reminder").count() == sent
