@@ -15,6 +15,7 @@ from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_waiting_ranks
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
+from pages import formatting
 from pages.models import ClubSettings
 from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, StayPageFactory
 
@@ -390,13 +391,6 @@ def test_an_offers_own_payment_terms_replace_the_clubs(requested, secretary, clu
     assert "Chèques vacances acceptés" in body and "Règlement général" not in body
 
 
-def test_the_due_date_is_never_after_the_day_before_the_start(club):
-    offer = StayPageFactory.build(start_date=TODAY + datetime.timedelta(days=5))
-    assert enrollments.deposit_due_date(offer, club, TODAY) == TODAY + datetime.timedelta(days=4)
-    offer.start_date = TODAY
-    assert enrollments.deposit_due_date(offer, club, TODAY) == TODAY
-
-
 def test_validating_past_capacity_is_refused_with_a_message(stay, secretary):
     requests = [
         enrollments.request_enrollments(guardian, offer=stay, children=[child_of(guardian, first_name=f"E{i}")])[0]
@@ -569,3 +563,107 @@ def test_a_second_reminder_run_sends_nothing(requested, secretary, mother):
     assert sent == 2  # both guardians
     enrollments.send_deposit_reminders(today=late)  # the schedule's run, then a manual one or a retry
     assert Notification.objects.filter(kind="deposit_reminder").count() == sent
+
+
+# The deposit's deadline leaves the club's delay, whatever the offer's start (issue 13, item 3)
+
+
+@pytest.fixture
+def started_activity(activity_index, club):
+    """An annual activity that started in September and takes requests all year."""
+    started = TODAY - datetime.timedelta(days=70)
+    return ActivityPageFactory(
+        parent=activity_index,
+        title="Théâtre d'improvisation",
+        start_date=started,
+        end_date=TODAY + datetime.timedelta(days=200),
+        registration_closes_at=timezone.now() + datetime.timedelta(days=150),
+        price=Decimal("450.00"),
+        deposit_amount=Decimal("150.00"),
+    )
+
+
+@pytest.fixture
+def started_request(mother, father, started_activity):
+    birth = started_activity.start_date.replace(year=started_activity.start_date.year - 8)
+    child = ChildFactory(first_name="Léa", birth_date=birth, guardians=[mother, father])
+    (enrollment,) = enrollments.request_enrollments(mother, offer=started_activity, children=[child])
+    return enrollment
+
+
+def test_validated_on_the_day_an_activity_started_the_deposit_leaves_the_clubs_delay(started_request, secretary, club):
+    enrollment = enrollments.validate(started_request, by=secretary)
+    assert enrollment.deposit_due_date == TODAY + datetime.timedelta(days=club.deposit_due_days)
+
+
+def test_a_due_date_is_never_today_nor_past_whatever_the_start(club):
+    for start in (TODAY - datetime.timedelta(days=90), TODAY, TODAY + datetime.timedelta(days=3)):
+        offer = ActivityPageFactory.build(start_date=start)
+        assert enrollments.deposit_due_date(offer, club, TODAY) == TODAY + datetime.timedelta(days=15)
+
+
+def test_the_reminder_the_day_after_validating_a_started_activity_sends_nothing(started_request, secretary):
+    enrollments.validate(started_request, by=secretary)
+    Notification.objects.all().delete()
+    assert enrollments.send_deposit_reminders(today=TODAY + datetime.timedelta(days=1)) == 0
+    assert not Notification.objects.filter(kind="deposit_reminder").exists()
+
+
+def test_a_due_date_stored_before_it_could_be_met_is_not_counted_late(started_request, secretary, club):
+    """A date set by the old rule (the day of validation) only counts once the club's delay has passed."""
+    enrollments.validate(started_request, by=secretary)
+    Enrollment.objects.filter(pk=started_request.pk).update(deposit_due_date=TODAY)
+    Notification.objects.all().delete()
+    assert enrollments.send_deposit_reminders(today=TODAY + datetime.timedelta(days=1)) == 0
+    assert enrollments.send_deposit_reminders(today=TODAY + datetime.timedelta(days=club.deposit_due_days + 1)) == 1
+
+
+def test_the_email_of_a_started_activity_promises_only_dates_that_can_be_met(started_request, secretary, club):
+    club.deposit_payment_terms = "<p>Par virement ou par chèque, avec la référence.</p>"
+    club.save()
+    Notification.objects.all().delete()
+    enrollment = enrollments.validate(started_request, by=secretary)
+    body = Notification.objects.filter(kind="enrollment_validated", channel="email").first().body_text
+    due = formatting.day_month(enrollment.deposit_due_date)
+    assert f"réglez l'acompte de 150\u00a0€ avant le {due}" in body
+    # The start is past: the balance goes with the deposit, by the same date.
+    assert f"Le solde de 300\u00a0€ est à régler avec l'acompte, avant le {due}." in body
+    assert "un mois avant le début" not in body
+    for day in re.findall(r"avant le (\d+(?:er)?\u00a0\w+ \d{4})", body):
+        assert day == due, body
+
+
+def test_the_email_of_a_later_stay_gives_the_balance_date_computed_from_the_start(requested, secretary, club):
+    Notification.objects.all().delete()
+    enrollments.validate(requested, by=secretary)
+    email = Notification.objects.filter(kind="enrollment_validated", channel="email").first()
+    balance_due = formatting.day_month(START - datetime.timedelta(days=club.balance_due_days_before_start))
+    expected = f"Le solde de 950,50\u00a0€ est à régler avant le {balance_due}."
+    assert expected in email.body_text
+    assert expected in text_of_html(email.body_html)
+
+
+def text_of_html(html):
+    return re.sub(r"[ \t\n]+", " ", BeautifulSoup(html, "html.parser").get_text())
+
+
+def test_the_dashboard_and_the_enrollment_page_show_what_is_due_and_what_was_received(
+    client, requested, secretary, mother
+):
+    enrollment = enrollments.validate(requested, by=secretary)
+    due = formatting.day_month(enrollment.deposit_due_date)
+    client.force_login(mother)
+    dashboard = text(client.get("/espace-adherent/"))
+    assert f"Acompte de 300\u00a0€ à régler avant le {due}" in dashboard
+    page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
+    assert f"Réglez 300\u00a0€ avant le {due}" in page
+    assert "Reçu : rien pour l'instant" in page
+    balance_due = formatting.day_month(START - datetime.timedelta(days=30))
+    assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}" in page
+
+    enrollments.record_deposit(enrollment, by=secretary)
+    received = formatting.day_month(TODAY)
+    assert f"Acompte de 300\u00a0€ reçu le {received}" in text(client.get("/espace-adherent/"))
+    page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
+    assert f"Reçu : 300\u00a0€ d'acompte, le {received}" in page
+    assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}" in page
