@@ -496,6 +496,7 @@ def upcoming_enrollments():
             "deposit_due_date",
             "deposit_received_at",
             "offer__title",
+            "offer__start_date",
             "requested_by__first_name",
         )
         .in_arrival_order()
@@ -516,6 +517,13 @@ def with_upcoming_enrollments(children):
     upcoming = Prefetch("enrollments", queryset=upcoming_enrollments(), to_attr="upcoming_enrollments")
     children = list(children.prefetch_related(upcoming))
     set_waiting_ranks([enrollment for child in children for enrollment in child.upcoming_enrollments])
+    for child in children:
+        # The offers' ages are taken on their start: said with its date where it is not today's.
+        today_age = child.age
+        for enrollment in child.upcoming_enrollments:
+            age = age_on(child.birth_date, enrollment.offer.start_date)
+            enrollment.age_at_start = age if age != today_age else None
+        child.age_differs = any(enrollment.age_at_start is not None for enrollment in child.upcoming_enrollments)
     return children
 
 

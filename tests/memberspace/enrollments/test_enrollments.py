@@ -7,7 +7,9 @@ from html import unescape
 
 import pytest
 from bs4 import BeautifulSoup
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry, Site
 
@@ -188,7 +190,8 @@ def test_the_other_guardian_sees_the_request_and_who_made_it(client, mother, fat
     enrollments.request_enrollments(mother, offer=stay, children=[lea])
     client.force_login(father)
     dashboard = text(client.get("/espace-adherent/"))
-    assert "Neige à Morzine — Demandée demandée par Claire" in dashboard
+    # Léa is 7 today and 8 when the stay starts: the offer's age says its date.
+    assert f"Neige à Morzine (8 ans au {formatting.day_month(START)}) — Demandée demandée par Claire" in dashboard
 
 
 def test_siblings_are_requested_together(client, mother, lea, stay):
@@ -667,3 +670,81 @@ def test_the_dashboard_and_the_enrollment_page_show_what_is_due_and_what_was_rec
     page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
     assert f"Reçu : 300\u00a0€ d'acompte, le {received}" in page
     assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}" in page
+
+
+# From a child's page to an enrollment (issue 13, item 11)
+
+
+def child_page(client, child):
+    return client.get(reverse("memberspace:child_detail", args=[child.pk]))
+
+
+def test_the_childs_page_shows_its_enrollments_and_a_request_button(client, mother, lea, stay):
+    (enrollment,) = enrollments.request_enrollments(mother, offer=stay, children=[lea])
+    client.force_login(mother)
+    response = child_page(client, lea)
+    page = text(response)
+    assert "Ses inscriptions" in page and "Neige à Morzine" in page and "Demandée" in page
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.find("a", href=reverse("memberspace:enrollment_detail", args=[enrollment.pk]))
+    button = soup.find("a", string=lambda s: s and "Demander une inscription" in s)
+    assert button is not None and button["href"] == f"{REQUEST_URL}?enfant={lea.pk}"
+
+
+def test_a_child_without_enrollment_is_told_so_and_offered_the_button(client, mother, lea):
+    client.force_login(mother)
+    page = text(child_page(client, lea))
+    assert "Aucune inscription pour l'instant." in page and "Demander une inscription" in page
+
+
+def test_the_childs_page_reads_as_many_queries_for_many_enrollments_as_for_one(client, mother, lea, stay, stay_index):
+    Enrollment.objects.create(child=lea, offer=stay, status="waitlisted")
+    client.force_login(mother)
+    child_page(client, lea)  # the site's settings and menus, cached after a first page
+    with CaptureQueriesContext(connection) as one:
+        assert child_page(client, lea).status_code == 200
+    for number in range(5):
+        start = START + datetime.timedelta(days=10 * (number + 1))
+        other = StayPageFactory(parent=stay_index, title=f"Séjour {number}", start_date=start, end_date=start)
+        Enrollment.objects.create(child=lea, offer=other, status="waitlisted" if number % 2 else "validated")
+    child_page(client, lea)
+    with CaptureQueriesContext(connection) as many:
+        page = text(child_page(client, lea))
+    assert len(many) == len(one), [query["sql"] for query in many.captured_queries]
+    assert "Séjour 4" in page
+
+
+def test_the_request_page_lists_the_offers_the_child_can_request_first_and_folds_the_others(
+    client, mother, lea, stay, stay_index
+):
+    teens = StayPageFactory(  # sooner than the stay, but not for Léa's age
+        parent=stay_index, title="Ados en Corse", min_age=12, max_age=14, start_date=START - datetime.timedelta(days=5)
+    )
+    client.force_login(mother)
+    response = client.get(REQUEST_URL, {"enfant": lea.pk})
+    soup = BeautifulSoup(response.content, "html.parser")
+    folded = soup.find("details")
+    assert folded is not None and "Ados en Corse" in folded.get_text() and "8 ans au" in folded.get_text()
+    assert "Neige à Morzine" not in folded.get_text()
+    titles = [h2.get_text(strip=True) for h2 in soup.select(".offer-choice h2")]
+    assert titles.index("Neige à Morzine") < titles.index(teens.title)
+    assert f"?offre={stay.pk}&enfant={lea.pk}" in str(response.content.decode()).replace("&amp;", "&")
+
+
+def test_the_dashboard_says_at_which_date_an_age_is_computed_when_it_differs(client, mother, stay):
+    # 7 today, 8 when the stay starts: both ages are named with their dates.
+    growing = child_of(mother, first_name="Léa")
+    enrollments.request_enrollments(mother, offer=stay, children=[growing])
+    client.force_login(mother)
+    page = text(client.get(reverse("memberspace:dashboard")))
+    assert "7 ans aujourd'hui" in page
+    assert f"8 ans au {formatting.day_month(START)}" in page
+
+
+def test_the_dashboard_gives_one_age_when_it_is_the_same_at_the_offers_start(client, mother, stay):
+    birth = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=1)
+    steady = ChildFactory(first_name="Zoé", birth_date=birth, guardians=[mother])
+    enrollments.request_enrollments(mother, offer=stay, children=[steady])
+    client.force_login(mother)
+    page = text(client.get(reverse("memberspace:dashboard")))
+    assert "8 ans" in page and "aujourd'hui" not in page and " ans au " not in page
