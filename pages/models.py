@@ -40,13 +40,26 @@ class ClubSettings(BaseSiteSetting):
         _("modalités de paiement de l'acompte"),
         features=RICH_TEXT_FEATURES,
         blank=True,
-        help_text=_("Texte repris dans le mail de confirmation d'inscription, sauf si l'offre a le sien."),
+        help_text=_(
+            "Texte repris dans le mail de confirmation d'inscription, sauf si l'offre a le sien : comment payer. "
+            "Les montants et les dates (acompte, solde) sont calculés et donnés à part."
+        ),
     )
     deposit_due_days = models.PositiveSmallIntegerField(
         _("délai de paiement de l'acompte (jours)"),
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text=_("Nombre de jours laissés aux familles, après la validation, pour payer l'acompte."),
+    )
+    balance_due_days_before_start = models.PositiveSmallIntegerField(
+        _("solde à régler (jours avant le début)"),
+        default=30,
+        validators=[MaxValueValidator(365)],
+        help_text=_(
+            "Le solde (prix moins acompte) est à régler ce nombre de jours avant le début de l'offre ; "
+            "si cette date ne laisse pas le délai de l'acompte, le solde est demandé avec l'acompte. "
+            "Les dates sont calculées et écrites dans le mail : ne les répétez pas dans les modalités."
+        ),
     )
     bank_account_holder = models.CharField(_("titulaire du compte"), max_length=120, blank=True)
     bank_name = models.CharField(_("banque"), max_length=120, blank=True)
@@ -103,7 +116,7 @@ class ClubSettings(BaseSiteSetting):
         MultiFieldPanel(
             [
                 FieldPanel("deposit_payment_terms"),
-                FieldPanel("deposit_due_days"),
+                FieldRowPanel([FieldPanel("deposit_due_days"), FieldPanel("balance_due_days_before_start")]),
                 FieldRowPanel([FieldPanel("bank_account_holder"), FieldPanel("bank_name")]),
                 FieldRowPanel([FieldPanel("iban"), FieldPanel("bic")]),
                 FieldPanel("cheque_payee"),

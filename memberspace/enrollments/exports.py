@@ -2,8 +2,9 @@
 
 The roster is a dataset of plain values; ``memberspace.secretariat.spreadsheets`` writes it
 (French CSV, XLSX with numbers and dates, every text made safe from formula
-injection). Health information is a yes/no flag: its content stays on the
-child's page.
+injection). The team on site gets the emergency contact, whether the child may
+leave alone and the image rights; health information is a yes/no flag: its content
+stays on the child's page, for the secretariat.
 """
 
 import phonenumbers
@@ -40,6 +41,8 @@ def roster(offer):
     for number in range(1, guardian_columns + 1):
         headers += [_("Responsable %(n)s") % {"n": number}, _("Téléphone %(n)s") % {"n": number}]
         headers += [_("E-mail %(n)s") % {"n": number}]
+    # What the team on site needs: whom to call, whether the child may leave alone, may be photographed.
+    headers += [_("Personne à prévenir"), _("Téléphone d'urgence"), _("Repart seul(e)"), _("Droit à l'image")]
     headers += [_("État"), _("Référence"), _("Acompte"), _("Acompte reçu le"), _("Informations de santé")]
     dataset = tablib.Dataset(headers=headers, title=str(_("Inscrits"))[:31])
     for enrollment in enrollments:
@@ -54,16 +57,26 @@ def roster(offer):
         for index in range(guardian_columns):
             parent = guardians[index] if index < len(guardians) else None
             row += [parent.get_full_name(), phone(parent.phone), parent.email] if parent else ["", "", ""]
+        row += [
+            child.emergency_contact_name,
+            phone(child.emergency_contact_phone),
+            yes_no(child.may_leave_alone),
+            yes_no(child.image_rights_consent),
+        ]
         received = enrollment.deposit_received_at and timezone.localdate(enrollment.deposit_received_at)
         row += [
             enrollment.get_status_display(),
             enrollment.reference,
             enrollment.deposit_amount,
             received or "",
-            _("oui") if child.health_notes.strip() else _("non"),
+            yes_no(child.health_notes.strip()),
         ]
         dataset.append(row)
     return dataset
+
+
+def yes_no(value):
+    return _("oui") if value else _("non")
 
 
 def filename(offer):

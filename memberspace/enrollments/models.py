@@ -225,6 +225,11 @@ class Enrollment(PrivateRecord):
     def takes_a_place(self):
         return self.status in TAKEN_STATUSES
 
+    @property
+    def deposit_received_on(self):
+        """The local day the deposit was recorded, or None."""
+        return timezone.localdate(self.deposit_received_at) if self.deposit_received_at else None
+
     def waiting_rank(self):
         """1 for the first of the offer's waiting list, in order of request; None if not waiting."""
         if self.status != EnrollmentStatus.WAITLISTED:

@@ -223,10 +223,39 @@ def _transition(enrollment, name, message):
 
 
 def deposit_due_date(offer, club, today):
-    """The delay of the club's settings, but never after the day before the offer starts."""
-    due = today + datetime.timedelta(days=club.deposit_due_days)
-    latest = offer.start_date - datetime.timedelta(days=1)
-    return max(min(due, latest), today)
+    """The day of validation plus the club's delay, whatever the offer's start.
+
+    Never today nor past: an annual activity already started takes requests all year,
+    and a family always has the club's delay to pay (``offer`` kept for the callers).
+    """
+    return today + datetime.timedelta(days=club.deposit_due_days)
+
+
+@dataclass
+class Balance:
+    """What is left to pay after the deposit, and by when (computed, never promised in free text)."""
+
+    amount: object
+    due_date: datetime.date
+    with_deposit: bool  # the start is too close (or past) for its own date: due with the deposit
+
+
+def balance_due(enrollment, offer, club):
+    """The balance (price minus deposit) and its date: ``balance_due_days_before_start`` before the start.
+
+    When that date would come before the deposit's (an offer already started or too
+    close), the balance is due with the deposit, by the deposit's date: a date that
+    can still be met. ``None`` when nothing is left to pay after the deposit.
+    """
+    if offer.price is None or enrollment.deposit_amount is None or enrollment.deposit_due_date is None:
+        return None
+    amount = offer.price - enrollment.deposit_amount
+    if amount <= 0:
+        return None
+    due = offer.start_date - datetime.timedelta(days=club.balance_due_days_before_start)
+    if due <= enrollment.deposit_due_date:
+        return Balance(amount=amount, due_date=enrollment.deposit_due_date, with_deposit=True)
+    return Balance(amount=amount, due_date=due, with_deposit=False)
 
 
 def validate(enrollment, *, by):
@@ -337,12 +366,18 @@ def payment_context(enrollment, offer):
     """What the confirmation email says of the deposit and how to pay it (step 6)."""
     club = ClubSettings.current()
     specific = offer.specific
+    balance = balance_due(enrollment, offer, club)
+    received = enrollment.deposit_received_at
     return {
         "offer": specific,
         "when": specific.card_facts()[0][1],
         "price": formatting.euros(offer.price),
         "deposit": formatting.euros(enrollment.deposit_amount),
         "due_date": formatting.day_month(enrollment.deposit_due_date),
+        "balance": formatting.euros(balance.amount) if balance else "",
+        "balance_due_date": formatting.day_month(balance.due_date) if balance else "",
+        "balance_with_deposit": bool(balance and balance.with_deposit),
+        "deposit_received_on": formatting.day_month(enrollment.deposit_received_on) if received else "",
         "payment_terms": offer.payment_terms or club.deposit_payment_terms,
         "bank": {
             "holder": club.bank_account_holder,
@@ -405,15 +440,24 @@ def first_waiting(offer):
 def send_deposit_reminders(today=None):
     """Remind once the guardians whose deposit is past due; list them for the secretariat.
 
-    Run daily by a django-q2 schedule. Returns how many enrollments were overdue.
+    Run daily by a django-q2 schedule, and by hand at times: runs may overlap. Each
+    enrollment's flag is set by a conditional update, and only the run whose update
+    set it notifies, so two runs at once never remind the same guardians twice.
+    Returns how many enrollments were overdue.
     """
     from django.contrib.auth.models import Group
 
     from config.roles import SECRETARIAT
 
     today = today or timezone.localdate()
+    # Late only past a date that could be met: the club's delay counted from the day of
+    # validation has passed too (a due date stored by an older rule may have left none).
+    delay_start = today - datetime.timedelta(days=ClubSettings.current().deposit_due_days)
+    validated_before = timezone.make_aware(datetime.datetime.combine(delay_start, datetime.time.min))
     overdue = list(
-        Enrollment.objects.filter(status=Status.VALIDATED, deposit_due_date__lt=today)
+        Enrollment.objects.filter(
+            status=Status.VALIDATED, deposit_due_date__lt=today, validated_at__lt=validated_before
+        )
         .select_related("child", "offer")
         .in_arrival_order()
     )
@@ -421,8 +465,10 @@ def send_deposit_reminders(today=None):
         return 0
     with transaction.atomic():
         for enrollment in overdue:
-            if enrollment.deposit_reminder_sent_at is None:
-                Enrollment.objects.filter(pk=enrollment.pk).update(deposit_reminder_sent_at=timezone.now())
+            claimed = Enrollment.objects.filter(
+                pk=enrollment.pk, status=Status.VALIDATED, deposit_reminder_sent_at__isnull=True
+            ).update(deposit_reminder_sent_at=timezone.now())
+            if claimed == 1:  # this run set the flag: no other run reminds these guardians
                 _notify_guardians(enrollment, "deposit_reminder", payment_context(enrollment, enrollment.offer))
         staff = Group.objects.filter(name=SECRETARIAT).values_list("user", flat=True)
         user_model = Enrollment._meta.get_field("requested_by").related_model
@@ -440,7 +486,19 @@ def upcoming_enrollments():
         .filter(offer__end_date__gte=timezone.localdate())
         .select_related("offer", "requested_by")
         # What the dashboard shows: an offer's row is wide (Wagtail's page and the offer's own fields).
-        .only("child", "offer", "status", "requested_at", "requested_by", "offer__title", "requested_by__first_name")
+        .only(
+            "child",
+            "offer",
+            "status",
+            "requested_at",
+            "requested_by",
+            "deposit_amount",
+            "deposit_due_date",
+            "deposit_received_at",
+            "offer__title",
+            "offer__start_date",
+            "requested_by__first_name",
+        )
         .in_arrival_order()
     )
 
@@ -459,6 +517,13 @@ def with_upcoming_enrollments(children):
     upcoming = Prefetch("enrollments", queryset=upcoming_enrollments(), to_attr="upcoming_enrollments")
     children = list(children.prefetch_related(upcoming))
     set_waiting_ranks([enrollment for child in children for enrollment in child.upcoming_enrollments])
+    for child in children:
+        # The offers' ages are taken on their start: said with its date where it is not today's.
+        today_age = child.age
+        for enrollment in child.upcoming_enrollments:
+            age = age_on(child.birth_date, enrollment.offer.start_date)
+            enrollment.age_at_start = age if age != today_age else None
+        child.age_differs = any(enrollment.age_at_start is not None for enrollment in child.upcoming_enrollments)
     return children
 
 

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from memberspace import MemberspaceError
 from memberspace.accounts.access import id_from, validated_parent_required
 from memberspace.accounts.validators import LongTextField
-from memberspace.enrollments.models import Enrollment
+from memberspace.enrollments.models import Enrollment, set_waiting_ranks
 from memberspace.families.forms import ChildrenField
 from memberspace.families.models import Child
+from memberspace.secretariat.admin import RecordPanel
 from pages.models import OfferPage
 
 from . import services
@@ -66,10 +67,19 @@ def request_enrollment(request):
     if offer_id is None:
         selected = [child for child in children if str(child.pk) == chosen] or children
         offers = [(offer, checks_for(selected, offer, now)) for offer in services.offers_open_to_requests()]
+        # What can be requested first; the others folded below, with their reasons.
+        requestable = [(offer, checks) for offer, checks in offers if any(check.allowed for check in checks)]
+        others = [(offer, checks) for offer, checks in offers if not any(check.allowed for check in checks)]
         return TemplateResponse(
             request,
             "enrollments/enrollment_choose_offer.html",
-            {"offers": offers, "children": children, "selected": selected, "chosen": chosen},
+            {
+                "offers": requestable,
+                "other_offers": others,
+                "children": children,
+                "selected": selected,
+                "chosen": chosen,
+            },
         )
     base = get_object_or_404(OfferPage.objects.live().with_places_taken(), pk=offer_id)
     offer = base.specific
@@ -157,3 +167,24 @@ def enrollment_cancel(request, pk):
             % {"child": enrollment.child.first_name, "offer": enrollment.offer.title},
         )
     return redirect("memberspace:dashboard")
+
+
+class ChildEnrollmentsPanel(RecordPanel):
+    """The child's enrollments and the way to request one, on the child's page (``construct_child_page_panels``).
+
+    Two queries at most, whatever their number: the enrollments, and the waiting lists' order.
+    """
+
+    order = 10
+    template_name = "enrollments/includes/child_enrollments.html"
+
+    def context(self, request):
+        child = self.record
+        found = list(
+            Enrollment.objects.filter(child=child)
+            .select_related("offer")
+            .only("child", "offer", "status", "requested_at", "offer__title", "offer__start_date")
+            .order_by("-offer__start_date", "-requested_at", "-pk")
+        )
+        set_waiting_ranks(found)
+        return {"child": child, "enrollments": found}

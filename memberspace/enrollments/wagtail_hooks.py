@@ -67,3 +67,11 @@ NOTIFICATION_KINDS = {
 }
 
 kinds.declare(NOTIFICATION_KINDS)
+
+
+@hooks.register("construct_child_page_panels")
+def add_child_enrollments(request, child, panels):
+    """On a child's page of the member area (families), its enrollments and the request button."""
+    from .views import ChildEnrollmentsPanel
+
+    panels.append(ChildEnrollmentsPanel(child, request))

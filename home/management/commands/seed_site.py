@@ -349,11 +349,14 @@ class Command(BaseCommand):
         club.phone = "01 23 45 67 89"
         club.postal_address = "Le PO\n12 rue des Écoles\n75005 Paris"
         club.opening_hours = "Du lundi au vendredi, de 9 h à 12 h et de 14 h à 18 h"
+        # How to pay only: the amounts and dates (deposit, balance) are computed for each
+        # enrollment and stated apart, so that the terms never promise a date already past.
         club.deposit_payment_terms = richtext_paragraphs(
-            "L'acompte sécurise la place de votre enfant. Il est à régler dans le délai indiqué, par virement "
-            "(en indiquant la référence de l'inscription) ou par chèque.",
-            "Le solde est à régler au plus tard un mois avant le début de l'activité ou du séjour.",
+            "L'acompte sécurise la place de votre enfant. Réglez-le par virement (en indiquant la référence "
+            "de l'inscription) ou par chèque.",
+            "Le solde se règle de la même façon.",
         )
+        club.balance_due_days_before_start = 30
         club.bank_account_holder = "Association Le PO"
         club.bank_name = "Crédit Coopératif"
         club.iban = "FR7630006000011234567890189"

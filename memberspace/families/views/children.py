@@ -12,6 +12,7 @@ from memberspace.families.forms import ChildForm, NewChildForm
 from memberspace.families.models import Child
 from memberspace.families.services import children as children_service
 from memberspace.families.services.children import DuplicateChildError
+from memberspace.secretariat.admin import panels_for
 
 
 def own_child(request, pk):
@@ -55,7 +56,11 @@ def child_add(request):
 def child_detail(request, pk):
     child = own_child(request, pk)
     guardianships = child.guardianships.select_related("parent").order_by("created_at")
-    return TemplateResponse(request, "families/child_detail.html", {"child": child, "guardianships": guardianships})
+    # The sections the apps above add (their enrollments: the enrollments app), through a hook.
+    panels = panels_for("construct_child_page_panels", request, child)
+    return TemplateResponse(
+        request, "families/child_detail.html", {"child": child, "guardianships": guardianships, "panels": panels}
+    )
 
 
 @validated_parent_required

