@@ -125,7 +125,7 @@ CONTEXTS = {
     "account_reinstated": ("parent", lambda w: {}),
     "secretariat_waiting_accounts": (
         "staff",
-        lambda w: {"rows": [{"account": w["parent"], "waiting_days": 2}], "count": 1},
+        lambda w: {"rows": [{"account": w["parent"], "waiting_hours": 30, "late": True}], "count": 1},
     ),
     # enrollments/services.py
     "enrollment_requested": ("parent", lambda w: enrollment_context(w, by=w["parent"], rank=None)),
