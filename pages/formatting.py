@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -53,3 +53,11 @@ def time_of_day(value):
     if value.minute:
         return f"{value.hour}{NBSP}h{NBSP}{value.minute:02d}"
     return f"{value.hour}{NBSP}h"
+
+
+def date_and_time(value):
+    """An aware datetime, in the club's time zone: ``"16 juin 2026 à 9 h"``, ``"1er juillet 2027 à 20 h 30"``."""
+    if not value:
+        return ""
+    value = timezone.localtime(value)
+    return _("%(day)s à %(time)s") % {"day": day_month(value.date()), "time": time_of_day(value.time())}

@@ -222,6 +222,9 @@ class LoginForm(allauth_forms.LoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["login"] = AccountEmailField()
+        # allauth's « Mot de passe oublié ? » link is the password's help text, shown between the
+        # label and the field: the login template puts it after the field instead.
+        self.fields["password"].help_text = ""
 
 
 class AddEmailForm(allauth_forms.AddEmailForm):

@@ -126,12 +126,23 @@ class LongTextField(forms.CharField):
     of health notes would be lost without a word. The limit is checked on the server,
     which answers with the field's French message and the whole text kept. Bidi
     controls, which would make the secretariat read another text, are refused.
+
+    The widget carries ``data-maxchars`` instead: static/js/site.js shows a live
+    counter under the field (« 1 234 caractères restants », « 120 caractères en
+    trop »). Line breaks are counted as one character, as the counter counts them
+    (a browser sends each one as two, CR LF).
     """
 
     widget = forms.Textarea
     default_validators = [validate_no_bidi_control]
 
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
         attrs.pop("maxlength", None)
+        if self.max_length is not None:
+            attrs["data-maxchars"] = str(self.max_length)
         return attrs

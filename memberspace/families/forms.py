@@ -94,6 +94,9 @@ class ChildForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["sex"].required = True
         self.fields["sex"].choices = [choice for choice in self.fields["sex"].choices if choice[0]]
+        # Optional: its empty choice says so, instead of Django's « --------- ».
+        levels = [choice for choice in self.fields["school_level"].choices if choice[0]]
+        self.fields["school_level"].choices = [("", _("Non renseignée")), *levels]
         self.fields["health_notes"].help_text = _(
             "Allergies, traitements, régime alimentaire… Seuls les responsables de l'enfant et le secrétariat "
             "du club les voient."

@@ -8,6 +8,7 @@ register = template.Library()
 register.filter("euros", formatting.euros)
 register.filter("day_month", formatting.day_month)
 register.filter("time_of_day", formatting.time_of_day)
+register.filter("date_and_time", formatting.date_and_time)
 
 
 @register.simple_tag
