@@ -14,7 +14,8 @@ from wagtail_modeladmin.views import InspectView
 
 from memberspace.accounts.access import id_from
 from memberspace.accounts.models import ParentAccount
-from memberspace.families.models import Child, Relationship
+from memberspace.families.forms import relationship_choices
+from memberspace.families.models import Child
 from memberspace.families.services import children as children_service
 from memberspace.secretariat.admin import (
     ActionView,
@@ -72,7 +73,11 @@ class ChildSearchHandler(DjangoORMSearchHandler):
 
 
 class AttachForm(forms.Form):
-    relationship = forms.ChoiceField(label=gettext_lazy("Lien avec l'enfant"), choices=Relationship.choices)
+    relationship = forms.ChoiceField(
+        label=gettext_lazy("Lien avec l'enfant"),
+        choices=relationship_choices,
+        error_messages={"required": gettext_lazy("Indiquez le lien avec l'enfant.")},
+    )
 
 
 class AttachToAccountForm(AttachForm):
