@@ -324,8 +324,8 @@ def merge_children(keep, absorbed, *, by):
     merge with a ``ChildError``: the secretariat cancels the extra one first.
     Wagtail's history of ``absorbed`` (``ModelLogEntry``, by object id) becomes
     ``keep``'s. ``keep``'s details win; it takes ``absorbed``'s where it has none,
-    both health notes when they differ (no allergy may be lost), and the old base's
-    number and past activities.
+    both health notes when they differ (no allergy may be lost), the old base's past
+    activities, and its number when ``keep`` has none (else the log keeps it).
 
     Both rows are locked in the order of their ids (two merges of the same pair at
     once: the second finds one record gone). Logged on ``keep`` (``po.child.merge``);

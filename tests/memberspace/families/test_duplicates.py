@@ -25,7 +25,14 @@ from memberspace.families.services.children import ChildError
 from memberspace.notifications.models import Notification
 from tests.admin_urls import admin_url
 from tests.auth import login_staff
-from tests.factories import ActivityPageFactory, ChildFactory, EnrollmentFactory, InvitationFactory, ParentFactory
+from tests.factories import (
+    ActivityPageFactory,
+    ChildFactory,
+    EnrollmentFactory,
+    InvitationFactory,
+    LegacyContactFactory,
+    ParentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -274,3 +281,17 @@ def test_a_co_guardian_does_not_see_a_child_the_other_guardian_created(client, c
     assert "Noah Martin" in dashboard and "Yanis" not in dashboard
     assert client.get(reverse("memberspace:child_detail", args=[yanis.pk])).status_code == 404
     assert client.get(reverse("memberspace:child_edit", args=[yanis.pk])).status_code == 404
+
+
+def test_merging_the_old_bases_record_moves_its_number_contacts_and_past_activities(co_parents, secretary):
+    """The generic walk covers the apps above (here legacy's contacts) without families importing them."""
+    mother, _father, _noah = co_parents
+    old = ChildFactory(migrated=True, first_name="Élodie", last_name="Martin", birth_date=BIRTH, legacy_id="77")
+    contact = LegacyContactFactory(child=old)
+    elodie = create(mother)
+    assert elodie.duplicate_of == old
+    children_service.merge_children(elodie, old, by=secretary)
+    elodie.refresh_from_db()
+    contact.refresh_from_db()
+    assert (elodie.legacy_id, elodie.legacy_activities, elodie.duplicate_of) == ("77", "Judo 2024", None)
+    assert contact.child == elodie and list(elodie.guardians.all()) == [mother]
