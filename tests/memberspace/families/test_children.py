@@ -15,7 +15,7 @@ from memberspace.families.services import invitations
 from memberspace.families.services.invitations import InvitationError
 from memberspace.legacy.models import AttachmentRequest
 from memberspace.notifications.models import Notification
-from tests.factories import ParentFactory
+from tests.factories import ChildFactory, InvitationFactory, ParentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -348,3 +348,12 @@ def test_another_parent_opening_an_accepted_invitation_learns_nothing_of_who_acc
     assert after == before  # the same answer as before it was used
     assert "Paul" not in after and "Durand" not in after and "utilisée" not in after
     assert "envoyée à une autre adresse e-mail" in after
+
+
+@pytest.mark.parametrize(("state", "message"), [("withdrawn", "a été retirée"), ("expired", "a expiré")])
+def test_a_withdrawn_or_expired_invitation_tells_its_recipient_so_with_no_accept_button(client, home, state, message):
+    token = "jeton-de-test"
+    InvitationFactory(email="pere@exemple.fr", token=token, children=[ChildFactory()], **{state: True})
+    client.force_login(ParentFactory(email="pere@exemple.fr"))
+    page = text(client.get(reverse("memberspace:invitation_accept", args=[token])))
+    assert message in page and "Accepter l'invitation" not in page
