@@ -295,3 +295,15 @@ def test_merging_the_old_bases_record_moves_its_number_contacts_and_past_activit
     contact.refresh_from_db()
     assert (elodie.legacy_id, elodie.legacy_activities, elodie.duplicate_of) == ("77", "Judo 2024", None)
     assert contact.child == elodie and list(elodie.guardians.all()) == [mother]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("", "Indiquez le n° de la fiche à garder."), ("douze", "en chiffres"), ("9" * 30, "Aucune fiche")],
+)
+def test_a_bad_number_in_the_merge_form_gets_a_french_message(client, secretary, duplicated, typed, message):
+    copy = duplicated["copy"]
+    login_staff(client, secretary)
+    response = client.post(admin_url("families.child", "merge", copy.pk), {"into": typed})
+    assert response.status_code == 200 and message in page_text(response)
+    assert Child.objects.filter(pk=copy.pk).exists()
