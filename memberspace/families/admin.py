@@ -5,7 +5,9 @@ import datetime
 from django import forms
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
@@ -14,7 +16,8 @@ from wagtail_modeladmin.views import InspectView
 
 from memberspace.accounts.access import id_from
 from memberspace.accounts.models import ParentAccount
-from memberspace.families.models import Child, Relationship
+from memberspace.families.forms import relationship_choices
+from memberspace.families.models import Child
 from memberspace.families.services import children as children_service
 from memberspace.secretariat.admin import (
     ActionView,
@@ -25,7 +28,7 @@ from memberspace.secretariat.admin import (
     panels_for,
 )
 
-MANAGE_PERMISSION = "families.change_child"
+MANAGE_PERMISSION = children_service.MANAGE_PERMISSION
 
 
 class GuardianFilter(SimpleListFilter):
@@ -40,6 +43,23 @@ class GuardianFilter(SimpleListFilter):
             return queryset.filter(guardian_count__gt=0)
         if self.value() == "sans":
             return queryset.filter(guardian_count=0)
+        return queryset
+
+
+class DuplicateFilter(SimpleListFilter):
+    """The children created with the names and birth date of another one (``Child.duplicate_of``)."""
+
+    title = gettext_lazy("doublons possibles")
+    parameter_name = "doublon"
+
+    def lookups(self, request, model_admin):
+        return [("oui", _("Doublon possible")), ("non", _("Sans doublon signalé"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.filter(duplicate_of__isnull=False)
+        if self.value() == "non":
+            return queryset.filter(duplicate_of__isnull=True)
         return queryset
 
 
@@ -72,7 +92,11 @@ class ChildSearchHandler(DjangoORMSearchHandler):
 
 
 class AttachForm(forms.Form):
-    relationship = forms.ChoiceField(label=gettext_lazy("Lien avec l'enfant"), choices=Relationship.choices)
+    relationship = forms.ChoiceField(
+        label=gettext_lazy("Lien avec l'enfant"),
+        choices=relationship_choices,
+        error_messages={"required": gettext_lazy("Indiquez le lien avec l'enfant.")},
+    )
 
 
 class AttachToAccountForm(AttachForm):
@@ -146,6 +170,72 @@ class DetachGuardianView(ActionView):
         }
 
 
+class MergeForm(forms.Form):
+    into = forms.IntegerField(
+        label=gettext_lazy("N° de la fiche à garder"),
+        min_value=1,
+        help_text=gettext_lazy("Proposée : la fiche dont celle-ci est un doublon possible."),
+        error_messages={
+            "required": gettext_lazy("Indiquez le n° de la fiche à garder."),
+            "invalid": gettext_lazy("Indiquez le n° de la fiche à garder, en chiffres."),
+            "min_value": gettext_lazy("Indiquez le n° de la fiche à garder, en chiffres."),
+        },
+    )
+
+    def clean_into(self):
+        child = Child.objects.filter(pk=id_from(self.cleaned_data["into"])).first()
+        if child is None:
+            raise forms.ValidationError(_("Aucune fiche d'enfant ne porte ce n°."))
+        return child
+
+
+class MergeChildView(ActionView):
+    """From a child's page: merge this record into another one of the same child (``merge_children``)."""
+
+    permission = MANAGE_PERMISSION
+    title = gettext_lazy("Fusionner deux fiches du même enfant")
+    confirm_label = gettext_lazy("Fusionner")
+    form_class = MergeForm
+    template_name = "families/admin/merge_confirm.html"
+    kept = None
+
+    def get_form(self):
+        return MergeForm(self.request.POST or None, initial={"into": self.instance.duplicate_of_id})
+
+    @property
+    def question(self):
+        return _(
+            "La fiche de %(child)s (n° %(number)s) sera fusionnée dans la fiche à garder, puis supprimée : "
+            "ses responsables, ses inscriptions et son historique rejoignent la fiche gardée, et les parents "
+            "en sont informés."
+        ) % {"child": self.instance, "number": self.instance.pk}
+
+    def proposed(self):
+        """The record to keep as the form names it (typed, or the flagged duplicate), for the comparison."""
+        value = self.form["into"].value() if self.form is not None else self.instance.duplicate_of_id
+        number = id_from(value)
+        return Child.objects.filter(pk=number).first() if number is not None else None
+
+    def get_context_data(self, **kwargs):
+        self.form = kwargs.get("form") or self.form
+        records = [record for record in (self.instance, self.proposed()) if record is not None]
+        for record in records:
+            record.guardian_list = record.guardianships.select_related("parent").order_by("created_at")
+        return super().get_context_data(records=records, **kwargs)
+
+    def act(self, request):
+        keep = self.form.cleaned_data["into"]
+        absorbed = str(self.instance)
+        self.kept = children_service.merge_children(keep, self.instance, by=request.user)
+        return _("La fiche de %(absorbed)s est fusionnée dans celle de %(child)s ; les parents sont prévenus.") % {
+            "absorbed": absorbed,
+            "child": self.kept,
+        }
+
+    def get_success_url(self):
+        return self.url_helper.get_action_url("inspect", self.kept.pk if self.kept else self.instance.pk)
+
+
 class ChildInspectView(InspectView):
     """The child, its guardians, then the panels the apps above add (``construct_child_panels`` hook).
 
@@ -166,8 +256,8 @@ class ChildAdmin(SecretariatOnlyMixin, ActionViewsMixin, ModelAdmin):
     model = Child
     menu_label = gettext_lazy("Enfants")
     menu_icon = "group"
-    list_display = ("full_name", "birth_date", "age", "status", "guardian_names", "legacy_id")
-    list_filter = ("status", GuardianFilter, AgeFilter)
+    list_display = ("full_name", "birth_date", "age", "status", "guardian_names", "legacy_id", "duplicate")
+    list_filter = ("status", DuplicateFilter, GuardianFilter, AgeFilter)
     search_fields = ("first_name", "last_name", "legacy_id")
     search_handler_class = ChildSearchHandler
     list_per_page = 50
@@ -187,11 +277,12 @@ class ChildAdmin(SecretariatOnlyMixin, ActionViewsMixin, ModelAdmin):
         "created_at",
     ]
     permission_helper_class = ReadOnlyPermissionHelper
-    action_views = {"attach": AttachToAccountView, "detach": DetachGuardianView}
+    action_views = {"attach": AttachToAccountView, "detach": DetachGuardianView, "merge": MergeChildView}
 
     def get_queryset(self, request):
         return (
             Child.objects.annotate(guardian_count=Count("guardianships"))
+            .select_related("duplicate_of")
             .prefetch_related("guardianships__parent")
             .order_by("last_name", "first_name")
         )
@@ -211,6 +302,20 @@ class ChildAdmin(SecretariatOnlyMixin, ActionViewsMixin, ModelAdmin):
         return ", ".join(names) or "—"
 
     guardian_names.short_description = gettext_lazy("Responsables")
+
+    def duplicate(self, obj):
+        """« doublon possible » with a link to the other record, for a flagged child."""
+        if obj.duplicate_of is None:
+            return ""
+        return format_html(
+            '{} <a href="{}">{} (n° {})</a>',
+            _("Doublon possible de"),
+            reverse("families_child_modeladmin_inspect", args=[obj.duplicate_of.pk]),
+            obj.duplicate_of,
+            obj.duplicate_of.pk,
+        )
+
+    duplicate.short_description = gettext_lazy("Doublon possible")
 
 
 class FamilyPanel(RecordPanel):

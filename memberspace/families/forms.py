@@ -30,6 +30,11 @@ class AnyPhoneField(forms.CharField):
 YES_NO = [(True, _("Oui")), (False, _("Non"))]
 
 
+def relationship_choices():
+    """The relationships, after an empty first option: the choice is the parent's, never a silent « Mère »."""
+    return [("", _("— choisir —")), *Relationship.choices]
+
+
 class ChildForm(forms.ModelForm):
     """A child's membership, with the child's own details (announcement, step 5)."""
 
@@ -125,7 +130,7 @@ class ChildForm(forms.ModelForm):
 class NewChildForm(ChildForm):
     relationship = forms.ChoiceField(
         label=_("Votre lien avec l'enfant"),
-        choices=Relationship.choices,
+        choices=relationship_choices,
         error_messages={"required": _("Indiquez votre lien avec l'enfant.")},
     )
 
@@ -168,7 +173,7 @@ class InvitationForm(forms.Form):
     )
     relationship = forms.ChoiceField(
         label=_("Son lien avec les enfants"),
-        choices=Relationship.choices,
+        choices=relationship_choices,
         error_messages={"required": _("Indiquez son lien avec les enfants.")},
     )
 

@@ -101,6 +101,18 @@ class Child(PrivateRecord):
     first_name_key = models.CharField(max_length=100, editable=False, db_index=True)
     last_name_key = models.CharField(max_length=100, editable=False, db_index=True)
 
+    # Another child of the club with the same names and birth date when this one was created or
+    # renamed: a possible duplicate, for the secretariat only (services.children.find_duplicate).
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("doublon possible de"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("créé par"),

@@ -12,6 +12,7 @@ LOG_ACTIONS = {
     "po.child.attach": _("Responsable rattaché"),
     "po.child.merge_legacy": _("Fiche de l'ancienne base fusionnée dans celle créée par le parent"),
     "po.child.detach": _("Responsable détaché"),
+    "po.child.merge": _("Fiches en double fusionnées"),
     "po.invitation.create": _("Invitation envoyée"),
     "po.invitation.withdraw": _("Invitation retirée"),
     "po.invitation.accept": _("Invitation acceptée"),
@@ -31,6 +32,7 @@ NOTIFICATION_KINDS = {
     "child_added": _("Enfant ajouté"),
     "child_attached": _("Enfant rattaché"),
     "child_updated": _("Fiche enfant modifiée"),
+    "children_merged": _("Fiches en double réunies"),
     "coparent_invitation": _("Invitation d'un autre parent"),
     "coparent_accepted": _("Invitation acceptée"),
 }

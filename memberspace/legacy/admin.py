@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from memberspace.accounts.access import id_from
 from memberspace.families.admin import MANAGE_PERMISSION, AttachForm
 from memberspace.families.models import Child, ChildStatus, Relationship
 from memberspace.families.services import children as children_service
@@ -27,9 +28,17 @@ class AttachSuggestedChildView(ActionView):
 
     def post(self, request, *args, **kwargs):
         self.form = AttachForm(request.POST)
-        self.child = Child.objects.filter(pk=request.POST.get("child")).first()
-        if not self.form.is_valid() or self.child is None:
-            messages.error(request, _("Choisissez l'enfant et le lien avec le parent."))
+        child_id = id_from(request.POST.get("child"))
+        self.child = Child.objects.filter(pk=child_id).first() if child_id is not None else None
+        if self.child is None:
+            messages.error(request, _("Choisissez l'enfant à rattacher parmi les suggestions."))
+            return redirect(self.url_helper.get_action_url("inspect", self.instance.pk))
+        if not self.form.is_valid():
+            messages.error(
+                request,
+                _("Choisissez le lien avec le parent (mère, père…) avant de rattacher %(child)s.")
+                % {"child": self.child},
+            )
             return redirect(self.url_helper.get_action_url("inspect", self.instance.pk))
         return super().post(request, *args, **kwargs)
 

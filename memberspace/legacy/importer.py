@@ -175,12 +175,17 @@ def tidy_name(value):
 
 
 def parse_date(value, today):
+    """The birth date of a cell, or ``ValueError`` saying why not, with the date as written.
+
+    A four-digit year is taken as written: a date in the future is refused as such. Only a
+    two-digit year ("12/03/16") has a century to choose: the one that does not put it in the future.
+    """
     if isinstance(value, datetime.datetime):
         value = value.date()
     if isinstance(value, datetime.date):
-        parsed = value
+        parsed, written = value, value.strftime("%d/%m/%Y")
     else:
-        parsed = None
+        parsed, written = None, value
         for date_format in DATE_FORMATS:
             try:
                 parsed = datetime.datetime.strptime(value, date_format).date()
@@ -191,10 +196,10 @@ def parse_date(value, today):
             raise ValueError(
                 _("date de naissance illisible (« %(value)s ») : écrivez-la JJ/MM/AAAA") % {"value": value}
             )
-        if parsed.year > today.year:  # "12/03/16": the 2016 of a child, not 2116
+        if "%y" in date_format and parsed > today:  # "12/03/16": the 2016 of a child, not 2116
             parsed = parsed.replace(year=parsed.year - 100)
     if parsed > today:
-        raise ValueError(_("date de naissance dans le futur (%(date)s)") % {"date": parsed.strftime("%d/%m/%Y")})
+        raise ValueError(_("date de naissance dans le futur (%(date)s)") % {"date": written})
     if parsed.year < OLDEST_BIRTH_YEAR:
         raise ValueError(_("date de naissance invraisemblable (%(date)s)") % {"date": parsed.strftime("%d/%m/%Y")})
     return parsed

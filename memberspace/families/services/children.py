@@ -19,18 +19,27 @@ The rules of a child's details hold wherever they are typed (``create_child`` an
 account (``DuplicateChildError``). The same new child sent again moments later
 (a double click, a reload) is recognised as that child, not refused as a copy.
 
+The same child created by two parents (co-parents who each add their child) is
+not refused either: whether the club knows a named child is no parent's to learn.
+The child is created as any other, with the same answer, and flagged for the
+secretariat (``Child.duplicate_of``, in the children's listing), which merges the
+two records (``merge_children``).
+
 Health notes are personal data of a minor: they are never written in the log
 nor in a notification, which only say that they changed.
 """
 
 import datetime
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.log_actions import log
+from wagtail.log_actions import registry as log_registry
 
 from memberspace import MemberspaceError
 from memberspace.accounts.models import AccountStatus
@@ -91,14 +100,38 @@ def other_guardians(child, parent):
     return informed_guardians(child).exclude(pk=parent.pk)
 
 
+class Matches(NamedTuple):
+    """The children of the club with a child's names and birth date (``find_duplicate``)."""
+
+    own: Child | None  # one of the parent's own: refused (``duplicate_error``)
+    migrated: Child | None  # the old base's record: the legacy app is told (a hook)
+    other: Child | None  # another family's, or else the old base's: flagged for the secretariat
+
+
 def find_duplicate(parent, first_name, last_name, birth_date, exclude=None):
-    """``(child among the parent's own, migrated child)`` with this name and birth date, if any."""
-    same = Child.objects.filter(
-        first_name_key=name_key(first_name), last_name_key=name_key(last_name), birth_date=birth_date
+    """The ``Matches`` of these names and birth date anywhere in the club, in one query.
+
+    Names compare without accents, case or punctuation (the stored, indexed
+    ``*_name_key`` columns); whether a match is one of ``parent``'s children is read
+    in the same query.
+    """
+    same = (
+        Child.objects.filter(
+            last_name_key=name_key(last_name), first_name_key=name_key(first_name), birth_date=birth_date
+        )
+        .annotate(is_own=Exists(Guardianship.objects.filter(child=OuterRef("pk"), parent=parent)))
+        .order_by("pk")
     )
     if exclude is not None:
         same = same.exclude(pk=exclude.pk)
-    return same.for_guardian(parent).first(), same.migrated().first()
+    found = list(same)
+    others = [child for child in found if not child.is_own]
+    migrated = next((child for child in others if child.status == ChildStatus.MIGRATED), None)
+    return Matches(
+        own=next((child for child in found if child.is_own), None),
+        migrated=migrated,
+        other=next((child for child in others if child.status != ChildStatus.MIGRATED), migrated),
+    )
 
 
 def check_birth_date(birth_date, *, today=None):
@@ -142,9 +175,11 @@ def is_resubmission(own, parent, *, data, relationship, now=None):
 def create_child(parent, *, data, relationship):
     """A validated parent creates a child's membership (announcement, step 5).
 
-    The answer is the same whether or not the old base knows the child: a match is
-    only flagged to the secretariat (an ``AttachmentRequest``, which its suggestions read).
-    The same form sent twice returns the child the first one created (``is_resubmission``).
+    The answer is the same whether or not the club knows the child: a child of another
+    family (or of the old base) with the same names and birth date is only flagged to
+    the secretariat (``duplicate_of``; for the old base, also an ``AttachmentRequest``,
+    which its suggestions read). The same form sent twice returns the child the first
+    one created (``is_resubmission``).
     """
     if not parent.is_validated_parent:
         raise ChildError(_("Votre compte doit d'abord être validé par le club."))
@@ -153,14 +188,19 @@ def create_child(parent, *, data, relationship):
         # The parent's row is locked first: the same child sent twice at once (a double click,
         # two tabs) is checked for duplicates by one request after the other has created it.
         get_user_model().objects.select_for_update().filter(pk=parent.pk).first()
-        own, migrated = find_duplicate(parent, data["first_name"], data["last_name"], data["birth_date"])
+        own, migrated, other = find_duplicate(parent, data["first_name"], data["last_name"], data["birth_date"])
         if own is not None:
             if is_resubmission(own, parent, data=data, relationship=relationship):
                 return own
             raise duplicate_error(own)
-        child = Child.objects.create(**data, status=ChildStatus.ACTIVE, created_by=parent)
+        child = Child.objects.create(**data, status=ChildStatus.ACTIVE, created_by=parent, duplicate_of=other)
         Guardianship.objects.create(child=child, parent=parent, relationship=relationship, created_by=parent)
-        log(instance=child, action="po.child.create", user=parent)
+        log(
+            instance=child,
+            action="po.child.create",
+            user=parent,
+            data={"duplicate_of": other.pk} if other is not None else None,
+        )
         if migrated is not None:  # the old base may know the child: the apps above are told (legacy flags it)
             for flag in hooks.get_hooks("after_create_child_known_to_old_base"):
                 flag(child, parent=parent, migrated=migrated)
@@ -187,14 +227,17 @@ def update_child(child, *, by, data):
             return child
         if "birth_date" in changed:
             check_birth_date(data["birth_date"])
+        flagged = []
         if any(name in changed for name in IDENTITY_FIELDS):
             identity = [data.get(name, getattr(child, name)) for name in IDENTITY_FIELDS]
-            own = find_duplicate(by, *identity, exclude=child)[0]
-            if own is not None:
-                raise duplicate_error(own)
+            matches = find_duplicate(by, *identity, exclude=child)
+            if matches.own is not None:
+                raise duplicate_error(matches.own)
+            if child.duplicate_of_id != (matches.other.pk if matches.other else None):
+                child.duplicate_of, flagged = matches.other, ["duplicate_of"]  # for the secretariat only
         for name in changed:
             setattr(child, name, data[name])
-        child.save(update_fields=changed)
+        child.save(update_fields=[*changed, *flagged])
         log(instance=child, action="po.child.update", user=by, data={"fields": sorted(changed)})
         watched = [str(WATCHED_FIELDS[name]) for name in changed if name in WATCHED_FIELDS]
         if watched:
@@ -258,3 +301,143 @@ def archive(child):
 def children_for_dashboard(user):
     """The children the dashboard lists for ``user``, reading only the columns it shows (a queryset)."""
     return Child.objects.for_guardian(user).only("first_name", "last_name", "birth_date", "school_level")
+
+
+# The permission of the secretariat's changes to a child (config/roles.py gives it to « Secrétariat »).
+MANAGE_PERMISSION = "families.change_child"
+# The details of the merged child that the kept record takes when it has none.
+DETAILS_TAKEN_IF_BLANK = ("sex", "school_level", "emergency_contact_name", "emergency_contact_phone")
+
+
+def merge_children(keep, absorbed, *, by):
+    """The secretariat merges ``absorbed`` into ``keep``: two records of one child (``duplicate_of``).
+
+    Nothing of either record is lost. Every row that points to ``absorbed`` is
+    re-pointed to ``keep``, found generically from ``Child._meta`` rather than
+    through a hook per app: families sits below enrollments and legacy and must not
+    import them, and a generic walk also covers the apps added later without them
+    having to remember a hook. So ``absorbed``'s enrollments, the old base's contacts,
+    invitations (many-to-many) and the other records flagged as its duplicates move
+    to ``keep``. Guardianships are merged (one per parent: a parent of both keeps
+    one, with the kept record's relationship). A row that cannot move because of a
+    unique constraint (two requests in progress for the same offer) stops the whole
+    merge with a ``ChildError``: the secretariat cancels the extra one first.
+    Wagtail's history of ``absorbed`` (``ModelLogEntry``, by object id) becomes
+    ``keep``'s. ``keep``'s details win; it takes ``absorbed``'s where it has none,
+    both health notes when they differ (no allergy may be lost), the old base's past
+    activities, and its number when ``keep`` has none (else the log keeps it).
+
+    Both rows are locked in the order of their ids (two merges of the same pair at
+    once: the second finds one record gone). Logged on ``keep`` (``po.child.merge``);
+    the guardians of both records are told (``children_merged``).
+    """
+    if not by.has_perm(MANAGE_PERMISSION):
+        raise ChildError(_("Seul le secrétariat du club peut fusionner deux fiches d'enfant."))
+    if keep.pk == absorbed.pk:
+        raise ChildError(_("Une fiche ne peut pas être fusionnée avec elle-même : choisissez l'autre fiche."))
+    with transaction.atomic():
+        locked = Child.objects.select_for_update().filter(pk__in=[keep.pk, absorbed.pk]).order_by("pk")
+        rows = {child.pk: child for child in locked}
+        if len(rows) != 2:
+            raise ChildError(_("L'une des deux fiches n'existe plus : elle a peut-être déjà été fusionnée."))
+        keep, absorbed = rows[keep.pk], rows[absorbed.pk]
+        moved = _move_related_rows(keep, absorbed)
+        history = log_registry.get_logs_for_instance(absorbed).update(object_id=str(keep.pk))
+        changed = _take_details(keep, absorbed)
+        absorbed_pk, absorbed_legacy_id = absorbed.pk, absorbed.legacy_id
+        absorbed.delete()  # before its old-base number moves: the number is unique
+        if absorbed_legacy_id and not keep.legacy_id:
+            keep.legacy_id = absorbed_legacy_id
+            changed.append("legacy_id")
+        keep.save(update_fields=changed)
+        log(
+            instance=keep,
+            action="po.child.merge",
+            user=by,
+            data={
+                "absorbed": absorbed_pk,
+                "absorbed_legacy_id": absorbed_legacy_id,
+                "moved": moved,
+                "history": history,
+            },
+        )
+        for parent in informed_guardians(keep):
+            notify(parent, "children_merged", {"child": keep}, channels={"email"})
+    return keep
+
+
+def _move_related_rows(keep, absorbed):
+    """Re-point to ``keep`` every row that points to ``absorbed``; ``{model label: rows moved}``."""
+    moved = {}
+    for relation in Child._meta.get_fields(include_hidden=True):
+        if not relation.auto_created or relation.concrete or relation.related_model._meta.auto_created:
+            continue  # only the relations to a child (a many-to-many's table is moved as the many-to-many)
+        model = relation.related_model
+        if model is Guardianship:
+            count = _merge_guardianships(keep, absorbed)
+        elif relation.many_to_many:
+            count = _move_many_to_many(relation, keep, absorbed)
+        else:
+            try:
+                with transaction.atomic():  # a savepoint: a refused row leaves the merge to be stopped cleanly
+                    count = model._base_manager.filter(**{relation.field.name: absorbed}).update(
+                        **{relation.field.name: keep}
+                    )
+            except IntegrityError as error:
+                raise ChildError(
+                    _(
+                        "Les deux fiches ont des « %(records)s » qui ne peuvent pas aller ensemble sur un même "
+                        "enfant (par exemple deux demandes en cours pour la même activité ou le même séjour). "
+                        "Annulez celle en trop, puis fusionnez."
+                    )
+                    % {"records": model._meta.verbose_name_plural}
+                ) from error
+        if count:
+            moved[model._meta.label_lower] = moved.get(model._meta.label_lower, 0) + count
+    return moved
+
+
+def _merge_guardianships(keep, absorbed):
+    """``absorbed``'s guardians become ``keep``'s; a parent of both keeps one guardianship (``keep``'s)."""
+    already = Guardianship.objects.filter(child=keep).values("parent")
+    count = Guardianship.objects.filter(child=absorbed).exclude(parent__in=already).update(child=keep)
+    Guardianship.objects.filter(child=absorbed).delete()
+    return count
+
+
+def _move_many_to_many(relation, keep, absorbed):
+    """The rows of a many-to-many's table: ``keep`` joins what ``absorbed`` belonged to, once."""
+    table = relation.through._base_manager
+    child_field, owner_field = relation.field.m2m_reverse_field_name(), relation.field.m2m_field_name()
+    already = table.filter(**{child_field: keep}).values(owner_field)
+    count = (
+        table.filter(**{child_field: absorbed}).exclude(**{f"{owner_field}__in": already}).update(**{child_field: keep})
+    )
+    table.filter(**{child_field: absorbed}).delete()  # what both belonged to: once is enough
+    return count
+
+
+def _take_details(keep, absorbed):
+    """What ``keep`` takes of ``absorbed``'s own details; the names of the fields changed."""
+    changed = []
+    for name in DETAILS_TAKEN_IF_BLANK:
+        if not getattr(keep, name) and getattr(absorbed, name):
+            setattr(keep, name, getattr(absorbed, name))
+            changed.append(name)
+    if absorbed.health_notes and absorbed.health_notes.strip() not in keep.health_notes:
+        keep.health_notes = "\n\n".join(notes for notes in (keep.health_notes.strip(), absorbed.health_notes) if notes)
+        changed.append("health_notes")
+    if absorbed.legacy_activities and absorbed.legacy_activities not in keep.legacy_activities:
+        both = (keep.legacy_activities, absorbed.legacy_activities)
+        keep.legacy_activities = ", ".join(text for text in both if text)
+        changed.append("legacy_activities")
+    if absorbed.legacy_id and not keep.legacy_id:
+        keep.legacy_fingerprint = absorbed.legacy_fingerprint
+        changed.append("legacy_fingerprint")
+    if keep.duplicate_of_id in (keep.pk, absorbed.pk):  # its flag pointed to the record merged into it
+        keep.duplicate_of = None
+        changed.append("duplicate_of")
+    if keep.status != ChildStatus.ACTIVE and Guardianship.objects.filter(child=keep).exists():
+        keep.status, keep.archived_at = ChildStatus.ACTIVE, None
+        changed += ["status", "archived_at"]
+    return changed

@@ -56,6 +56,13 @@ def verified_emails(user):
     return set(verified_emails_query(user))
 
 
+def is_recipient(invitation, user):
+    """True for the account the invitation was sent to (a verified address) or that accepted it."""
+    if invitation.accepted_by_id is not None and invitation.accepted_by_id == user.pk:
+        return True
+    return invitation.email.lower() in verified_emails(user)
+
+
 def invitations_for(user):
     """Pending invitations sent to one of ``user``'s verified addresses."""
     return Invitation.objects.pending().filter(email__in=verified_emails_query(user)).select_related("inviter")

@@ -47,7 +47,16 @@ def child_add(request):
             form, lambda: children_service.create_child(request.user, data=data, relationship=relationship)
         )
     if child is not None:
-        messages.success(request, _("L'adhésion de %(name)s est créée.") % {"name": child.first_name})
+        # The same words for every child: whether the club knows it already (a possible duplicate,
+        # flagged to the secretariat) is not told here.
+        messages.success(
+            request,
+            _(
+                "L'adhésion de %(name)s est créée. "
+                "Le club vérifie chaque nouvelle adhésion et vous contactera si besoin."
+            )
+            % {"name": child.first_name},
+        )
         return redirect("memberspace:child_detail", pk=child.pk)
     return TemplateResponse(request, "families/child_form.html", {"form": form, "duplicate": duplicate})
 

@@ -58,14 +58,19 @@ def withdraw(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def accept_link(request, token):
-    """The link of the invitation email: shows what is offered, accepts on POST."""
+    """The link of the invitation email: shows what is offered, accepts on POST.
+
+    Only its recipient (the account that verified its address, or accepted it) learns its
+    state: used (by whom, when), withdrawn or expired. Anyone else gets the same answer
+    whatever its state, so the link tells them nothing of who accepted it.
+    """
     try:
         invitation = invitations.find_by_token(token)
     except MemberspaceError as error:
         return TemplateResponse(request, "families/invitation_accept.html", {"error": str(error)}, status=404)
     if request.method == "POST":
         return _accept(request, invitation)
-    for_me = invitation.email.lower() in invitations.verified_emails(request.user)
+    for_me = invitations.is_recipient(invitation, request.user)
     return TemplateResponse(request, "families/invitation_accept.html", {"invitation": invitation, "for_me": for_me})
 
 

@@ -15,7 +15,7 @@ from memberspace.families.services import invitations
 from memberspace.families.services.invitations import InvitationError
 from memberspace.legacy.models import AttachmentRequest
 from memberspace.notifications.models import Notification
-from tests.factories import ParentFactory
+from tests.factories import ChildFactory, InvitationFactory, ParentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -316,3 +316,44 @@ def test_only_a_hash_of_the_token_is_stored(home):
     invitation, token = invite(mother, make_child(mother), "pere@exemple.fr")
     assert token not in invitation.token_hash
     assert invitations.find_by_token(token) == invitation
+
+
+def test_an_accepted_invitation_tells_its_recipient_it_was_used_by_whom_and_when(client, home):
+    """Opened again, the link says it was used, by whom and when; no « Accepter » button (issue 13, item 8)."""
+    mother = ParentFactory(first_name="Claire", last_name="Martin")
+    father = ParentFactory(email="pere@exemple.fr", first_name="Paul", last_name="Durand")
+    invitation, token = invite(mother, make_child(mother), "pere@exemple.fr")
+    invitations.accept(invitation, user=father)
+    invitation.refresh_from_db()
+    client.force_login(father)
+    response = client.get(reverse("memberspace:invitation_accept", args=[token]))
+    page = text(response)
+    when = timezone.localtime(invitation.accepted_at)
+    assert "Cette invitation a déjà été utilisée" in page
+    assert "par Paul Durand (vous)" in page
+    assert when.strftime("%d/%m/%Y") in page
+    assert "Accepter l'invitation" not in page
+    forms = BeautifulSoup(response.content, "html.parser").find_all("form", {"method": "post"})
+    assert not [form for form in forms if not form.get("action")]  # no accept form (the menu's logout stays)
+
+
+def test_another_parent_opening_an_accepted_invitation_learns_nothing_of_who_accepted(client, home):
+    mother = ParentFactory(first_name="Claire", last_name="Martin")
+    father = ParentFactory(email="pere@exemple.fr", first_name="Paul", last_name="Durand")
+    invitation, token = invite(mother, make_child(mother), "pere@exemple.fr")
+    client.force_login(ParentFactory(email="curieux@exemple.fr"))
+    before = text(client.get(reverse("memberspace:invitation_accept", args=[token])))
+    invitations.accept(invitation, user=father)
+    after = text(client.get(reverse("memberspace:invitation_accept", args=[token])))
+    assert after == before  # the same answer as before it was used
+    assert "Paul" not in after and "Durand" not in after and "utilisée" not in after
+    assert "envoyée à une autre adresse e-mail" in after
+
+
+@pytest.mark.parametrize(("state", "message"), [("withdrawn", "a été retirée"), ("expired", "a expiré")])
+def test_a_withdrawn_or_expired_invitation_tells_its_recipient_so_with_no_accept_button(client, home, state, message):
+    token = "jeton-de-test"
+    InvitationFactory(email="pere@exemple.fr", token=token, children=[ChildFactory()], **{state: True})
+    client.force_login(ParentFactory(email="pere@exemple.fr"))
+    page = text(client.get(reverse("memberspace:invitation_accept", args=[token])))
+    assert message in page and "Accepter l'invitation" not in page

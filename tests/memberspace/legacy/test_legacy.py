@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from openpyxl import Workbook
 
 from memberspace.families.models import Child, ChildStatus, Guardianship
@@ -171,3 +172,38 @@ def test_import_file_reports_counts(db):
     report = import_file(SAMPLE)
     assert (report.read, report.created, report.updated, report.unchanged) == (12, 12, 0, 0)
     assert report.written
+
+
+def test_a_birth_date_in_the_future_is_refused_as_such_with_the_date_as_written(db, tmp_path):
+    """« 01/01/2030 » is a date in the future, not 1930 (issue 13, item 7); a two-digit year takes the past century."""
+    next_year = timezone.localdate().year + 1
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    lines[11] = lines[11].replace(lines[11].split(";")[3], f"01/01/{next_year}")  # line 12
+    lines[4] = lines[4].replace(lines[4].split(";")[3], f"{next_year}-06-15")  # line 5
+    broken = tmp_path / "futur.csv"
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = io.StringIO()
+    with pytest.raises(CommandError, match="rien n'a été importé"):
+        call_command("import_legacy", str(broken), "--no-progress", stdout=output)
+    report = output.getvalue()
+    assert f"ligne 12 (n° {lines[11].split(';')[0]}) : date de naissance dans le futur (01/01/{next_year})" in report
+    assert f"ligne 5 (n° {lines[4].split(';')[0]}) : date de naissance dans le futur ({next_year}-06-15)" in report
+    assert "invraisemblable" not in report
+    assert not Child.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("12/03/16", datetime.date(2016, 3, 12)), ("3/4/15", datetime.date(2015, 4, 3))],
+)
+def test_a_two_digit_year_is_read_in_the_century_that_puts_it_in_the_past(written, expected):
+    from memberspace.legacy.importer import parse_date
+
+    assert parse_date(written, datetime.date(2026, 11, 27)) == expected
+
+
+def test_a_two_digit_year_in_the_future_this_century_is_read_a_century_earlier(db):
+    from memberspace.legacy.importer import parse_date
+
+    with pytest.raises(ValueError, match=r"invraisemblable \(01/12/1926\)"):
+        parse_date("01/12/26", datetime.date(2026, 11, 27))
