@@ -152,7 +152,9 @@ def test_the_roster_downloaded_from_the_admin_is_inert(poisoned_world, file_form
     response = poisoned_world.clients["secretary"].get(f"{ENROLLMENTS}roster/{poisoned_world.stay.pk}/{file_format}/")
     assert response.status_code == 200
     kept = assert_inert(response.content, file_format, written)
-    assert "'" + child.first_name in kept and "'" + child.emergency_contact_name not in kept  # a flag, not the text
+    # The team on site gets the emergency contact (neutralised); the health notes stay a yes/no flag.
+    assert "'" + child.first_name in kept and "'" + child.emergency_contact_name in kept
+    assert child.health_notes and not any(child.health_notes in cell for cell in kept)
     parents = [guardianship.parent for guardianship in child.guardianships.all()]
     assert all("'" + guardian.email in kept for guardian in parents)
 

@@ -723,7 +723,7 @@ def test_the_request_page_lists_the_offers_the_child_can_request_first_and_folds
     client.force_login(mother)
     response = client.get(REQUEST_URL, {"enfant": lea.pk})
     soup = BeautifulSoup(response.content, "html.parser")
-    folded = soup.find("details")
+    folded = soup.find("details", class_="offer-choices-other")
     assert folded is not None and "Ados en Corse" in folded.get_text() and "8 ans au" in folded.get_text()
     assert "Neige à Morzine" not in folded.get_text()
     titles = [h2.get_text(strip=True) for h2 in soup.select(".offer-choice h2")]

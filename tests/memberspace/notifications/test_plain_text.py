@@ -143,6 +143,7 @@ CONTEXTS = {
         lambda w: {"child": w["child"], "by": w["parent"], "changes": ["prénom", "date de naissance"]},
     ),
     "child_attached": ("parent", lambda w: {"child": w["child"]}),
+    "children_merged": ("parent", lambda w: {"child": w["child"]}),
     "coparent_invitation": (
         "address",
         lambda w: {
