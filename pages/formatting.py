@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.utils import formats, timezone
 from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -61,3 +62,11 @@ def date_and_time(value):
         return ""
     value = timezone.localtime(value)
     return _("%(day)s à %(time)s") % {"day": day_month(value.date()), "time": time_of_day(value.time())}
+
+
+def email_address(address):
+    """An e-mail address as HTML that wraps at its « @ » if it must, never mid-word (``.email-address``)."""
+    local, at, domain = (address or "").rpartition("@")
+    if not at:
+        return format_html('<span class="email-address">{}</span>', address or "—")
+    return format_html('<span class="email-address">{}<wbr>@{}</span>', local, domain)

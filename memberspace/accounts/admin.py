@@ -26,10 +26,10 @@ from memberspace.secretariat.admin import (
     TransitionActionView,
     TransitionAdminMixin,
     TransitionBulkAction,
-    email_address,
     panels_for,
     reason_form,
 )
+from pages.formatting import email_address
 
 from . import services
 

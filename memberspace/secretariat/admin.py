@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import re_path
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.defaults import permission_denied
 from wagtail import hooks
@@ -403,11 +402,3 @@ class TransitionBulkAction(BulkAction):
         for failure in self.failures:
             wagtail_messages.error(self.request, failure)
         return self.transition.bulk_done % {"count": num_parent_objects} if num_parent_objects else None
-
-
-def email_address(address):
-    """An e-mail address in a listing: it wraps at its « @ » if it must, never mid-word (admin.css)."""
-    local, at, domain = (address or "").rpartition("@")
-    if not at:
-        return format_html('<span class="email-address">{}</span>', address or "—")
-    return format_html('<span class="email-address">{}<wbr>@{}</span>', local, domain)

@@ -9,6 +9,7 @@ register.filter("euros", formatting.euros)
 register.filter("day_month", formatting.day_month)
 register.filter("time_of_day", formatting.time_of_day)
 register.filter("date_and_time", formatting.date_and_time)
+register.filter("email_address", formatting.email_address)
 
 
 @register.simple_tag

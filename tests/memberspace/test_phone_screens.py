@@ -1,6 +1,6 @@
 """The parent's screens on a phone (issue 13, item 14): what their markup shows.
 
-The member area's menu folds into one « Menu » disclosure on a narrow screen, « Mot de
+The member area's menu folds into one « Mon espace » disclosure on a narrow screen, « Mot de
 passe oublié ? » comes after the password field, and the « Classe » select says what
 its empty choice means instead of Django's « --------- ».
 """
@@ -33,11 +33,12 @@ def test_the_member_menu_folds_into_one_disclosure_on_a_phone(client, home):
     client.force_login(ParentFactory())
     page = soup(client.get(reverse("memberspace:dashboard")))
     nav = page.find("nav", class_="subnav")
-    # On a phone: one « Menu » line, opened without JavaScript (<details>), holding every link.
+    # On a phone: one « Mon espace » line, opened without JavaScript (<details>), holding every link.
     menu = nav.find("details", class_="subnav__menu")
     assert menu is not None and not menu.has_attr("open")
     summary = menu.find("summary")
-    assert "Menu" in summary.get_text(" ", strip=True)
+    # Named apart from the site's own « Menu » button, just above it in the header.
+    assert summary.get_text(" ", strip=True).startswith("Mon espace")
     assert "Tableau de bord" in summary.get_text(" ", strip=True)  # the page the parent is on
     assert [a.get_text(strip=True) for a in menu.find_all("a")] == MENU
     assert menu.find("button", string="Se déconnecter") is not None

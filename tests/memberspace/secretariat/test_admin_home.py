@@ -60,9 +60,16 @@ def has_page_search(html):
     return BeautifulSoup(html, "html.parser").select_one('form[role="search"]') is not None
 
 
+def has_editor_guide_link(html):
+    """The link beside the user's name on the home (Wagtail's account summary), not the sidebar's."""
+    main = BeautifulSoup(html, "html.parser").select_one("main")
+    return any("guide" in link.get_text().lower() for link in main.find_all("a"))
+
+
 def test_the_secretariat_sees_none_of_the_page_editors_tools(client, secretary, home):
     html = home_of(client, secretary)
     assert not has_page_search(html)
+    assert not has_editor_guide_link(html)
     props = sidebar_items(html)
     assert '"editor-guide"' not in props  # Wagtail's editor's guide
     assert '"name": "help"' not in props  # the « Aide » menu and its badge
@@ -73,6 +80,7 @@ def test_page_editors_keep_the_page_search_and_the_help(client, editor, home, wh
     user = editor if who == "communication" else StaffFactory(is_superuser=True, email="admin@le-po.test")
     html = home_of(client, user)
     assert has_page_search(html)
+    assert has_editor_guide_link(html)
     props = sidebar_items(html)
     assert '"editor-guide"' in props
     assert '"name": "help"' in props
