@@ -144,7 +144,8 @@ class EnrollmentRequestPage:
 
     def open_from_offer(self, offer_url):
         self.page.goto(offer_url)
-        self.page.get_by_role("link", name="Demander l'inscription").click()
+        # On a phone the offer page shows it twice: in its facts, and in the bar kept in sight (the one clicked).
+        self.page.locator(".offer__cta-bar").get_by_role("link", name="Demander l'inscription").click()
         return self
 
     def fill(self, children, comment=""):

@@ -13,22 +13,11 @@ from django.urls import reverse
 from memberspace.notifications.models import Notification
 from tests.auth import totp_code
 from tests.factories import PASSWORD, ParentFactory
+from tests.memberspace.accounts.test_accounts import SIGNUP as ACCOUNTS_SIGNUP
 
 pytestmark = pytest.mark.django_db
 
-SIGNUP = {
-    "first_name": "Marie",
-    "last_name": "Dupont",
-    "email": "marie.dupont@exemple.fr",
-    "password1": "Un-mot-de-passe-solide-2026",
-    "phone": "06 12 34 56 78",
-    "street": "12 rue des Écoles",
-    "postal_code": "75005",
-    "city": "Paris",
-    "notification_preference": "email",
-    "club_message": "",
-    "privacy_consent": "on",
-}
+SIGNUP = {**ACCOUNTS_SIGNUP, "notification_preference": "email", "club_message": ""}
 INVALID = "Ce lien n'est plus valable"
 ALREADY = "Cette adresse e-mail est déjà confirmée"
 
