@@ -288,7 +288,9 @@ STEPS = [
     (
         "Valider votre adresse e-mail",
         "<p>Suivez les consignes qui s'affichent à l'écran pour <b>valider votre adresse "
-        "e-mail</b> : par sécurité, notre base de données a désormais une authentification forte.</p>",
+        "e-mail</b> : par sécurité, nous vérifions ainsi que l'adresse est bien la vôtre. (Pour protéger "
+        "davantage votre compte, vous pourrez ensuite activer la double authentification dans « Mes "
+        "coordonnées ».)</p>",
     ),
     (
         "Attendre la validation du club",

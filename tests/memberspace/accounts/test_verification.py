@@ -136,3 +136,12 @@ def test_the_profile_offers_the_second_factor_and_a_parent_can_set_it_up_and_com
     )
     assert "est activée" in section.get_text()
     assert reverse("mfa_index") in [a["href"] for a in section.select("a[href]")]
+
+
+def test_the_demo_steps_page_calls_the_verification_confirming_the_address():
+    """The club's « how to sign up » steps (demo content) say what the verification is too."""
+    from pages.demo.content import STEPS
+
+    [(title, body)] = [(title, body) for title, body in STEPS if "adresse e-mail" in title.lower()]
+    assert "authentification forte" not in body.lower()
+    assert "bien la vôtre" in body
