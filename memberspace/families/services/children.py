@@ -77,16 +77,6 @@ WATCHED_FIELDS = {
 }
 
 
-def co_parents(parent):
-    """The other adults who share at least one child with ``parent``."""
-    return (
-        get_user_model()
-        .objects.filter(guardianships__child__guardianships__parent=parent, is_active=True)
-        .exclude(pk=parent.pk)
-        .distinct()
-    )
-
-
 def informed_guardians(child):
     """The guardians told about ``child``: accounts the club validated (and did not suspend).
 
@@ -180,6 +170,10 @@ def create_child(parent, *, data, relationship):
     the secretariat (``duplicate_of``; for the old base, also an ``AttachmentRequest``,
     which its suggestions read). The same form sent twice returns the child the first
     one created (``is_resubmission``).
+
+    No one else is told: the parent's co-parents (of another child) are not this child's
+    guardians (README, « Each child's guardians are explicit »); the parent invites the
+    other one from the child's page.
     """
     if not parent.is_validated_parent:
         raise ChildError(_("Votre compte doit d'abord être validé par le club."))
@@ -204,8 +198,6 @@ def create_child(parent, *, data, relationship):
         if migrated is not None:  # the old base may know the child: the apps above are told (legacy flags it)
             for flag in hooks.get_hooks("after_create_child_known_to_old_base"):
                 flag(child, parent=parent, migrated=migrated)
-        for other in co_parents(parent):
-            notify(other, "child_added", {"child": child, "by": parent}, channels={"email"})
     return child
 
 

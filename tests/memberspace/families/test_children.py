@@ -149,13 +149,17 @@ def test_the_other_guardians_hear_of_health_and_consent_changes(home):
     assert "Asthme" not in str(entry.data)
 
 
-def test_adding_a_child_tells_the_co_parents(home):
+def test_adding_a_child_tells_no_co_parent_of_a_child_they_are_not_guardian_of(home):
+    """Each child's guardians are explicit (README): a co-guardian of Léa learns nothing of Hugo.
+
+    In a blended family the mother's new child is not the father's; she invites him if it is.
+    """
     mother, father = ParentFactory(), ParentFactory()
     first = make_child(mother)
     Guardianship.objects.create(child=first, parent=father, relationship="pere")
-    make_child(mother, first_name="Hugo", sex="M")
-    row = Notification.objects.get(kind="child_added")
-    assert row.user == father and "Hugo Martin" in row.body_text
+    hugo = make_child(mother, first_name="Hugo", sex="M")
+    assert not [row for row in Notification.objects.filter(user=father) if "Hugo" in row.subject + row.body_text]
+    assert list(hugo.guardians.all()) == [mother]
 
 
 def test_another_family_gets_404_on_every_child_url(client, home):
