@@ -319,6 +319,11 @@ def merge_children(keep, absorbed, *, by):
     both health notes when they differ (no allergy may be lost), the old base's past
     activities, and its number when ``keep`` has none (else the log keeps it).
 
+    Only two records of one child are merged: the two must share their birth date or
+    their names (compared as ``find_duplicate`` does, ``*_name_key``), so that a typo in
+    one of them is no obstacle; two records that share neither are refused
+    (``ChildError``), since merging two children would show each family the other's.
+
     Both rows are locked in the order of their ids (two merges of the same pair at
     once: the second finds one record gone). Logged on ``keep`` (``po.child.merge``);
     the guardians of both records are told (``children_merged``).
@@ -333,6 +338,13 @@ def merge_children(keep, absorbed, *, by):
         if len(rows) != 2:
             raise ChildError(_("L'une des deux fiches n'existe plus : elle a peut-être déjà été fusionnée."))
         keep, absorbed = rows[keep.pk], rows[absorbed.pk]
+        if not is_same_child(keep, absorbed):
+            raise ChildError(
+                _(
+                    "Ces deux fiches n'ont ni les mêmes nom et prénom ni la même date de naissance : "
+                    "ce ne sont pas deux fiches du même enfant. Vérifiez le n° de la fiche à garder."
+                )
+            )
         moved = _move_related_rows(keep, absorbed)
         history = log_registry.get_logs_for_instance(absorbed).update(object_id=str(keep.pk))
         changed = _take_details(keep, absorbed)
@@ -356,6 +368,12 @@ def merge_children(keep, absorbed, *, by):
         for parent in informed_guardians(keep):
             notify(parent, "children_merged", {"child": keep}, channels={"email"})
     return keep
+
+
+def is_same_child(one, other):
+    """True when two records may be one child's: the same birth date, or the same names (accents, case aside)."""
+    same_names = (one.first_name_key, one.last_name_key) == (other.first_name_key, other.last_name_key)
+    return same_names or one.birth_date == other.birth_date
 
 
 def _move_related_rows(keep, absorbed):
