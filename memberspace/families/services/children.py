@@ -317,7 +317,9 @@ def merge_children(keep, absorbed, *, by):
     Wagtail's history of ``absorbed`` (``ModelLogEntry``, by object id) becomes
     ``keep``'s. ``keep``'s details win; it takes ``absorbed``'s where it has none,
     both health notes when they differ (no allergy may be lost), the old base's past
-    activities, and its number when ``keep`` has none (else the log keeps it).
+    activities, and its number when ``keep`` has none (else the log keeps it). An
+    archived ``absorbed`` (no guardian left, its details maybe stale or erased) gives
+    none of its details: its rows, its history and its number move, nothing else.
 
     Only two records of one child are merged: the two must share their birth date or
     their names (compared as ``find_duplicate`` does, ``*_name_key``), so that a typo in
@@ -428,7 +430,12 @@ def _move_many_to_many(relation, keep, absorbed):
 
 
 def _take_details(keep, absorbed):
-    """What ``keep`` takes of ``absorbed``'s own details; the names of the fields changed."""
+    """What ``keep`` takes of ``absorbed``'s own details; the names of the fields changed.
+
+    Nothing of an archived ``absorbed`` (maybe stale or erased): only its record keeping.
+    """
+    if absorbed.status == ChildStatus.ARCHIVED:
+        return _take_record_keeping(keep, absorbed)
     changed = []
     for name in DETAILS_TAKEN_IF_BLANK:
         if not getattr(keep, name) and getattr(absorbed, name):
@@ -441,6 +448,12 @@ def _take_details(keep, absorbed):
         both = (keep.legacy_activities, absorbed.legacy_activities)
         keep.legacy_activities = ", ".join(text for text in both if text)
         changed.append("legacy_activities")
+    return changed + _take_record_keeping(keep, absorbed)
+
+
+def _take_record_keeping(keep, absorbed):
+    """The old base's fingerprint (with the number, moved by ``merge_children``), ``keep``'s flag and status."""
+    changed = []
     if absorbed.legacy_id and not keep.legacy_id:
         keep.legacy_fingerprint = absorbed.legacy_fingerprint
         changed.append("legacy_fingerprint")

@@ -368,3 +368,25 @@ def test_a_number_typed_in_the_merge_form_is_compared_before_anything_is_merged(
     assert response["Location"] == admin_url("families.child", "inspect", third.pk)
     assert not Child.objects.filter(pk=copy.pk).exists()
     assert duplicated["father"] in third.guardians.all()
+
+
+def test_an_archived_record_merged_gives_none_of_its_details(duplicated, secretary, activity_index):
+    """An archived record may hold erased or stale data: its rows move, its details do not."""
+    elodie = duplicated["elodie"]
+    old = ChildFactory(
+        archived=True,
+        first_name="Élodie",
+        last_name="Martin",
+        birth_date=BIRTH,
+        school_level="CP",
+        health_notes="Asthme",
+        emergency_contact_name="Mamie Martin",
+        emergency_contact_phone="+33142685300",
+    )
+    enrollment = EnrollmentFactory(child=old, offer=ActivityPageFactory(parent=activity_index))
+    children_service.merge_children(elodie, old, by=secretary)
+    elodie.refresh_from_db()
+    assert (elodie.school_level, elodie.health_notes, elodie.emergency_contact_name) == ("", "", "")
+    assert elodie.emergency_contact_phone == ""
+    enrollment.refresh_from_db()
+    assert enrollment.child == elodie and elodie.status == "active"
