@@ -361,3 +361,24 @@ def test_a_withdrawn_or_expired_invitation_tells_its_recipient_so_with_no_accept
     client.force_login(ParentFactory(email="pere@exemple.fr"))
     page = text(client.get(reverse("memberspace:invitation_accept", args=[token])))
     assert message in page and "Accepter l'invitation" not in page
+
+
+# Review of the invitations: the state of an invitation is its recipient's to learn only
+
+
+@pytest.mark.parametrize(
+    ("state", "told"), [("accepted", "déjà été utilisée"), ("withdrawn", "a été retirée"), ("expired", "a expiré")]
+)
+def test_accepting_someone_elses_invitation_tells_nothing_of_its_state(client, home, state, told):
+    """Whatever its state, another account sending the link gets the answer of a pending one: not its address."""
+    token = "jeton-de-test"
+    child = ChildFactory()
+    invitation = InvitationFactory(email="pere@exemple.fr", token=token, children=[child], **{state: True})
+    stranger = ParentFactory(email="curieux@exemple.fr")
+    with pytest.raises(InvitationError) as refused:
+        invitations.accept(invitation, user=stranger)
+    assert "envoyée à une autre adresse e-mail" in str(refused.value) and told not in str(refused.value)
+    client.force_login(stranger)
+    page = text(client.post(reverse("memberspace:invitation_accept", args=[token]), follow=True))
+    assert "envoyée à une autre adresse e-mail" in page and told not in page
+    assert stranger not in child.guardians.all()
