@@ -3,8 +3,10 @@
 import datetime
 
 from django import forms
+from django.contrib import messages
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -181,6 +183,8 @@ class MergeForm(forms.Form):
             "min_value": gettext_lazy("Indiquez le n° de la fiche à garder, en chiffres."),
         },
     )
+    # The number whose comparison the secretary saw (MergeChildView): another one typed is shown first.
+    compared = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_into(self):
         child = Child.objects.filter(pk=id_from(self.cleaned_data["into"])).first()
@@ -190,7 +194,12 @@ class MergeForm(forms.Form):
 
 
 class MergeChildView(ActionView):
-    """From a child's page: merge this record into another one of the same child (``merge_children``)."""
+    """From a child's page: merge this record into another one of the same child (``merge_children``).
+
+    The two records are compared side by side before anything is merged: the form carries
+    the number whose comparison was shown (``compared``); a number typed instead is not
+    merged at once but shown compared, to be confirmed.
+    """
 
     permission = MANAGE_PERMISSION
     title = gettext_lazy("Fusionner deux fiches du même enfant")
@@ -200,7 +209,20 @@ class MergeChildView(ActionView):
     kept = None
 
     def get_form(self):
-        return MergeForm(self.request.POST or None, initial={"into": self.instance.duplicate_of_id})
+        proposed = self.instance.duplicate_of_id
+        return MergeForm(self.request.POST or None, initial={"into": proposed, "compared": proposed})
+
+    def post(self, request, *args, **kwargs):
+        self.form = self.get_form()
+        if self.form.is_valid():
+            typed = self.form.cleaned_data["into"]
+            if id_from(self.form.cleaned_data["compared"]) != typed.pk:  # not the record compared: compare it
+                messages.warning(request, _("Vérifiez les deux fiches avant de confirmer la fusion."))
+                data = request.POST.copy()
+                data["compared"] = str(typed.pk)
+                self.form = MergeForm(data)
+                return TemplateResponse(request, self.template_name, self.get_context_data(form=self.form))
+        return super().post(request, *args, **kwargs)
 
     @property
     def question(self):

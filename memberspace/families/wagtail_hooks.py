@@ -29,7 +29,6 @@ def add_family_panel(request, account, panels):
 
 # The messages this app sends (memberspace.notifications.kinds): each kind names its templates.
 NOTIFICATION_KINDS = {
-    "child_added": _("Enfant ajouté"),
     "child_attached": _("Enfant rattaché"),
     "child_updated": _("Fiche enfant modifiée"),
     "children_merged": _("Fiches en double réunies"),

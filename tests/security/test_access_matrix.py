@@ -359,7 +359,7 @@ SPECS.update(
             {
                 "attach": (lambda w: w.child.pk, lambda w: {"email": w.other.email, "relationship": "autre"}),
                 "detach": (lambda w: w.child.pk, lambda w: {"parent": w.coparent.pk}),
-                "merge": (lambda w: w.other_child.pk, lambda w: {"into": w.child.pk}),
+                "merge": (lambda w: w.other_child.pk, lambda w: {"into": w.child.pk, "compared": w.child.pk}),
             },
             read_shows=CHILD_LAST,
         ),

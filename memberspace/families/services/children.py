@@ -77,16 +77,6 @@ WATCHED_FIELDS = {
 }
 
 
-def co_parents(parent):
-    """The other adults who share at least one child with ``parent``."""
-    return (
-        get_user_model()
-        .objects.filter(guardianships__child__guardianships__parent=parent, is_active=True)
-        .exclude(pk=parent.pk)
-        .distinct()
-    )
-
-
 def informed_guardians(child):
     """The guardians told about ``child``: accounts the club validated (and did not suspend).
 
@@ -180,6 +170,10 @@ def create_child(parent, *, data, relationship):
     the secretariat (``duplicate_of``; for the old base, also an ``AttachmentRequest``,
     which its suggestions read). The same form sent twice returns the child the first
     one created (``is_resubmission``).
+
+    No one else is told: the parent's co-parents (of another child) are not this child's
+    guardians (README, « Each child's guardians are explicit »); the parent invites the
+    other one from the child's page.
     """
     if not parent.is_validated_parent:
         raise ChildError(_("Votre compte doit d'abord être validé par le club."))
@@ -204,8 +198,6 @@ def create_child(parent, *, data, relationship):
         if migrated is not None:  # the old base may know the child: the apps above are told (legacy flags it)
             for flag in hooks.get_hooks("after_create_child_known_to_old_base"):
                 flag(child, parent=parent, migrated=migrated)
-        for other in co_parents(parent):
-            notify(other, "child_added", {"child": child, "by": parent}, channels={"email"})
     return child
 
 
@@ -325,7 +317,14 @@ def merge_children(keep, absorbed, *, by):
     Wagtail's history of ``absorbed`` (``ModelLogEntry``, by object id) becomes
     ``keep``'s. ``keep``'s details win; it takes ``absorbed``'s where it has none,
     both health notes when they differ (no allergy may be lost), the old base's past
-    activities, and its number when ``keep`` has none (else the log keeps it).
+    activities, and its number when ``keep`` has none (else the log keeps it). An
+    archived ``absorbed`` (no guardian left, its details maybe stale or erased) gives
+    none of its details: its rows, its history and its number move, nothing else.
+
+    Only two records of one child are merged: the two must share their birth date or
+    their names (compared as ``find_duplicate`` does, ``*_name_key``), so that a typo in
+    one of them is no obstacle; two records that share neither are refused
+    (``ChildError``), since merging two children would show each family the other's.
 
     Both rows are locked in the order of their ids (two merges of the same pair at
     once: the second finds one record gone). Logged on ``keep`` (``po.child.merge``);
@@ -341,6 +340,13 @@ def merge_children(keep, absorbed, *, by):
         if len(rows) != 2:
             raise ChildError(_("L'une des deux fiches n'existe plus : elle a peut-être déjà été fusionnée."))
         keep, absorbed = rows[keep.pk], rows[absorbed.pk]
+        if not is_same_child(keep, absorbed):
+            raise ChildError(
+                _(
+                    "Ces deux fiches n'ont ni les mêmes nom et prénom ni la même date de naissance : "
+                    "ce ne sont pas deux fiches du même enfant. Vérifiez le n° de la fiche à garder."
+                )
+            )
         moved = _move_related_rows(keep, absorbed)
         history = log_registry.get_logs_for_instance(absorbed).update(object_id=str(keep.pk))
         changed = _take_details(keep, absorbed)
@@ -364,6 +370,12 @@ def merge_children(keep, absorbed, *, by):
         for parent in informed_guardians(keep):
             notify(parent, "children_merged", {"child": keep}, channels={"email"})
     return keep
+
+
+def is_same_child(one, other):
+    """True when two records may be one child's: the same birth date, or the same names (accents, case aside)."""
+    same_names = (one.first_name_key, one.last_name_key) == (other.first_name_key, other.last_name_key)
+    return same_names or one.birth_date == other.birth_date
 
 
 def _move_related_rows(keep, absorbed):
@@ -418,7 +430,12 @@ def _move_many_to_many(relation, keep, absorbed):
 
 
 def _take_details(keep, absorbed):
-    """What ``keep`` takes of ``absorbed``'s own details; the names of the fields changed."""
+    """What ``keep`` takes of ``absorbed``'s own details; the names of the fields changed.
+
+    Nothing of an archived ``absorbed`` (maybe stale or erased): only its record keeping.
+    """
+    if absorbed.status == ChildStatus.ARCHIVED:
+        return _take_record_keeping(keep, absorbed)
     changed = []
     for name in DETAILS_TAKEN_IF_BLANK:
         if not getattr(keep, name) and getattr(absorbed, name):
@@ -431,6 +448,12 @@ def _take_details(keep, absorbed):
         both = (keep.legacy_activities, absorbed.legacy_activities)
         keep.legacy_activities = ", ".join(text for text in both if text)
         changed.append("legacy_activities")
+    return changed + _take_record_keeping(keep, absorbed)
+
+
+def _take_record_keeping(keep, absorbed):
+    """The old base's fingerprint (with the number, moved by ``merge_children``), ``keep``'s flag and status."""
+    changed = []
     if absorbed.legacy_id and not keep.legacy_id:
         keep.legacy_fingerprint = absorbed.legacy_fingerprint
         changed.append("legacy_fingerprint")

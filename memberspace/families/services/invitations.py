@@ -205,9 +205,21 @@ def find_by_token(token):
 
 
 def accept(invitation, *, user):
-    """``user`` becomes a guardian of the invitation's children."""
+    """``user`` becomes a guardian of the invitation's children.
+
+    Whether the user is its recipient is checked first: anyone else who sends the link
+    gets the same answer whatever the invitation's state (as its page shows them), so
+    they learn nothing of whether it was used, withdrawn or let expire.
+    """
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not is_recipient(invitation, user):
+            raise InvitationError(
+                _(
+                    "Cette invitation a été envoyée à une autre adresse e-mail que celle de votre compte. "
+                    "Connectez-vous avec le compte de cette adresse, ou demandez une nouvelle invitation."
+                )
+            )
         if invitation.withdrawn_at:
             raise InvitationError(_("Cette invitation a été retirée par la personne qui l'avait envoyée."))
         if invitation.accepted_at:
@@ -218,13 +230,6 @@ def accept(invitation, *, user):
             )
         if not user.is_validated_parent:
             raise InvitationError(_("Votre compte doit d'abord être validé par le club ; revenez à ce lien ensuite."))
-        if invitation.email.lower() not in verified_emails(user):
-            raise InvitationError(
-                _(
-                    "Cette invitation a été envoyée à une autre adresse e-mail que celle de votre compte. "
-                    "Connectez-vous avec le compte de cette adresse, ou demandez une nouvelle invitation."
-                )
-            )
         for child in invitation.children.all():
             Guardianship.objects.get_or_create(
                 child=child,

@@ -152,7 +152,8 @@ def test_create_child_recognises_the_same_form_sent_twice_and_creates_nothing_mo
     assert again == sent
     assert Guardianship.objects.filter(parent=mother).count() == 2
     assert ModelLogEntry.objects.filter(action="po.child.create", object_id=str(sent.pk)).count() == 1
-    assert Notification.objects.filter(kind="child_added", user=father).count() == 1
+    assert Guardianship.objects.filter(parent=father).count() == 1  # the father is no guardian of the new one
+    assert not Notification.objects.filter(user=father).exists()  # nor told of it
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Children and families: memberships created by parents, several guardians, co-parent invitations."""
 
 import datetime
+import re
 from html import unescape
 
 import pytest
@@ -15,6 +16,7 @@ from memberspace.families.services import invitations
 from memberspace.families.services.invitations import InvitationError
 from memberspace.legacy.models import AttachmentRequest
 from memberspace.notifications.models import Notification
+from pages.formatting import date_and_time
 from tests.factories import ChildFactory, InvitationFactory, ParentFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,13 +151,17 @@ def test_the_other_guardians_hear_of_health_and_consent_changes(home):
     assert "Asthme" not in str(entry.data)
 
 
-def test_adding_a_child_tells_the_co_parents(home):
+def test_adding_a_child_tells_no_co_parent_of_a_child_they_are_not_guardian_of(home):
+    """Each child's guardians are explicit (README): a co-guardian of Léa learns nothing of Hugo.
+
+    In a blended family the mother's new child is not the father's; she invites him if it is.
+    """
     mother, father = ParentFactory(), ParentFactory()
     first = make_child(mother)
     Guardianship.objects.create(child=first, parent=father, relationship="pere")
-    make_child(mother, first_name="Hugo", sex="M")
-    row = Notification.objects.get(kind="child_added")
-    assert row.user == father and "Hugo Martin" in row.body_text
+    hugo = make_child(mother, first_name="Hugo", sex="M")
+    assert not [row for row in Notification.objects.filter(user=father) if "Hugo" in row.subject + row.body_text]
+    assert list(hugo.guardians.all()) == [mother]
 
 
 def test_another_family_gets_404_on_every_child_url(client, home):
@@ -328,10 +334,8 @@ def test_an_accepted_invitation_tells_its_recipient_it_was_used_by_whom_and_when
     client.force_login(father)
     response = client.get(reverse("memberspace:invitation_accept", args=[token]))
     page = text(response)
-    when = timezone.localtime(invitation.accepted_at)
     assert "Cette invitation a déjà été utilisée" in page
-    assert "par Paul Durand (vous)" in page
-    assert when.strftime("%d/%m/%Y") in page
+    assert f"le {date_and_time(invitation.accepted_at)} par Paul Durand (vous)" in page
     assert "Accepter l'invitation" not in page
     forms = BeautifulSoup(response.content, "html.parser").find_all("form", {"method": "post"})
     assert not [form for form in forms if not form.get("action")]  # no accept form (the menu's logout stays)
@@ -357,3 +361,38 @@ def test_a_withdrawn_or_expired_invitation_tells_its_recipient_so_with_no_accept
     client.force_login(ParentFactory(email="pere@exemple.fr"))
     page = text(client.get(reverse("memberspace:invitation_accept", args=[token])))
     assert message in page and "Accepter l'invitation" not in page
+
+
+# Review of the invitations: the state of an invitation is its recipient's to learn only
+
+
+@pytest.mark.parametrize(
+    ("state", "told"), [("accepted", "déjà été utilisée"), ("withdrawn", "a été retirée"), ("expired", "a expiré")]
+)
+def test_accepting_someone_elses_invitation_tells_nothing_of_its_state(client, home, state, told):
+    """Whatever its state, another account sending the link gets the answer of a pending one: not its address."""
+    token = "jeton-de-test"
+    child = ChildFactory()
+    invitation = InvitationFactory(email="pere@exemple.fr", token=token, children=[child], **{state: True})
+    stranger = ParentFactory(email="curieux@exemple.fr")
+    with pytest.raises(InvitationError) as refused:
+        invitations.accept(invitation, user=stranger)
+    assert "envoyée à une autre adresse e-mail" in str(refused.value) and told not in str(refused.value)
+    client.force_login(stranger)
+    page = text(client.post(reverse("memberspace:invitation_accept", args=[token]), follow=True))
+    assert "envoyée à une autre adresse e-mail" in page and told not in page
+    assert stranger not in child.guardians.all()
+
+
+def test_an_accepted_invitation_says_when_in_the_clubs_french_format(client, home):
+    """« le 16 juin 2026 à 14 h 05 » (pages.formatting.date_and_time), never « 16/06/2026 à 14:05 »."""
+    mother = ParentFactory()
+    father = ParentFactory(email="pere@exemple.fr", first_name="Paul", last_name="Durand")
+    invitation, token = invite(mother, make_child(mother), "pere@exemple.fr")
+    invitations.accept(invitation, user=father)
+    accepted = timezone.make_aware(datetime.datetime(2026, 6, 16, 14, 5))
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_at=accepted)
+    client.force_login(father)
+    page = text(client.get(reverse("memberspace:invitation_accept", args=[token])))
+    assert "acceptée le 16\u00a0juin 2026 à 14\u00a0h\u00a005 par Paul Durand" in page
+    assert not re.search(r"\d:\d\d|\d/\d\d/", page)

@@ -197,7 +197,7 @@ def test_the_secretariat_merges_the_copy_keeping_guardians_enrollments_history_a
     question = page_text(client.get(merge_url))
     assert "Élodie Martin" in question and "ELODIE Martin" in question
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(merge_url, {"into": elodie.pk})
+        response = client.post(merge_url, {"into": elodie.pk, "compared": elodie.pk})  # the comparison seen
     assert response["Location"] == admin_url("families.child", "inspect", elodie.pk)
     assert not Child.objects.filter(pk=copy.pk).exists()
     elodie.refresh_from_db()
@@ -249,7 +249,9 @@ def test_a_child_is_not_merged_into_itself(client, secretary, duplicated):
     with pytest.raises(ChildError, match="elle-même"):
         children_service.merge_children(elodie, elodie, by=secretary)
     login_staff(client, secretary)
-    response = client.post(admin_url("families.child", "merge", elodie.pk), {"into": elodie.pk}, follow=True)
+    response = client.post(
+        admin_url("families.child", "merge", elodie.pk), {"into": elodie.pk, "compared": elodie.pk}, follow=True
+    )
     assert "elle-même" in page_text(response)
     assert Child.objects.filter(pk=elodie.pk).exists() and elodie.guardians.count() == 1
 
@@ -263,9 +265,9 @@ def test_only_the_secretariat_merges(client, editor, duplicated):
     login_staff(client, editor)
     merge_url = admin_url("families.child", "merge", copy.pk)
     assert client.get(merge_url).status_code == 403
-    assert client.post(merge_url, {"into": elodie.pk}).status_code == 403
+    assert client.post(merge_url, {"into": elodie.pk, "compared": elodie.pk}).status_code == 403
     client.force_login(duplicated["mother"])
-    assert client.post(merge_url, {"into": elodie.pk}).status_code in (302, 403)
+    assert client.post(merge_url, {"into": elodie.pk, "compared": elodie.pk}).status_code in (302, 403)
     assert Child.objects.filter(pk=copy.pk).exists() and not ModelLogEntry.objects.filter(action="po.child.merge")
 
 
@@ -307,3 +309,84 @@ def test_a_bad_number_in_the_merge_form_gets_a_french_message(client, secretary,
     response = client.post(admin_url("families.child", "merge", copy.pk), {"into": typed})
     assert response.status_code == 200 and message in page_text(response)
     assert Child.objects.filter(pk=copy.pk).exists()
+
+
+# Review of the merge: only two records of one child, each compared before it is merged
+
+
+def test_two_records_with_neither_the_same_names_nor_the_same_birth_date_are_not_merged(duplicated, secretary):
+    """Two unrelated children of two families merged would show each family the other's child."""
+    copy = duplicated["copy"]
+    stranger = ChildFactory(
+        first_name="Yanis",
+        last_name="Benali",
+        birth_date=BIRTH - datetime.timedelta(days=400),
+        guardians=[ParentFactory()],
+    )
+    with pytest.raises(ChildError, match="ce ne sont pas deux fiches du même enfant"):
+        children_service.merge_children(stranger, copy, by=secretary)
+    assert Child.objects.filter(pk=copy.pk).exists()
+    assert list(copy.guardians.all()) == [duplicated["father"]]
+    assert list(stranger.guardianships.values_list("child", flat=True)) == [stranger.pk]
+
+
+@pytest.mark.parametrize(
+    "typo",
+    [{"first_name": "Elodye"}, {"birth_date": BIRTH - datetime.timedelta(days=1)}],
+    ids=["same-birth-date", "same-names"],
+)
+def test_two_records_of_one_child_with_a_typo_in_one_detail_are_merged(duplicated, secretary, typo):
+    elodie, copy = duplicated["elodie"], duplicated["copy"]
+    Child.objects.filter(pk=copy.pk).update(**typo)
+    copy.refresh_from_db()
+    if "first_name" in typo:
+        copy.save(update_fields=["first_name"])  # its name keys follow
+    children_service.merge_children(elodie, copy, by=secretary)
+    assert not Child.objects.filter(pk=copy.pk).exists()
+
+
+def test_a_number_typed_in_the_merge_form_is_compared_before_anything_is_merged(client, secretary, duplicated):
+    """The comparison shown is that of the record merged into: a typed number is shown first, merged on confirming."""
+    copy, elodie = duplicated["copy"], duplicated["elodie"]
+    third = ChildFactory(
+        first_name="Élodie", last_name="Martin", birth_date=BIRTH, guardians=[ParentFactory(first_name="Inès")]
+    )
+    login_staff(client, secretary)
+    merge_url = admin_url("families.child", "merge", copy.pk)
+    shown = BeautifulSoup(client.get(merge_url).content, "html.parser")
+    assert shown.find("input", {"name": "compared"})["value"] == str(elodie.pk)
+    response = client.post(merge_url, {"into": third.pk, "compared": elodie.pk})  # another number typed
+    assert response.status_code == 200
+    page = page_text(response)
+    assert "Vérifiez les deux fiches avant de confirmer la fusion." in page
+    assert third.guardians.get().get_full_name() in page  # the typed record's comparison
+    assert BeautifulSoup(response.content, "html.parser").find("input", {"name": "compared"})["value"] == str(third.pk)
+    assert Child.objects.filter(pk=copy.pk).exists() and not ModelLogEntry.objects.filter(action="po.child.merge")
+    assert client.post(merge_url, {"into": third.pk}).status_code == 200  # nothing compared: shown too
+    assert Child.objects.filter(pk=copy.pk).exists()
+    response = client.post(merge_url, {"into": third.pk, "compared": third.pk})  # confirmed after seeing it
+    assert response["Location"] == admin_url("families.child", "inspect", third.pk)
+    assert not Child.objects.filter(pk=copy.pk).exists()
+    assert duplicated["father"] in third.guardians.all()
+
+
+def test_an_archived_record_merged_gives_none_of_its_details(duplicated, secretary, activity_index):
+    """An archived record may hold erased or stale data: its rows move, its details do not."""
+    elodie = duplicated["elodie"]
+    old = ChildFactory(
+        archived=True,
+        first_name="Élodie",
+        last_name="Martin",
+        birth_date=BIRTH,
+        school_level="CP",
+        health_notes="Asthme",
+        emergency_contact_name="Mamie Martin",
+        emergency_contact_phone="+33142685300",
+    )
+    enrollment = EnrollmentFactory(child=old, offer=ActivityPageFactory(parent=activity_index))
+    children_service.merge_children(elodie, old, by=secretary)
+    elodie.refresh_from_db()
+    assert (elodie.school_level, elodie.health_notes, elodie.emergency_contact_name) == ("", "", "")
+    assert elodie.emergency_contact_phone == ""
+    enrollment.refresh_from_db()
+    assert enrollment.child == elodie and elodie.status == "active"

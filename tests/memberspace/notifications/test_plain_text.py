@@ -137,7 +137,6 @@ CONTEXTS = {
     "deposit_reminder": ("parent", lambda w: enrollment_context(w, **payment(w))),
     "secretariat_overdue_deposits": ("staff", lambda w: {"overdue": [w["enrollment"]], "count": 1}),
     # families/services
-    "child_added": ("coparent", lambda w: {"child": w["child"], "by": w["parent"]}),
     "child_updated": (
         "coparent",
         lambda w: {"child": w["child"], "by": w["parent"], "changes": ["prénom", "date de naissance"]},
