@@ -453,8 +453,9 @@ def send_deposit_reminders(today=None):
 
     Run daily by a django-q2 schedule, and by hand at times: runs may overlap. Each
     enrollment's flag is set by a conditional update, and only the run whose update
-    set it notifies, so two runs at once never remind the same guardians twice.
-    Returns how many enrollments were overdue.
+    set it notifies, so two runs at once never remind the same guardians twice; the
+    secretariat's list goes likewise only from a run that reminded someone, and names
+    those this run reminded. Returns how many enrollments were overdue.
     """
     from django.contrib.auth.models import Group
 
@@ -475,17 +476,24 @@ def send_deposit_reminders(today=None):
     if not overdue:
         return 0
     with transaction.atomic():
+        reminded = []
         for enrollment in overdue:
             claimed = Enrollment.objects.filter(
                 pk=enrollment.pk, status=Status.VALIDATED, deposit_reminder_sent_at__isnull=True
             ).update(deposit_reminder_sent_at=timezone.now())
             if claimed == 1:  # this run set the flag: no other run reminds these guardians
                 _notify_guardians(enrollment, "deposit_reminder", payment_context(enrollment, enrollment.offer))
+                reminded.append(enrollment)
+        if not reminded:  # another run (or an earlier one) did it all, and told the secretariat
+            return len(overdue)
         staff = Group.objects.filter(name=SECRETARIAT).values_list("user", flat=True)
         user_model = Enrollment._meta.get_field("requested_by").related_model
         for member in user_model.objects.filter(pk__in=staff, is_active=True):
             notify(
-                member, "secretariat_overdue_deposits", {"overdue": overdue, "count": len(overdue)}, channels={"email"}
+                member,
+                "secretariat_overdue_deposits",
+                {"overdue": reminded, "count": len(reminded)},
+                channels={"email"},
             )
     return len(overdue)
 

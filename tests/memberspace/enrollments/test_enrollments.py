@@ -564,8 +564,11 @@ def test_a_second_reminder_run_sends_nothing(requested, secretary, mother):
     enrollments.send_deposit_reminders(today=late)
     sent = Notification.objects.filter(kind="deposit_reminder").count()
     assert sent == 2  # both guardians
+    assert Notification.objects.filter(kind="secretariat_overdue_deposits", user=secretary).count() == 1
     enrollments.send_deposit_reminders(today=late)  # the schedule's run, then a manual one or a retry
     assert Notification.objects.filter(kind="deposit_reminder").count() == sent
+    # Nor the secretariat's list: the second run reminded no one.
+    assert Notification.objects.filter(kind="secretariat_overdue_deposits").count() == 1
 
 
 # The deposit's deadline leaves the club's delay, whatever the offer's start (issue 13, item 3)
