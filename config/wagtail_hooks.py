@@ -1,5 +1,6 @@
-"""The project's admin: the staff roles' rights on a new catalogue, their menu, and the admin's stylesheet."""
+"""The project's admin: the staff roles' rights on a new catalogue, their menu, the admin's stylesheet and scripts."""
 
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.html import format_html
 from wagtail import hooks
@@ -15,6 +16,14 @@ def secretariat_rights_on_a_new_catalogue(request, page):
 @hooks.register("insert_global_admin_css")
 def admin_css():
     return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))
+
+
+@hooks.register("insert_global_admin_js")
+def char_counter_js():
+    """The live counter under long text (a refusal's reason), with its French texts, as on the site."""
+    return render_to_string("includes/char_counter.html") + format_html(
+        '<script src="{}" defer></script>', static("js/char-counter.js")
+    )
 
 
 @hooks.register("construct_main_menu")

@@ -5,12 +5,14 @@ The view only composes: each query is a service of the app that owns the concept
 
 from django.contrib.auth.decorators import login_required
 from django.template.response import TemplateResponse
+from django.utils.functional import SimpleLazyObject
 
 from memberspace.accounts.models import AccountStatus
 from memberspace.enrollments import services as enrollments
 from memberspace.families.services import children as families
 from memberspace.families.services import invitations
 from memberspace.notifications import phones
+from pages.models import ClubSettings
 
 
 @login_required
@@ -24,7 +26,9 @@ def dashboard(request):
         "phone_display": phones.display(user.phone),
     }
     if user.is_validated_parent:
-        children = enrollments.with_upcoming_enrollments(families.children_for_dashboard(user))
+        # The club's terms (the balance's date) are read only if an enrollment has something to pay.
+        club = SimpleLazyObject(lambda: ClubSettings.for_request(request))
+        children = enrollments.with_upcoming_enrollments(families.children_for_dashboard(user), club)
         received, sent = invitations.pending_for_dashboard(user)
         context.update(children=children, invitations_received=received, invitations_sent=sent)
     return TemplateResponse(request, "memberspace/dashboard.html", context)

@@ -21,6 +21,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from memberspace.secretariat.fields import CountedTextField
+
 EMAIL_MAX_LENGTH = 254
 
 # Format (Cf: bidi controls, zero-width characters, soft hyphen, BOM…), control (Cc: tabs, line
@@ -119,30 +121,8 @@ def validate_no_bidi_control(value):
         )
 
 
-class LongTextField(forms.CharField):
-    """Free text with a length limit said in a message, never by a ``maxlength`` attribute.
+class LongTextField(CountedTextField):
+    """A parent's free text: counted, never cut by the browser (``CountedTextField``),
+    and without the bidi controls that would make the secretariat read another text."""
 
-    A browser silently cuts pasted text at ``maxlength``: the end of a long message or
-    of health notes would be lost without a word. The limit is checked on the server,
-    which answers with the field's French message and the whole text kept. Bidi
-    controls, which would make the secretariat read another text, are refused.
-
-    The widget carries ``data-maxchars`` instead: static/js/site.js shows a live
-    counter under the field (« 1 234 caractères restants », « 120 caractères en
-    trop »). Line breaks are counted as one character, as the counter counts them
-    (a browser sends each one as two, CR LF).
-    """
-
-    widget = forms.Textarea
     default_validators = [validate_no_bidi_control]
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n") if value else value
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs.pop("maxlength", None)
-        if self.max_length is not None:
-            attrs["data-maxchars"] = str(self.max_length)
-        return attrs

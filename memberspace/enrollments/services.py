@@ -362,22 +362,33 @@ def _cancel(enrollment, by):
 # Messages
 
 
-def payment_context(enrollment, offer):
-    """What the confirmation email says of the deposit and how to pay it (step 6)."""
-    club = ClubSettings.current()
-    specific = offer.specific
+def payment_summary(enrollment, offer, club):
+    """What is due, by when, and what was received, as the parents read it (no query).
+
+    Shown by the enrollment page, the dashboard (``enrollments/includes/payment_facts.html``)
+    and the confirmation email alike.
+    """
     balance = balance_due(enrollment, offer, club)
     received = enrollment.deposit_received_at
     return {
-        "offer": specific,
-        "when": specific.card_facts()[0][1],
-        "price": formatting.euros(offer.price),
         "deposit": formatting.euros(enrollment.deposit_amount),
         "due_date": formatting.day_month(enrollment.deposit_due_date),
         "balance": formatting.euros(balance.amount) if balance else "",
         "balance_due_date": formatting.day_month(balance.due_date) if balance else "",
         "balance_with_deposit": bool(balance and balance.with_deposit),
         "deposit_received_on": formatting.day_month(enrollment.deposit_received_on) if received else "",
+    }
+
+
+def payment_context(enrollment, offer):
+    """What the confirmation email says of the deposit and how to pay it (step 6)."""
+    club = ClubSettings.current()
+    specific = offer.specific
+    return {
+        "offer": specific,
+        "when": specific.card_facts()[0][1],
+        "price": formatting.euros(offer.price),
+        **payment_summary(enrollment, offer, club),
         "payment_terms": offer.payment_terms or club.deposit_payment_terms,
         "bank": {
             "holder": club.bank_account_holder,
@@ -442,8 +453,9 @@ def send_deposit_reminders(today=None):
 
     Run daily by a django-q2 schedule, and by hand at times: runs may overlap. Each
     enrollment's flag is set by a conditional update, and only the run whose update
-    set it notifies, so two runs at once never remind the same guardians twice.
-    Returns how many enrollments were overdue.
+    set it notifies, so two runs at once never remind the same guardians twice; the
+    secretariat's list goes likewise only from a run that reminded someone, and names
+    those this run reminded. Returns how many enrollments were overdue.
     """
     from django.contrib.auth.models import Group
 
@@ -464,17 +476,24 @@ def send_deposit_reminders(today=None):
     if not overdue:
         return 0
     with transaction.atomic():
+        reminded = []
         for enrollment in overdue:
             claimed = Enrollment.objects.filter(
                 pk=enrollment.pk, status=Status.VALIDATED, deposit_reminder_sent_at__isnull=True
             ).update(deposit_reminder_sent_at=timezone.now())
             if claimed == 1:  # this run set the flag: no other run reminds these guardians
                 _notify_guardians(enrollment, "deposit_reminder", payment_context(enrollment, enrollment.offer))
+                reminded.append(enrollment)
+        if not reminded:  # another run (or an earlier one) did it all, and told the secretariat
+            return len(overdue)
         staff = Group.objects.filter(name=SECRETARIAT).values_list("user", flat=True)
         user_model = Enrollment._meta.get_field("requested_by").related_model
         for member in user_model.objects.filter(pk__in=staff, is_active=True):
             notify(
-                member, "secretariat_overdue_deposits", {"overdue": overdue, "count": len(overdue)}, channels={"email"}
+                member,
+                "secretariat_overdue_deposits",
+                {"overdue": reminded, "count": len(reminded)},
+                channels={"email"},
             )
     return len(overdue)
 
@@ -497,17 +516,21 @@ def upcoming_enrollments():
             "deposit_received_at",
             "offer__title",
             "offer__start_date",
+            "offer__price",
             "requested_by__first_name",
         )
         .in_arrival_order()
     )
 
 
-def with_upcoming_enrollments(children):
+def with_upcoming_enrollments(children, club=None):
     """``children`` (a queryset) as a list, each with its ``upcoming_enrollments`` and their waiting ranks.
 
     Two queries whatever the number of children (three when one of them is waiting):
     the children, their upcoming enrollments, and the ranks on the waiting lists.
+    An enrollment that takes a place gets its ``payment`` (``payment_summary``), with
+    ``club``'s terms (a lazy object is read only then: one query more, whatever the
+    number of enrollments; ``ClubSettings.current()`` when not given).
     """
     # Imported here, leaving the module's import block as it is.
     from django.db.models import Prefetch
@@ -523,6 +546,10 @@ def with_upcoming_enrollments(children):
         for enrollment in child.upcoming_enrollments:
             age = age_on(child.birth_date, enrollment.offer.start_date)
             enrollment.age_at_start = age if age != today_age else None
+            enrollment.payment = None
+            if enrollment.takes_a_place and enrollment.deposit_due_date:  # set on validation
+                club = club or ClubSettings.current()
+                enrollment.payment = payment_summary(enrollment, enrollment.offer, club)
         child.age_differs = any(enrollment.age_at_start is not None for enrollment in child.upcoming_enrollments)
     return children
 

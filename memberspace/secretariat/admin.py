@@ -16,6 +16,7 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.views import InstanceSpecificView
 
 from memberspace import MemberspaceError
+from memberspace.secretariat.fields import CountedTextField
 
 
 def forbidden(request):
@@ -224,8 +225,12 @@ class TransitionButtonHelper(ButtonHelper):
 
 
 def reason_form(label, required_message):
-    """The form of a transition that asks a reason (``asks_reason``): one text, sent to the family."""
-    field = forms.CharField(
+    """The form of a transition that asks a reason (``asks_reason``): one text, sent to the family.
+
+    Counted as it is typed, never cut by the browser (``CountedTextField``): a reason
+    too long is refused with the server's message, kept whole in the field.
+    """
+    field = CountedTextField(
         label=label,
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=1000,

@@ -175,7 +175,8 @@ def test_a_parent_on_a_phone_adds_a_child_requests_an_activity_and_sees_the_depo
         " return new Set([...r.getClientRects()].map(rect => Math.round(rect.top))).size === 1; })"
     )
     item = DashboardPage(page).enrollment("Emma D'Almeida", "Théâtre d'improvisation")
-    expect(item).to_contain_text(f"Acompte de 60{NBSP}€ à régler avant le {due_text}")
+    expect(item).to_contain_text(f"Acompte : 60{NBSP}€ à régler avant le {due_text}.")
+    expect(item).to_contain_text("Reçu : rien pour l'instant.")
     shoot(page, "05-dashboard-deposit-due")
     item.get_by_role("link", name="Théâtre d'improvisation").click()
     deposit = page.get_by_role("region", name=re.compile("^Acompte"))

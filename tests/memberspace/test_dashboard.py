@@ -28,7 +28,14 @@ def family_with(mother, stay_index, count, name):
     """``count`` children, each with an upcoming enrollment, one of them waitlisted, and a sent invitation."""
     for number in range(count):
         child = child_of(mother, first_name=f"Enfant{number}")
-        Enrollment.objects.create(child=child, offer=offer(stay_index, f"Séjour {name} {number}"), status="validated")
+        Enrollment.objects.create(
+            child=child,
+            offer=offer(stay_index, f"Séjour {name} {number}"),
+            status="validated",
+            deposit_amount=150,
+            deposit_due_date=TODAY + datetime.timedelta(days=15),
+            validated_at=timezone.now(),
+        )
         Enrollment.objects.create(child=child, offer=offer(stay_index, f"Liste {name} {number}"), status="waitlisted")
         invitations.invite(mother, email=f"autre{number}@exemple.fr", children=[child], relationship="pere")
 
@@ -49,9 +56,11 @@ def test_the_dashboard_reads_as_many_queries_for_one_child_as_for_many(client, h
     few, _page = dashboard_queries(client, small)
     many, page = dashboard_queries(client, large)
     # The session, the user, the children, their upcoming enrollments, the waiting ranks,
-    # the invitations and their children: seven, whatever the family's size.
-    assert few == many == 7
+    # the club's terms (a validated stay's balance), the invitations and their children:
+    # eight, whatever the family's size.
+    assert few == many == 8
     assert "Enfant3 Martin" in page and "Liste grande 3" in page and "autre3@exemple.fr" in page
+    assert page.count("Solde : 300\u00a0€ à régler avant le") == 4  # each validated stay's balance
 
 
 def test_children_for_dashboard_lists_only_the_parents_own(home):

@@ -1,7 +1,7 @@
 """Long free text on a phone (issue 13, item 9): never cut by the browser, counted as it is typed.
 
 Every textarea of the parents' forms has a limit, said by a live counter (``data-maxchars``,
-read by static/js/site.js) and checked by the server, never by a ``maxlength`` attribute
+read by static/js/char-counter.js) and checked by the server, never by a ``maxlength`` attribute
 that makes the browser cut a paste without a word.
 """
 
@@ -79,9 +79,11 @@ def test_the_rendered_long_text_fields_carry_the_counter(client, home):
     response = client.get(reverse("account_signup"))
     (message,) = textareas(response)
     assert_counted(message, 2000)
-    # The counter's French texts, which static/js/site.js puts under the field.
-    model = BeautifulSoup(response.content, "html.parser").find("template", id="char-counter")
+    # The counter's French texts, which static/js/char-counter.js puts under the field.
+    page = BeautifulSoup(response.content, "html.parser")
+    model = page.find("template", id="char-counter")
     assert "{count} caractères restants" in str(model) and "{count} caractères en trop" in str(model)
+    assert page.find("script", src=lambda src: src and "js/char-counter" in src)
 
     mother = ParentFactory()
     client.force_login(mother)

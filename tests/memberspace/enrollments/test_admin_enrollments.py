@@ -125,6 +125,41 @@ def test_a_refusal_asks_for_its_reason_and_keeps_nothing_lost(staff_client, stay
     assert enrollment.status == Status.REFUSED and enrollment.refusal_reason == "Âge minimum non atteint"
 
 
+# A refusal's reason is sent to the family: never cut by the browser, counted as it is typed (issue 13, item 9)
+
+LONG_REASON = "Le séjour « d'hiver » est réservé aux 8-12 ans <révolus> & inscrits ; " * 20  # 1,400 characters
+
+
+def test_the_reason_forms_are_counted_and_never_cut_by_the_browser():
+    from memberspace.accounts.admin import ReasonForm as AccountReasonForm
+    from memberspace.enrollments.admin import ReasonForm as EnrollmentReasonForm
+
+    for form_class in (AccountReasonForm, EnrollmentReasonForm):
+        attrs = form_class.base_fields["reason"].widget.attrs
+        assert attrs.get("data-maxchars") == "1000"
+        assert "maxlength" not in attrs
+
+
+def test_too_long_a_reason_is_refused_with_a_message_and_kept_whole(staff_client, stay):
+    enrollment = request(stay, 1)
+    response = staff_client.post(f"{ENROLLMENTS}refuse/{enrollment.pk}/", {"reason": LONG_REASON})
+    assert response.status_code == 200
+    assert "au plus 1000 caractères" in text(response).replace("\u202f", " ").replace("\xa0", " ")
+    textarea = BeautifulSoup(response.content, "html.parser").find("textarea", attrs={"name": "reason"})
+    assert textarea.get_text().removeprefix("\n") == LONG_REASON and textarea.get("maxlength") is None
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.REQUESTED and enrollment.refusal_reason == ""
+
+
+def test_the_refusal_page_counts_the_reason_as_it_is_typed(staff_client, stay):
+    enrollment = request(stay, 1)
+    page = BeautifulSoup(staff_client.get(f"{ENROLLMENTS}refuse/{enrollment.pk}/").content, "html.parser")
+    assert page.find("textarea", attrs={"name": "reason", "data-maxchars": "1000"})
+    assert page.find("script", src=lambda src: src and "js/char-counter" in src)
+    model = page.find("template", id="char-counter")
+    assert model is not None and "{count} caractères restants" in str(model)
+
+
 def test_waitlist_deposit_and_cancel_from_the_row(staff_client, stay):
     waiting, paying = request(stay, 1), request(stay, 2)
     staff_client.post(f"{ENROLLMENTS}waitlist/{waiting.pk}/")

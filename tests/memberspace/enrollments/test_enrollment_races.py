@@ -101,10 +101,10 @@ def test_many_validations_at_once_give_exactly_the_places_there_are(stays):
     assert offer.enrollments.filter(status=EnrollmentStatus.REQUESTED).count() == 5
 
 
-def test_two_reminder_runs_at_once_remind_each_late_deposit_once(stays):
+def test_two_reminder_runs_at_once_remind_each_late_deposit_once(stays, roles):
     from memberspace.notifications.models import Notification
 
-    staff = StaffFactory(email="staff@le-po.test")
+    staff = StaffFactory(email="staff@le-po.test", groups=["Secrétariat"])
     offer = stays(capacity=40)
     for number in range(ROUNDS):
         parent = ParentFactory(email=f"retard{number}@exemple.fr")
@@ -116,3 +116,6 @@ def test_two_reminder_runs_at_once_remind_each_late_deposit_once(stays):
     reminders = Notification.objects.filter(kind="deposit_reminder")
     assert reminders.count() == ROUNDS
     assert reminders.values("address").distinct().count() == ROUNDS
+    # The secretariat gets one list, from the run that reminded: every late deposit on it.
+    (digest,) = Notification.objects.filter(kind="secretariat_overdue_deposits", user=staff)
+    assert all(f"Enfant{number} Course" in digest.body_text for number in range(ROUNDS)), digest.body_text

@@ -564,8 +564,11 @@ def test_a_second_reminder_run_sends_nothing(requested, secretary, mother):
     enrollments.send_deposit_reminders(today=late)
     sent = Notification.objects.filter(kind="deposit_reminder").count()
     assert sent == 2  # both guardians
+    assert Notification.objects.filter(kind="secretariat_overdue_deposits", user=secretary).count() == 1
     enrollments.send_deposit_reminders(today=late)  # the schedule's run, then a manual one or a retry
     assert Notification.objects.filter(kind="deposit_reminder").count() == sent
+    # Nor the secretariat's list: the second run reminded no one.
+    assert Notification.objects.filter(kind="secretariat_overdue_deposits").count() == 1
 
 
 # The deposit's deadline leaves the club's delay, whatever the offer's start (issue 13, item 3)
@@ -656,20 +659,35 @@ def test_the_dashboard_and_the_enrollment_page_show_what_is_due_and_what_was_rec
     enrollment = enrollments.validate(requested, by=secretary)
     due = formatting.day_month(enrollment.deposit_due_date)
     client.force_login(mother)
+    balance_due = formatting.day_month(START - datetime.timedelta(days=30))
     dashboard = text(client.get("/espace-adherent/"))
-    assert f"Acompte de 300\u00a0€ à régler avant le {due}" in dashboard
     page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
     assert f"Réglez 300\u00a0€ avant le {due}" in page
-    assert "Reçu : rien pour l'instant" in page
-    balance_due = formatting.day_month(START - datetime.timedelta(days=30))
-    assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}" in page
+    # The dashboard says what the enrollment page says: what is due, by when, and what was received.
+    for shown in (dashboard, page):
+        assert f"Acompte : 300\u00a0€ à régler avant le {due}." in shown
+        assert "Reçu : rien pour l'instant." in shown
+        assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}." in shown
 
     enrollments.record_deposit(enrollment, by=secretary)
     received = formatting.day_month(TODAY)
-    assert f"Acompte de 300\u00a0€ reçu le {received}" in text(client.get("/espace-adherent/"))
+    dashboard = text(client.get("/espace-adherent/"))
     page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
-    assert f"Reçu : 300\u00a0€ d'acompte, le {received}" in page
-    assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}" in page
+    for shown in (dashboard, page):
+        assert "Acompte : 300\u00a0€, réglé." in shown
+        assert f"Reçu : 300\u00a0€ d'acompte, le {received}." in shown
+        assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}." in shown
+
+
+def test_the_dashboard_asks_the_balance_of_a_started_activity_with_the_deposit(
+    client, started_request, secretary, mother
+):
+    enrollment = enrollments.validate(started_request, by=secretary)
+    due = formatting.day_month(enrollment.deposit_due_date)
+    client.force_login(mother)
+    dashboard = text(client.get("/espace-adherent/"))
+    assert f"Acompte : 150\u00a0€ à régler avant le {due}." in dashboard
+    assert f"Solde : 300\u00a0€ à régler avec l'acompte, avant le {due}." in dashboard
 
 
 # From a child's page to an enrollment (issue 13, item 11)
