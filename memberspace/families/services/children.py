@@ -198,7 +198,19 @@ def create_child(parent, *, data, relationship):
         if migrated is not None:  # the old base may know the child: the apps above are told (legacy flags it)
             for flag in hooks.get_hooks("after_create_child_known_to_old_base"):
                 flag(child, parent=parent, migrated=migrated)
+        if other is None:
+            # Another parent creating the same child at the same instant was not committed yet when
+            # this request looked (PostgreSQL reads committed rows; the parent's lock is not theirs):
+            # look again once this one is committed. Of two such requests, the later sees the other.
+            transaction.on_commit(lambda: flag_late_duplicate(child, parent))
     return child
+
+
+def flag_late_duplicate(child, parent):
+    """Flag ``child`` « doublon possible » if a record of it was committed while it was being created."""
+    other = find_duplicate(parent, child.first_name, child.last_name, child.birth_date, exclude=child).other
+    if other is not None:
+        Child.objects.filter(pk=child.pk, duplicate_of__isnull=True).update(duplicate_of=other)
 
 
 def update_child(child, *, by, data):

@@ -77,6 +77,29 @@ def co_parents(home):
 # Caught, without telling the parent
 
 
+def test_a_record_committed_while_the_check_ran_still_flags_the_child(
+    co_parents, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Two parents creating the same child at the same instant: on PostgreSQL neither request sees
+    the other's uncommitted record when it checks; the one committed last looks again and is flagged."""
+    mother, father, _noah = co_parents
+    first = create(mother)
+    looks = []
+
+    def before_the_other_commits(*args, **kwargs):
+        looks.append(args)
+        if len(looks) == 1:  # the check inside the transaction, as it reads while the other is not committed
+            return children_service.Matches(None, None, None)
+        return real_find_duplicate(*args, **kwargs)
+
+    real_find_duplicate = children_service.find_duplicate
+    monkeypatch.setattr(children_service, "find_duplicate", before_the_other_commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = create(father, first_name="ELODIE", relationship="pere")
+    second.refresh_from_db()
+    assert len(looks) == 2 and second.duplicate_of == first
+
+
 def test_two_co_parents_create_the_same_child_the_second_is_flagged_and_both_read_the_same_neutral_answer(
     client, co_parents
 ):
