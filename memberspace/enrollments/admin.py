@@ -63,6 +63,21 @@ class OfferFilter(SimpleListFilter):
         return queryset.filter(offer_id=chosen) if chosen else queryset
 
 
+class DepositFilter(SimpleListFilter):
+    """The deposits late today (``services.overdue_deposits``): the daily list names each one only once."""
+
+    title = gettext_lazy("acompte")
+    parameter_name = "acompte"
+
+    def lookups(self, request, model_admin):
+        return [("en-retard", _("En retard"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "en-retard":
+            return queryset.filter(pk__in=services.overdue_deposits().values("pk"))
+        return queryset
+
+
 ReasonForm = reason_form(
     gettext_lazy("Motif du refus (envoyé aux parents)"),
     gettext_lazy("Indiquez le motif du refus : il sera communiqué aux parents."),
@@ -142,7 +157,7 @@ class EnrollmentAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
     menu_icon = "list-ul"
     list_display = ("select", "child_name", "offer_title", "status_badge", "requested")
     list_display_add_buttons = "child_name"
-    list_filter = (OfferFilter, "status")
+    list_filter = (OfferFilter, "status", DepositFilter)
     search_fields = ("reference", "child__first_name", "child__last_name", "offer__title", "requested_by__email")
     list_per_page = 50
     index_view_class = EnrollmentIndexView

@@ -448,6 +448,20 @@ def first_waiting(offer):
     return offer.enrollments.filter(status=Status.WAITLISTED).in_arrival_order().select_related("child").first()
 
 
+def overdue_deposits(today=None):
+    """The validated enrollments whose deposit is late on ``today``, reminded or not.
+
+    Late only past a date that could be met: the club's delay counted from the day of
+    validation has passed too (a due date stored by an older rule may have left none).
+    """
+    today = today or timezone.localdate()
+    delay_start = today - datetime.timedelta(days=ClubSettings.current().deposit_due_days)
+    validated_before = timezone.make_aware(datetime.datetime.combine(delay_start, datetime.time.min))
+    return Enrollment.objects.filter(
+        status=Status.VALIDATED, deposit_due_date__lt=today, validated_at__lt=validated_before
+    )
+
+
 def send_deposit_reminders(today=None):
     """Remind once the guardians whose deposit is past due; list them for the secretariat.
 
@@ -461,18 +475,7 @@ def send_deposit_reminders(today=None):
 
     from config.roles import SECRETARIAT
 
-    today = today or timezone.localdate()
-    # Late only past a date that could be met: the club's delay counted from the day of
-    # validation has passed too (a due date stored by an older rule may have left none).
-    delay_start = today - datetime.timedelta(days=ClubSettings.current().deposit_due_days)
-    validated_before = timezone.make_aware(datetime.datetime.combine(delay_start, datetime.time.min))
-    overdue = list(
-        Enrollment.objects.filter(
-            status=Status.VALIDATED, deposit_due_date__lt=today, validated_at__lt=validated_before
-        )
-        .select_related("child", "offer")
-        .in_arrival_order()
-    )
+    overdue = list(overdue_deposits(today).select_related("child", "offer").in_arrival_order())
     if not overdue:
         return 0
     with transaction.atomic():

@@ -328,3 +328,25 @@ def test_query_counts_do_not_grow_with_the_requests(staff_client, stay):
         request(stay, n, second_parent=True)
     many = (count(ENROLLMENTS, offre=stay.pk), count("/admin/"))
     assert many == few
+
+
+def test_the_late_deposits_are_always_listed_for_the_secretariat(staff_client, stay, secretary):
+    """The daily email names each late deposit once (on its family's reminder); the listing keeps them all."""
+    today = timezone.localdate()
+    long_ago = timezone.now() - datetime.timedelta(days=40)
+    late = request(stay, 1)
+    on_time = request(stay, 2)
+    Enrollment.objects.filter(pk=late.pk).update(
+        status=Status.VALIDATED,
+        validated_at=long_ago,
+        deposit_due_date=today - datetime.timedelta(days=3),
+        deposit_reminder_sent_at=long_ago,  # reminded already: no longer in any daily email
+    )
+    Enrollment.objects.filter(pk=on_time.pk).update(
+        status=Status.VALIDATED, validated_at=timezone.now(), deposit_due_date=today + datetime.timedelta(days=15)
+    )
+    response = staff_client.get(ENROLLMENTS, {"acompte": "en-retard"})
+    assert response.status_code == 200
+    listed = rows(response)
+    assert len(listed) == 1 and late.child.first_name in listed[0]
+    assert "En retard" in text(staff_client.get(ENROLLMENTS))
