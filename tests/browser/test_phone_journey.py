@@ -190,10 +190,14 @@ def test_a_parent_on_a_phone_adds_a_child_requests_an_activity_and_sees_the_depo
     bar = page.locator(".offer__cta-bar")
     expect(bar.get_by_role("link", name="Demander l'inscription")).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollHeight") > NARROW["height"] * 2
-    label = page.locator(".facts dt", has_text="Destination")
-    assert lines_of(label) == 1
     assert not re.search(r"\b\d{1,2}(h\d\d|:\d\d)\b", page.locator("main").inner_text())
     shoot(page, "07-offer-page-top", full_page=False)
+    # On every stay's card in the catalogue, « Destination » holds on one line.
+    page.goto(stays.url)
+    labels = page.locator(".card .facts dt", has_text="Destination")
+    expect(labels).to_have_count(2)
+    assert [lines_of(labels.nth(index)) for index in range(2)] == [1, 1]
+    shoot(page, "08-stay-cards", full_page=False)
 
 
 def test_two_parents_create_the_same_child_the_secretariat_merges_and_used_links_say_so(new_page, live_site, secretary):
@@ -218,7 +222,7 @@ def test_two_parents_create_the_same_child_the_secretariat_merges_and_used_links
     page.goto(link)
     expect(page.locator("main")).to_contain_text("Cette adresse e-mail est déjà confirmée")
     expect(page.locator("main").get_by_role("link", name="Se connecter")).to_be_visible()
-    shoot(page, "08-verification-link-again")
+    shoot(page, "09-verification-link-again")
 
     # The father creates the same child, typed his way: a neutral message, whatever the club knows.
     page.context.clear_cookies()
@@ -252,7 +256,7 @@ def test_two_parents_create_the_same_child_the_secretariat_merges_and_used_links
     expect(main).to_contain_text("Cette invitation a déjà été utilisée")
     expect(main).to_contain_text("Paul D'Almeida")
     expect(main.get_by_role("button", name="Accepter l'invitation")).to_have_count(0)
-    shoot(page, "09-invitation-used")
+    shoot(page, "10-invitation-used")
 
     # The secretariat: what waits for a decision first on the home; the flagged child merged.
     pending = ParentFactory(
@@ -275,13 +279,13 @@ def test_two_parents_create_the_same_child_the_secretariat_merges_and_used_links
     waiting = staff.get_by_role("heading", name=re.compile("Comptes parents à valider"))
     expect(waiting).to_be_in_viewport()
     expect(staff.locator("#wagtail-sidebar").get_by_role("button", name="Aide")).to_have_count(0)
-    shoot(staff, "10-admin-home", full_page=False)
+    shoot(staff, "11-admin-home", full_page=False)
 
     account = AdminAccountPage(staff).open(pending.pk)
     assert account.suggested() == ["Jules Martin"]
     expect(staff.get_by_role("button", name="Rattacher Jules")).to_be_in_viewport()
     expect(staff.locator("main")).to_contain_text("Retour à la liste des comptes parents")
-    shoot(staff, "11-account-page-suggestions", full_page=False)
+    shoot(staff, "12-account-page-suggestions", full_page=False)
 
     staff.goto(admin_url("families.child") + "?doublon=oui")
     rows = staff.locator("table.listing tbody tr")
@@ -306,4 +310,4 @@ def test_two_parents_create_the_same_child_the_secretariat_merges_and_used_links
         box = buttons.nth(index).bounding_box()
         assert row_box["y"] <= box["y"] and box["y"] + box["height"] <= row_box["y"] + row_box["height"] + 1
     assert staff.locator("nav.pagination").bounding_box()["y"] >= row_box["y"] + row_box["height"] - 1
-    shoot(staff, "12-enrollment-listing", full_page=False)
+    shoot(staff, "13-enrollment-listing", full_page=False)
