@@ -197,6 +197,7 @@ def test_a_parent_on_a_phone_adds_a_child_requests_an_activity_and_sees_the_depo
     labels = page.locator(".card .facts dt", has_text="Destination")
     expect(labels).to_have_count(2)
     assert [lines_of(labels.nth(index)) for index in range(2)] == [1, 1]
+    labels.first.scroll_into_view_if_needed()
     shoot(page, "08-stay-cards", full_page=False)
 
 
