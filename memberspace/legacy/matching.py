@@ -46,9 +46,13 @@ DIGITS = re.compile(r"^\d{2,}$")
 
 @dataclass
 class Suggestion:
+    """A migrated child that probably belongs to the account, and why."""
+
     child: Child
-    score: int
-    reasons: list = field(default_factory=list)
+    score: int  # 0-100
+    reasons: list = field(default_factory=list)  # the evidence, in French words
+    household: int = 0  # the key of its ``Household``
+    named: bool = False  # the parent named this child (message or attachment request)
 
     def as_dict(self):
         return {
@@ -57,7 +61,94 @@ class Suggestion:
             "birth_date": self.child.birth_date.isoformat(),
             "score": self.score,
             "reasons": self.reasons,
+            "household": self.household,
+            "named": self.named,
         }
+
+
+@dataclass
+class Household:
+    """Migrated children who share a parent in the old base (email, phone, or full name and postcode)."""
+
+    key: int
+    evidence: list = field(default_factory=list)  # what ties the account to it, in French words
+    confirmed: bool = False  # by the parent's identity (email, phone, full name and postcode)
+    suggestions: list = field(default_factory=list)  # its children shown, best first
+
+
+@dataclass
+class Matches:
+    """What the matching found for one account: households shown, homonyms folded."""
+
+    households: list = field(default_factory=list)  # best first
+    homonyms: list = field(default_factory=list)  # other households' children with name evidence only
+
+    @property
+    def suggestions(self):
+        """Every child shown, best first (households in order, then their children)."""
+        return sorted(
+            (suggestion for household in self.households for suggestion in household.suggestions),
+            key=lambda suggestion: -suggestion.score,
+        )
+
+    def child_ids(self):
+        return [s.child.pk for s in self.suggestions] + [s.child.pk for s in self.homonyms]
+
+    def as_dict(self):
+        """Plain data (for ``AccountSuggestions.data``): children by id."""
+
+        def row(suggestion):
+            return {
+                "child": suggestion.child.pk,
+                "score": suggestion.score,
+                "reasons": suggestion.reasons,
+                "household": suggestion.household,
+                "named": suggestion.named,
+            }
+
+        return {
+            "households": [
+                {
+                    "key": household.key,
+                    "evidence": household.evidence,
+                    "confirmed": household.confirmed,
+                    "suggestions": [row(suggestion) for suggestion in household.suggestions],
+                }
+                for household in self.households
+            ],
+            "homonyms": [row(suggestion) for suggestion in self.homonyms],
+        }
+
+    @classmethod
+    def from_dict(cls, data, children):
+        """The inverse of ``as_dict``, given ``children`` by id; children no longer there are left out."""
+
+        def rows(items):
+            return [
+                Suggestion(
+                    child=children[item["child"]],
+                    score=item["score"],
+                    reasons=item["reasons"],
+                    household=item["household"],
+                    named=item["named"],
+                )
+                for item in items
+                if item["child"] in children
+            ]
+
+        households = [
+            Household(
+                key=item["key"],
+                evidence=item["evidence"],
+                confirmed=item["confirmed"],
+                suggestions=rows(item["suggestions"]),
+            )
+            for item in data.get("households", [])
+        ]
+        return cls(
+            households=[household for household in households if household.suggestions],
+            homonyms=rows(data.get("homonyms", [])),
+        )
 
 
 def message_terms(text):
@@ -143,3 +234,33 @@ def suggest_children(account, *, limit=10, threshold=THRESHOLD):
         )
         for index in ranked
     ]
+
+
+def match_account(account):
+    """The ``Matches`` of ``account``, computed now (see ``stored`` for the page's copy)."""
+    # Temporary adapter over the first algorithm: each child its own household.
+    households = [
+        Household(key=suggestion.child.pk, suggestions=[suggestion]) for suggestion in suggest_children(account)
+    ]
+    for household in households:
+        for suggestion in household.suggestions:
+            suggestion.household = household.key
+    return Matches(households=households)
+
+
+def base_version():
+    """The old base's current version (one query)."""
+    from memberspace.legacy.models import BaseVersion
+
+    return BaseVersion.objects.values_list("version", flat=True).first() or 0
+
+
+def bump_base_version():
+    """The old base's records changed: every stored suggestion and index is out of date."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from memberspace.legacy.models import BaseVersion
+
+    if not BaseVersion.objects.update(version=F("version") + 1, changed_at=timezone.now()):
+        BaseVersion.objects.create(version=1)

@@ -60,3 +60,43 @@ class AttachmentRequest(PrivateRecord):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class BaseVersion(models.Model):
+    """One row: a number that changes whenever the old base's records change (an import).
+
+    Stored suggestions (``AccountSuggestions``) and each process's matching index are
+    valid for one version; ``memberspace.legacy.matching.bump_base_version`` moves it on.
+    """
+
+    version = models.PositiveIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("version de l'ancienne base")
+
+    def __str__(self):
+        return str(self.version)
+
+
+class AccountSuggestions(PrivateRecord):
+    """The matching's result for one account, computed once per change of its inputs or of the old base.
+
+    ``signature`` digests what the result depends on (the account's names, postcode,
+    email, phone, message and attachment requests, and the base's version); ``data`` is
+    ``Matches.as_dict()``.
+    """
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="legacy_suggestions"
+    )
+    signature = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suggestions de l'ancienne base")
+        verbose_name_plural = _("suggestions de l'ancienne base")
+
+    def __str__(self):
+        return str(self.account)

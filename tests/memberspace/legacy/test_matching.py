@@ -157,5 +157,5 @@ def test_suggest_children_command_prints_json(old_base):
     call_command("suggest_children", "parent@exemple.fr", stdout=output)
     data = json.loads(output.getvalue())
     assert {row["legacy_id"] for row in data[:2]} == {"1001", "1002"}
-    assert set(data[0]) == {"legacy_id", "name", "birth_date", "score", "reasons"}
+    assert set(data[0]) == {"legacy_id", "name", "birth_date", "score", "reasons", "household", "named"}
     assert data[0]["birth_date"] in ("2016-03-12", "2018-07-01")
