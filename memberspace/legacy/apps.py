@@ -8,3 +8,6 @@ class LegacyConfig(AppConfig):
     name = "memberspace.legacy"
     label = "legacy"
     verbose_name = _("Reprise de l'ancienne base")
+
+    def ready(self):
+        from memberspace.legacy import signals  # noqa: F401

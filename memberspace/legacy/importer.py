@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from memberspace.families.models import Child, ChildStatus, Sex
 from memberspace.families.text import name_key
+from memberspace.legacy.matching import bump_base_version
 from memberspace.legacy.models import LegacyContact
 from memberspace.notifications import phones
 
@@ -347,4 +348,5 @@ def import_file(path, *, dry_run=False, progress=None):
         for start in range(0, len(updated_ids), BATCH):
             LegacyContact.objects.filter(child_id__in=updated_ids[start : start + BATCH]).delete()
         LegacyContact.objects.bulk_create(contacts, batch_size=BATCH)
+        bump_base_version()  # bulk writes send no signal: the matching's suggestions are out of date
     return report

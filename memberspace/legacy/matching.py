@@ -1,47 +1,73 @@
-"""Which migrated children probably belong to a parent's account: ranked suggestions for the secretariat.
+"""Which migrated children probably belong to a parent's account: households and suggestions for the secretariat.
 
-The evidence, each worth points (a child's score is their sum, at most 100):
+Nothing is attached here: the secretariat decides, one click per child or per household
+(memberspace/legacy/admin.py). The evidence, in the order it weighs:
 
-- the child's first *and* last names written in the parent's "Message à
-  l'intention du club" (or in a child the parent tried to add): compared
-  without accents, case, punctuation or word order, tolerant of typos
-  (rapidfuzz), up to 70 points;
-- the child's first name written, with the family name of the account: up to
-  50 points ("Léa et Hugo" written by Mme Martin finds Léa Martin);
-- the child's number in the old database written in the message: 50 points;
-- the account's email address among the legacy parents' emails: 60 points;
-- the account's mobile number among the legacy parents' phones: 50 points;
-- the same family name and postal code as a legacy parent: 20 points.
+1. **The parent's own identity** against the old base's parents (memberspace/legacy/index.py):
+   the account's email, its mobile, its first and last names with its postcode. It points
+   to a household: the children who share that parent. Its children are suggested even
+   when the message names none of them.
+2. **Names in the message** (and in the children the parent tried to add, with their birth
+   dates): each word counts only for the names it is closest to, so « Louis » does not
+   credit Louise; a name of four letters or fewer must be written exactly (accents aside),
+   longer ones allow one typo, long ones two; common French words are never names
+   (data/stopwords_fr.txt, from wordfreq); diminutives (nicknames.py) and parts or initials
+   of compound first names count for less. A child's first and last names must be next to
+   each other, in either order, or joined through a list of first names (« Léa, Tom et
+   Hugo Martin »). A first name alone counts in a household that the parent's identity,
+   the parent's family name or the siblings named with it point to.
+3. **Birth dates** written in the message or given for a child the parent tried to add:
+   they settle homonyms and twins.
 
-Suggestions under ``THRESHOLD`` are not shown. The comparison of names runs in
-rapidfuzz's C++ over all migrated children at once (``process.cdist``).
+Of the children a name designates in several households, those of the household with the
+most evidence are suggested; the others, with name evidence only, are « Homonymes
+possibles », shown folded with their birth dates.
 """
 
+import contextlib
+import datetime
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Q
 from django.utils.translation import gettext as _
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from memberspace.families.models import Child, ChildStatus
-from memberspace.families.text import name_key
-from memberspace.legacy.models import LegacyContact
+from memberspace.families.text import name_key, strip_accents
+from memberspace.legacy import index as legacy_index
+from memberspace.legacy.nicknames import NICKNAMES
 
-THRESHOLD = 50
-NAME_SIMILARITY = 80  # first and last names each at least this similar (0-100)
-FIRST_NAME_SIMILARITY = 85  # a first name alone, with the account's family name
-MAX_NGRAM = 3  # "de la fontaine"
-# Words of a message that are not names (as text: a list literal would take a hundred lines).
-STOPWORDS = frozenset(
-    "a au aux avec bonjour ce ces cette chez club d de des deja du elle elles en enfant enfants est et "  # noqa: SIM905
-    "etaient etait fille filles fils frere freres il ils inscrit inscrite inscrits inscrites j je la le "
-    "les leur leurs ma mais mes merci mon ne nom nos notre nous ou par pas po pour prenom qui sa se "
-    "soeur soeurs son sont sur ses ta te tes ton un une vos votre vous y ans an annee annees "
-    "cordialement madame monsieur mme mr m ".split()
-)
-DIGITS = re.compile(r"^\d{2,}$")
+THRESHOLD = 50  # the least score of a suggestion shown
+CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("janvier", "janv"),
+            ("fevrier", "fevr", "fev"),
+            ("mars",),
+            ("avril", "avr"),
+            ("mai",),
+            ("juin",),
+            ("juillet", "juil"),
+            ("aout",),
+            ("septembre", "sept"),
+            ("octobre", "oct"),
+            ("novembre", "nov"),
+            ("decembre", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b")
+WRITTEN_DATE = re.compile(r"\b(\d{1,2}|1er)\s+([a-z]+)\.?\s+(\d{4})\b")
+PARENTHESIS = re.compile(r"\([^)]*\)")
+TOKEN = re.compile(r"[a-z0-9]+|[,&/+]")
+MAX_RUN = 3  # "de la tour", "marie claire"
 
 
 @dataclass
@@ -151,101 +177,441 @@ class Matches:
         )
 
 
-def message_terms(text):
-    """The words of ``text`` that may be names, and the runs of 2 and 3 words, normalised.
+# Points of each kind of evidence (a child's score is their sum, at most 100).
+EMAIL = 60  # the account's email is a parent's of the child in the old base
+PHONE = 50  # its mobile
+PARENT = 50  # its first and last names, with its postcode
+PARENT_MOVED = 30  # its first and last names, another postcode
+FULL_NAME = 55  # the child's first and last names together in the message (times the match's quality)
+LEGACY_NUMBER = 60  # the child's number in the old base
+FIRST_NAME = 30  # the first name alone, in a household something else points to (times the quality)
+SIBLINGS = 15  # two children or more of the household named
+SURNAME = 10  # the account's family name is the household's
+POSTCODE = 5  # the account's postcode is the household's
+BIRTH_DATE = 30  # the birth date given matches
+STRANGER = 20  # the household's parents are both known, the account holder is neither (a homonym's family)
 
-    Runs keep the little words ("de la fontaine"); single words do not ("de", "et").
-    """
-    words = name_key(text).split()
-    terms = [word for word in words if word not in STOPWORDS and (len(word) > 1 or word.isdigit())]
-    for size in range(2, MAX_NGRAM + 1):
-        runs = (words[i : i + size] for i in range(len(words) - size + 1))
-        terms.extend(" ".join(run) for run in runs if not all(word in STOPWORDS for word in run))
-    return list(dict.fromkeys(terms))
+# How much a name written counts, by how it is written.
+EXACT, ONE_TYPO, TWO_TYPOS, PART = 1.0, 0.9, 0.8, 0.75
 
 
-def account_text(account):
-    requests = " ; ".join(f"{req.first_name} {req.last_name}" for req in account.attachment_requests.all())
-    return f"{account.club_message} ; {requests}"
+@dataclass
+class Mention:
+    """Words of the message (tokens ``start:end``) that name some children: child index -> quality."""
+
+    start: int
+    end: int
+    children: dict
+
+
+@dataclass
+class Reading:
+    """What a parent wrote, read for names: tokens, their kinds, dates."""
+
+    tokens: list
+    kinds: list  # "name", "stop", "connector", "number"
+    raw: list
+    dates: set
+
+
+def allowed_typos(name):
+    length = len(name.replace(" ", ""))
+    return 0 if length <= 4 else 1 if length <= 7 else 2
+
+
+def read_dates(text):
+    dates = set()
+    for day, month, year in NUMERIC_DATE.findall(text):
+        year = int(year) + (2000 if int(year) < 50 else 1900) if len(year) == 2 else int(year)
+        with contextlib.suppress(ValueError):  # « 31/02/2016 »: no date
+            dates.add(datetime.date(year, int(month), int(day)))
+    for day, month, year in WRITTEN_DATE.findall(text):
+        if month in MONTHS:
+            with contextlib.suppress(ValueError):
+                dates.add(datetime.date(int(year), MONTHS[month], 1 if day == "1er" else int(day)))
+    return dates
+
+
+def initials(cased, position):
+    """« PL », « JB »: two or three capitals, the initials of a compound first name."""
+    token = cased[position]
+    return 2 <= len(token) <= 3 and token.isalpha() and token.isupper()
+
+
+def read(text, index):
+    """Tokens of ``text`` with their kinds; parentheses (« Léa (8 ans) ») are left out."""
+    folded = strip_accents(text or "").replace("œ", "oe").replace("Œ", "OE")
+    dates = read_dates(folded.lower())
+    raw = TOKEN.findall(PARENTHESIS.sub(" ", NUMERIC_DATE.sub(" ", folded)).replace("'", " ").lower())
+    cased = re.findall(r"[A-Za-z0-9]+|[,&/+]", PARENTHESIS.sub(" ", NUMERIC_DATE.sub(" ", folded)).replace("'", " "))
+    if len(cased) != len(raw):
+        cased = raw
+    kinds = []
+    for token in raw:
+        if token in CONNECTORS:
+            kinds.append("connector")
+        elif token.isdigit():
+            kinds.append("number")
+        elif len(token) < 2 or (token in index.stopwords and not initials(cased, len(kinds))):
+            kinds.append("stop")
+        else:
+            kinds.append("name")
+    return Reading(tokens=raw, kinds=kinds, raw=cased, dates=dates)
+
+
+def spans(reading):
+    """``(start, end)`` of the runs of words that may be a name: one word, or up to three with particles inside."""
+    tokens, kinds = reading.tokens, reading.kinds
+    for start, kind in enumerate(kinds):
+        if kind != "name" and tokens[start] not in legacy_index.PARTICLES:
+            continue
+        for end in range(start + 1, min(start + MAX_RUN, len(tokens)) + 1):
+            if kinds[end - 1] in ("connector", "number"):
+                break
+            inside_ok = all(kinds[i] == "name" or tokens[i] in legacy_index.PARTICLES for i in range(start, end))
+            if not inside_ok:
+                break
+            if kinds[end - 1] == "name":
+                yield start, end
+
+
+def find_mentions(reading, index):
+    """First-name and last-name mentions of the message."""
+    firsts, lasts = [], []
+    fuzzy = []  # (start, end, term) with no exact name
+    for start, end in spans(reading):
+        words = reading.tokens[start:end]
+        term = " ".join(words)
+        found = False
+        for table, out in ((index.first_names, firsts), (index.last_names, lasts)):
+            if term in table:
+                quality = {"full": EXACT, "part": PART, "initials": PART}
+                children = {}
+                for child, how in table[term]:
+                    if how == "initials" and not reading.raw[start].isupper():
+                        continue  # « PL », not « pl » in a sentence
+                    children[child] = max(children.get(child, 0), quality[how])
+                if children:
+                    out.append(Mention(start, end, children))
+                    found = True
+        if end - start == 1 and not found:
+            word = words[0]
+            if word in NICKNAMES:
+                children = {}
+                for name in NICKNAMES[word]:
+                    for child, how in index.first_names.get(name, ()):
+                        if how == "full":
+                            children[child] = PART
+                if children:
+                    firsts.append(Mention(start, end, children))
+                    found = True
+            if not found and len(word) > 4:
+                fuzzy.append((start, end, word))
+    for start in range(len(reading.tokens) - 1):
+        first_part, typed = reading.tokens[start], reading.tokens[start + 1]
+        children = {}
+        for name in index.compounds.get(first_part, ()):
+            second = name.split()[1]
+            if len(typed) >= 2 and typed.isalpha() and second.startswith(typed) and second != typed:
+                for child, how in index.first_names[name]:
+                    if how == "full":
+                        children[child] = PART  # « Anne-So » for Anne-Sophie
+        if children:
+            firsts.append(Mention(start, start + 2, children))
+    if fuzzy:
+        names = index.vocabulary
+        distances = process.cdist(
+            [term for _start, _end, term in fuzzy], names, scorer=OSA.distance, score_cutoff=2, dtype=np.int32
+        )
+        for (start, end, term), row in zip(fuzzy, distances, strict=True):
+            best = int(row.min())
+            if best > 2:
+                continue
+            quality = ONE_TYPO if best == 1 else TWO_TYPOS
+            for position in np.flatnonzero(row == best):
+                name = names[position]
+                if best > allowed_typos(name) or best > allowed_typos(term):
+                    continue
+                for table, out in ((index.first_names, firsts), (index.last_names, lasts)):
+                    children = {child: quality for child, how in table.get(name, ()) if how == "full"}
+                    if children:
+                        out.append(Mention(start, end, children))
+    return firsts, lasts
+
+
+def joined(first, last, reading, first_positions):
+    """Whether a first-name mention and a last-name mention name one child: side by side, or through a list."""
+    if first.end <= last.start:
+        between = range(first.end, last.start)
+    elif last.end <= first.start:
+        between = range(last.end, first.start)
+    else:
+        return False
+    if not between:
+        return True
+    if len(between) > 8 or not any(reading.kinds[i] == "connector" for i in between):
+        return False
+    if not all(reading.kinds[i] == "connector" or i in first_positions for i in between):
+        return False
+    if last.end <= first.start:  # « Martin : Léa et Tom », not « Hugo Martin et Léa »
+        return last.start - 1 not in first_positions
+    return last.end not in first_positions  # « Léa et Tom Martin », not « Léa et Tom Martin Hugo »
+
+
+@dataclass
+class Evidence:
+    """What points to one child."""
+
+    identity: int = 0
+    identity_reasons: list = field(default_factory=list)
+    name: float = 0
+    name_reason: str = ""
+    first_name: float = 0
+    birth_date: bool = False
+
+
+def account_key(account):
+    return name_key(account.first_name), name_key(account.last_name)
+
+
+def gather(account, index):
+    """Evidence per child index."""
+    evidence = defaultdict(Evidence)
+
+    def identity(children, points, reason):
+        for child in children:
+            found = evidence[child]
+            found.identity = max(found.identity, points)
+            if reason not in found.identity_reasons:
+                found.identity_reasons.append(reason)
+
+    email = legacy_index.normalise_email(account.email)
+    if email:
+        identity(index.by_email.get(email, ()), EMAIL, _("adresse e-mail du compte chez un parent de l'ancienne base"))
+    if account.phone:
+        identity(
+            index.by_phone.get(account.phone, ()), PHONE, _("téléphone du compte chez un parent de l'ancienne base")
+        )
+    first, last = account_key(account)
+    postal_code = (account.postal_code or "").replace(" ", "")
+    if first and last:
+        same_name = index.by_parent.get((first, last), ())
+        here = [
+            child
+            for child in same_name
+            if postal_code and any(c.postal_code == postal_code for c in index.entries[child].contacts)
+        ]
+        identity(here, PARENT, _("prénom, nom et code postal du compte chez un parent de l'ancienne base"))
+        identity(
+            set(same_name) - set(here),
+            PARENT_MOVED,
+            _("prénom et nom du compte chez un parent de l'ancienne base (autre code postal)"),
+        )
+
+    texts = [(account.club_message or "", set())]
+    for request in account.attachment_requests.all():
+        texts.append((f"{request.first_name} {request.last_name}", {request.birth_date}))
+    for text, given_dates in texts:
+        reading = read(text, index)
+        dates = reading.dates | given_dates
+        firsts, lasts = find_mentions(reading, index)
+        first_positions = {i for mention in firsts for i in range(mention.start, mention.end)}
+        by_child_last = defaultdict(list)
+        for mention in lasts:
+            for child, quality in mention.children.items():
+                by_child_last[child].append((mention, quality))
+        for mention in firsts:
+            for child, quality in mention.children.items():
+                found = evidence[child]
+                for last_mention, last_quality in by_child_last.get(child, ()):
+                    if joined(mention, last_mention, reading, first_positions):
+                        points = FULL_NAME * quality * last_quality
+                        if points > found.name:
+                            found.name = points
+                            found.name_reason = (
+                                _("prénom et nom écrits par le parent")
+                                if quality * last_quality == EXACT
+                                else _("prénom et nom écrits par le parent, à peu près")
+                            )
+                found.first_name = max(found.first_name, quality)
+                if dates and index.entries[child].birth_date in dates:
+                    found.birth_date = True
+        for position, token in enumerate(reading.tokens):
+            if reading.kinds[position] == "number" and len(token) >= 3 and token in index.by_legacy_id:
+                found = evidence[index.by_legacy_id[token]]
+                found.name = max(found.name, LEGACY_NUMBER)
+                found.name_reason = _("numéro d'adhérent écrit par le parent")
+    return evidence
+
+
+def household_support(account, index, evidence):
+    """Per household: the points and reasons that the account's identity, family name and postcode give it."""
+    first, last = account_key(account)
+    postal_code = (account.postal_code or "").replace(" ", "")
+    support = {}
+    touched = {index.entries[child].household for child in evidence}
+    for key in touched:
+        members = index.households[key]
+        contacts = [contact for child in members for contact in index.entries[child].contacts]
+        points, reasons = 0, []
+        identity = max((evidence[child].identity for child in members if child in evidence), default=0)
+        named = [
+            child for child in members if child in evidence and (evidence[child].name or evidence[child].first_name)
+        ]
+        if len({(index.entries[child].first) for child in named}) >= 2:
+            points += SIBLINGS
+            reasons.append(_("plusieurs enfants du foyer cités ensemble"))
+        surnames = {contact.last for contact in contacts} | {index.entries[child].last for child in members}
+        if last and last in surnames:
+            points += SURNAME
+            reasons.append(_("même nom de famille que le compte"))
+        if postal_code and postal_code in {contact.postal_code for contact in contacts}:
+            points += POSTCODE
+            reasons.append(_("même code postal que le compte"))
+        parents = {(contact.first, contact.last) for contact in contacts if contact.first}
+        if (
+            not identity
+            and last in surnames
+            and len(parents) >= 2
+            and first
+            and first not in {name for name, _last in parents}
+        ):
+            points -= STRANGER  # another family of the same name: both parents known, the account holder is neither
+        support[key] = (identity, points, reasons)
+    return support
+
+
+@dataclass
+class Scored:
+    child: int  # index in the ``Index``
+    score: int
+    reasons: list
+    named: bool  # a name written points to it
+    full_name: bool  # its first and last names (or number) written together
+    identity: bool  # the account's own details are a parent's of it
+
+
+def score_children(account, index):
+    """A ``Scored`` for every child some evidence points to."""
+    evidence = gather(account, index)
+    support = household_support(account, index, evidence)
+    scored = []
+    for child, found in evidence.items():
+        household_identity, points, reasons = support[index.entries[child].household]
+        named = bool(found.name or found.first_name)
+        total, why = found.identity, list(found.identity_reasons)
+        if found.name:
+            total += found.name
+            why.append(found.name_reason)
+        elif found.first_name and (household_identity or points > 0):
+            total += FIRST_NAME * found.first_name
+            why.append(_("prénom écrit par le parent"))
+        supported = found.first_name and (household_identity or points > 0)
+        if not (found.name or found.identity or supported):
+            continue  # a first name alone, in a household nothing else points to
+        if named:
+            total += points
+            why += reasons
+            if not found.identity and household_identity:
+                total += household_identity // 2
+                why.append(_("dans le foyer que désignent les coordonnées du compte"))
+        if found.birth_date:
+            total += BIRTH_DATE
+            why.append(_("date de naissance donnée par le parent"))
+        scored.append(
+            Scored(
+                child=child,
+                score=max(0, min(round(total), 100)),
+                reasons=why,
+                named=named,
+                full_name=bool(found.name),
+                identity=bool(found.identity),
+            )
+        )
+    return scored
+
+
+def match_index(account, index, *, threshold=THRESHOLD):
+    """``(shown, homonyms)``: lists of ``Scored``, best first."""
+    scored = sorted(score_children(account, index), key=lambda s: (-s.score, index.entries[s.child].pk))
+    best = {}
+    for found in scored:
+        if found.score >= threshold:
+            entry = index.entries[found.child]
+            best.setdefault((entry.first, entry.last), found.score)
+    shown, homonyms = [], []
+    for found in scored:
+        entry = index.entries[found.child]
+        top = best.get((entry.first, entry.last))
+        if found.identity or (found.score >= threshold and found.score == top):
+            shown.append(found)
+        elif found.full_name:
+            homonyms.append(found)  # a name written, another household's child
+    return shown, homonyms
+
+
+def match_account(account, *, limit=10, threshold=THRESHOLD):
+    """The ``Matches`` of ``account``, computed now (``stored.stored_matches`` keeps the page's copy)."""
+    index = legacy_index.current(base_version())
+    shown, homonyms = match_index(account, index, threshold=threshold)
+    shown, homonyms = shown[:limit], homonyms[:limit]
+    children = Child.objects.filter(status=ChildStatus.MIGRATED).in_bulk(
+        [index.entries[found.child].pk for found in shown + homonyms]
+    )
+
+    def suggestion(found):
+        entry = index.entries[found.child]
+        return Suggestion(
+            child=children[entry.pk],
+            score=found.score,
+            reasons=found.reasons,
+            household=entry.household,
+            named=found.named,
+        )
+
+    households = {}
+    for found in shown:
+        entry = index.entries[found.child]
+        if entry.pk not in children:
+            continue  # attached since the index was built
+        household = households.get(entry.household)
+        if household is None:
+            household = households[entry.household] = Household(key=entry.household)
+        household.suggestions.append(suggestion(found))
+        if found.identity:
+            household.confirmed = True
+            for reason in found.reasons:
+                if reason in IDENTITY_REASONS() and reason not in household.evidence:
+                    household.evidence.append(reason)
+    for household in households.values():
+        if not household.evidence:
+            household.evidence = [reason for reason in household.suggestions[0].reasons if reason in SUPPORT_REASONS()]
+    return Matches(
+        households=list(households.values()),
+        homonyms=[suggestion(found) for found in homonyms if index.entries[found.child].pk in children],
+    )
+
+
+def IDENTITY_REASONS():  # noqa: N802
+    return {
+        _("adresse e-mail du compte chez un parent de l'ancienne base"),
+        _("téléphone du compte chez un parent de l'ancienne base"),
+        _("prénom, nom et code postal du compte chez un parent de l'ancienne base"),
+        _("prénom et nom du compte chez un parent de l'ancienne base (autre code postal)"),
+    }
+
+
+def SUPPORT_REASONS():  # noqa: N802
+    return {
+        _("plusieurs enfants du foyer cités ensemble"),
+        _("même nom de famille que le compte"),
+        _("même code postal que le compte"),
+    }
 
 
 def suggest_children(account, *, limit=10, threshold=THRESHOLD):
-    """The migrated children that probably belong to ``account``, best first."""
-    candidates = list(Child.objects.migrated().values_list("pk", "first_name_key", "last_name_key", "legacy_id"))
-    if not candidates:
-        return []
-    ids = np.array([row[0] for row in candidates])
-    points = np.zeros(len(candidates))
-    reasons = {}
-
-    def add(index, value, reason):
-        points[index] += value
-        reasons.setdefault(int(ids[index]), []).append(reason)
-
-    terms = message_terms(account_text(account))
-    family = name_key(account.last_name)
-    if terms:
-        firsts = [row[1] for row in candidates]
-        lasts = [row[2] for row in candidates]
-        first_scores = process.cdist(terms, firsts, scorer=fuzz.ratio, dtype=np.uint8).max(axis=0)
-        last_scores = process.cdist(terms, lasts, scorer=fuzz.ratio, dtype=np.uint8).max(axis=0)
-        both = np.flatnonzero((first_scores >= NAME_SIMILARITY) & (last_scores >= NAME_SIMILARITY))
-        for index in both:
-            similarity = (int(first_scores[index]) + int(last_scores[index])) / 2
-            add(
-                index,
-                0.7 * similarity,
-                _("prénom et nom cités dans le message (%(percent)d %%)") % {"percent": similarity},
-            )
-        if family:
-            same_family = process.cdist([family], lasts, scorer=fuzz.ratio, dtype=np.uint8)[0] >= 90
-            alone = set(np.flatnonzero((first_scores >= FIRST_NAME_SIMILARITY) & same_family)) - set(both)
-            for index in sorted(alone):
-                add(index, 0.5 * int(first_scores[index]), _("prénom cité dans le message, même nom que le parent"))
-        numbers = {term for term in terms if DIGITS.match(term)}
-        for index, row in enumerate(candidates):
-            if row[3] and row[3].lower() in numbers:
-                add(index, 50, _("numéro d'adhérent cité dans le message"))
-
-    position = {int(child_id): index for index, child_id in enumerate(ids)}
-    migrated = LegacyContact.objects.filter(child__status=ChildStatus.MIGRATED)
-    if account.email:
-        for child_id in set(migrated.filter(email__iexact=account.email).values_list("child_id", flat=True)):
-            add(position[child_id], 60, _("adresse e-mail du compte dans l'ancienne base"))
-    if account.phone:
-        for child_id in set(migrated.filter(phone=account.phone).values_list("child_id", flat=True)):
-            add(position[child_id], 50, _("téléphone du compte dans l'ancienne base"))
-    if family and account.postal_code:
-        same = migrated.filter(postal_code=account.postal_code).filter(
-            Q(last_name_key=family) | Q(child__last_name_key=family)
-        )
-        for child_id in set(same.values_list("child_id", flat=True)):
-            add(position[child_id], 20, _("même nom de famille et même code postal"))
-
-    ranked = [index for index in np.argsort(-points, kind="stable") if points[index] >= threshold][:limit]
-    if not ranked:
-        return []
-    children = Child.objects.in_bulk([int(ids[index]) for index in ranked])
-    return [
-        Suggestion(
-            child=children[int(ids[index])],
-            score=min(round(float(points[index])), 100),
-            reasons=reasons[int(ids[index])],
-        )
-        for index in ranked
-    ]
-
-
-def match_account(account):
-    """The ``Matches`` of ``account``, computed now (see ``stored`` for the page's copy)."""
-    # Temporary adapter over the first algorithm: each child its own household.
-    households = [
-        Household(key=suggestion.child.pk, suggestions=[suggestion]) for suggestion in suggest_children(account)
-    ]
-    for household in households:
-        for suggestion in household.suggestions:
-            suggestion.household = household.key
-    return Matches(households=households)
+    """The migrated children that probably belong to ``account``, best first (the households' flattened)."""
+    return match_account(account, limit=limit, threshold=threshold).suggestions[:limit]
 
 
 def base_version():

@@ -1,0 +1,195 @@
+"""The old base as the matching reads it: migrated children, their households, and the names to look up.
+
+Built once per version of the old base (``matching.base_version``) and kept in the
+process: an account's matching then reads no child from the database.
+
+A household is a set of migrated children who share a parent in the old base: the same
+email, the same mobile, or the same full name and postcode (union-find over the
+contacts). Blended families join through the parent they share.
+"""
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from memberspace.families.models import Child
+from memberspace.families.text import name_key
+from memberspace.legacy.models import LegacyContact
+
+STOPWORDS_FILE = Path(__file__).parent / "data" / "stopwords_fr.txt"
+PARTICLES = frozenset(
+    ["de", "du", "des", "la", "le", "les", "d", "l", "van", "von", "der", "den", "di", "da", "del", "dos"]
+)
+
+
+def read_stopwords():
+    lines = STOPWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+STOPWORDS = read_stopwords()
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+@dataclass
+class Contact:
+    first: str  # name keys
+    last: str
+    email: str
+    phone: str
+    postal_code: str
+
+
+@dataclass
+class Entry:
+    """One migrated child."""
+
+    pk: int
+    first: str  # name keys: "marie claire", "de la tour"
+    last: str
+    birth_date: object
+    legacy_id: str
+    household: int = 0
+    contacts: list = field(default_factory=list)
+
+
+class Index:
+    """The migrated children, their households and the names to look up, for one version of the old base."""
+
+    def __init__(self, version, entries):
+        self.version = version
+        self.entries = entries
+        self.by_email = defaultdict(set)
+        self.by_phone = defaultdict(set)
+        self.by_parent = defaultdict(set)  # (first, last) -> children
+        self.by_legacy_id = {}
+        for index, entry in enumerate(entries):
+            if entry.legacy_id:
+                self.by_legacy_id[entry.legacy_id.lower()] = index
+            for contact in entry.contacts:
+                if contact.email:
+                    self.by_email[contact.email].add(index)
+                if contact.phone:
+                    self.by_phone[contact.phone].add(index)
+                if contact.first and contact.last:
+                    self.by_parent[(contact.first, contact.last)].add(index)
+        self.households = self._households()
+        self.first_names = defaultdict(set)  # name or part of a compound name -> (child, how)
+        self.last_names = defaultdict(set)
+        self.compounds = defaultdict(set)  # first part -> compound first names ("anne" -> "anne sophie")
+        for index, entry in enumerate(entries):
+            self._add_names(index, entry)
+        names = set()
+        for entry in entries:
+            names.update(entry.first.split())
+            names.update(entry.last.split())
+            for contact in entry.contacts:
+                names.update(contact.first.split())
+                names.update(contact.last.split())
+        self.stopwords = STOPWORDS - names  # a word that names someone in the old base is a name
+
+    def _households(self):
+        parent = list(range(len(self.entries)))
+
+        def find(i):
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        groups = [*self.by_email.values(), *self.by_phone.values()]
+        by_name_and_place = defaultdict(set)
+        for index, entry in enumerate(self.entries):
+            for contact in entry.contacts:
+                if contact.first and contact.last and contact.postal_code:
+                    by_name_and_place[(contact.first, contact.last, contact.postal_code)].add(index)
+        groups += by_name_and_place.values()
+        for group in groups:
+            first, *rest = group
+            for other in rest:
+                a, b = find(first), find(other)
+                if a != b:
+                    parent[b] = a
+        households = defaultdict(list)
+        for index, entry in enumerate(self.entries):
+            root = find(index)
+            entry.household = self.entries[root].pk  # a household's key: one of its children's ids
+            households[entry.household].append(index)
+        return dict(households)
+
+    def _add_names(self, index, entry):
+        first_parts = entry.first.split()
+        self.first_names[entry.first].add((index, "full"))
+        if len(first_parts) > 1:
+            for part in first_parts:
+                if len(part) > 1:
+                    self.first_names[part].add((index, "part"))
+            self.compounds[first_parts[0]].add(entry.first)
+            initials = "".join(part[0] for part in first_parts)
+            self.first_names[initials].add((index, "initials"))
+        last_parts = entry.last.split()
+        self.last_names[entry.last].add((index, "full"))
+        if len(last_parts) > 1:
+            self.last_names["".join(last_parts)].add((index, "full"))  # "Delatour" for "de La Tour"
+            core = [part for part in last_parts if part not in PARTICLES]
+            if core and core != last_parts:
+                self.last_names[" ".join(core)].add((index, "full"))  # "La Tour", "Tour" for "de La Tour"
+                if last_parts[0] in PARTICLES and len(last_parts) > 2:
+                    self.last_names[" ".join(last_parts[1:])].add((index, "full"))
+            if len(core) > 1:
+                for part in core:
+                    if len(part) > 2:
+                        self.last_names[part].add((index, "part"))  # "Nguyen" for "Nguyen-Leroy"
+
+    @cached_property
+    def vocabulary(self):
+        """Every name to compare a message's words with."""
+        return sorted(name for name in set(self.first_names) | set(self.last_names) if " " not in name)
+
+
+def build(version):
+    entries = {}
+    children = Child.objects.migrated().values_list("pk", "first_name_key", "last_name_key", "birth_date", "legacy_id")
+    for pk, first, last, birth_date, legacy_id in children.iterator(chunk_size=2000):
+        entries[pk] = Entry(pk=pk, first=first, last=last, birth_date=birth_date, legacy_id=legacy_id or "")
+    contacts = LegacyContact.objects.filter(child_id__in=Child.objects.migrated().values("pk")).values_list(
+        "child_id", "first_name", "last_name", "email", "phone", "postal_code"
+    )
+    for child_id, first, last, email, phone, postal_code in contacts.iterator(chunk_size=2000):
+        entry = entries.get(child_id)
+        if entry is not None:
+            entry.contacts.append(
+                Contact(
+                    first=name_key(first),
+                    last=name_key(last),
+                    email=normalise_email(email),
+                    phone=phone or "",
+                    postal_code=(postal_code or "").replace(" ", ""),
+                )
+            )
+    return Index(version, list(entries.values()))
+
+
+_lock = threading.Lock()
+_current = None
+
+
+def current(version):
+    """The index of ``version``, built now if this process has not built it yet."""
+    global _current
+    with _lock:
+        if _current is None or _current.version != version:
+            _current = build(version)
+        return _current
+
+
+def forget():
+    """Drop this process's index (tests that change the old base without a new version)."""
+    global _current
+    with _lock:
+        _current = None

@@ -1,0 +1,23 @@
+"""The old base's version moves on when its records change one by one (the importer bumps it once per run)."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from memberspace.families.models import Child, ChildStatus
+from memberspace.legacy.matching import bump_base_version
+from memberspace.legacy.models import LegacyContact
+
+
+@receiver(post_save, sender=Child)
+def migrated_child_saved(sender, instance, raw=False, **kwargs):
+    # A child leaving the old base (attached) needs no new version: the matching only
+    # suggests children still migrated when it reads them.
+    if instance.status == ChildStatus.MIGRATED and not raw:
+        bump_base_version()
+
+
+@receiver(post_save, sender=LegacyContact)
+@receiver(post_delete, sender=LegacyContact)
+def legacy_contact_changed(sender, raw=False, **kwargs):
+    if not raw:
+        bump_base_version()
