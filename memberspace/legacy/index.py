@@ -32,6 +32,14 @@ def read_stopwords():
 STOPWORDS = read_stopwords()
 
 
+def name_variants(key):
+    """A name key and, for a compound name, each of its parts: « Marie-Hélène » is also Marie, « Martin-Durand » Martin."""
+    if not key:
+        return set()
+    parts = [part for part in key.split() if part not in PARTICLES and len(part) > 1]
+    return {key, *parts} if len(parts) > 1 else {key}
+
+
 def normalise_email(email):
     return (email or "").strip().lower()
 
@@ -76,8 +84,9 @@ class Index:
                     self.by_email[contact.email].add(index)
                 if contact.phone:
                     self.by_phone[contact.phone].add(index)
-                if contact.first and contact.last:
-                    self.by_parent[(contact.first, contact.last)].add(index)
+                for first in name_variants(contact.first):
+                    for last in name_variants(contact.last):
+                        self.by_parent[(first, last)].add(index)
         self.households = self._households()
         self.first_names = defaultdict(set)  # name or part of a compound name -> (child, how)
         self.last_names = defaultdict(set)

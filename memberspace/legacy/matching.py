@@ -395,7 +395,12 @@ def gather(account, index):
     first, last = account_key(account)
     postal_code = (account.postal_code or "").replace(" ", "")
     if first and last:
-        same_name = index.by_parent.get((first, last), ())
+        same_name = {
+            child
+            for first_variant in legacy_index.name_variants(first)
+            for last_variant in legacy_index.name_variants(last)
+            for child in index.by_parent.get((first_variant, last_variant), ())
+        }
         here = [
             child
             for child in same_name
@@ -543,7 +548,7 @@ def match_index(account, index, *, threshold=THRESHOLD):
     for found in scored:
         entry = index.entries[found.child]
         top = best.get((entry.first, entry.last))
-        if found.identity or (found.score >= threshold and found.score == top):
+        if found.score >= threshold and (found.identity or found.score == top):
             shown.append(found)
         elif found.full_name:
             homonyms.append(found)  # a name written, another household's child
@@ -615,18 +620,20 @@ def suggest_children(account, *, limit=10, threshold=THRESHOLD):
 
 
 def base_version():
-    """The old base's current version (one query)."""
+    """The old base's current version (one query): a token, "" before the first change."""
     from memberspace.legacy.models import BaseVersion
 
-    return BaseVersion.objects.values_list("version", flat=True).first() or 0
+    return BaseVersion.objects.values_list("version", flat=True).first() or ""
 
 
 def bump_base_version():
     """The old base's records changed: every stored suggestion and index is out of date."""
-    from django.db.models import F
+    import uuid
+
     from django.utils import timezone
 
     from memberspace.legacy.models import BaseVersion
 
-    if not BaseVersion.objects.update(version=F("version") + 1, changed_at=timezone.now()):
-        BaseVersion.objects.create(version=1)
+    token = uuid.uuid4().hex
+    if not BaseVersion.objects.update(version=token, changed_at=timezone.now()):
+        BaseVersion.objects.create(version=token)

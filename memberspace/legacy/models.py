@@ -63,13 +63,16 @@ class AttachmentRequest(PrivateRecord):
 
 
 class BaseVersion(models.Model):
-    """One row: a number that changes whenever the old base's records change (an import).
+    """One row: a token that changes whenever the old base's records change (an import, a contact edited).
+
+    A random token, not a counter: a database restored from a backup, or a test's rolled-back
+    transaction, never brings back a version a process has already built an index for.
 
     Stored suggestions (``AccountSuggestions``) and each process's matching index are
     valid for one version; ``memberspace.legacy.matching.bump_base_version`` moves it on.
     """
 
-    version = models.PositiveIntegerField(default=1)
+    version = models.CharField(max_length=32)
     changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
             name='BaseVersion',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1)),
+                ('version', models.CharField(max_length=32)),
                 ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={

@@ -274,3 +274,37 @@ def test_the_stop_words_file_is_what_wordfreq_gives():
         [sys.executable, str(root / "scripts" / "build_stopwords.py"), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_the_parent_as_the_old_base_stored_them_formats_normalised(db, tmp_path):
+    """The export wrote « 06 12 34 56 78 », « MARIE-HELENE », « DUPONT », an email in capitals: all normalised."""
+    from memberspace.legacy.importer import import_file
+
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "numero_adherent;nom;prenom;date_naissance;parent1_nom;parent1_prenom;parent1_email;parent1_telephone;"
+        "code_postal\n"
+        "77;DUPONT;Lou;12/03/2016;DUPONT;MARIE-HELENE;Marie.H@Exemple.FR;06 12 34 56 78;75011\n",
+        encoding="utf-8",
+    )
+    assert import_file(export).written
+    for details in (
+        {"email": "marie.h@exemple.fr"},
+        {"phone": "+33612345678"},
+        {"first_name": "Marie-Hélène", "last_name": "Dupont", "postal_code": "75011"},
+        {"first_name": "Marie", "last_name": "Dupont", "postal_code": "75011"},  # the compound name in part
+    ):
+        assert names(account("", **details)) == ["Lou Dupont"], details
+
+
+def test_an_import_is_seen_by_the_next_matching(db, tmp_path):
+    from memberspace.legacy.importer import import_file
+
+    export = tmp_path / "export.csv"
+    export.write_text("numero_adherent;nom;prenom;date_naissance\n88;Petit;Rose;12/03/2016\n", encoding="utf-8")
+    import_file(export)
+    assert names(account("Rose Petit")) == ["Rose Petit"]
+    export.write_text("numero_adherent;nom;prenom;date_naissance\n88;Petit;Rosalie;12/03/2016\n", encoding="utf-8")
+    import_file(export)  # a bulk update: no signal, the importer moves the base's version on
+    assert names(account("Rose Petit")) == []
+    assert names(account("Rosalie Petit")) == ["Rosalie Petit"]
