@@ -33,7 +33,7 @@ STOPWORDS = read_stopwords()
 
 
 def name_variants(key):
-    """A name key and, for a compound name, each of its parts: « Marie-Hélène » is also Marie, « Martin-Durand » Martin."""
+    """A name key and, for a compound name, each part: « Marie-Hélène » is also Marie, « Martin-Durand » Martin."""
     if not key:
         return set()
     parts = [part for part in key.split() if part not in PARTICLES and len(part) > 1]
