@@ -103,3 +103,11 @@ def test_seed_demo_staff_accounts_and_groups(seeded, client):
         assert catalogue.permissions_for_user(secretariat).can_add_subpage()
     assert secretariat.has_perm("pages.change_offer_terms")
     assert not communication.has_perm("pages.change_offer_terms")
+
+
+def test_seed_demo_waiting_parent_has_a_household_and_a_homonym(seeded):
+    from memberspace.legacy.matching import match_account
+
+    matches = match_account(get_user_model().objects.get(email="parent.attente@exemple.fr"))
+    assert sorted(str(s.child) for s in matches.suggestions) == ["Hugo Bernard", "Léa Bernard"]
+    assert [s.child.legacy_id for s in matches.homonyms] == ["D003"]

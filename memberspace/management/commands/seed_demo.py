@@ -122,6 +122,21 @@ class Command(BaseCommand):
                 city="Paris",
             )
             self.created += 1
+        # Another family's Léa Bernard: the matching folds her under « Homonymes possibles ».
+        homonym = Child.objects.create(
+            first_name="Léa",
+            last_name="Bernard",
+            birth_date=today.replace(year=today.year - 12, day=1),
+            sex="F",
+            status=ChildStatus.MIGRATED,
+            legacy_id="D003",
+            legacy_activities="Théâtre 2023-2024",
+        )
+        for first in ("Nadia", "Éric"):
+            LegacyContact.objects.create(
+                child=homonym, first_name=first, last_name="Bernard", postal_code="75020", city="Paris"
+            )
+        self.created += 1
         mother = get_user_model().objects.get(email="parent.valide@exemple.fr")
         child = Child.objects.create(
             first_name="Emma",
