@@ -165,8 +165,8 @@ def print_examples(results, signups, loaded, limit):
         lines = []
         for pk in result["shown"][:count]:
             mark = "XX" if pk in result["wrong"] else "OK"
-            reasons = "; ".join(result["reasons"][pk])
-            lines.append(f"      {mark} {result['scores'][pk]:3d} {describe_child(children[pk])} — {reasons}")
+            reasons = "; ".join(map(str, result["reasons"][pk]))
+            lines.append(f"      {mark} {result['scores'][pk]:>3} {describe_child(children[pk])} — {reasons}")
         return "\n".join(lines)
 
     misses = [
@@ -193,7 +193,8 @@ def print_examples(results, signups, loaded, limit):
     for value, result, pk in wrongs[:limit]:
         signup = by_key[result["key"]]
         print(header(signup))
-        print(f"    wrong: {value:3d} {describe_child(children[pk])} — {'; '.join(result['reasons'][pk])}")
+        reasons = "; ".join(map(str, result["reasons"][pk]))
+        print(f"    wrong: {value:>3} {describe_child(children[pk])} — {reasons}")
         expected = [children[child] for child in result["found"] if child in children]
         if expected:
             print("    expected: " + ", ".join(describe_child(child) for child in expected))
