@@ -1,0 +1,583 @@
+"""The seeded evaluation set: a town's old base, and sign-ups labelled with the children they mean.
+
+``generate(seed, children, signups)`` returns an ``EvaluationSet``; the same arguments give
+the same set (one ``random.Random(seed)``, a fixed reference date, no clock). The old base is
+written as the old base's export (``export_rows``, the formats of
+benchmarks/make_legacy_export.py) and loaded with the real importer (``load.py``).
+
+The town: households of 1–4 children (twins now and then), one or two parents; mothers keep
+their own surname in about half of the records; a parent is shared by two households
+(blended families); a few postcodes of one area. A sign-up is a parent's new account
+(names, email, mobile, postcode, « Message à l'intention du club », sometimes children
+added, which become ``AttachmentRequest`` rows). About a quarter are new families, whose
+messages name children drawn from the same pools (so that they collide with members as in a
+real town).
+"""
+
+import datetime
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+
+import phonenumbers
+
+from benchmarks.matching_eval import names as pools
+from benchmarks.matching_eval import writing
+
+REFERENCE_DATE = datetime.date(2026, 6, 1)  # ages and birth dates are relative to it (not to today)
+AREA = [  # (postcode, town, weight): a town and its neighbours
+    ("35000", "Rennes", 30), ("35200", "Rennes", 20), ("35700", "Rennes", 15), ("35510", "Cesson-Sévigné", 12),
+    ("35135", "Chantepie", 8), ("35830", "Betton", 8), ("35760", "Saint-Grégoire", 7),
+]  # fmt: skip
+ELSEWHERE = [("44000", "Nantes"), ("29200", "Brest"), ("75011", "Paris"), ("56000", "Vannes"), ("35400", "Saint-Malo")]
+STREETS = ["rue des Lilas", "avenue de la Gare", "rue Jean Jaurès", "allée des Chênes", "boulevard Victor Hugo",
+           "rue de la Mairie", "impasse des Tilleuls", "rue du Stade", "place de l'Église", "rue de Brest"]  # fmt: skip
+DOMAINS = ["exemple.fr", "exemple.com", "courriel.fr", "boite.net", "messagerie.fr", "poste.exemple.fr"]
+
+KIN_SURNAME = 0.10  # a household bears the surname of an earlier one (cousins, grandparents' town)
+PARTICLE_SURNAME = 0.02  # on top of the list's own « Le Gall », « Da Silva »
+TWINS = 0.05  # of households of 2+ children (real: ≈ 3 %, twins ≈ 1.7 % of births); a little more, to test them
+COMPOUND = 0.05
+SHARED_PARENT = 0.05  # blended families
+SINGLE_PARENT = 0.2
+NEW_FAMILIES = 0.25
+
+# The styles a sign-up may carry (several at once); the benchmark breaks its figures down by them.
+STYLES = [
+    "full_names", "first_names_only", "swapped_order", "sibling_list", "typo", "no_accents", "capitals",
+    "nickname", "compound_partial", "particle", "twins", "birth_date", "age", "empty", "vague", "signed",
+    "attachment_request", "mother_other_surname", "email_changed", "phone_changed", "moved", "subset_named",
+    "blended", "parent_other_surname", "new_family",
+]  # fmt: skip
+
+
+@dataclass
+class Person:
+    key: int
+    first_name: str
+    last_name: str  # as the old base stored it
+    own_last_name: str  # the surname the person uses (a mother stored under her married name has her own)
+    sex: str
+    email: str = ""
+    mobile: str = ""  # ten digits, "06..."
+
+
+@dataclass
+class LegacyChild:
+    legacy_id: str
+    first_name: str
+    last_name: str
+    birth_date: datetime.date
+    sex: str
+    household: int
+    parents: list  # Person keys, position order
+
+
+@dataclass
+class Household:
+    key: int
+    parents: list  # Person keys
+    children: list = field(default_factory=list)  # legacy ids
+    street: str = ""
+    postcode: str = ""
+    town: str = ""
+
+
+@dataclass
+class Signup:
+    key: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str  # as typed in the form ("06 12 34 56 78"); the loader stores it as the form does (E.164)
+    postal_code: str
+    club_message: str
+    attachments: list  # (first name, last name, birth date) of children the parent added
+    family: list  # legacy ids of the family's migrated children
+    named: list  # legacy ids the message or the attachment requests name
+    styles: list
+    new_family: bool
+    person: int | None = None  # the old base's Person, None for a new family
+    new_children: list = field(default_factory=list)  # a new family's children, never members
+
+    @property
+    def referred(self):
+        """The children this sign-up refers to: those named, else (empty, vague) all its family's."""
+        return self.named or self.family
+
+
+@dataclass
+class EvaluationSet:
+    seed: int
+    persons: dict
+    households: list
+    children: list
+    signups: list
+
+    def children_by_id(self):
+        return {child.legacy_id: child for child in self.children}
+
+    def homonym_pairs(self):
+        """Pairs of children of different households with exactly the same first and last name."""
+        groups = {}
+        for child in self.children:
+            groups.setdefault((writing.fold(child.first_name), writing.fold(child.last_name)), []).append(child)
+        return sum(
+            1
+            for group in groups.values()
+            for index, one in enumerate(group)
+            for other in group[index + 1 :]
+            if one.household != other.household
+        )
+
+    def digest(self):
+        data = {
+            "children": [[c.legacy_id, c.first_name, c.last_name, str(c.birth_date), c.parents] for c in self.children],
+            "signups": [[s.first_name, s.last_name, s.email, s.club_message, s.named, s.styles] for s in self.signups],
+        }
+        return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+class Builder:
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.persons = {}
+        self.emails = set()
+
+    # People
+
+    def mobile(self):
+        """A French mobile number in service (phonenumbers' ranges: not every 06/07 number exists)."""
+        while True:
+            digits = self.rng.choice(["06", "07"]) + "".join(str(self.rng.randint(0, 9)) for _ in range(8))
+            number = phonenumbers.parse(digits, "FR")
+            if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
+                return digits
+
+    def email(self, first, last):
+        rng = self.rng
+        first, last = writing.fold(first).replace(" ", "-"), writing.fold(last).replace(" ", "")
+        for _attempt in range(20):
+            local = rng.choice(
+                [
+                    f"{first}.{last}",
+                    f"{first}{last}",
+                    f"{first[0]}.{last}",
+                    f"{last}.{first}",
+                    f"{first}.{last}{rng.randint(1, 99)}",
+                    f"{first}{rng.randint(70, 99)}",
+                ]
+            )
+            address = f"{local}@{rng.choice(DOMAINS)}"
+            if address not in self.emails:
+                self.emails.add(address)
+                return address
+        raise RuntimeError("no free email")
+
+    def person(self, sex, birth_year, surname):
+        decade = pools.parent_decade(birth_year)
+        first = pools.first_names(decade, sex).draw(self.rng)
+        key = len(self.persons) + 1
+        person = Person(key=key, first_name=first, last_name=surname, own_last_name=surname, sex=sex)
+        if self.rng.random() < 0.9:
+            person.email = self.email(first, surname)
+        if self.rng.random() < 0.95:
+            person.mobile = self.mobile()
+        self.persons[key] = person
+        return person
+
+    def surname(self, decade, households):
+        rng = self.rng
+        if households and rng.random() < KIN_SURNAME:
+            return self.persons[rng.choice(households).parents[0]].own_last_name
+        if rng.random() < PARTICLE_SURNAME:
+            return pools.particle_surnames(decade).draw(rng)
+        return pools.surnames(decade).draw(rng)
+
+    # The old base
+
+    def old_base(self, child_count):
+        rng = self.rng
+        households, children = [], []
+        next_id = 1001
+        while len(children) < child_count:
+            key = len(households) + 1
+            parent_year = rng.randint(1972, 1990)
+            decade = pools.parent_decade(parent_year)
+            postcode, town, _weight = rng.choices(AREA, weights=[row[2] for row in AREA])[0]
+            household = Household(key=key, parents=[], street=f"{rng.randint(1, 120)} {rng.choice(STREETS)}")
+            household.postcode, household.town = postcode, town
+            shared = [h for h in households if len(h.parents) >= 1] if rng.random() < SHARED_PARENT else []
+            if shared:  # a parent of an earlier household, with a new partner
+                first_parent = self.persons[rng.choice(shared).parents[0]]
+            else:
+                first_sex = "M" if rng.random() < 0.8 else "F"
+                first_parent = self.person(first_sex, parent_year, self.surname(decade, households))
+            household.parents.append(first_parent.key)
+            children_surname = first_parent.own_last_name
+            single = not shared and rng.random() < SINGLE_PARENT
+            if not single:
+                other_sex = "F" if first_parent.sex == "M" else "M"
+                partner = self.person(other_sex, parent_year + rng.randint(-3, 3), self.surname(decade, households))
+                if partner.sex == "F" and rng.random() < 0.5:
+                    partner.last_name = children_surname  # stored under her married name
+                household.parents.append(partner.key)
+                if rng.random() < 0.05:
+                    children_surname = f"{children_surname}-{partner.own_last_name}"
+                if first_parent.sex == "F" and rng.random() < 0.5:
+                    household.parents.reverse()  # the father first in the record
+            elif first_parent.sex == "F" and rng.random() < 0.4:
+                children_surname = pools.surnames(decade).draw(rng)  # the father's, absent from the base
+            count = rng.choices([1, 2, 3, 4], weights=[40, 38, 16, 6])[0]
+            taken = set()
+            birth = REFERENCE_DATE - datetime.timedelta(days=rng.randint(3 * 365, 17 * 365))
+            youngest, oldest = (
+                REFERENCE_DATE - datetime.timedelta(days=3 * 365),
+                REFERENCE_DATE - datetime.timedelta(days=17 * 365 + 200),
+            )
+            for index in range(count):
+                twin = index == 1 and rng.random() < TWINS  # the second child: the first's twin
+                if index and not twin:  # a brother or sister, younger if there is room, else older
+                    step = datetime.timedelta(days=rng.randint(300, 5 * 365))
+                    birth = birth + step if birth + step <= youngest else birth - step
+                    if birth < oldest:
+                        break
+                sex = rng.choice("FM")
+                decade = pools.child_decade(birth.year)
+                for _attempt in range(20):
+                    pool = pools.compound_first_names if rng.random() < COMPOUND else pools.first_names
+                    first = pool(decade, sex).draw(rng)
+                    if writing.fold(first) not in taken:
+                        break
+                taken.add(writing.fold(first))
+                child = LegacyChild(
+                    legacy_id=str(next_id),
+                    first_name=first,
+                    last_name=children_surname,
+                    birth_date=birth,
+                    sex=sex,
+                    household=key,
+                    parents=list(household.parents),
+                )
+                next_id += 1
+                children.append(child)
+                household.children.append(child.legacy_id)
+                if len(children) >= child_count:
+                    break
+            households.append(household)
+        return households, children
+
+    # How a parent writes a child
+
+    def first_as_typed(self, child, styles):
+        rng = self.rng
+        first = child.first_name
+        if "-" in first and rng.random() < 0.5:
+            parts = first.split("-")
+            styles.add("compound_partial")
+            if rng.random() < 0.25:
+                return "".join(part[0] for part in parts).upper()  # « PL » for Pierre-Louis
+            return parts[0] if rng.random() < 0.8 else " ".join(parts)
+        nicknames = writing.diminutives(first)
+        if nicknames and rng.random() < 0.35:
+            styles.add("nickname")
+            return rng.choice(nicknames)
+        return self.spelled(first, styles)
+
+    def spelled(self, word, styles, typo_rate=0.12):
+        rng = self.rng
+        if rng.random() < typo_rate:
+            styles.add("typo")
+            word = writing.typo(rng, word)
+        if writing.strip_accents(word) != word and rng.random() < 0.35:
+            styles.add("no_accents")
+            word = writing.strip_accents(word)
+        if rng.random() < 0.1:
+            word = word.lower()
+        return word
+
+    def last_as_typed(self, surname, styles):
+        rng = self.rng
+        if pools.PARTICLE.match(surname) and " " in surname:
+            styles.add("particle")
+            return writing.particle_as_typed(rng, surname)
+        word = self.spelled(surname, styles, typo_rate=0.08)
+        if rng.random() < 0.15:
+            styles.add("capitals")
+            word = word.upper()
+        return word
+
+    def mention(self, child, styles, surname, order, extra):
+        """One child as written: first name, maybe surname (either order), maybe age or birth date."""
+        first = self.first_as_typed(child, styles)
+        if surname:
+            last = self.last_as_typed(child.last_name, styles)
+            text = f"{last} {first}" if order == "swapped" else f"{first} {last}"
+        else:
+            text = first
+        if extra == "age":
+            age = (REFERENCE_DATE - child.birth_date).days // 365
+            text += f" ({age} ans)"
+            styles.add("age")
+        elif extra == "birth_date":
+            styles.add("birth_date")
+            born = "née" if child.sex == "F" else "né"
+            day = child.birth_date
+            text += self.rng.choice([f" {born} le {day:%d/%m/%Y}", f" ({born} en {day.year})", f" {day:%d/%m/%y}"])
+        return text
+
+    def names_text(self, chosen, styles):
+        """The children of ``chosen`` in one phrase: full names, first names only, a sibling list..."""
+        rng = self.rng
+        shape = rng.random()
+        order = "swapped" if rng.random() < 0.2 else "usual"
+        extra = rng.choices([None, "age", "birth_date"], weights=[80, 10, 10])[0]
+        surnames = {child.last_name for child in chosen}
+        if len(chosen) > 1 and len(surnames) == 1 and shape < 0.35:
+            styles.add("sibling_list")
+            firsts = [self.mention(child, styles, False, order, extra) for child in chosen]
+            last = self.last_as_typed(chosen[0].last_name, styles)
+            return writing.join_names(firsts) + " " + last
+        if shape < 0.55:
+            styles.add("first_names_only")
+            return writing.join_names([self.mention(child, styles, False, order, extra) for child in chosen])
+        styles.add("full_names")
+        if order == "swapped":
+            styles.add("swapped_order")
+        return writing.join_names([self.mention(child, styles, True, order, extra) for child in chosen])
+
+    def message(self, chosen, styles, parent, kind):
+        """The « Message à l'intention du club »; ``parent`` is (first name, last name, sex) of who writes."""
+        rng = self.rng
+        if kind == "empty":
+            styles.add("empty")
+            return ""
+        if kind == "vague":
+            styles.add("vague")
+            return rng.choice(writing.VAGUE)
+        names = self.names_text(chosen, styles)
+        twins = len({child.birth_date for child in chosen}) < len(chosen)
+        if twins:
+            styles.add("twins")
+        if twins and len(chosen) == 2:
+            templates = writing.TWINS + writing.NAMING
+        elif len(chosen) == 1:
+            templates = writing.NAMING + (writing.NAMING_ONE_GIRL if chosen[0].sex == "F" else writing.NAMING_ONE_BOY)
+        else:
+            templates = writing.NAMING
+        other_parent = "papa" if parent[2] == "F" else "maman"
+        body = rng.choice([template for template in templates if other_parent not in template]).format(names=names)
+        opening = "" if body.startswith("Bonjour") else rng.choice(writing.OPENINGS)
+        parts = [opening, body]
+        if rng.random() < 0.25:
+            parts.append(rng.choice(writing.EXTRAS))
+        if rng.random() < 0.15:
+            styles.add("signed")
+            parts.append(
+                rng.choice(writing.SIGNATURES).format(parent=parent[0], parent_full=f"{parent[0]} {parent[1]}")
+            )
+        else:
+            parts.append(rng.choice(writing.CLOSINGS))
+        return " ".join(part for part in parts if part).strip()
+
+    def attachments(self, chosen, styles):
+        rng = self.rng
+        rows = []
+        for child in chosen:
+            first = child.first_name if rng.random() < 0.8 else writing.strip_accents(child.first_name)
+            last = child.last_name if rng.random() < 0.8 else child.last_name.upper()
+            birth = child.birth_date
+            if rng.random() < 0.05:  # a slip in the date
+                birth += datetime.timedelta(days=1)
+            rows.append((first, last, birth))
+        if rows:
+            styles.add("attachment_request")
+        return rows
+
+    # Sign-ups
+
+    def existing_signup(self, key, person, households, by_id, children_of):
+        rng = self.rng
+        styles = set()
+        family = children_of[person.key]
+        kids = [by_id[legacy_id] for legacy_id in family]
+        if len({by_id[legacy_id].household for legacy_id in family}) > 1:
+            styles.add("blended")
+        household = households[kids[0].household - 1]  # keys count from 1, in order
+        kind = rng.choices(["names", "empty", "vague"], weights=[85, 7, 8])[0]
+        if kind == "names" and len(kids) > 1 and rng.random() < 0.3:
+            chosen = rng.sample(kids, rng.randint(1, len(kids) - 1))
+            chosen.sort(key=lambda child: child.birth_date)
+            styles.add("subset_named")
+        else:
+            chosen = list(kids)
+        first_name = person.first_name if rng.random() < 0.8 else writing.strip_accents(person.first_name)
+        last_name = person.own_last_name
+        if rng.random() < 0.1:
+            last_name = last_name.upper()
+        if writing.fold(last_name) not in {writing.fold(child.last_name) for child in kids}:
+            styles.add("mother_other_surname" if person.sex == "F" else "parent_other_surname")
+        if person.email and rng.random() < 0.7:
+            email = person.email
+        else:
+            if person.email:
+                styles.add("email_changed")
+            email = self.email(person.first_name, person.own_last_name)
+        if person.mobile and rng.random() < 0.75:
+            mobile = person.mobile
+        else:
+            if person.mobile:
+                styles.add("phone_changed")
+            mobile = self.mobile()
+        postcode = household.postcode
+        if rng.random() < 0.1:
+            styles.add("moved")
+            postcode = rng.choice([row[0] for row in AREA if row[0] != postcode] + [row[0] for row in ELSEWHERE])
+        message = self.message(chosen, styles, (first_name, last_name, person.sex), kind)
+        attachments, attached = [], []
+        if rng.random() < 0.15:
+            attached = chosen if kind == "names" else rng.sample(kids, rng.randint(1, len(kids)))
+            attachments = self.attachments(attached, styles)
+        named = {child.legacy_id for child in chosen} if kind == "names" else set()
+        named |= {child.legacy_id for child in attached}
+        return Signup(
+            key=key,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=self.phone_as_typed(mobile),
+            postal_code=postcode,
+            club_message=message,
+            attachments=attachments,
+            family=list(family),
+            named=sorted(named, key=int),
+            styles=sorted(styles),
+            new_family=False,
+            person=person.key,
+        )
+
+    def new_signup(self, key):
+        rng = self.rng
+        styles = {"new_family"}
+        parent_year = rng.randint(1972, 1990)
+        decade = pools.parent_decade(parent_year)
+        sex = "F" if rng.random() < 0.75 else "M"
+        surname = self.surname(decade, [])
+        first_name = pools.first_names(decade, sex).draw(rng)
+        children_surname = surname if rng.random() < 0.6 else pools.surnames(decade).draw(rng)
+        if children_surname != surname:
+            styles.add("mother_other_surname" if sex == "F" else "parent_other_surname")
+        count = rng.choices([1, 2, 3], weights=[50, 38, 12])[0]
+        kids = []
+        birth = REFERENCE_DATE - datetime.timedelta(days=rng.randint(3 * 365, 17 * 365))
+        for index in range(count):
+            if index:
+                birth = birth + datetime.timedelta(days=rng.randint(300, 4 * 365))
+                if birth > REFERENCE_DATE - datetime.timedelta(days=3 * 365):
+                    break
+            child_sex = rng.choice("FM")
+            first = pools.first_names(pools.child_decade(birth.year), child_sex).draw(rng)
+            kids.append(LegacyChild("", first, children_surname, birth, child_sex, 0, []))
+        kind = rng.choices(["names", "empty", "vague"], weights=[88, 5, 7])[0]
+        message = self.message(kids, styles, (first_name, surname, sex), kind)
+        attachments = self.attachments(kids, styles) if rng.random() < 0.1 else []
+        postcode = rng.choice([row[0] for row in AREA]) if rng.random() < 0.9 else rng.choice(ELSEWHERE)[0]
+        return Signup(
+            key=key,
+            first_name=first_name,
+            last_name=surname,
+            email=self.email(first_name, surname),
+            phone=self.phone_as_typed(self.mobile()),
+            postal_code=postcode,
+            club_message=message,
+            attachments=attachments,
+            family=[],
+            named=[],
+            styles=sorted(styles),
+            new_family=True,
+            new_children=[f"{child.first_name} {child.last_name} ({child.birth_date})" for child in kids],
+        )
+
+    def phone_as_typed(self, digits):
+        return writing_phone(self.rng, digits)
+
+
+def writing_phone(rng, digits):
+    """A mobile number written as people write it: « 06 12 34 56 78 », « 06.12... », « +33 6 ... »."""
+    pairs = [digits[index : index + 2] for index in range(0, 10, 2)]
+    style = rng.random()
+    if style < 0.4:
+        return " ".join(pairs)
+    if style < 0.6:
+        return digits
+    if style < 0.75:
+        return ".".join(pairs)
+    if style < 0.9:
+        return "+33 " + digits[1] + " " + " ".join(pairs[1:])
+    return "-".join(pairs)
+
+
+def generate(seed=1, children=2000, signups=400):
+    builder = Builder(seed)
+    rng = builder.rng
+    households, kids = builder.old_base(children)
+    by_id = {child.legacy_id: child for child in kids}
+    children_of = {}
+    for child in kids:
+        for person in child.parents:
+            children_of.setdefault(person, []).append(child.legacy_id)
+    candidates = sorted(children_of)  # every parent of the base, once
+    rng.shuffle(candidates)
+    new_count = max(round(signups * NEW_FAMILIES), 1)
+    kinds = [True] * new_count + [False] * (signups - new_count)
+    rng.shuffle(kinds)
+    rows = []
+    for key, new in enumerate(kinds, start=1):
+        if new or not candidates:
+            rows.append(builder.new_signup(key))
+        else:
+            person = builder.persons[candidates.pop()]
+            rows.append(builder.existing_signup(key, person, households, by_id, children_of))
+    return EvaluationSet(seed=seed, persons=builder.persons, households=households, children=kids, signups=rows)
+
+
+def export_rows(evaluation, seed=None):
+    """The old base's export (rows of benchmarks/make_legacy_export.HEADERS), written as it stored things."""
+    from benchmarks.make_legacy_export import ACTIVITIES, date_as_typed
+
+    rng = random.Random(evaluation.seed if seed is None else seed)
+    households = {household.key: household for household in evaluation.households}
+    rows = []
+    for child in evaluation.children:
+        household = households[child.household]
+        cells = []
+        for key in (child.parents + [None, None])[:2]:
+            person = evaluation.persons.get(key)
+            if person is None:
+                cells += ["", "", "", ""]
+                continue
+            last = person.last_name.upper() if rng.random() < 0.25 else person.last_name
+            first = person.first_name.upper() if rng.random() < 0.05 else person.first_name
+            email = person.email.upper() if person.email and rng.random() < 0.1 else person.email
+            phone = writing_phone(rng, person.mobile) if person.mobile else ""
+            cells += [last, first, email, phone]
+        postcode = household.postcode
+        activities = ", ".join(
+            f"{rng.choice(ACTIVITIES)} {year}-{year + 1}" for year in rng.sample(range(2018, 2026), rng.randint(1, 3))
+        )
+        rows.append(
+            [
+                child.legacy_id,
+                child.last_name.upper() if rng.random() < 0.2 else child.last_name,
+                child.first_name,
+                date_as_typed(rng, child.birth_date, False),
+                rng.choice({"F": ["F", "Fille", "féminin"], "M": ["M", "G", "Garçon", "masculin"]}[child.sex]),
+                *cells,
+                household.street,
+                postcode,
+                household.town,
+                activities,
+            ]
+        )
+    return rows

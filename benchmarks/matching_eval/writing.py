@@ -1,0 +1,231 @@
+"""How parents write their children's names and their messages: our own tables, not the matcher's.
+
+Written for this evaluation without reading memberspace/legacy/ (its nickname and stop-word
+tables): a diminutive here is one a French parent or teacher uses, from our own knowledge;
+the templates mimic real messages typed in a sign-up form (greetings, sports, dates, ages,
+look-alike words such as « foot », « depuis », « voudrait », « faire »).
+"""
+
+import unicodedata
+
+# Common French diminutives, by given name (accents as given). Several names share one
+# (« Jo », « Alex », « Max », « Lulu »): that ambiguity is real, and part of the test.
+DIMINUTIVES = {
+    "Alexandre": ["Alex"],
+    "Alexis": ["Alex"],
+    "Alexandra": ["Alex", "Sandra"],
+    "Anne-Sophie": ["Anne-So"],
+    "Anne-Laure": ["Anne-Lo"],
+    "Antoine": ["Tonio", "Toinou"],
+    "Augustin": ["Gus"],
+    "Auguste": ["Gus"],
+    "Baptiste": ["Bapt", "Titi"],
+    "Bénédicte": ["Béné"],
+    "Benjamin": ["Ben", "Benji"],
+    "Camille": ["Cam", "Mimi"],
+    "Capucine": ["Capu"],
+    "Charlotte": ["Cha", "Charlie", "Lolotte"],
+    "Clémence": ["Clem"],
+    "Clément": ["Clem"],
+    "Constance": ["Coco"],
+    "Élisabeth": ["Babeth", "Lili"],
+    "Élise": ["Lili"],
+    "Emmanuel": ["Manu"],
+    "Emmanuelle": ["Manue"],
+    "Florian": ["Flo"],
+    "Flora": ["Flo"],
+    "Florentin": ["Flo"],
+    "Gabriel": ["Gabi"],
+    "Gabrielle": ["Gaby"],
+    "Guillaume": ["Guigui", "Guillou"],
+    "Jean-Baptiste": ["JB"],
+    "Jonathan": ["Jo", "Jon"],
+    "Johanna": ["Jo"],
+    "Joseph": ["Jo", "Jojo"],
+    "Joséphine": ["Jo", "Fifine"],
+    "Jordan": ["Jo"],
+    "Julien": ["Juju"],
+    "Juliette": ["Juju", "Jules"],
+    "Léonard": ["Léo"],
+    "Léonie": ["Léo"],
+    "Louise": ["Loulou", "Lou"],
+    "Louis": ["Loulou"],
+    "Lucas": ["Lulu", "Luc"],
+    "Lucie": ["Lulu", "Lulu"],
+    "Maëlys": ["Maé"],
+    "Manon": ["Manou"],
+    "Marguerite": ["Margot"],
+    "Marie-Lou": ["Malou"],
+    "Mathilde": ["Mathou", "Matou", "Tilde"],
+    "Mathias": ["Matt"],
+    "Matthieu": ["Matt", "Mat"],
+    "Maxime": ["Max"],
+    "Maximilien": ["Max"],
+    "Maxence": ["Max"],
+    "Nicolas": ["Nico", "Colas"],
+    "Pierre-Louis": ["PL"],
+    "Pierre-Antoine": ["PA"],
+    "Marc-Antoine": ["MA"],
+    "Raphaël": ["Raph"],
+    "Raphaëlle": ["Raph"],
+    "Romain": ["Romi"],
+    "Samuel": ["Sam", "Samy"],
+    "Samantha": ["Sam"],
+    "Sébastien": ["Seb"],
+    "Stéphane": ["Steph"],
+    "Théodore": ["Théo"],
+    "Thomas": ["Tom", "Tomtom"],
+    "Timothée": ["Tim", "Timo"],
+    "Valentin": ["Val"],
+    "Valentine": ["Val", "Tine"],
+    "Victoire": ["Vic"],
+    "Victoria": ["Vicky", "Vic"],
+    "Victor": ["Vic"],
+    "Anaïs": ["Nana"],
+    "Margaux": ["Margot", "Go"],
+    "Mathéo": ["Math"],
+    "Mattéo": ["Matt"],
+    "Nathan": ["Nat"],
+    "Nathanaël": ["Nat"],
+    "Apolline": ["Polo", "Lolo"],
+    "Éléonore": ["Léo", "Nono"],
+    "Adrien": ["Adri"],
+    "Bastien": ["Bast"],
+    "Jérémy": ["Jérém"],
+    "Charles": ["Charly"],
+    "Amandine": ["Mandine"],
+    "Caroline": ["Caro"],
+    "Isabelle": ["Isa", "Zaza"],
+    "Emma": ["Emmy"],
+    "Inès": ["Nene"],
+    "Ambre": ["Bibou"],
+}
+
+# Typing on an AZERTY keyboard: a letter's neighbours.
+NEIGHBOURS = {
+    "a": "zqs", "z": "aes", "e": "zrd", "r": "etf", "t": "ryg", "y": "tuh", "u": "yij", "i": "uok",
+    "o": "ipl", "p": "om", "q": "asw", "s": "qdz", "d": "sfe", "f": "dgr", "g": "fht", "h": "gjy",
+    "j": "hku", "k": "jli", "l": "kmo", "m": "lp", "w": "xq", "x": "wc", "c": "xv", "v": "cb",
+    "b": "vn", "n": "bm",
+}  # fmt: skip
+
+
+def strip_accents(text):
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def fold(text):
+    """Lower case, no accents, single spaces: how labels compare names (« Léa-Rose » → « lea rose »)."""
+    folded = strip_accents(text).lower()
+    return " ".join("".join(char if char.isalnum() else " " for char in folded).split())
+
+
+def diminutives(first_name):
+    return DIMINUTIVES.get(first_name, [])
+
+
+def typo(rng, word):
+    """One slip of the fingers: two letters swapped, one dropped, doubled or a neighbour key."""
+    letters = [index for index, char in enumerate(word) if char.isalpha()]
+    if len(letters) < 4:
+        return word
+    index = rng.choice(letters[1:])  # the first letter is rarely wrong
+    kind = rng.random()
+    if kind < 0.3 and index + 1 < len(word) and word[index + 1].isalpha() and word[index + 1] != word[index]:
+        return word[:index] + word[index + 1] + word[index] + word[index + 2 :]
+    if kind < 0.55:
+        return word[:index] + word[index + 1 :]
+    if kind < 0.75:
+        return word[:index] + word[index] + word[index:]
+    char = strip_accents(word[index]).lower()
+    if char not in NEIGHBOURS:
+        return word[:index] + word[index + 1 :]
+    return word[:index] + rng.choice(NEIGHBOURS[char]) + word[index + 1 :]
+
+
+def particle_as_typed(rng, surname):
+    """« De La Tour » as parents write it: « de La Tour », « Delatour », « DE LA TOUR », « de la tour »."""
+    parts = surname.split()
+    style = rng.random()
+    if style < 0.4:
+        return " ".join([part.lower() for part in parts[:-1]] + parts[-1:])
+    if style < 0.6:
+        return "".join(parts).capitalize()
+    if style < 0.8:
+        return surname.upper()
+    return surname.lower()
+
+
+OPENINGS = ["Bonjour,", "Bonjour !", "Bonjour", "Bonsoir,", "Madame, Monsieur,", "Hello,", "", "", "Coucou,"]
+CLOSINGS = [
+    "Merci !", "Merci d'avance.", "Cordialement.", "Bonne journée", "Merci beaucoup", "", "", "",
+    "Bien cordialement,", "A bientôt",
+]  # fmt: skip
+SIGNATURES = ["{parent}", "{parent_full}", "Cordialement, {parent_full}", "Merci, {parent}"]
+
+# Sentences around the children's names ({names}: one or several children, {one}: the first).
+NAMING = [
+    "Je souhaite réinscrire {names} pour la rentrée.",
+    "mes enfants {names} sont au judo depuis 2 ans",
+    "{names} voudrait faire du foot cette année.",
+    "Réinscription de {names} svp",
+    "Nous avons déjà un compte dans l'ancienne base pour {names}.",
+    "{names} étaient déjà adhérents l'an dernier (théâtre et multisports).",
+    "Inscription {names}",
+    "{names}",
+    "enfants : {names}",
+    "Je voudrais inscrire {names} au stage de foot depuis la fin des vacances.",
+    "{names} font de la danse au PO depuis 2022, on continue !",
+    "Pour {names}, déjà inscrits au club",
+    "Nous revenons après une année sans : {names}.",
+    "{names} aimerait refaire de l'escalade, il en fait depuis le CP.",
+    "Bonjour je suis la maman de {names}",
+    "Bonjour, je suis le papa de {names}.",
+    "Anciens adhérents : {names}.",
+    "{names} - déjà venus en séjour ski",
+]
+NAMING_ONE_GIRL = [
+    "Ma fille {names} était inscrite à la danse l'an dernier.",
+    "je souhaite réinscrire ma fille {names}",
+    "{names} voudrait faire du hip-hop avec sa copine",
+]
+NAMING_ONE_BOY = [
+    "Mon fils {names} a fait le stage multisports depuis 2023.",
+    "je souhaite réinscrire mon fils {names} au foot",
+    "{names} voudrait continuer la guitare",
+]
+TWINS = [
+    "mes jumeaux {names}",
+    "Les jumelles {names} voudraient faire de la gym",
+    "{names} (jumeaux) sont au foot depuis 3 ans",
+]
+VAGUE = [
+    "Bonjour, je souhaite réinscrire ma fille.",
+    "Je souhaite réinscrire mon fils.",
+    "Nous étions déjà adhérents.",
+    "Déjà inscrits l'an dernier, merci de faire le lien.",
+    "Mes enfants étaient au club avant.",
+    "Bonjour",
+    "Voir avec le secrétariat, merci",
+    "Mes deux enfants voudraient faire du foot et de la danse.",
+    "on a déjà un dossier chez vous depuis 2021",
+    "Bonjour, nous avons changé d'adresse depuis la dernière fois.",
+]
+EXTRAS = [
+    "Ils veulent faire du foot et de la danse.",
+    "On habite toujours au même endroit.",
+    "Mon numéro a changé.",
+    "J'ai une nouvelle adresse mail.",
+    "Est-ce que le judo reprend en septembre ?",
+    "Merci pour tout ce que vous faites.",
+    "Nous avons déménagé depuis.",
+    "Elle voudrait faire du théâtre, il voudrait faire du foot.",
+]
+
+
+def join_names(items):
+    """« Léa », « Léa et Tom », « Léa, Tom et Hugo »."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " et " + items[-1]
