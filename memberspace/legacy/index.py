@@ -8,6 +8,7 @@ email, the same mobile, or the same full name and postcode (union-find over the
 contacts). Blended families join through the parent they share.
 """
 
+import bisect
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -154,6 +155,26 @@ class Index:
                 for part in core:
                     if len(part) > 2:
                         self.last_names[part].add((index, "part"))  # "Nguyen" for "Nguyen-Leroy"
+
+    @cached_property
+    def sorted_first_names(self):
+        return sorted(name for name, found in self.first_names.items() if any(how == "full" for _c, how in found))
+
+    def first_names_starting(self, prefix):
+        """The first names that begin with ``prefix`` (« alex » → alexis, alexandre…)."""
+        names = self.sorted_first_names
+        start = bisect.bisect_left(names, prefix)
+        found = []
+        for name in names[start:]:
+            if not name.startswith(prefix):
+                break
+            found.append(name)
+        return found
+
+    @cached_property
+    def short_first_names(self):
+        """First names of three to five letters, for a typo in a short name written beside its family name."""
+        return [name for name in self.sorted_first_names if 3 <= len(name) <= 5 and " " not in name]
 
     @cached_property
     def vocabulary(self):

@@ -68,6 +68,9 @@ WRITTEN_DATE = re.compile(r"\b(\d{1,2}|1er)\s+([a-z]+)\.?\s+(\d{4})\b")
 PARENTHESIS = re.compile(r"\([^)]*\)")
 TOKEN = re.compile(r"[a-z0-9]+|[,&/+]")
 MAX_RUN = 3  # "de la tour", "marie claire"
+# A number is the old base's only after one of these words (« n° 1234 », « numéro d'adhérent 1234 »),
+# never a year (« depuis 2022 ») or a postcode that happens to be a child's number.
+NUMBER_MARKERS = frozenset({"n", "no", "num", "numero", "adherent", "adherente", "dossier", "matricule"})
 
 
 @dataclass
@@ -188,11 +191,12 @@ FIRST_NAME = 30  # the first name alone, in a household something else points to
 SIBLINGS = 15  # two children or more of the household named
 SURNAME = 10  # the account's family name is the household's
 POSTCODE = 5  # the account's postcode is the household's
+PARENT_FIRST_NAME = 10  # the account holder's first name is a parent's of the household (her surname may differ)
 BIRTH_DATE = 30  # the birth date given matches
 STRANGER = 20  # the household's parents are both known, the account holder is neither (a homonym's family)
 
 # How much a name written counts, by how it is written.
-EXACT, ONE_TYPO, TWO_TYPOS, PART = 1.0, 0.9, 0.8, 0.75
+EXACT, ONE_TYPO, TWO_TYPOS, PART, WEAK = 1.0, 0.9, 0.8, 0.75, 0.75
 
 
 @dataclass
@@ -339,6 +343,35 @@ def find_mentions(reading, index):
     return firsts, lasts
 
 
+def weak_readings(reading, index):
+    """Other readings of single words that may be first names: they count only beside the child's family name.
+
+    A diminutive (« Mathou », « Léo » for Léonie), a first name's beginning (« Alex » for Alexis,
+    « Flo » for Florine), a typo in a short name (« Emmy » for Emma): too loose alone, they name a
+    child when the family name stands beside them (« Léo Prunier »), as a parent writes it.
+    """
+    weak = []
+    for position, token in enumerate(reading.tokens):
+        kind = reading.kinds[position]
+        if not token.isalpha() or kind == "connector" or (kind == "stop" and token not in NICKNAMES):
+            continue
+        names = set(NICKNAMES.get(token, ()))
+        if len(token) >= 3:
+            names.update(index.first_names_starting(token))
+        if 3 <= len(token) <= 4:
+            names.update(
+                name
+                for name, _distance, _position in process.extract(
+                    token, index.short_first_names, scorer=OSA.distance, score_cutoff=1, limit=None
+                )
+            )
+        names.discard(token)
+        children = {child: WEAK for name in names for child, how in index.first_names.get(name, ()) if how == "full"}
+        if children:
+            weak.append(Mention(position, position + 1, children))
+    return weak
+
+
 def joined(first, last, reading, first_positions):
     """Whether a first-name mention and a last-name mention name one child: side by side, or through a list."""
     if first.end <= last.start:
@@ -368,6 +401,7 @@ class Evidence:
     name_reason: str = ""
     first_name: float = 0
     birth_date: bool = False
+    mentions: set = field(default_factory=set)  # the words that name it: (text, start, end)
 
 
 def account_key(account):
@@ -416,7 +450,7 @@ def gather(account, index):
     texts = [(account.club_message or "", set())]
     for request in account.attachment_requests.all():
         texts.append((f"{request.first_name} {request.last_name}", {request.birth_date}))
-    for text, given_dates in texts:
+    for number, (text, given_dates) in enumerate(texts):
         reading = read(text, index)
         dates = reading.dates | given_dates
         firsts, lasts = find_mentions(reading, index)
@@ -439,10 +473,23 @@ def gather(account, index):
                                 else _("prénom et nom écrits par le parent, à peu près")
                             )
                 found.first_name = max(found.first_name, quality)
+                found.mentions.add((number, mention.start, mention.end))
                 if dates and index.entries[child].birth_date in dates:
                     found.birth_date = True
+        for mention in weak_readings(reading, index):
+            for child, quality in mention.children.items():
+                for last_mention, last_quality in by_child_last.get(child, ()):
+                    if joined(mention, last_mention, reading, first_positions):
+                        found = evidence[child]
+                        found.mentions.add((number, mention.start, mention.end))
+                        points = FULL_NAME * quality * last_quality
+                        if points > found.name:
+                            found.name = points
+                            found.name_reason = _("prénom abrégé ou diminutif, et nom, écrits par le parent")
+                        if dates and index.entries[child].birth_date in dates:
+                            found.birth_date = True
         for position, token in enumerate(reading.tokens):
-            if reading.kinds[position] == "number" and len(token) >= 3 and token in index.by_legacy_id:
+            if token in index.by_legacy_id and NUMBER_MARKERS & set(reading.tokens[max(0, position - 3) : position]):
                 found = evidence[index.by_legacy_id[token]]
                 found.name = max(found.name, LEGACY_NUMBER)
                 found.name_reason = _("numéro d'adhérent écrit par le parent")
@@ -482,18 +529,33 @@ def household_support(account, index, evidence):
             and first not in {name for name, _last in parents}
         ):
             points -= STRANGER  # another family of the same name: both parents known, the account holder is neither
-        support[key] = (identity, points, reasons)
+        parent_first_names = {variant for name, _last in parents for variant in legacy_index.name_variants(name)}
+        same_first_name = bool(first) and not identity and first in parent_first_names
+        if same_first_name:
+            points += PARENT_FIRST_NAME
+            reasons.append(_("même prénom qu'un parent du foyer"))
+        # A first name alone counts where the parent's details, family name, or a sibling named in full
+        # point; or the parent's first name with the postcode or a second child's first name.
+        first_name_counts = bool(
+            identity
+            or (last and last in surnames)
+            or any(evidence[child].name for child in named)
+            or (same_first_name and (points - PARENT_FIRST_NAME) > 0)
+        )
+        support[key] = (identity, points, reasons, first_name_counts)
     return support
 
 
 @dataclass
 class Scored:
     child: int  # index in the ``Index``
-    score: int
+    score: int  # shown: 0-100
+    weight: float  # the sum of the evidence, uncapped: what ranks and settles rivals
     reasons: list
     named: bool  # a name written points to it
     full_name: bool  # its first and last names (or number) written together
     identity: bool  # the account's own details are a parent's of it
+    mentions: set  # the words that name it
 
 
 def score_children(account, index):
@@ -502,16 +564,16 @@ def score_children(account, index):
     support = household_support(account, index, evidence)
     scored = []
     for child, found in evidence.items():
-        household_identity, points, reasons = support[index.entries[child].household]
+        household_identity, points, reasons, first_name_counts = support[index.entries[child].household]
         named = bool(found.name or found.first_name)
         total, why = found.identity, list(found.identity_reasons)
         if found.name:
             total += found.name
             why.append(found.name_reason)
-        elif found.first_name and (household_identity or points > 0):
+        elif found.first_name and first_name_counts:
             total += FIRST_NAME * found.first_name
             why.append(_("prénom écrit par le parent"))
-        supported = found.first_name and (household_identity or points > 0)
+        supported = found.first_name and first_name_counts
         if not (found.name or found.identity or supported):
             continue  # a first name alone, in a household nothing else points to
         if named:
@@ -527,28 +589,39 @@ def score_children(account, index):
             Scored(
                 child=child,
                 score=max(0, min(round(total), 100)),
+                weight=total,
                 reasons=why,
                 named=named,
                 full_name=bool(found.name),
                 identity=bool(found.identity),
+                mentions=found.mentions,
             )
         )
     return scored
 
 
 def match_index(account, index, *, threshold=THRESHOLD):
-    """``(shown, homonyms)``: lists of ``Scored``, best first."""
-    scored = sorted(score_children(account, index), key=lambda s: (-s.score, index.entries[s.child].pk))
+    """``(shown, homonyms)``: lists of ``Scored``, best first.
+
+    Children compete for the words that name them (« Lulu »: Lucie or Lucas; « Léa Martin »:
+    this family's or another's): only the best scored is suggested, unless the account's own
+    details are a parent's of the child. The others, named in full, are homonyms.
+    """
+    scored = sorted(score_children(account, index), key=lambda s: (-s.weight, index.entries[s.child].pk))
+
+    def rivals(found):
+        entry = index.entries[found.child]
+        return [("name", entry.first, entry.last), *found.mentions]
+
     best = {}
     for found in scored:
         if found.score >= threshold:
-            entry = index.entries[found.child]
-            best.setdefault((entry.first, entry.last), found.score)
+            for key in rivals(found):
+                best.setdefault(key, found.weight)
     shown, homonyms = [], []
     for found in scored:
-        entry = index.entries[found.child]
-        top = best.get((entry.first, entry.last))
-        if found.score >= threshold and (found.identity or found.score == top):
+        beaten = any(found.weight < best.get(key, 0) for key in rivals(found))
+        if found.score >= threshold and (found.identity or not beaten):
             shown.append(found)
         elif found.full_name:
             homonyms.append(found)  # a name written, another household's child

@@ -308,3 +308,46 @@ def test_an_import_is_seen_by_the_next_matching(db, tmp_path):
     import_file(export)  # a bulk update: no signal, the importer moves the base's version on
     assert names(account("Rose Petit")) == []
     assert names(account("Rosalie Petit")) == ["Rosalie Petit"]
+
+
+def test_a_year_is_not_an_old_base_number_only_a_number_after_n_or_numero(db):
+    migrated("Mattéo", "Dusart", "2022")
+    assert names(account("Nous sommes au PO depuis 2022.")) == []
+    assert names(account("Adhérent n° 2022")) == ["Mattéo Dusart"]
+
+
+def test_a_diminutive_or_an_abridged_first_name_counts_beside_the_family_name(db):
+    migrated("Léonie", "Prunier", "1")
+    migrated("Alexis", "Chautard", "2")
+    migrated("Léo", "Reppert", "3")
+    legacy_index.forget()
+    assert names(account("Léo Prunier fait du foot", last_name="Prunier")) == ["Léonie Prunier"]
+    assert names(account("Chautard Alex", last_name="Chautard")) == ["Alexis Chautard"]
+    assert names(account("Léo voudrait faire du foot", last_name="Prunier")) == []  # alone, it names no one
+
+
+def test_one_word_counts_for_the_child_the_rest_of_the_message_points_to(db):
+    """« Lulu » may be Lucie or Lucas of the same household: the birth date written settles it."""
+    father = parent("Marc", "Courteille", postal_code="35200")
+    lucie = migrated("Lucie", "Courteille", "1", datetime.date(2022, 12, 1), contacts=[father])
+    lucas = migrated("Lucas", "Courteille", "2", datetime.date(2014, 3, 2), contacts=[father])
+    legacy_index.forget()
+    writer = {"first_name": "Liliane", "last_name": "Courteille", "postal_code": "35200"}
+    assert [s.child for s in match_account(account("Lulu Courteille", **writer)).suggestions] == [lucie, lucas]
+    found = match_account(account("Lulu Courteille, née le 01/12/2022", **writer))
+    assert [s.child for s in found.suggestions] == [lucie]
+
+
+def test_the_parents_first_name_and_two_first_names_point_to_her_household(db):
+    """A mother recorded under her married name, email and phone changed: « Ambre et Neïla »."""
+    contacts = [parent("Alexia", "Belkadi", postal_code="35200"), parent("Karim", "Belkadi", postal_code="35200")]
+    ambre = migrated("Ambre", "Belkadi", "1", contacts=contacts)
+    neila = migrated("Neïla", "Belkadi", "2", contacts=contacts)
+    migrated("Ambre", "Roussel", "3", contacts=[parent("Nina", "Roussel", postal_code="35000")])
+    legacy_index.forget()
+    mother = account("Ambre et Neïla voudraient faire du foot", first_name="Alexia", last_name="Jardin")
+    mother.postal_code = "35200"
+    mother.save()
+    assert {s.child for s in match_account(mother).suggestions} == {ambre, neila}
+    stranger = account("Ambre voudrait faire du foot", first_name="Alexia", last_name="Jardin", postal_code="35000")
+    assert match_account(stranger).suggestions == []
