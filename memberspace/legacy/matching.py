@@ -27,10 +27,12 @@ possibles », shown folded with their birth dates.
 import contextlib
 import datetime
 import re
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -38,6 +40,7 @@ from rapidfuzz.distance import OSA
 from memberspace.families.models import Child, ChildStatus
 from memberspace.families.text import name_key, strip_accents
 from memberspace.legacy import index as legacy_index
+from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
 THRESHOLD = 50  # the least score of a suggestion shown
@@ -496,6 +499,16 @@ def gather(account, index):
     return evidence
 
 
+@dataclass
+class Support:
+    """What points to a household as a whole."""
+
+    identity: int  # the best identity evidence of its children
+    points: int  # siblings, family name, postcode, parent's first name; less a stranger's
+    reasons: list
+    first_name_counts: bool  # whether a first name alone names one of its children
+
+
 def household_support(account, index, evidence):
     """Per household: the points and reasons that the account's identity, family name and postcode give it."""
     first, last = account_key(account)
@@ -542,7 +555,7 @@ def household_support(account, index, evidence):
             or any(evidence[child].name for child in named)
             or (same_first_name and (points - PARENT_FIRST_NAME) > 0)
         )
-        support[key] = (identity, points, reasons, first_name_counts)
+        support[key] = Support(identity, points, reasons, first_name_counts)
     return support
 
 
@@ -552,6 +565,7 @@ class Scored:
     score: int  # shown: 0-100
     weight: float  # the sum of the evidence, uncapped: what ranks and settles rivals
     reasons: list
+    household_reasons: list  # what ties the account to its household
     named: bool  # a name written points to it
     full_name: bool  # its first and last names (or number) written together
     identity: bool  # the account's own details are a parent's of it
@@ -564,23 +578,23 @@ def score_children(account, index):
     support = household_support(account, index, evidence)
     scored = []
     for child, found in evidence.items():
-        household_identity, points, reasons, first_name_counts = support[index.entries[child].household]
+        household = support[index.entries[child].household]
         named = bool(found.name or found.first_name)
+        first_name_counts = found.first_name and household.first_name_counts
+        if not (found.name or found.identity or first_name_counts):
+            continue  # a first name alone, in a household nothing else points to
         total, why = found.identity, list(found.identity_reasons)
         if found.name:
             total += found.name
             why.append(found.name_reason)
-        elif found.first_name and first_name_counts:
+        elif first_name_counts:
             total += FIRST_NAME * found.first_name
             why.append(_("prénom écrit par le parent"))
-        supported = found.first_name and first_name_counts
-        if not (found.name or found.identity or supported):
-            continue  # a first name alone, in a household nothing else points to
         if named:
-            total += points
-            why += reasons
-            if not found.identity and household_identity:
-                total += household_identity // 2
+            total += household.points
+            why += household.reasons
+            if not found.identity and household.identity:
+                total += household.identity // 2
                 why.append(_("dans le foyer que désignent les coordonnées du compte"))
         if found.birth_date:
             total += BIRTH_DATE
@@ -591,6 +605,7 @@ def score_children(account, index):
                 score=max(0, min(round(total), 100)),
                 weight=total,
                 reasons=why,
+                household_reasons=found.identity_reasons or household.reasons,
                 named=named,
                 full_name=bool(found.name),
                 identity=bool(found.identity),
@@ -647,44 +662,25 @@ def match_account(account, *, limit=10, threshold=THRESHOLD):
             named=found.named,
         )
 
-    households = {}
+    households, found_in = {}, defaultdict(list)
     for found in shown:
         entry = index.entries[found.child]
         if entry.pk not in children:
             continue  # attached since the index was built
-        household = households.get(entry.household)
-        if household is None:
-            household = households[entry.household] = Household(key=entry.household)
-        household.suggestions.append(suggestion(found))
-        if found.identity:
-            household.confirmed = True
-            for reason in found.reasons:
-                if reason in IDENTITY_REASONS() and reason not in household.evidence:
-                    household.evidence.append(reason)
-    for household in households.values():
-        if not household.evidence:
-            household.evidence = [reason for reason in household.suggestions[0].reasons if reason in SUPPORT_REASONS()]
+        if entry.household not in households:
+            households[entry.household] = Household(key=entry.household)
+        households[entry.household].suggestions.append(suggestion(found))
+        found_in[entry.household].append(found)
+    for key, household in households.items():
+        confirmed = [found for found in found_in[key] if found.identity]
+        household.confirmed = bool(confirmed)
+        # What ties the account to it: the parent's details, else what its best child was credited with.
+        reasons = [reason for found in confirmed or found_in[key][:1] for reason in found.household_reasons]
+        household.evidence = list(dict.fromkeys(reasons))
     return Matches(
         households=list(households.values()),
         homonyms=[suggestion(found) for found in homonyms if index.entries[found.child].pk in children],
     )
-
-
-def IDENTITY_REASONS():  # noqa: N802
-    return {
-        _("adresse e-mail du compte chez un parent de l'ancienne base"),
-        _("téléphone du compte chez un parent de l'ancienne base"),
-        _("prénom, nom et code postal du compte chez un parent de l'ancienne base"),
-        _("prénom et nom du compte chez un parent de l'ancienne base (autre code postal)"),
-    }
-
-
-def SUPPORT_REASONS():  # noqa: N802
-    return {
-        _("plusieurs enfants du foyer cités ensemble"),
-        _("même nom de famille que le compte"),
-        _("même code postal que le compte"),
-    }
 
 
 def suggest_children(account, *, limit=10, threshold=THRESHOLD):
@@ -694,19 +690,11 @@ def suggest_children(account, *, limit=10, threshold=THRESHOLD):
 
 def base_version():
     """The old base's current version (one query): a token, "" before the first change."""
-    from memberspace.legacy.models import BaseVersion
-
     return BaseVersion.objects.values_list("version", flat=True).first() or ""
 
 
 def bump_base_version():
     """The old base's records changed: every stored suggestion and index is out of date."""
-    import uuid
-
-    from django.utils import timezone
-
-    from memberspace.legacy.models import BaseVersion
-
     token = uuid.uuid4().hex
     if not BaseVersion.objects.update(version=token, changed_at=timezone.now()):
         BaseVersion.objects.create(version=token)
