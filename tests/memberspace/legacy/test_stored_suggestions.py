@@ -1,8 +1,11 @@
 """The account page's copy of the matching: computed once per change, read at every view, in fixed queries."""
 
 import datetime
+import io
+import json
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -217,3 +220,19 @@ def test_two_views_computing_at_once_both_succeed(transactional_db):
     results = concurrency.run_together([lambda: stored.stored_matches(account) for _ in range(2)])
     assert [[s.child.pk for s in matches.suggestions] for _status, matches in results] == [[lea.pk], [lea.pk]]
     assert AccountSuggestions.objects.filter(account=account).count() == 1
+
+
+def test_the_command_prints_households_and_homonyms_computed_now(parent, monkeypatch):
+    from memberspace.legacy.management.commands import suggest_children
+
+    lea, hugo, other = migrated("Léa", "Dupont", "1001"), migrated("Hugo", "Dupont", "1002"), migrated("Léa", "X", "9")
+    monkeypatch.setattr(suggest_children, "match_account", lambda account: matches_of([lea, hugo], homonyms=[other]))
+    output = io.StringIO()
+    call_command("suggest_children", parent.email, stdout=output)
+    data = json.loads(output.getvalue())
+    household = data["households"][0]
+    assert household["evidence"] == ["adresse e-mail du compte chez un parent de l'ancienne base"]
+    assert [row["legacy_id"] for row in household["children"]] == ["1001", "1002"]
+    assert [p["phone"] for p in household["parents"]] == ["06 12 34 56 71", "06 12 34 56 71"]
+    assert [(row["legacy_id"], row["birth_date"]) for row in data["homonyms"]] == [("9", "2016-03-12")]
+    assert not AccountSuggestions.objects.exists()  # computed, not stored
