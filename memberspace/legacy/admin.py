@@ -1,7 +1,11 @@
-"""On a parent's account screen: the old base's children that probably belong to it, one click to attach.
+"""On a parent's account screen: the old base's children that probably belong to it, and why.
 
-Also the children the parent created that the old base may know (possible duplicates).
-Registered on the account screen by wagtail_hooks.py.
+Per household (best first): what ties the account to it, its parents in the old base, its
+children with their evidence and one click to attach each; a second click attaches all the
+children of the household the parent named. Then the homonyms, folded. Also the children
+the parent created that the old base may know (possible duplicates). The matching is read
+from its stored copy (``stored.stored_matches``): the page's queries do not grow with the
+number of suggestions. Registered on the account screen by wagtail_hooks.py.
 """
 
 from django.contrib import messages
@@ -14,40 +18,78 @@ from memberspace.families.admin import MANAGE_PERMISSION, AttachForm
 from memberspace.families.models import Child, ChildStatus, Relationship
 from memberspace.families.services import children as children_service
 from memberspace.families.text import name_key
-from memberspace.legacy.matching import suggest_children
-from memberspace.notifications import phones
+from memberspace.legacy import services
+from memberspace.legacy.stored import parents_of, stored_matches
 from memberspace.secretariat.admin import ActionView, RecordPanel
+
+# At most this many children in one household form (a forged form is refused, not looped over).
+MAX_HOUSEHOLD_CHILDREN = 20
+
+
+def names_list(children):
+    """« Léa Dupont, Hugo Dupont et Tom Dupont »."""
+    names = [str(child) for child in children]
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(names)s et %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 class AttachSuggestedChildView(ActionView):
-    """From a parent's account page: attach one of the suggested (or any) children."""
+    """From a parent's account page: attach one of the suggested (or any) children, or a household's at once.
+
+    One ``child`` value: that child (a suggestion's or a homonym's « Rattacher Léa »), under
+    ``attach_child``'s rules. Several: the second click, « Rattacher les N enfants cités »
+    of a household, all or nothing (``services.attach_household``): a child attached by
+    someone else in between refuses the whole form with a message.
+    """
 
     permission = MANAGE_PERMISSION
     title = gettext_lazy("Rattacher un enfant")
     form_class = AttachForm
 
     def post(self, request, *args, **kwargs):
-        self.form = AttachForm(request.POST)
-        child_id = id_from(request.POST.get("child"))
-        self.child = Child.objects.filter(pk=child_id).first() if child_id is not None else None
-        if self.child is None:
+        back = redirect(self.url_helper.get_action_url("inspect", self.instance.pk))
+        values = request.POST.getlist("child")
+        ids = list(dict.fromkeys(id_from(value) for value in values))
+        if not 1 <= len(ids) <= MAX_HOUSEHOLD_CHILDREN or None in ids or len(ids) != len(values):
             messages.error(request, _("Choisissez l'enfant à rattacher parmi les suggestions."))
-            return redirect(self.url_helper.get_action_url("inspect", self.instance.pk))
+            return back
+        found = Child.objects.in_bulk(ids)
+        if len(found) != len(ids):
+            messages.error(
+                request,
+                _(
+                    "Cet enfant n'existe plus : rien n'a été rattaché. "
+                    "Rechargez la page pour voir les suggestions à jour."
+                ),
+            )
+            return back
+        self.children = [found[child_id] for child_id in ids]
+        self.form = AttachForm(request.POST)
         if not self.form.is_valid():
             messages.error(
                 request,
                 _("Choisissez le lien avec le parent (mère, père…) avant de rattacher %(child)s.")
-                % {"child": self.child},
+                % {"child": names_list(self.children)},
             )
-            return redirect(self.url_helper.get_action_url("inspect", self.instance.pk))
+            return back
         return super().post(request, *args, **kwargs)
 
     def act(self, request):
-        children_service.attach_child(
-            self.child, self.instance, by=request.user, relationship=self.form.cleaned_data["relationship"]
+        relationship = self.form.cleaned_data["relationship"]
+        if len(self.children) > 1:
+            attached = services.attach_household(
+                self.children, self.instance, by=request.user, relationship=relationship
+            )
+            return _("%(children)s sont rattachés au compte de %(parent)s.") % {
+                "children": names_list(attached),
+                "parent": self.instance.get_full_name(),
+            }
+        child = children_service.attach_child(
+            self.children[0], self.instance, by=request.user, relationship=relationship
         )
         return _("%(child)s est rattaché(e) au compte de %(parent)s.") % {
-            "child": self.child,
+            "child": child,
             "parent": self.instance.get_full_name(),
         }
 
@@ -75,18 +117,24 @@ def possible_duplicates(account):
 
 
 def account_matching_context(account):
-    """What the account's screen shows of the old base: possible duplicates, suggestions."""
-    suggestions = suggest_children(account)
-    for suggestion in suggestions:
-        suggestion.contacts = [
-            {"name": str(contact), "email": contact.email, "phone": phones.display(contact.phone)}
-            for contact in suggestion.child.legacy_contacts.all()
-        ]
+    """What the account's screen shows of the old base: possible duplicates, households, homonyms."""
+    matches = stored_matches(account)
+    households = [
+        {
+            "household": household,
+            "contacts": parents_of(suggestion.child for suggestion in household.suggestions),
+            "named": [suggestion for suggestion in household.suggestions if suggestion.named],
+        }
+        for household in matches.households
+    ]
+    for homonym in matches.homonyms:
+        homonym.contacts = parents_of([homonym.child])
     return {
         "possible_duplicates": possible_duplicates(account),
-        "suggestions": suggestions,
+        "households": households,
+        "homonyms": matches.homonyms,
         "relationships": Relationship.choices,
-        "migrated_count": Child.objects.filter(status=ChildStatus.MIGRATED).count(),
+        "migrated_count": (Child.objects.filter(status=ChildStatus.MIGRATED).count() if not households else None),
     }
 
 

@@ -5,9 +5,12 @@ families knows nothing of this app: ``after_create_child_known_to_old_base`` and
 ``attach_migrated_child``.
 """
 
+from django.db import transaction
+from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
-from memberspace.families.models import Child
+from memberspace.families.models import Child, ChildStatus
+from memberspace.families.services import children as children_service
 from memberspace.families.text import name_key
 from memberspace.legacy.models import AttachmentRequest, LegacyContact
 
@@ -58,3 +61,31 @@ def merge_legacy_record(migrated, *, into, parent, by):
             request.delete()  # the possible duplicate it flagged is resolved
     log(instance=into, action="po.child.merge_legacy", user=by, data={"legacy_id": legacy_id})
     return into
+
+
+def attach_household(children, parent, *, by, relationship):
+    """The secretariat attaches several of the old base's children to ``parent`` at once: all of them, or none.
+
+    Locks the children in the order of their ids (two such calls never wait on each other
+    in a circle), checks that each is still in the old base, unattached, then attaches each
+    through ``families.services.children.attach_child`` (its rules and merge apply); any
+    refusal undoes the whole call. Returns the attached children, in the given order.
+    """
+    ids = [child.pk for child in children]
+    with transaction.atomic():
+        locked = Child.objects.select_for_update().filter(pk__in=ids).order_by("pk").in_bulk()
+        gone = [child for child in children if child.pk not in locked]
+        taken = [locked[pk] for pk in ids if pk in locked and locked[pk].status != ChildStatus.MIGRATED]
+        if gone or taken:
+            missing = gone + taken
+            raise children_service.ChildError(
+                ngettext(
+                    "%(children)s n'est plus à rattacher (rattaché(e) entre-temps) : aucun enfant n'a été rattaché. "
+                    "Rechargez la page pour voir les suggestions à jour.",
+                    "%(children)s ne sont plus à rattacher (rattachés entre-temps) : aucun enfant n'a été rattaché. "
+                    "Rechargez la page pour voir les suggestions à jour.",
+                    len(missing),
+                )
+                % {"children": ", ".join(str(child) for child in missing)}
+            )
+        return [children_service.attach_child(locked[pk], parent, by=by, relationship=relationship) for pk in ids]

@@ -117,12 +117,15 @@ class AdminAccountPage:
         self.page.goto(admin_url("accounts.parentaccount", "inspect", account_pk))
         return self
 
+    # The children suggested, one table per household (homonyms, folded, are not suggestions).
+    SUGGESTED_ROWS = "#suggestions ~ section.legacy-household tbody tr"
+
     def suggested(self):
-        rows = self.page.locator("#suggestions + table tbody tr")
+        rows = self.page.locator(self.SUGGESTED_ROWS)
         return [rows.nth(index).locator("td").first.inner_text() for index in range(rows.count())]
 
     def attach(self, first_name, relationship_label):
-        row = self.page.locator("#suggestions + table tbody tr", has_text=first_name)
+        row = self.page.locator(self.SUGGESTED_ROWS, has_text=first_name)
         row.get_by_label("Lien").select_option(label=relationship_label)
         row.get_by_role("button", name=f"Rattacher {first_name}").click()
         return self

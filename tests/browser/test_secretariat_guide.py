@@ -299,7 +299,11 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
     page.wait_for_url("**" + admin_url("accounts.parentaccount", "inspect", claire.pk))
     account = AdminAccountPage(page)
     assert sorted(account.suggested()) == ["Emma Martin", "Jules Martin"]
-    shoot("05-suggestions-enfants.png", page.locator("#suggestions"), page.locator("#suggestions + table"))
+    shoot(
+        "05-suggestions-enfants.png",
+        page.locator("#suggestions"),
+        page.locator("#suggestions ~ section.legacy-household").last,
+    )
     account.attach("Jules", "Mère")
     expect(messages).to_contain_text("Jules Martin est rattaché(e) au compte de Claire Martin.")
     account.attach("Emma", "Mère")

@@ -106,8 +106,8 @@ def test_the_secretariat_sees_the_possible_duplicate(client, secretary, old_base
     assert "ancienne base n° 77" in section and "fiche créée par le parent" in section
     assert admin_url("families.child", "inspect", created.pk) in html
     assert admin_url("families.child", "inspect", old_base.pk) in html
-    table = soup.find("h2", id="suggestions").find_next("table")
-    assert "Léa Martin" in [row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")]
+    suggested_rows = soup.select("#suggestions ~ section.legacy-household tbody tr")  # one table per household
+    assert "Léa Martin" in [row.select("td")[0].get_text(strip=True) for row in suggested_rows]
 
 
 def test_attaching_the_old_base_record_merges_it_into_the_parents_child(client, secretary, old_base):

@@ -47,8 +47,8 @@ def test_the_account_page_suggests_the_familys_children(client, secretary, famil
     login_staff(client, secretary)
     html = client.get(admin_url("accounts.parentaccount", "inspect", family["parent"].pk)).content.decode()
     soup = BeautifulSoup(html, "html.parser")
-    table = soup.find("h2", id="suggestions").find_next("table")
-    suggested = [row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")]
+    suggested_rows = soup.select("#suggestions ~ section.legacy-household tbody tr")  # one table per household
+    suggested = [row.select("td")[0].get_text(strip=True) for row in suggested_rows]
     assert set(suggested) == {"Léa Dupont", "Hugo Dupont"}
     assert "Noah Roux" not in suggested
     assert "adresse e-mail du compte dans l" in html and "prénom et nom cités dans le message" in html
@@ -77,8 +77,8 @@ def test_one_click_attaches_a_child_and_the_parent_finds_it(
     login_staff(client, secretary)
     html = client.get(admin_url("accounts.parentaccount", "inspect", family["parent"].pk)).content.decode()
     soup = BeautifulSoup(html, "html.parser")
-    table = soup.find("h2", id="suggestions").find_next("table")
-    assert [row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")] == ["Hugo Dupont"]
+    suggested_rows = soup.select("#suggestions ~ section.legacy-household tbody tr")  # one table per household
+    assert [row.select("td")[0].get_text(strip=True) for row in suggested_rows] == ["Hugo Dupont"]
 
 
 def test_children_listing_filters_and_search(client, secretary, family):

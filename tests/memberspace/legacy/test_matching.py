@@ -264,8 +264,12 @@ def test_suggest_children_command_prints_json(old_base):
     output = io.StringIO()
     call_command("suggest_children", "parent@exemple.fr", stdout=output)
     data = json.loads(output.getvalue())
-    rows = data if isinstance(data, list) else data["suggestions"]
+    assert set(data) == {"households", "homonyms"}
+    assert set(data["households"][0]) == {"key", "confirmed", "evidence", "parents", "children"}
+    rows = [row for household in data["households"] for row in household["children"]]
     assert {row["legacy_id"] for row in rows[:2]} == {"1001", "1002"}
+    assert set(rows[0]) == {"legacy_id", "name", "birth_date", "score", "reasons", "household", "named"}
+    assert rows[0]["birth_date"] in ("2016-03-12", "2018-07-01")
 
 
 def test_the_stop_words_file_is_what_wordfreq_gives():

@@ -3,25 +3,39 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from memberspace.legacy.matching import THRESHOLD, suggest_children
+from memberspace.legacy.matching import match_account
+from memberspace.legacy.stored import parents_of
 
 
 class Command(BaseCommand):
     help = (
-        "Affiche en JSON les enfants migrés qui appartiennent probablement au compte (les mieux classés d'abord) : "
-        "numéro d'adhérent, nom, date de naissance, score et raisons."
+        "Affiche en JSON ce que la correspondance trouve pour le compte, calculé à l'instant (pas la copie "
+        "enregistrée de la page du compte) : les foyers de l'ancienne base, les mieux classés d'abord, avec ce qui "
+        "les relie au compte, leurs parents et leurs enfants (numéro d'adhérent, nom, date de naissance, score, "
+        "raisons), puis les homonymes possibles."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("email", help="adresse du compte parent")
-        parser.add_argument("--seuil", type=int, default=THRESHOLD, help=f"score minimum (défaut : {THRESHOLD})")
-        parser.add_argument("--nombre", type=int, default=10, help="nombre maximum de suggestions (défaut : 10)")
 
-    def handle(self, *args, email, seuil, nombre, **options):
+    def handle(self, *args, email, **options):
         account = get_user_model().objects.filter(email__iexact=email).first()
         if account is None:
             raise CommandError(f"Aucun compte avec l'adresse {email}.")
-        suggestions = suggest_children(account, limit=nombre, threshold=seuil)
-        self.stdout.write(
-            json.dumps([suggestion.as_dict() for suggestion in suggestions], ensure_ascii=False, indent=2)
-        )
+        matches = match_account(account)
+        data = {
+            "households": [
+                {
+                    "key": household.key,
+                    "confirmed": household.confirmed,
+                    "evidence": household.evidence,
+                    "parents": parents_of(suggestion.child for suggestion in household.suggestions),
+                    "children": [suggestion.as_dict() for suggestion in household.suggestions],
+                }
+                for household in matches.households
+            ],
+            "homonyms": [
+                {**suggestion.as_dict(), "parents": parents_of([suggestion.child])} for suggestion in matches.homonyms
+            ],
+        }
+        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
