@@ -43,6 +43,7 @@ from memberspace.legacy import index as legacy_index
 from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
+VERSION = 2  # of these rules: raise it when they change, and the stored suggestions are computed again
 THRESHOLD = 50  # the least score of a suggestion shown
 CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
 MONTHS = {
@@ -325,7 +326,7 @@ def find_mentions(reading, index):
                         children[child] = PART  # « Anne-So » for Anne-Sophie
         if children:
             firsts.append(Mention(start, start + 2, children))
-    if fuzzy:
+    if fuzzy and index.vocabulary:
         names = index.vocabulary
         distances = process.cdist(
             [term for _start, _end, term in fuzzy], names, scorer=OSA.distance, score_cutoff=2, dtype=np.int32

@@ -38,8 +38,8 @@ def account_signature(account, *, version=None):
     )
     inputs = [
         STORED_FORMAT,
-        # The matcher may declare a version of its own rules: a new matcher recomputes everything.
-        getattr(matching, "VERSION", 0),
+        # The version of the matching's rules: new rules compute everything again.
+        matching.VERSION,
         account.first_name,
         account.last_name,
         account.postal_code,

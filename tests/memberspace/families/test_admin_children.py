@@ -51,7 +51,7 @@ def test_the_account_page_suggests_the_familys_children(client, secretary, famil
     suggested = [row.select("td")[0].get_text(strip=True) for row in suggested_rows]
     assert set(suggested) == {"Léa Dupont", "Hugo Dupont"}
     assert "Noah Roux" not in suggested
-    assert "adresse e-mail du compte dans l" in html and "prénom et nom cités dans le message" in html
+    assert "adresse e-mail du compte chez un parent de l" in html and "prénom et nom écrits par le parent" in html
 
 
 def test_one_click_attaches_a_child_and_the_parent_finds_it(

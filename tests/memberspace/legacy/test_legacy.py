@@ -207,3 +207,18 @@ def test_a_two_digit_year_in_the_future_this_century_is_read_a_century_earlier(d
 
     with pytest.raises(ValueError, match=r"invraisemblable \(01/12/1926\)"):
         parse_date("01/12/26", datetime.date(2026, 11, 27))
+
+
+def test_an_import_computes_the_waiting_accounts_suggestions_once(db):
+    """After an import, the pending accounts' stored suggestions are computed; their pages only read them."""
+    from memberspace.accounts.models import AccountStatus
+    from memberspace.legacy.models import AccountSuggestions
+    from memberspace.legacy.stored import account_signature
+
+    waiting = UserFactory(account_status=AccountStatus.PENDING, club_message="", phone="", postal_code="")
+    UserFactory(account_status=AccountStatus.VALIDATED, club_message="", phone="", postal_code="")
+    output = run(SAMPLE)
+    assert "Suggestions recalculées pour 1 compte(s) en attente de validation." in output
+    stored = AccountSuggestions.objects.get()
+    assert stored.account_id == waiting.pk and stored.signature == account_signature(waiting)
+    assert "Suggestions recalculées" not in run(SAMPLE)  # nothing changed: nothing to compute

@@ -355,3 +355,7 @@ def test_the_parents_first_name_and_two_first_names_point_to_her_household(db):
     assert {s.child for s in match_account(mother).suggestions} == {ambre, neila}
     stranger = account("Ambre voudrait faire du foot", first_name="Alexia", last_name="Jardin", postal_code="35000")
     assert match_account(stranger).suggestions == []
+
+
+def test_an_empty_old_base_suggests_nothing_without_failing(db):
+    assert names(account("Bonjour, Anastasia Kowalczyk (8 ans) et Tom, n° 1234, née le 31/02/2016")) == []

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from memberspace.legacy.importer import LegacyFileError, import_file
+from memberspace.legacy.stored import refresh_pending
 
 MAX_WARNINGS_SHOWN = 30
 
@@ -42,4 +43,9 @@ class Command(BaseCommand):
             out.write(f"  Refusée ligne {line} (n° {legacy_id or '?'}) : {reason}")
         if report.rejected:
             raise CommandError("Des lignes sont refusées : rien n'a été importé. Corrigez-les et relancez l'import.")
+        if not dry_run and (report.created or report.updated):
+            # The old base changed: the suggestions of the accounts waiting for the secretariat are
+            # computed now, once, rather than at the secretariat's first view of each.
+            computed = refresh_pending()
+            out.write(f"Suggestions recalculées pour {computed} compte(s) en attente de validation.")
         out.write(self.style.SUCCESS("Simulation terminée : rien n'a été écrit." if dry_run else "Import terminé."))
