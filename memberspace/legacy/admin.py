@@ -127,6 +127,10 @@ def account_matching_context(account):
         }
         for household in matches.households
     ]
+    for household in matches.households:
+        for suggestion in household.suggestions:
+            # The household's evidence is written once above its table; each row says the rest.
+            suggestion.own_reasons = [reason for reason in suggestion.reasons if reason not in household.evidence]
     for homonym in matches.homonyms:
         homonym.contacts = parents_of([homonym.child])
     return {

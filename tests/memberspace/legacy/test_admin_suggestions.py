@@ -92,7 +92,13 @@ def dupont_family(home, monkeypatch):
         evidence=["adresse e-mail du compte chez un parent de l'ancienne base"],
         confirmed=True,
         suggestions=[
-            Suggestion(children["lea"], 95, ["prénom et nom cités dans le message"], household=1, named=True),
+            Suggestion(
+                children["lea"],
+                95,
+                ["adresse e-mail du compte chez un parent de l'ancienne base", "prénom et nom cités dans le message"],
+                household=1,
+                named=True,
+            ),
             Suggestion(children["hugo"], 90, ["prénom cité, même foyer"], household=1, named=True),
             Suggestion(children["tom"], 60, ["même foyer que Léa et Hugo"], household=1),
         ],
@@ -117,7 +123,8 @@ def test_the_page_shows_each_household_with_why_its_parents_and_its_children(cli
     assert text.count("m.dupont@exemple.fr") == 1
     rows = [[cell.get_text(" ", strip=True) for cell in row.select("td")] for row in household.select("tbody tr")]
     assert [row[0] for row in rows] == ["Léa Dupont", "Hugo Dupont", "Tom Dupont"]
-    assert rows[0][1:5] == ["12/03/2016", "1001", "95", "cité(e) par le parent prénom et nom cités dans le message"]
+    # the household's evidence once, above its table; each row says the rest
+    assert rows[0][1:5] == ["12/03/2016", "1001", "95", "prénom et nom cités dans le message"]
     assert rows[2][4] == "même foyer que Léa et Hugo"  # not named
     assert [button.get_text(strip=True) for button in household.select("tbody button")] == [
         "Rattacher Léa",
@@ -144,7 +151,8 @@ def test_homonyms_are_folded_with_their_birth_date_number_and_parents(client, se
     assert folded.find("summary").get_text(strip=True).startswith("Homonymes possibles")
     assert folded.find_parent("section") is None  # not under a household
     row = [cell.get_text(" ", strip=True) for cell in folded.select("tbody tr td")]
-    assert row[:4] == ["Léa Dupont", "30/09/2015", "2001", "Paul Dupont <paul@exemple.fr>"]
+    # the child, then its parents in the old base
+    assert row[:3] == ["Léa Dupont Parents dans l'ancienne base : Paul Dupont <paul@exemple.fr>", "30/09/2015", "2001"]
     assert folded.find("button").get_text(strip=True) == "Rattacher Léa"
 
 
