@@ -97,6 +97,7 @@ bench: install
 	$(PY) benchmarks/catalogue.py
 	$(PY) benchmarks/notifications.py
 	$(PY) benchmarks/legacy.py
+	$(PY) benchmarks/matching.py
 	$(PY) benchmarks/rush.py
 	$(PY) benchmarks/signup_timing.py
 	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian's wrk for benchmarks/http.py (needs root and apt-get)."; \
