@@ -28,17 +28,18 @@ def build():
 
     import wordfreq
 
-    words = set()
+    words = {}
     for word in wordfreq.top_n_list("fr", SIZE):
+        frequency = wordfreq.zipf_frequency(word, "fr")
         for part in name_key(word).split():
             if part.isalpha():
-                words.add(part)
+                words[part] = max(words.get(part, 0), frequency)
     header = (
-        f"# The {SIZE:,} most frequent French words of wordfreq {version('wordfreq')}"
-        " (lower case, accents removed), one per line.\n"
+        f"# The {SIZE:,} most frequent French words of wordfreq {version('wordfreq')} (lower case, accents"
+        " removed),\n# one per line with its Zipf frequency (6: once per thousand words; 3: once per million).\n"
         "# Written by scripts/build_stopwords.py: do not edit by hand.\n"
     )
-    return header + "".join(f"{word}\n" for word in sorted(words))
+    return header + "".join(f"{word} {words[word]:.2f}\n" for word in sorted(words))
 
 
 def main():
@@ -52,7 +53,7 @@ def main():
         print(f"{TARGET.relative_to(ROOT)} is up to date.")
         return
     TARGET.write_text(text, encoding="utf-8")
-    print(f"{TARGET.relative_to(ROOT)}: {text.count(chr(10)) - 2} words.")
+    print(f"{TARGET.relative_to(ROOT)}: {text.count(chr(10)) - 3} words.")
 
 
 if __name__ == "__main__":

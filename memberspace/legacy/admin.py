@@ -11,7 +11,7 @@ number of suggestions. Registered on the account screen by wagtail_hooks.py.
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from memberspace.accounts.access import id_from
 from memberspace.families.admin import MANAGE_PERMISSION, AttachForm
@@ -58,9 +58,12 @@ class AttachSuggestedChildView(ActionView):
         if len(found) != len(ids):
             messages.error(
                 request,
-                _(
+                ngettext(
                     "Cet enfant n'existe plus : rien n'a été rattaché. "
-                    "Rechargez la page pour voir les suggestions à jour."
+                    "Rechargez la page pour voir les suggestions à jour.",
+                    "Un de ces enfants n'existe plus : rien n'a été rattaché. "
+                    "Rechargez la page pour voir les suggestions à jour.",
+                    len(ids),
                 ),
             )
             return back

@@ -26,11 +26,19 @@ PARTICLES = frozenset(
 
 
 def read_stopwords():
-    lines = STOPWORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line for line in lines if line and not line.startswith("#"))
+    """``{word: Zipf frequency}`` of the common French words (data/stopwords_fr.txt)."""
+    words = {}
+    for line in STOPWORDS_FILE.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, frequency = line.split()
+            words[word] = float(frequency)
+    return words
 
 
 STOPWORDS = read_stopwords()
+# A word at least this frequent (« petit », « le », « rose », « martin ») is read as a name in lower
+# case only as a first name beside another name; as a family name it needs its capital (« Léo Petit »).
+VERY_COMMON = 4.4
 
 
 def name_variants(key):
@@ -101,7 +109,7 @@ class Index:
             for contact in entry.contacts:
                 names.update(contact.first.split())
                 names.update(contact.last.split())
-        self.stopwords = STOPWORDS - names  # a word that names someone in the old base is a name
+        self.stopwords = frozenset(STOPWORDS) - names  # a word that names someone in the old base is a name
 
     def _households(self):
         parent = list(range(len(self.entries)))
@@ -172,11 +180,6 @@ class Index:
         return found
 
     @cached_property
-    def short_first_names(self):
-        """First names of three to five letters, for a typo in a short name written beside its family name."""
-        return [name for name in self.sorted_first_names if 3 <= len(name) <= 5 and " " not in name]
-
-    @cached_property
     def vocabulary(self):
         """Every name to compare a message's words with."""
         return sorted(name for name in set(self.first_names) | set(self.last_names) if " " not in name)
@@ -209,10 +212,17 @@ _lock = threading.Lock()
 _current = None
 
 
-def current(version):
-    """The index of ``version``, built now if this process has not built it yet."""
+def current(version, latest=None):
+    """The index of the old base, ``version`` or newer, built now if this process has not built it yet.
+
+    ``latest`` reads the version again once the lock is held: a request that read it before
+    another built a newer index uses that one, instead of building the old one back.
+    """
     global _current
     with _lock:
+        if _current is not None and _current.version == version:
+            return _current
+        version = latest() if latest is not None else version
         if _current is None or _current.version != version:
             _current = build(version)
         return _current

@@ -26,6 +26,7 @@ possibles », shown folded with their birth dates.
 
 import contextlib
 import datetime
+import hashlib
 import re
 import uuid
 from collections import defaultdict
@@ -43,7 +44,7 @@ from memberspace.legacy import index as legacy_index
 from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
-VERSION = 2  # of these rules: raise it when they change, and the stored suggestions are computed again
+VERSION = 3  # of these rules: raise it when they change, and the stored suggestions are computed again
 THRESHOLD = 50  # the least score of a suggestion shown
 CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
 MONTHS = {
@@ -72,9 +73,19 @@ WRITTEN_DATE = re.compile(r"\b(\d{1,2}|1er)\s+([a-z]+)\.?\s+(\d{4})\b")
 PARENTHESIS = re.compile(r"\([^)]*\)")
 TOKEN = re.compile(r"[a-z0-9]+|[,&/+]")
 MAX_RUN = 3  # "de la tour", "marie claire"
-# A number is the old base's only after one of these words (« n° 1234 », « numéro d'adhérent 1234 »),
-# never a year (« depuis 2022 ») or a postcode that happens to be a child's number.
-NUMBER_MARKERS = frozenset({"n", "no", "num", "numero", "adherent", "adherente", "dossier", "matricule"})
+# What the stored suggestions depend on besides their inputs: these rules and their tables.
+RULES = "{}-{}".format(
+    VERSION,
+    hashlib.sha256(repr(sorted(NICKNAMES.items())).encode() + legacy_index.STOPWORDS_FILE.read_bytes()).hexdigest()[
+        :16
+    ],
+)
+# A number is the old base's only when written as one (« n° 12 », « numéro d'adhérent 12 », « adhérent : 12 »),
+# never an age (« elle n'a que 8 ans »), a year (« depuis 2022 ») or a postcode.
+LEGACY_NUMBER_WRITTEN = re.compile(
+    r"(?:\bn\s*°|\bno\b\.?|\bnum\b\.?|\bnumero\b|\bmatricule\b|\bdossier\b|\badherente?\b)"
+    r"(?:\s*(?:d\W*)?adherente?\b)?\s*(?:n\s*°)?\s*[:#.]?\s*([a-z]*\d[a-z0-9-]*)"
+)
 
 
 @dataclass
@@ -220,6 +231,8 @@ class Reading:
     kinds: list  # "name", "stop", "connector", "number"
     raw: list
     dates: set
+    numbers: set  # written as old-base numbers
+    plain: set = field(default_factory=set)  # positions of very common words written in lower case
 
 
 def allowed_typos(name):
@@ -247,24 +260,40 @@ def initials(cased, position):
 
 
 def read(text, index):
-    """Tokens of ``text`` with their kinds; parentheses (« Léa (8 ans) ») are left out."""
+    """Tokens of ``text`` with their kinds; parentheses (« Léa (8 ans) ») are left out.
+
+    A very common French word that is also a name in the old base, written in lower case
+    (« petit », « le », « rose »), is marked ``plain``: ``find_mentions`` reads it as a first name
+    only beside another name, never as a family name (« mon petit Léo », « Tom le mercredi »).
+    """
     folded = strip_accents(text or "").replace("œ", "oe").replace("Œ", "OE")
-    dates = read_dates(folded.lower())
-    raw = TOKEN.findall(PARENTHESIS.sub(" ", NUMERIC_DATE.sub(" ", folded)).replace("'", " ").lower())
-    cased = re.findall(r"[A-Za-z0-9]+|[,&/+]", PARENTHESIS.sub(" ", NUMERIC_DATE.sub(" ", folded)).replace("'", " "))
+    lower = folded.lower()
+    body = PARENTHESIS.sub(" ", NUMERIC_DATE.sub(" ", folded)).replace("'", " ")
+    raw = TOKEN.findall(body.lower())
+    cased = re.findall(r"[A-Za-z0-9]+|[,&/+]", body)
     if len(cased) != len(raw):
         cased = raw
-    kinds = []
-    for token in raw:
+    kinds, plain = [], set()
+    for position, token in enumerate(raw):
         if token in CONNECTORS:
             kinds.append("connector")
         elif token.isdigit():
             kinds.append("number")
-        elif len(token) < 2 or (token in index.stopwords and not initials(cased, len(kinds))):
+        elif len(token) < 2 or (token in index.stopwords and not initials(cased, position)):
             kinds.append("stop")
         else:
             kinds.append("name")
-    return Reading(tokens=raw, kinds=kinds, raw=cased, dates=dates)
+            very_common = legacy_index.STOPWORDS.get(token, 0) >= legacy_index.VERY_COMMON
+            if very_common and cased[position].islower() and token not in legacy_index.PARTICLES:
+                plain.add(position)
+    return Reading(
+        tokens=raw,
+        kinds=kinds,
+        raw=cased,
+        dates=read_dates(lower),
+        numbers=set(LEGACY_NUMBER_WRITTEN.findall(lower)),
+        plain=plain,
+    )
 
 
 def spans(reading):
@@ -344,32 +373,50 @@ def find_mentions(reading, index):
                     children = {child: quality for child, how in table.get(name, ()) if how == "full"}
                     if children:
                         out.append(Mention(start, end, children))
+    return plain_words_settled(reading, firsts, lasts)
+
+
+def plain_words_settled(reading, firsts, lasts):
+    """Very common words in lower case: a first name beside another name (« tom dupont »), never a family name."""
+
+    def plain(mention):
+        return any(position in reading.plain for position in range(mention.start, mention.end))
+
+    def name_beside(mention):
+        return any(
+            0 <= position < len(reading.kinds) and reading.kinds[position] == "name" and position not in reading.plain
+            for position in (mention.start - 1, mention.end)
+        )
+
+    def particles_only(mention):  # « le », « de » alone are a family name (Lê, De) only with their capital
+        positions = range(mention.start, mention.end)
+        return all(reading.tokens[i] in legacy_index.PARTICLES for i in positions) and not any(
+            reading.raw[i][:1].isupper() for i in positions
+        )
+
+    firsts = [mention for mention in firsts if not plain(mention) or name_beside(mention)]
+    lasts = [mention for mention in lasts if not plain(mention) and not particles_only(mention)]
     return firsts, lasts
 
 
 def weak_readings(reading, index):
     """Other readings of single words that may be first names: they count only beside the child's family name.
 
-    A diminutive (« Mathou », « Léo » for Léonie), a first name's beginning (« Alex » for Alexis,
-    « Flo » for Florine), a typo in a short name (« Emmy » for Emma): too loose alone, they name a
-    child when the family name stands beside them (« Léo Prunier »), as a parent writes it.
+    A diminutive (« Mathou » for Mathilde, nicknames.py) or a first name's beginning (« Alex »
+    for Alexis): too loose alone, they name a child when the family name stands beside them
+    (« Chautard Alex »), as a parent writes it. A word that is itself a first name in the old
+    base counts only as that name (« Louis » is not Louise, « Léo » not Léonie).
     """
     weak = []
     for position, token in enumerate(reading.tokens):
         kind = reading.kinds[position]
         if not token.isalpha() or kind == "connector" or (kind == "stop" and token not in NICKNAMES):
             continue
+        if any(how == "full" for _child, how in index.first_names.get(token, ())):
+            continue
         names = set(NICKNAMES.get(token, ()))
-        if len(token) >= 3:
+        if len(token) >= 4:
             names.update(index.first_names_starting(token))
-        if 3 <= len(token) <= 4:
-            names.update(
-                name
-                for name, _distance, _position in process.extract(
-                    token, index.short_first_names, scorer=OSA.distance, score_cutoff=1, limit=None
-                )
-            )
-        names.discard(token)
         children = {child: WEAK for name in names for child, how in index.first_names.get(name, ()) if how == "full"}
         if children:
             weak.append(Mention(position, position + 1, children))
@@ -492,11 +539,12 @@ def gather(account, index):
                             found.name_reason = _("prénom abrégé ou diminutif, et nom, écrits par le parent")
                         if dates and index.entries[child].birth_date in dates:
                             found.birth_date = True
-        for position, token in enumerate(reading.tokens):
-            if token in index.by_legacy_id and NUMBER_MARKERS & set(reading.tokens[max(0, position - 3) : position]):
-                found = evidence[index.by_legacy_id[token]]
-                found.name = max(found.name, LEGACY_NUMBER)
-                found.name_reason = _("numéro d'adhérent écrit par le parent")
+        for written in reading.numbers:
+            if written in index.by_legacy_id:
+                found = evidence[index.by_legacy_id[written]]
+                if found.name < LEGACY_NUMBER:
+                    found.name = LEGACY_NUMBER
+                    found.name_reason = _("numéro d'adhérent écrit par le parent")
     return evidence
 
 
@@ -528,6 +576,7 @@ def household_support(account, index, evidence):
             points += SIBLINGS
             reasons.append(_("plusieurs enfants du foyer cités ensemble"))
         surnames = {contact.last for contact in contacts} | {index.entries[child].last for child in members}
+        surnames.discard("")
         if last and last in surnames:
             points += SURNAME
             reasons.append(_("même nom de famille que le compte"))
@@ -548,13 +597,15 @@ def household_support(account, index, evidence):
         if same_first_name:
             points += PARENT_FIRST_NAME
             reasons.append(_("même prénom qu'un parent du foyer"))
-        # A first name alone counts where the parent's details, family name, or a sibling named in full
-        # point; or the parent's first name with the postcode or a second child's first name.
+        # A first name alone counts in a household that the parent's own details point to, or where a
+        # sibling is named in full; the family name or the parent's first name alone are not enough
+        # (other families share them), but either counts with the postcode or a second child named.
+        siblings = len({index.entries[child].first for child in named}) >= 2
+        here = bool(postal_code) and postal_code in {contact.postal_code for contact in contacts}
         first_name_counts = bool(
             identity
-            or (last and last in surnames)
             or any(evidence[child].name for child in named)
-            or (same_first_name and (points - PARENT_FIRST_NAME) > 0)
+            or ((last in surnames or same_first_name) and (here or siblings))
         )
         support[key] = Support(identity, points, reasons, first_name_counts)
     return support
@@ -616,42 +667,56 @@ def score_children(account, index):
     return scored
 
 
-def match_index(account, index, *, threshold=THRESHOLD):
-    """``(shown, homonyms)``: lists of ``Scored``, best first.
+def rank(scored, index, *, threshold=THRESHOLD):
+    """``(shown, homonyms)`` of ``scored``: lists of ``Scored``, best first.
 
     Children compete for the words that name them (« Lulu »: Lucie or Lucas; « Léa Martin »:
-    this family's or another's): only the best scored is suggested, unless the account's own
-    details are a parent's of the child. The others, named in full, are homonyms.
+    this family's or another's): the best is suggested, unless the account's own details are a
+    parent's of the child. Rivals of other households that tie with the best are all folded:
+    nothing tells them apart, the secretariat compares their birth dates and parents. The
+    others, named in full, are homonyms.
     """
-    scored = sorted(score_children(account, index), key=lambda s: (-s.weight, index.entries[s.child].pk))
+    scored = sorted(scored, key=lambda s: (-s.weight, index.entries[s.child].pk))
 
     def rivals(found):
         entry = index.entries[found.child]
         return [("name", entry.first, entry.last), *found.mentions]
 
-    best = {}
+    best, households_at_best = {}, defaultdict(set)
     for found in scored:
         if found.score >= threshold:
             for key in rivals(found):
                 best.setdefault(key, found.weight)
+                if found.weight == best[key]:
+                    households_at_best[key].add(index.entries[found.child].household)
     shown, homonyms = [], []
     for found in scored:
-        beaten = any(found.weight < best.get(key, 0) for key in rivals(found))
-        if found.score >= threshold and (found.identity or not beaten):
+        keys = rivals(found)
+        beaten = any(found.weight < best.get(key, 0) for key in keys)
+        tied = any(found.weight == best.get(key) and len(households_at_best[key]) > 1 for key in keys)
+        if found.score >= threshold and (found.identity or not (beaten or tied)):
             shown.append(found)
         elif found.full_name:
             homonyms.append(found)  # a name written, another household's child
     return shown, homonyms
 
 
+def match_index(account, index, *, threshold=THRESHOLD):
+    """``(shown, homonyms)`` of ``account`` against ``index`` alone (no database: for tests and benchmarks)."""
+    return rank(score_children(account, index), index, threshold=threshold)
+
+
 def match_account(account, *, limit=10, threshold=THRESHOLD):
     """The ``Matches`` of ``account``, computed now (``stored.stored_matches`` keeps the page's copy)."""
-    index = legacy_index.current(base_version())
-    shown, homonyms = match_index(account, index, threshold=threshold)
-    shown, homonyms = shown[:limit], homonyms[:limit]
+    index = legacy_index.current(base_version(), latest=base_version)
+    scored = score_children(account, index)
+    # Children attached since the index was built leave the contest before it is settled (one query).
     children = Child.objects.filter(status=ChildStatus.MIGRATED).in_bulk(
-        [index.entries[found.child].pk for found in shown + homonyms]
+        [index.entries[found.child].pk for found in scored]
     )
+    scored = [found for found in scored if index.entries[found.child].pk in children]
+    shown, homonyms = rank(scored, index, threshold=threshold)
+    shown, homonyms = shown[:limit], homonyms[:limit]
 
     def suggestion(found):
         entry = index.entries[found.child]
@@ -666,8 +731,6 @@ def match_account(account, *, limit=10, threshold=THRESHOLD):
     households, found_in = {}, defaultdict(list)
     for found in shown:
         entry = index.entries[found.child]
-        if entry.pk not in children:
-            continue  # attached since the index was built
         if entry.household not in households:
             households[entry.household] = Household(key=entry.household)
         households[entry.household].suggestions.append(suggestion(found))
@@ -678,10 +741,7 @@ def match_account(account, *, limit=10, threshold=THRESHOLD):
         # What ties the account to it: the parent's details, else what its best child was credited with.
         reasons = [reason for found in confirmed or found_in[key][:1] for reason in found.household_reasons]
         household.evidence = list(dict.fromkeys(reasons))
-    return Matches(
-        households=list(households.values()),
-        homonyms=[suggestion(found) for found in homonyms if index.entries[found.child].pk in children],
-    )
+    return Matches(households=list(households.values()), homonyms=[suggestion(found) for found in homonyms])
 
 
 def suggest_children(account, *, limit=10, threshold=THRESHOLD):

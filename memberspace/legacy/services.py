@@ -80,10 +80,10 @@ def attach_household(children, parent, *, by, relationship):
             missing = gone + taken
             raise children_service.ChildError(
                 ngettext(
-                    "%(children)s n'est plus à rattacher (rattaché(e) entre-temps) : aucun enfant n'a été rattaché. "
-                    "Rechargez la page pour voir les suggestions à jour.",
-                    "%(children)s ne sont plus à rattacher (rattachés entre-temps) : aucun enfant n'a été rattaché. "
-                    "Rechargez la page pour voir les suggestions à jour.",
+                    "%(children)s n'est plus dans l'ancienne base à rattacher (déjà rattaché(e) ou fusionné(e)) : "
+                    "aucun enfant n'a été rattaché. Rechargez la page pour voir les suggestions à jour.",
+                    "%(children)s ne sont plus dans l'ancienne base à rattacher (déjà rattachés ou fusionnés) : "
+                    "aucun enfant n'a été rattaché. Rechargez la page pour voir les suggestions à jour.",
                     len(missing),
                 )
                 % {"children": ", ".join(str(child) for child in missing)}

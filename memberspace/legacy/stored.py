@@ -38,8 +38,8 @@ def account_signature(account, *, version=None):
     )
     inputs = [
         STORED_FORMAT,
-        # The version of the matching's rules: new rules compute everything again.
-        matching.VERSION,
+        # The matching's rules and tables (nicknames, common words): new ones compute everything again.
+        matching.RULES,
         account.first_name,
         account.last_name,
         account.postal_code,

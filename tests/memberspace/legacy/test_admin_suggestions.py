@@ -188,7 +188,7 @@ def test_a_child_attached_in_between_refuses_the_whole_household(client, secreta
     children_service.attach_child(children["hugo"], someone, by=secretary, relationship="pere")
     response = post_household(client, parent, [children["lea"], children["hugo"]])
     assert response.status_code == 200
-    assert "Hugo Dupont n&#x27;est plus à rattacher" in response.content.decode()
+    assert "Hugo Dupont n&#x27;est plus dans l&#x27;ancienne base à rattacher" in response.content.decode()
     assert "aucun enfant n&#x27;a été rattaché" in response.content.decode()
     assert not parent.children.exists()
     children["lea"].refresh_from_db()
@@ -200,7 +200,7 @@ def test_a_forged_household_form_with_another_familys_child_attaches_nothing(cli
     login_staff(client, secretary)
     others = ChildFactory(first_name="Zoé", last_name="Autre", guardians=[ParentFactory(email="autre@exemple.fr")])
     response = post_household(client, parent, [children["lea"], others])
-    assert "Zoé Autre n&#x27;est plus à rattacher" in response.content.decode()
+    assert "Zoé Autre n&#x27;est plus dans l&#x27;ancienne base à rattacher" in response.content.decode()
     assert not parent.children.exists() and list(others.guardians.all()) != [parent]
     assert Guardianship.objects.filter(parent=parent).count() == 0
     # Unknown ids, repeated ids, no relationship: refused before anything is attached.
