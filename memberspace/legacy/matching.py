@@ -206,7 +206,7 @@ FIRST_NAME = 30  # the first name alone, in a household something else points to
 SIBLINGS = 15  # two children or more of the household named
 SURNAME = 10  # the account's family name is the household's
 POSTCODE = 5  # the account's postcode is the household's
-PARENT_FIRST_NAME = 10  # the account holder's first name is a parent's of the household (her surname may differ)
+PARENT_FIRST_NAME = 15  # the account holder's first name is a parent's of the household (her surname may differ)
 BIRTH_DATE = 30  # the birth date given matches
 STRANGER = 20  # the household's parents are both known, the account holder is neither (a homonym's family)
 
@@ -423,8 +423,12 @@ def weak_readings(reading, index):
     return weak
 
 
-def joined(first, last, reading, first_positions):
-    """Whether a first-name mention and a last-name mention name one child: side by side, or through a list."""
+def joined(first, last, reading, first_positions, last_positions=frozenset()):
+    """Whether a first-name mention and a last-name mention name one child: side by side, or through a list.
+
+    A list holds first names and connectors; a word that names no one (« Jles », a typo) may stand in
+    it, a family name may not (« Hugo Dupont et Léa Martin » names no Léa Dupont).
+    """
     if first.end <= last.start:
         between = range(first.end, last.start)
     elif last.end <= first.start:
@@ -435,7 +439,12 @@ def joined(first, last, reading, first_positions):
         return True
     if len(between) > 8 or not any(reading.kinds[i] == "connector" for i in between):
         return False
-    if not all(reading.kinds[i] == "connector" or i in first_positions for i in between):
+    if not all(
+        reading.kinds[i] == "connector"
+        or i in first_positions
+        or (reading.kinds[i] == "name" and i not in last_positions)
+        for i in between
+    ):
         return False
     if last.end <= first.start:  # « Martin : Léa et Tom », not « Hugo Martin et Léa »
         return last.start - 1 not in first_positions
@@ -506,6 +515,7 @@ def gather(account, index):
         dates = reading.dates | given_dates
         firsts, lasts = find_mentions(reading, index)
         first_positions = {i for mention in firsts for i in range(mention.start, mention.end)}
+        last_positions = {i for mention in lasts for i in range(mention.start, mention.end)} - first_positions
         by_child_last = defaultdict(list)
         for mention in lasts:
             for child, quality in mention.children.items():
@@ -514,7 +524,7 @@ def gather(account, index):
             for child, quality in mention.children.items():
                 found = evidence[child]
                 for last_mention, last_quality in by_child_last.get(child, ()):
-                    if joined(mention, last_mention, reading, first_positions):
+                    if joined(mention, last_mention, reading, first_positions, last_positions):
                         points = FULL_NAME * quality * last_quality
                         if points > found.name:
                             found.name = points
@@ -530,7 +540,7 @@ def gather(account, index):
         for mention in weak_readings(reading, index):
             for child, quality in mention.children.items():
                 for last_mention, last_quality in by_child_last.get(child, ()):
-                    if joined(mention, last_mention, reading, first_positions):
+                    if joined(mention, last_mention, reading, first_positions, last_positions):
                         found = evidence[child]
                         found.mentions.add((number, mention.start, mention.end))
                         points = FULL_NAME * quality * last_quality
@@ -576,7 +586,7 @@ def household_support(account, index, evidence):
             points += SIBLINGS
             reasons.append(_("plusieurs enfants du foyer cités ensemble"))
         surnames = {contact.last for contact in contacts} | {index.entries[child].last for child in members}
-        surnames.discard("")
+        surnames = {variant for surname in surnames for variant in legacy_index.name_variants(surname)}
         if last and last in surnames:
             points += SURNAME
             reasons.append(_("même nom de famille que le compte"))
