@@ -9,15 +9,25 @@ The town: households of 1–4 children (twins now and then), one or two parents;
 their own surname in about half of the records; a parent is shared by two households
 (blended families); a few postcodes of one area. A sign-up is a parent's new account
 (names, email, mobile, postcode, « Message à l'intention du club », sometimes children
-added, which become ``AttachmentRequest`` rows). About a quarter are new families, whose
+added, which become ``AttachmentRequest`` rows). About 30 % are new families, whose
 messages name children drawn from the same pools (so that they collide with members as in a
-real town).
+real town); about 30 % of them bear a member family's surname (namesakes, cousins in the same
+town) and a few have a child with a member's very first and last name (« true_homonym »).
+About 10 % of the existing families' sign-ups are by a guardian the old base does not know (a
+step-parent, a grandparent, the parent the record lacks: « unknown_guardian »), with their own
+name, email and mobile.
+
+The old base's numbers depend on the seed (``NUMBERINGS``): plain integers from 1, from 1 with
+gaps (members deleted), or from 1001. Some messages quote a child's number (« n° 12 »), and
+many hold numbers that are not member numbers (« 8 ans », « elle n'a que 8 ans », « depuis
+2022 »: style « numbers_in_text »).
 """
 
 import datetime
 import hashlib
 import json
 import random
+import re
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -41,15 +51,27 @@ TWINS = 0.05  # of households of 2+ children (real: ≈ 3 %, twins ≈ 1.7 % of 
 COMPOUND = 0.05
 SHARED_PARENT = 0.05  # blended families
 SINGLE_PARENT = 0.2
-NEW_FAMILIES = 0.25
+NEW_FAMILIES = 0.3
+UNKNOWN_GUARDIAN = 0.10  # of the existing families' sign-ups: a step-parent, a grandparent, an absent parent
+NEW_KIN_SURNAME = 0.30  # of new families: the surname of a member family (namesakes, cousins)
+NEW_HOMONYM = 0.04  # of new families: a child with a migrated child's first and last name
+MEMBER_NUMBER = 0.05  # a named child's number quoted from an old card
+AGE_REMARK = 0.12
+YEAR_REMARK = 0.10
+# How the old base numbered its members, by seed (seed % 3): a small club's plain integers, the
+# same with the gaps of deleted members, or numbers from 1001.
+NUMBERINGS = ("from_1001", "from_1", "from_1_gaps")
 
 # The styles a sign-up may carry (several at once); the benchmark breaks its figures down by them.
 STYLES = [
     "full_names", "first_names_only", "swapped_order", "sibling_list", "typo", "no_accents", "capitals",
     "nickname", "compound_partial", "particle", "twins", "birth_date", "age", "empty", "vague", "signed",
     "attachment_request", "mother_other_surname", "email_changed", "phone_changed", "moved", "subset_named",
-    "blended", "parent_other_surname", "new_family",
+    "blended", "parent_other_surname", "new_family", "unknown_guardian", "kin_surname", "true_homonym",
+    "member_number", "numbers_in_text", "initials",
 ]  # fmt: skip
+# How a named child's first name was written (``Signup.written``), for the benchmark's breakdown.
+WRITTEN = ["as_given", "nickname", "initials", "compound_part"]
 
 
 @dataclass
@@ -98,8 +120,10 @@ class Signup:
     named: list  # legacy ids the message or the attachment requests name
     styles: list
     new_family: bool
-    person: int | None = None  # the old base's Person, None for a new family
+    person: int | None = None  # the old base's Person; None for a new family or an unknown guardian
     new_children: list = field(default_factory=list)  # a new family's children, never members
+    new_child_names: list = field(default_factory=list)  # (first name, last name) of each of them
+    written: dict = field(default_factory=dict)  # legacy id → how the message wrote its first name (WRITTEN)
 
     @property
     def referred(self):
@@ -118,6 +142,43 @@ class EvaluationSet:
     def children_by_id(self):
         return {child.legacy_id: child for child in self.children}
 
+    def family_parents(self, signup):
+        """The old base's parents of the sign-up's migrated children (every household of a blended family)."""
+        by_id = self.children_by_id()
+        keys = {key for legacy_id in signup.family for key in by_id[legacy_id].parents}
+        return [self.persons[key] for key in sorted(keys)]
+
+    def identity_matches(self, signup):
+        """How the sign-up's own identity matches a parent of its family as the old base stores them:
+        a subset of {"email", "mobile", "name"} (name: first and last name, folded)."""
+        matched = set()
+        for person in self.family_parents(signup):
+            if person.email and person.email.lower() == signup.email.lower():
+                matched.add("email")
+            if person.mobile and mobile_digits(person.mobile) == mobile_digits(signup.phone):
+                matched.add("mobile")
+            if (writing.fold(person.first_name), writing.fold(person.last_name)) == (
+                writing.fold(signup.first_name),
+                writing.fold(signup.last_name),
+            ):
+                matched.add("name")
+        return matched
+
+    def no_evidence(self, signup):
+        """An existing family's sign-up that names no child and whose identity matches none of its old
+        parents (email, mobile, full name): nothing the club could go by but the postcode."""
+        return not signup.new_family and not signup.named and not self.identity_matches(signup)
+
+    def new_family_homonyms(self):
+        """New families' children whose first and last name are exactly a migrated child's."""
+        members = {(writing.fold(child.first_name), writing.fold(child.last_name)) for child in self.children}
+        return sum(
+            1
+            for signup in self.signups
+            for first, last in signup.new_child_names
+            if (writing.fold(first), writing.fold(last)) in members
+        )
+
     def homonym_pairs(self):
         """Pairs of children of different households with exactly the same first and last name."""
         groups = {}
@@ -134,16 +195,21 @@ class EvaluationSet:
     def digest(self):
         data = {
             "children": [[c.legacy_id, c.first_name, c.last_name, str(c.birth_date), c.parents] for c in self.children],
-            "signups": [[s.first_name, s.last_name, s.email, s.club_message, s.named, s.styles] for s in self.signups],
+            "signups": [
+                [s.first_name, s.last_name, s.email, s.club_message, s.named, s.styles, s.written] for s in self.signups
+            ],
         }
         return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
 
 
 class Builder:
-    def __init__(self, seed):
+    def __init__(self, seed, numbering=None):
         self.rng = random.Random(seed)
         self.persons = {}
         self.emails = set()
+        self.numbering = numbering or NUMBERINGS[seed % len(NUMBERINGS)]
+        self.written = {}  # legacy id → how the message being written typed its first name
+        self.quoted = []  # the member numbers the message being written quotes
 
     # People
 
@@ -200,7 +266,7 @@ class Builder:
     def old_base(self, child_count):
         rng = self.rng
         households, children = [], []
-        next_id = 1001
+        next_id = 1001 if self.numbering == "from_1001" else 1
         while len(children) < child_count:
             key = len(households) + 1
             parent_year = rng.randint(1972, 1990)
@@ -261,6 +327,8 @@ class Builder:
                     parents=list(household.parents),
                 )
                 next_id += 1
+                if self.numbering == "from_1_gaps" and rng.random() < 0.15:
+                    next_id += rng.randint(1, 6)  # members deleted from the base
                 children.append(child)
                 household.children.append(child.legacy_id)
                 if len(children) >= child_count:
@@ -277,13 +345,22 @@ class Builder:
             parts = first.split("-")
             styles.add("compound_partial")
             if rng.random() < 0.25:
+                styles.add("initials")
+                self.note_written(child, "initials")
                 return "".join(part[0] for part in parts).upper()  # « PL » for Pierre-Louis
+            self.note_written(child, "compound_part")
             return parts[0] if rng.random() < 0.8 else " ".join(parts)
         nicknames = writing.diminutives(first)
         if nicknames and rng.random() < 0.35:
             styles.add("nickname")
+            self.note_written(child, "nickname")
             return rng.choice(nicknames)
+        self.note_written(child, "as_given")
         return self.spelled(first, styles)
+
+    def note_written(self, child, kind):
+        if child.legacy_id:
+            self.written[child.legacy_id] = kind
 
     def spelled(self, word, styles, typo_rate=0.12):
         rng = self.rng
@@ -325,7 +402,14 @@ class Builder:
             born = "née" if child.sex == "F" else "né"
             day = child.birth_date
             text += self.rng.choice([f" {born} le {day:%d/%m/%Y}", f" ({born} en {day.year})", f" {day:%d/%m/%y}"])
+        if child.legacy_id and self.rng.random() < MEMBER_NUMBER:
+            text += " " + self.quote_number(child, styles, writing.MEMBER_NUMBERS)
         return text
+
+    def quote_number(self, child, styles, templates):
+        styles.add("member_number")
+        self.quoted.append(child.legacy_id)
+        return self.rng.choice(templates).format(number=child.legacy_id)
 
     def names_text(self, chosen, styles):
         """The children of ``chosen`` in one phrase: full names, first names only, a sibling list..."""
@@ -347,8 +431,19 @@ class Builder:
             styles.add("swapped_order")
         return writing.join_names([self.mention(child, styles, True, order, extra) for child in chosen])
 
-    def message(self, chosen, styles, parent, kind):
-        """The « Message à l'intention du club »; ``parent`` is (first name, last name, sex) of who writes."""
+    def message(self, chosen, styles, parent, kind, role="parent"):
+        """The « Message à l'intention du club », labelled « numbers_in_text » when it holds numbers other
+        than the member numbers it quotes; ``parent`` is (first name, last name, sex) of who writes."""
+        self.quoted = []
+        text = self.message_text(chosen, styles, parent, kind, role)
+        rest = text
+        for number in self.quoted:
+            rest = rest.replace(number, "", 1)
+        if re.search(r"\d", rest):
+            styles.add("numbers_in_text")
+        return text
+
+    def message_text(self, chosen, styles, parent, kind, role):
         rng = self.rng
         if kind == "empty":
             styles.add("empty")
@@ -356,6 +451,8 @@ class Builder:
         if kind == "vague":
             styles.add("vague")
             return rng.choice(writing.VAGUE)
+        if kind == "number_only":
+            return self.quote_number(chosen[0], styles, writing.NUMBER_ONLY)
         names = self.names_text(chosen, styles)
         twins = len({child.birth_date for child in chosen}) < len(chosen)
         if twins:
@@ -367,9 +464,21 @@ class Builder:
         else:
             templates = writing.NAMING
         other_parent = "papa" if parent[2] == "F" else "maman"
-        body = rng.choice([template for template in templates if other_parent not in template]).format(names=names)
+        if role != "parent" and rng.random() < 0.4:
+            templates = writing.GUARDIANS[role][parent[2]]
+        elif role != "parent":  # no « maman »/« papa », no « mes enfants » from a grandparent or step-parent
+            templates = [template for template in templates if not re.search("maman|papa|mes enfants", template)]
+        else:
+            templates = [template for template in templates if other_parent not in template]
+        body = rng.choice(templates).format(names=names)
         opening = "" if body.startswith("Bonjour") else rng.choice(writing.OPENINGS)
         parts = [opening, body]
+        if len(chosen) == 1 and rng.random() < AGE_REMARK:
+            age = (REFERENCE_DATE - chosen[0].birth_date).days // 365
+            parts.append(rng.choice(writing.AGE_REMARKS[chosen[0].sex]).format(age=age))
+        if rng.random() < YEAR_REMARK:
+            year = rng.randint(2018, 2025)
+            parts.append(rng.choice(writing.YEAR_REMARKS).format(year=year, next_year=year + 1))
         if rng.random() < 0.25:
             parts.append(rng.choice(writing.EXTRAS))
         if rng.random() < 0.15:
@@ -398,6 +507,7 @@ class Builder:
     # Sign-ups
 
     def existing_signup(self, key, person, households, by_id, children_of):
+        """A sign-up by a parent the old base records."""
         rng = self.rng
         styles = set()
         family = children_of[person.key]
@@ -405,13 +515,6 @@ class Builder:
         if len({by_id[legacy_id].household for legacy_id in family}) > 1:
             styles.add("blended")
         household = households[kids[0].household - 1]  # keys count from 1, in order
-        kind = rng.choices(["names", "empty", "vague"], weights=[85, 7, 8])[0]
-        if kind == "names" and len(kids) > 1 and rng.random() < 0.3:
-            chosen = rng.sample(kids, rng.randint(1, len(kids) - 1))
-            chosen.sort(key=lambda child: child.birth_date)
-            styles.add("subset_named")
-        else:
-            chosen = list(kids)
         first_name = person.first_name if rng.random() < 0.8 else writing.strip_accents(person.first_name)
         last_name = person.own_last_name
         if rng.random() < 0.1:
@@ -430,34 +533,95 @@ class Builder:
             if person.mobile:
                 styles.add("phone_changed")
             mobile = self.mobile()
-        postcode = household.postcode
-        if rng.random() < 0.1:
-            styles.add("moved")
-            postcode = rng.choice([row[0] for row in AREA if row[0] != postcode] + [row[0] for row in ELSEWHERE])
-        message = self.message(chosen, styles, (first_name, last_name, person.sex), kind)
-        attachments, attached = [], []
-        if rng.random() < 0.15:
-            attached = chosen if kind == "names" else rng.sample(kids, rng.randint(1, len(kids)))
-            attachments = self.attachments(attached, styles)
-        named = {child.legacy_id for child in chosen} if kind == "names" else set()
-        named |= {child.legacy_id for child in attached}
-        return Signup(
+        signup = Signup(
             key=key,
             first_name=first_name,
             last_name=last_name,
             email=email,
             phone=self.phone_as_typed(mobile),
-            postal_code=postcode,
-            club_message=message,
-            attachments=attachments,
+            postal_code=self.postcode(household, styles),
+            club_message="",
+            attachments=[],
             family=list(family),
-            named=sorted(named, key=int),
-            styles=sorted(styles),
+            named=[],
+            styles=[],
             new_family=False,
             person=person.key,
         )
+        return self.write_about(signup, kids, styles, (first_name, last_name, person.sex), "parent")
 
-    def new_signup(self, key):
+    def guardian_signup(self, key, household, by_id):
+        """A sign-up by a guardian the old base does not know: a step-parent, a grandparent, or the
+        parent the record lacks; their own name, a new email and mobile."""
+        rng = self.rng
+        styles = {"unknown_guardian"}
+        kids = [by_id[legacy_id] for legacy_id in household.children]
+        recorded = [self.persons[person] for person in household.parents]
+        role = rng.choices(["step_parent", "grandparent", "absent_parent"], weights=[40, 30, 30])[0]
+        year = rng.randint(1948, 1965) if role == "grandparent" else rng.randint(1972, 1990)
+        decade = pools.parent_decade(year)
+        if role == "absent_parent":
+            sexes = {person.sex for person in recorded}
+            sex = "M" if sexes == {"F"} else "F" if sexes == {"M"} else rng.choice("FM")
+        else:
+            sex = rng.choice("FM")
+        surname = pools.surnames(decade).draw(rng)
+        if role != "step_parent" and sex == "M" and rng.random() < 0.6:
+            surname = kids[0].last_name.split("-")[0]  # a father, a paternal grandfather
+        first_name = pools.first_names(decade, sex).draw(rng)
+        if writing.fold(surname) not in {writing.fold(child.last_name) for child in kids}:
+            styles.add("mother_other_surname" if sex == "F" else "parent_other_surname")
+        signup = Signup(
+            key=key,
+            first_name=first_name,
+            last_name=surname,
+            email=self.email(first_name, surname),
+            phone=self.phone_as_typed(self.mobile()),
+            postal_code=self.postcode(household, styles),
+            club_message="",
+            attachments=[],
+            family=list(household.children),
+            named=[],
+            styles=[],
+            new_family=False,
+        )
+        return self.write_about(
+            signup, kids, styles, (first_name, surname, sex), "parent" if role == "absent_parent" else role
+        )
+
+    def postcode(self, household, styles):
+        rng = self.rng
+        if rng.random() < 0.1:
+            styles.add("moved")
+            return rng.choice([row[0] for row in AREA if row[0] != household.postcode] + [row[0] for row in ELSEWHERE])
+        return household.postcode
+
+    def write_about(self, signup, kids, styles, parent, role):
+        """The message and attachment requests of an existing family's sign-up, and its labels."""
+        rng = self.rng
+        kind = rng.choices(["names", "empty", "vague", "number_only"], weights=[83, 7, 8, 2])[0]
+        if kind == "number_only":
+            chosen = [rng.choice(kids)]
+        elif kind == "names" and len(kids) > 1 and rng.random() < 0.3:
+            chosen = rng.sample(kids, rng.randint(1, len(kids) - 1))
+            chosen.sort(key=lambda child: child.birth_date)
+            styles.add("subset_named")
+        else:
+            chosen = list(kids)
+        self.written = {}
+        signup.club_message = self.message(chosen, styles, parent, kind, role)
+        attached = []
+        if rng.random() < 0.15:
+            attached = chosen if kind in ("names", "number_only") else rng.sample(kids, rng.randint(1, len(kids)))
+            signup.attachments = self.attachments(attached, styles)
+        named = {child.legacy_id for child in chosen} if kind in ("names", "number_only") else set()
+        named |= {child.legacy_id for child in attached}
+        signup.named = sorted(named, key=int)
+        signup.written = dict(self.written)
+        signup.styles = sorted(styles)
+        return signup
+
+    def new_signup(self, key, children):
         rng = self.rng
         styles = {"new_family"}
         parent_year = rng.randint(1972, 1990)
@@ -466,7 +630,14 @@ class Builder:
         surname = self.surname(decade, [])
         first_name = pools.first_names(decade, sex).draw(rng)
         children_surname = surname if rng.random() < 0.6 else pools.surnames(decade).draw(rng)
-        if children_surname != surname:
+        homonym = rng.random() < NEW_HOMONYM
+        member = rng.choice(children) if children and (homonym or rng.random() < NEW_KIN_SURNAME) else None
+        if member:  # the same surname as a member family: namesakes, cousins in the same town
+            styles.add("kin_surname")
+            if children_surname == surname:
+                surname = member.last_name
+            children_surname = member.last_name
+        if writing.fold(children_surname) != writing.fold(surname):
             styles.add("mother_other_surname" if sex == "F" else "parent_other_surname")
         count = rng.choices([1, 2, 3], weights=[50, 38, 12])[0]
         kids = []
@@ -479,7 +650,12 @@ class Builder:
             child_sex = rng.choice("FM")
             first = pools.first_names(pools.child_decade(birth.year), child_sex).draw(rng)
             kids.append(LegacyChild("", first, children_surname, birth, child_sex, 0, []))
+        if member and homonym:  # a true homonym of a migrated child, in another family
+            styles.add("true_homonym")
+            named_alike = kids[rng.randrange(len(kids))]
+            named_alike.first_name, named_alike.sex = member.first_name, member.sex
         kind = rng.choices(["names", "empty", "vague"], weights=[88, 5, 7])[0]
+        self.written = {}
         message = self.message(kids, styles, (first_name, surname, sex), kind)
         attachments = self.attachments(kids, styles) if rng.random() < 0.1 else []
         postcode = rng.choice([row[0] for row in AREA]) if rng.random() < 0.9 else rng.choice(ELSEWHERE)[0]
@@ -497,6 +673,7 @@ class Builder:
             styles=sorted(styles),
             new_family=True,
             new_children=[f"{child.first_name} {child.last_name} ({child.birth_date})" for child in kids],
+            new_child_names=[(child.first_name, child.last_name) for child in kids],
         )
 
     def phone_as_typed(self, digits):
@@ -518,8 +695,15 @@ def writing_phone(rng, digits):
     return "-".join(pairs)
 
 
-def generate(seed=1, children=2000, signups=400):
-    builder = Builder(seed)
+def mobile_digits(text):
+    """« +33 6 12 34 56 78 », « 06.12.34.56.78 » → « 0612345678 »."""
+    digits = re.sub(r"\D", "", text or "")
+    return "0" + digits[2:] if digits.startswith("33") else digits
+
+
+def generate(seed=1, children=2000, signups=400, numbering=None):
+    """``numbering``: one of NUMBERINGS, by default chosen by the seed."""
+    builder = Builder(seed, numbering)
     rng = builder.rng
     households, kids = builder.old_base(children)
     by_id = {child.legacy_id: child for child in kids}
@@ -535,7 +719,9 @@ def generate(seed=1, children=2000, signups=400):
     rows = []
     for key, new in enumerate(kinds, start=1):
         if new or not candidates:
-            rows.append(builder.new_signup(key))
+            rows.append(builder.new_signup(key, kids))
+        elif rng.random() < UNKNOWN_GUARDIAN:
+            rows.append(builder.guardian_signup(key, rng.choice(households), by_id))
         else:
             person = builder.persons[candidates.pop()]
             rows.append(builder.existing_signup(key, person, households, by_id, children_of))

@@ -223,6 +223,40 @@ EXTRAS = [
     "Elle voudrait faire du théâtre, il voudrait faire du foot.",
 ]
 
+# What a guardian the old base does not know writes, by role and sex.
+GUARDIANS = {
+    "grandparent": {
+        "F": ["Je suis la grand-mère de {names}, j'inscris mes petits-enfants pour ma fille.",
+              "Inscription de mes petits-enfants {names}", "Bonjour, je m'occupe de l'inscription de {names}."],
+        "M": ["Je suis le grand-père de {names}, je fais l'inscription pour mon fils.",
+              "Inscription de mes petits-enfants {names}", "Bonjour, je m'occupe de l'inscription de {names}."],
+    },
+    "step_parent": {
+        "F": ["Je suis la belle-mère de {names}.", "Bonjour, j'inscris {names} (les enfants de mon conjoint)."],
+        "M": ["Je suis le beau-père de {names}.", "Bonjour, j'inscris {names} (les enfants de ma compagne)."],
+    },
+}  # fmt: skip
+
+# Numbers that are not member numbers (ages, years, counts): a matcher must not read them as « n° ».
+AGE_REMARKS = {
+    "F": ["Elle n'a que {age} ans.", "elle a {age} ans", "Elle aura {age} ans en septembre."],
+    "M": ["Il n'a que {age} ans.", "il a {age} ans", "Il aura {age} ans en septembre."],
+}
+YEAR_REMARKS = [
+    "Au club depuis {year}.", "Nous sommes adhérents depuis {year}.", "On était venus en {year} pour le stage.",
+    "2 enfants cette année.", "Séjour ski {year}-{next_year} génial !",
+]  # fmt: skip
+
+# A member number quoted from an old card or receipt ({number}: the child's number in the old base).
+MEMBER_NUMBERS = [
+    "n° {number}", "(n° adhérent {number})", "numéro d'adhérent {number}", "N°{number}", "adhérent n°{number}",
+    "(carte n° {number})",
+]  # fmt: skip
+NUMBER_ONLY = [
+    "Réinscription, n° adhérent {number}.", "Bonjour, notre numéro d'adhérent était le {number}.",
+    "Ancien adhérent n° {number}, merci", "N° {number}",
+]  # fmt: skip
+
 
 def join_names(items):
     """« Léa », « Léa et Tom », « Léa, Tom et Hugo »."""

@@ -1,16 +1,26 @@
 """The matching's evaluation set (benchmarks/matching_eval): seeded, labelled, realistic, loaded for real."""
 
+import ast
+import dataclasses
 import re
+import sys
+from pathlib import Path
 
 import pytest
 
 from benchmarks.matching_eval import names, writing
-from benchmarks.matching_eval.generator import STYLES, generate
+from benchmarks.matching_eval.generator import NUMBERINGS, STYLES, generate, mobile_digits
+
+EVAL_PACKAGE = Path(__file__).resolve().parents[2] / "benchmarks" / "matching_eval"
 
 
 @pytest.fixture(scope="module")
 def default_set():
-    return generate(seed=1, children=2000, signups=400)
+    return generate(seed=1, children=2000, signups=1000)
+
+
+def member_names(evaluation):
+    return {(writing.fold(child.first_name), writing.fold(child.last_name)) for child in evaluation.children}
 
 
 def test_the_same_seed_gives_the_same_set_and_another_seed_another():
@@ -20,7 +30,7 @@ def test_the_same_seed_gives_the_same_set_and_another_seed_another():
 
 def test_the_base_and_the_sign_ups_have_the_sizes_asked(default_set):
     assert len(default_set.children) == 2000
-    assert len(default_set.signups) == 400
+    assert len(default_set.signups) == 1000
     assert len({child.legacy_id for child in default_set.children}) == 2000
 
 
@@ -46,7 +56,11 @@ def test_labels_are_consistent_with_the_base(default_set):
             continue
         assert signup.family, signup
         assert set(signup.named) <= set(signup.family), signup  # a named child belongs to the family
-        assert all(signup.person in by_id[legacy_id].parents for legacy_id in signup.family)
+        if "unknown_guardian" in signup.styles:
+            assert signup.person is None
+        else:
+            assert all(signup.person in by_id[legacy_id].parents for legacy_id in signup.family)
+        assert set(signup.written) <= set(signup.named)  # how a first name was written, for named children only
         assert signup.referred
         if "empty" in signup.styles:
             assert signup.club_message == ""
@@ -119,3 +133,152 @@ def test_the_export_is_written_in_the_old_formats_and_goes_through_the_real_impo
     account = loaded.accounts[evaluation.signups[0].key]
     assert account.phone.startswith("+33") and len(account.phone) == 12  # E.164, as the sign-up form stores it
     assert AttachmentRequest.objects.count() == sum(len(signup.attachments) for signup in evaluation.signups)
+
+
+def test_a_tenth_of_existing_families_sign_up_through_a_guardian_the_old_base_does_not_know(default_set):
+    existing = [signup for signup in default_set.signups if not signup.new_family]
+    guardians = [signup for signup in existing if "unknown_guardian" in signup.styles]
+    assert 0.06 <= len(guardians) / len(existing) <= 0.14
+    emails = {person.email for person in default_set.persons.values() if person.email}
+    mobiles = {person.mobile for person in default_set.persons.values() if person.mobile}
+    for signup in guardians:  # a new email and mobile, their own name
+        assert signup.email not in emails and mobile_digits(signup.phone) not in mobiles
+        assert not default_set.identity_matches(signup) & {"email", "mobile"}
+    assert sum(not default_set.identity_matches(signup) for signup in guardians) >= 0.9 * len(guardians)
+    assert sum(bool(signup.named) for signup in guardians) >= 0.7 * len(guardians)  # messages as usual
+
+
+def test_a_third_of_new_families_bear_a_member_surname_and_a_few_have_a_true_homonym(default_set):
+    new = [signup for signup in default_set.signups if signup.new_family]
+    assert len(new) >= 300
+    surnames = {writing.fold(child.last_name) for child in default_set.children}
+    kin = [signup for signup in new if "kin_surname" in signup.styles]
+    assert 0.22 <= len(kin) / len(new) <= 0.4
+    assert all(writing.fold(signup.new_child_names[0][1]) in surnames for signup in kin)
+    homonyms = [signup for signup in new if "true_homonym" in signup.styles]
+    assert 0.01 <= len(homonyms) / len(new) <= 0.08
+    members = member_names(default_set)
+    for signup in homonyms:
+        assert any((writing.fold(first), writing.fold(last)) in members for first, last in signup.new_child_names)
+    assert default_set.new_family_homonyms() >= len(homonyms)
+
+
+def test_the_old_base_numbering_depends_on_the_seed_and_small_clubs_count_from_one():
+    numbers = {}
+    for numbering in NUMBERINGS:
+        evaluation = generate(seed=4, children=300, signups=10, numbering=numbering)
+        numbers[numbering] = [int(child.legacy_id) for child in evaluation.children]
+    assert numbers["from_1"] == list(range(1, 301))
+    assert numbers["from_1_gaps"][0] == 1 and numbers["from_1_gaps"][-1] > 310
+    assert numbers["from_1001"] == list(range(1001, 1301))
+    by_seed = {generate(seed=seed, children=50, signups=5).children[0].legacy_id for seed in (1, 2, 3)}
+    assert by_seed == {"1", "1001"}  # the default seeds see both
+
+
+def test_messages_quote_member_numbers_and_hold_ages_and_years_that_are_not(default_set):
+    by_id = {child.legacy_id: child for child in default_set.children}
+    quoting = [signup for signup in default_set.signups if "member_number" in signup.styles]
+    assert len(quoting) >= 20
+    for signup in quoting:
+        quoted = re.findall(
+            r"(?:n°|numéro d'adhérent|était le)(?: adhérent)? ?(\d+)", signup.club_message, re.IGNORECASE
+        )
+        assert quoted and set(quoted) <= set(signup.named), signup
+        assert all(legacy_id in by_id for legacy_id in quoted)
+    numbers = [signup.club_message for signup in default_set.signups if "numbers_in_text" in signup.styles]
+    assert sum(bool(re.search(r"n'a que \d+ ans", message)) for message in numbers) >= 10
+    assert sum(bool(re.search(r"depuis 20\d\d", message)) for message in numbers) >= 10
+    assert sum(bool(re.search(r"\(\d+ ans\)", message)) for message in numbers) >= 10
+    assert max(int(child.legacy_id) for child in default_set.children) >= 2000  # « depuis 2000+ » could be a number
+
+
+def test_no_evidence_means_no_child_named_and_no_identity_match_whatever_the_postcode(default_set):
+    by_id = default_set.children_by_id()
+    signup = next(
+        signup
+        for signup in default_set.signups
+        if not signup.new_family and signup.person and not signup.named and default_set.identity_matches(signup)
+    )
+    person = default_set.persons[signup.person]
+    household = default_set.households[by_id[signup.family[0]].household - 1]
+    stranger = dataclasses.replace(
+        signup, first_name="Zéphyrine", last_name="Quatrebarbes", email="z.q@exemple.invalid", phone="0699999999"
+    )
+    stranger.postal_code = household.postcode  # an unchanged postcode is no evidence
+    assert default_set.identity_matches(stranger) == set()
+    assert default_set.no_evidence(stranger)
+    assert not default_set.no_evidence(dataclasses.replace(stranger, named=[signup.family[0]]))
+    if person.mobile:  # written another way, the same mobile
+        typed = "+33 " + person.mobile[1] + " " + " ".join(person.mobile[i : i + 2] for i in range(2, 10, 2))
+        assert default_set.identity_matches(dataclasses.replace(stranger, phone=typed)) == {"mobile"}
+    same_name = dataclasses.replace(stranger, first_name=person.first_name.upper(), last_name=person.last_name)
+    assert default_set.identity_matches(same_name) == {"name"}
+    assert not default_set.no_evidence(same_name)
+
+
+def test_how_a_first_name_was_written_is_labelled(default_set):
+    by_id = {child.legacy_id: child for child in default_set.children}
+    kinds = {}
+    for signup in default_set.signups:
+        for legacy_id, kind in signup.written.items():
+            kinds.setdefault(kind, []).append((signup, by_id[legacy_id]))
+    assert set(kinds) == {"as_given", "nickname", "initials", "compound_part"}
+    for signup, child in kinds["initials"]:
+        initials = "".join(part[0] for part in child.first_name.split("-")).upper()
+        assert re.search(rf"\b{initials}\b", signup.club_message), signup
+    for signup, child in kinds["nickname"]:
+        assert any(nickname in signup.club_message for nickname in writing.diminutives(child.first_name))
+
+
+FORBIDDEN_MODULES = ("memberspace.legacy.matching", "memberspace.legacy.nicknames", "memberspace.legacy.index")
+
+
+def test_the_generator_neither_imports_the_matcher_nor_reads_its_data():
+    """Honest evaluation: the messages are not written from the matcher's own tables."""
+    sources = sorted(EVAL_PACKAGE.glob("*.py"))
+    assert {path.name for path in sources} >= {"generator.py", "writing.py", "names.py", "load.py"}
+    for path in sources:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                imported = [module] + [f"{module}.{alias.name}" for alias in node.names]
+            else:
+                imported = []
+            for name in imported:
+                assert not name.startswith(FORBIDDEN_MODULES), (path.name, name)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value.replace("\\", "/")
+                assert "legacy/data" not in text and "nicknames" not in text, (path.name, node.value)
+            if isinstance(node, ast.Call):  # importlib.import_module("memberspace.legacy....") and the like
+                for argument in node.args:
+                    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                        assert not argument.value.startswith(FORBIDDEN_MODULES), (path.name, argument.value)
+
+
+@pytest.fixture
+def benchmark(monkeypatch):
+    monkeypatch.setattr(sys, "path", list(sys.path))  # benchmarks/matching.py sets sys.path[0] on import
+    import benchmarks.matching as module
+
+    return module
+
+
+def test_recall_at_k_counts_a_child_behind_fewer_than_k_wrong_suggestions(benchmark):
+    assert benchmark.recall_at([0, 2, 3, None], 3) == 0.5
+    assert benchmark.recall_at([0, 2, 3, None], 1) == 0.25
+    assert benchmark.recall_at([], 3) is None
+
+
+def test_the_wilson_upper_bound_of_the_new_families_shown(benchmark):
+    assert benchmark.wilson_upper(50, 100) == pytest.approx(0.5962, abs=1e-4)
+    assert benchmark.wilson_upper(0, 300) == pytest.approx(3.8416 / 300 / (1 + 3.8416 / 300), rel=1e-3)
+    assert benchmark.wilson_upper(0, 0) is None
+
+
+def test_the_seeds_option_reads_a_comma_separated_list(benchmark):
+    assert benchmark.seed_list("1,2,3") == [1, 2, 3]
+    with pytest.raises(Exception, match="not a list of seeds"):
+        benchmark.seed_list("1,x")
