@@ -31,6 +31,8 @@ sys.path[0] = str(ROOT)  # the repository, not benchmarks/: its http.py would sh
 
 TARGETS = {  # issue 14
     "recall_at_3": (0.99, ">="),
+    # The same target, on the children a sign-up gives the club something to go by for (see gives_evidence).
+    "recall_at_3_with_evidence": (0.99, ">="),
     "precision": (0.97, ">="),
     "new_families_shown": (0.02, "<="),
     "automatic_attachments": (0, "<="),
@@ -93,6 +95,7 @@ def score(signup, matches, child_ids, evaluation):
         "signup": signup,
         "key": signup.key,
         "identity": sorted(evaluation.identity_matches(signup)) if not signup.new_family else [],
+        "evidence": evaluation.gives_evidence(signup),
         "written": {child_ids[legacy_id]: kind for legacy_id, kind in signup.written.items()},
         "shown": shown,
         "right": sum(1 for child in shown if child in family),
@@ -122,6 +125,11 @@ def figures(results):
         "recall_at_1": recall_at(referred, 1),
         "recall_at_3": recall_at(referred, 3),
         "recall_at_10": recall_at(referred, 10),
+        # the children of sign-ups that give an identity or a full name (``EvaluationSet.gives_evidence``)
+        "recall_at_3_with_evidence": recall_at(
+            [wrong for result in results if result["evidence"] for wrong in result["found"].values()], 3
+        ),
+        "referred_with_evidence": sum(len(result["found"]) for result in results if result["evidence"]),
         "shown": shown,
         "precision": right / shown if shown else None,
         "new_families": len(new),
@@ -209,7 +217,8 @@ def print_examples(results, loaded, limit):
 def targets_lines(measured):
     lines = []
     labels = {
-        "recall_at_3": ("Recall@3", share),
+        "recall_at_3": ("Recall@3, all children referred to", share),
+        "recall_at_3_with_evidence": ("Recall@3, sign-ups with an identity or full name", share),
         "precision": ("Precision of the suggestions shown", share),
         "new_families_shown": ("New families shown a suggestion", share),
         "automatic_attachments": ("Automatic attachments", lambda value: f"{value}"),
@@ -298,6 +307,10 @@ def evaluate(seed, args, workdir):
     )
     print(f"  recall@1  {share(overall['recall_at_1'])}")
     print(f"  recall@3  {share(overall['recall_at_3'])}")
+    print(
+        f"  recall@3 of the {overall['referred_with_evidence']} children of sign-ups that give an identity or a full"
+        f" name  {share(overall['recall_at_3_with_evidence'])}"
+    )
     print(f"  recall@10 {share(overall['recall_at_10'])}")
     print(f"  precision of the suggestions shown {share(overall['precision'])}")
     print(
@@ -388,6 +401,7 @@ METRICS = [  # (key, label, worst)
     ("recall_at_1", "recall@1", min),
     ("recall_at_3", "recall@3", min),
     ("recall_at_10", "recall@10", min),
+    ("recall_at_3_with_evidence", "recall@3, identity or full name given", min),
     ("precision", "precision of the suggestions shown", min),
     ("new_families_shown", "new families shown a suggestion", max),
     ("automatic_attachments", "automatic attachments", max),
@@ -530,7 +544,10 @@ def main():
         summary = print_seeds_table(per_seed)
         timed = timing(args, workdir) if args.timing_children else None
 
-        measured = {key: summary[key]["worst"] for key in ("recall_at_3", "precision", "new_families_shown")}
+        measured = {
+            key: summary[key]["worst"]
+            for key in ("recall_at_3", "recall_at_3_with_evidence", "precision", "new_families_shown")
+        }
         measured["automatic_attachments"] = summary["automatic_attachments"]["worst"]
         measured["ms_per_account"] = timed["median_ms"] if timed and timed["children"] >= 10_000 else None
         seeds = ", ".join(map(str, args.seeds))

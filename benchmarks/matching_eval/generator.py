@@ -169,6 +169,16 @@ class EvaluationSet:
         parents (email, mobile, full name): nothing the club could go by but the postcode."""
         return not signup.new_family and not signup.named and not self.identity_matches(signup)
 
+    def gives_evidence(self, signup):
+        """An existing family's sign-up that gives the club something to go by besides first names: its
+        writer's identity matches an old parent of the family (email, mobile, full name), or a child is
+        named with its family name (in the message or a child the parent tried to add), or quoted by number.
+        The others (a step-parent writing « Emmy », a vague message from a new address) no one could place."""
+        if signup.new_family:
+            return False
+        written_in_full = {"full_names", "attachment_request", "member_number"} & set(signup.styles)
+        return bool(self.identity_matches(signup) or written_in_full)
+
     def new_family_homonyms(self):
         """New families' children whose first and last name are exactly a migrated child's."""
         members = {(writing.fold(child.first_name), writing.fold(child.last_name)) for child in self.children}

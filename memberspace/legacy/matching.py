@@ -71,6 +71,9 @@ MONTHS = {
 NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b")
 WRITTEN_DATE = re.compile(r"\b(\d{1,2}|1er)\s+([a-z]+)\.?\s+(\d{4})\b")
 PARENTHESIS = re.compile(r"\([^)]*\)")
+# An age written for a child: « Léa (8 ans) », « Léa, 8 ans », « qui a 8 ans », « n'a que 8 ans »; never a
+# duration (« depuis 2 ans », « il y a 2 ans »).
+AGE = re.compile(r"(?:\(\s*|,\s*|(?<!\by )\ba\s+(?:que\s+)?|\bagee?\s+de\s+)(\d{1,2})\s*ans?\b")
 TOKEN = re.compile(r"[a-z0-9]+|[,&/+]")
 MAX_RUN = 3  # "de la tour", "marie claire"
 # What the stored suggestions depend on besides their inputs: these rules and their tables.
@@ -203,11 +206,12 @@ PARENT_MOVED = 30  # its first and last names, another postcode
 FULL_NAME = 55  # the child's first and last names together in the message (times the match's quality)
 LEGACY_NUMBER = 60  # the child's number in the old base
 FIRST_NAME = 30  # the first name alone, in a household something else points to (times the quality)
-SIBLINGS = 15  # two children or more of the household named
+SIBLINGS = 15  # two children of the household named (three or more: 25)
 SURNAME = 10  # the account's family name is the household's
 POSTCODE = 5  # the account's postcode is the household's
 PARENT_FIRST_NAME = 15  # the account holder's first name is a parent's of the household (her surname may differ)
 BIRTH_DATE = 30  # the birth date given matches
+WRONG_AGE = 20  # ages are written and none is the child's (give or take a year)
 STRANGER = 20  # the household's parents are both known, the account holder is neither (a homonym's family)
 
 # How much a name written counts, by how it is written.
@@ -233,6 +237,21 @@ class Reading:
     dates: set
     numbers: set  # written as old-base numbers
     plain: set = field(default_factory=set)  # positions of very common words written in lower case
+    ages: set = field(default_factory=set)  # ages written (« Léa (8 ans) »)
+
+
+def age(birth_date, today):
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def born_otherwise(birth_date, given_dates):
+    """The parent gave a birth date (a child they tried to add) more than a month from this one."""
+    return bool(given_dates) and all(abs((birth_date - given).days) > 31 for given in given_dates)
+
+
+def aged_otherwise(birth_date, ages, today):
+    """Ages are written, and none is this child's, give or take a year."""
+    return bool(ages) and all(abs(age(birth_date, today) - written) > 1 for written in ages)
 
 
 def allowed_typos(name):
@@ -293,6 +312,7 @@ def read(text, index):
         dates=read_dates(lower),
         numbers=set(LEGACY_NUMBER_WRITTEN.findall(lower)),
         plain=plain,
+        ages={int(age) for age in AGE.findall(lower)},
     )
 
 
@@ -462,6 +482,7 @@ class Evidence:
     first_name: float = 0
     birth_date: bool = False
     mentions: set = field(default_factory=set)  # the words that name it: (text, start, end)
+    wrong_age: bool = False  # ages are written, none is its age
 
 
 def account_key(account):
@@ -510,6 +531,7 @@ def gather(account, index):
     texts = [(account.club_message or "", set())]
     for request in account.attachment_requests.all():
         texts.append((f"{request.first_name} {request.last_name}", {request.birth_date}))
+    today = timezone.localdate()
     for number, (text, given_dates) in enumerate(texts):
         reading = read(text, index)
         dates = reading.dates | given_dates
@@ -522,7 +544,12 @@ def gather(account, index):
                 by_child_last[child].append((mention, quality))
         for mention in firsts:
             for child, quality in mention.children.items():
+                if born_otherwise(index.entries[child].birth_date, given_dates):
+                    continue  # the request's child was born on another day: not this one
                 found = evidence[child]
+                found.wrong_age = found.wrong_age or aged_otherwise(
+                    index.entries[child].birth_date, reading.ages, today
+                )
                 for last_mention, last_quality in by_child_last.get(child, ()):
                     if joined(mention, last_mention, reading, first_positions, last_positions):
                         points = FULL_NAME * quality * last_quality
@@ -539,10 +566,15 @@ def gather(account, index):
                     found.birth_date = True
         for mention in weak_readings(reading, index):
             for child, quality in mention.children.items():
+                if born_otherwise(index.entries[child].birth_date, given_dates):
+                    continue
                 for last_mention, last_quality in by_child_last.get(child, ()):
                     if joined(mention, last_mention, reading, first_positions, last_positions):
                         found = evidence[child]
                         found.mentions.add((number, mention.start, mention.end))
+                        found.wrong_age = found.wrong_age or aged_otherwise(
+                            index.entries[child].birth_date, reading.ages, today
+                        )
                         points = FULL_NAME * quality * last_quality
                         if points > found.name:
                             found.name = points
@@ -582,8 +614,9 @@ def household_support(account, index, evidence):
         named = [
             child for child in members if child in evidence and (evidence[child].name or evidence[child].first_name)
         ]
-        if len({(index.entries[child].first) for child in named}) >= 2:
-            points += SIBLINGS
+        sibling_count = len({index.entries[child].first for child in named})
+        if sibling_count >= 2:
+            points += SIBLINGS if sibling_count == 2 else SIBLINGS + 10
             reasons.append(_("plusieurs enfants du foyer cités ensemble"))
         surnames = {contact.last for contact in contacts} | {index.entries[child].last for child in members}
         surnames = {variant for surname in surnames for variant in legacy_index.name_variants(surname)}
@@ -610,12 +643,15 @@ def household_support(account, index, evidence):
         # A first name alone counts in a household that the parent's own details point to, or where a
         # sibling is named in full; the family name or the parent's first name alone are not enough
         # (other families share them), but either counts with the postcode or a second child named.
-        siblings = len({index.entries[child].first for child in named}) >= 2
+        # Three first names of one household's children are that household; two, with its postcode.
+        siblings = sibling_count >= 2
         here = bool(postal_code) and postal_code in {contact.postal_code for contact in contacts}
         first_name_counts = bool(
             identity
             or any(evidence[child].name for child in named)
             or ((last in surnames or same_first_name) and (here or siblings))
+            or sibling_count >= 3
+            or (siblings and here)
         )
         support[key] = Support(identity, points, reasons, first_name_counts)
     return support
@@ -661,6 +697,8 @@ def score_children(account, index):
         if found.birth_date:
             total += BIRTH_DATE
             why.append(_("date de naissance donnée par le parent"))
+        elif found.wrong_age and not found.identity:
+            total -= WRONG_AGE  # « Rayan (7 ans) »: the old base's Rayan is 9
         scored.append(
             Scored(
                 child=child,
