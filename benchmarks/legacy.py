@@ -9,7 +9,6 @@ one parent's account against the migrated children.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -27,20 +26,10 @@ def main():
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="po-bench-") as workdir:
-        os.environ.update(
-            {
-                "DJANGO_SETTINGS_MODULE": "config.settings.production",
-                "SECRET_KEY": "benchmark-only-" + "x" * 50,
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "SQLITE_PATH": str(Path(workdir) / "bench.sqlite3"),
-                "REDIS_URL": "",
-            }
-        )
-        import django
+        from benchmarks.django_env import setup_django
 
-        django.setup()
+        setup_django(workdir)
         from django.conf import settings
-        from django.core.management import call_command
 
         from benchmarks.make_legacy_export import generate, write
         from memberspace.accounts.models import User
@@ -49,7 +38,6 @@ def main():
         from memberspace.legacy.importer import import_file
         from memberspace.legacy.matching import suggest_children
 
-        call_command("migrate", verbosity=0)
         export = Path(workdir) / "export.csv"
         rows = generate(children=args.children, seed=7)
         write(export, rows)

@@ -19,7 +19,6 @@ temporary SQLite file, or DATABASE_URL's when set (it must be empty).
 import argparse
 import json
 import math
-import os
 import statistics
 import sys
 import tempfile
@@ -38,29 +37,6 @@ TARGETS = {  # issue 14
     "automatic_attachments": (0, "<="),
     "ms_per_account": (20.0, "<="),
 }
-
-
-def setup_django(workdir):
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "SECRET_KEY": "benchmark-only-" + "x" * 50,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SQLITE_PATH": str(Path(workdir) / "bench.sqlite3"),
-            "REDIS_URL": "",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from memberspace.accounts.models import User
-    from memberspace.families.models import Child
-
-    call_command("migrate", verbosity=0)
-    if os.environ.get("DATABASE_URL") and (Child.objects.exists() or User.objects.exists()):
-        sys.exit("DATABASE_URL's database is not empty: give the benchmark an empty one.")
 
 
 def base_changed():
@@ -520,6 +496,8 @@ def main():
         args.seeds = [args.seed]
 
     with tempfile.TemporaryDirectory(prefix="po-matching-") as workdir:
+        from benchmarks.django_env import setup_django
+
         setup_django(workdir)
         from django.conf import settings
 
