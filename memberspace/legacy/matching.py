@@ -11,17 +11,21 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    dates): each word counts only for the names it is closest to, so « Louis » does not
    credit Louise; a name of four letters or fewer must be written exactly (accents aside),
    longer ones allow one typo, long ones two; common French words are never names
-   (data/stopwords_fr.txt, from wordfreq); diminutives (nicknames.py) and parts or initials
-   of compound first names count for less. A child's first and last names must be next to
+   (data/stopwords_fr.txt, from wordfreq), and a very common one in lower case is never a
+   family name (« mon petit Léo »); diminutives (nicknames.py) and parts or initials of
+   compound first names count for less. A child's first and last names must be next to
    each other, in either order, or joined through a list of first names (« Léa, Tom et
-   Hugo Martin »). A first name alone counts in a household that the parent's identity,
-   the parent's family name or the siblings named with it point to.
-3. **Birth dates** written in the message or given for a child the parent tried to add:
-   they settle homonyms and twins.
+   Hugo Martin »). A first name alone counts in a household that the parent's identity or a
+   sibling named in full points to; the family name or the parent's first name with the
+   postcode or a second child; or three of its children's first names.
+3. **Birth dates and ages** written in the message or given for a child the parent tried to
+   add: they settle homonyms and twins, and a child born another day is another child.
 
-Of the children a name designates in several households, those of the household with the
-most evidence are suggested; the others, with name evidence only, are « Homonymes
-possibles », shown folded with their birth dates.
+Children compete for the words that name them: of the children a name designates in several
+households, those of the household with the most evidence are suggested; the others, with
+name evidence only (and those nothing tells apart), are « Homonymes possibles », shown
+folded with their birth dates. The weights are tuned on benchmarks/matching.py's seeded,
+labelled sign-ups.
 """
 
 import contextlib
