@@ -174,7 +174,7 @@ def validate_in_order(stay):
     from django.contrib.auth import get_user_model
 
     from memberspace.enrollments import services as enrollments
-    from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_waiting_ranks
+    from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_positions
     from memberspace.enrollments.services import EnrollmentError
 
     staff = get_user_model().objects.create(email="secretariat@le-po.test", is_staff=True, password="!")  # noqa: S106
@@ -193,7 +193,7 @@ def validate_in_order(stay):
         e.pk for e in arrival[len(validated) :]
     ]
     ranked = list(Enrollment.objects.filter(pk__in=waitlisted))
-    set_waiting_ranks(ranked)
+    set_positions(ranked)
     ranks = {e.pk: e.waiting_rank() for e in ranked}
     ranks_in_order = [ranks[pk] for pk in waitlisted] == list(range(1, len(waitlisted) + 1))
     return len(validated), len(waitlisted), in_order and ranks_in_order, elapsed

@@ -17,7 +17,7 @@ from wagtail.search import index
 
 from . import formatting
 from .blocks import RICH_TEXT_FEATURES, BodyStreamBlock
-from .occupancy import places_taken_expression
+from .occupancy import offer_terms_saved, places_taken_expression
 from .panels import restricted_field_panels
 from .privacy import PrivacyShortcutMixin
 from .validators import normalize_iban, validate_bic, validate_iban
@@ -59,6 +59,31 @@ class ClubSettings(BaseSiteSetting):
             "Le solde (prix moins acompte) est à régler ce nombre de jours avant le début de l'offre ; "
             "si cette date ne laisse pas le délai de l'acompte, le solde est demandé avec l'acompte. "
             "Les dates sont calculées et écrites dans le mail : ne les répétez pas dans les modalités."
+        ),
+    )
+    place_offer_hours = models.PositiveSmallIntegerField(
+        _("délai pour accepter une place libérée (heures)"),
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],
+        help_text=_(
+            "Quand une place se libère, elle est proposée à la première famille de la liste d'attente, "
+            "qui a ce délai pour l'accepter ; passé ce délai, elle est proposée à la suivante. "
+            "Une offre peut avoir le sien."
+        ),
+    )
+    place_offer_skip_nights = models.BooleanField(
+        _("ne pas compter les nuits"),
+        default=True,
+        help_text=_("Les heures de 21 h à 8 h ne comptent pas dans le délai de réponse."),
+    )
+    request_margin_percent = models.PositiveSmallIntegerField(
+        _("marge de demandes au-delà des places (%)"),
+        default=20,
+        validators=[MaxValueValidator(200)],
+        help_text=_(
+            "Les demandes qui arrivent au-delà des places plus cette marge vont directement sur la liste "
+            "d'attente, à leur rang ; les autres attendent la décision du secrétariat. "
+            "Par exemple, 20 % pour 40 places : les 48 premières demandes."
         ),
     )
     bank_account_holder = models.CharField(_("titulaire du compte"), max_length=120, blank=True)
@@ -123,6 +148,13 @@ class ClubSettings(BaseSiteSetting):
                 FieldPanel("cheque_address"),
             ],
             heading=_("Paiement de l'acompte"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("request_margin_percent"),
+                FieldRowPanel([FieldPanel("place_offer_hours"), FieldPanel("place_offer_skip_nights")]),
+            ],
+            heading=_("Liste d'attente"),
         ),
         MultiFieldPanel(
             [FieldPanel("unvalidated_account_retention_days"), FieldPanel("archived_child_retention_months")],
@@ -212,6 +244,7 @@ OFFER_TERMS_FIELDS = (
     "deposit_amount",
     "registration_opens_at",
     "registration_closes_at",
+    "place_offer_hours",
     "payment_terms",
 )
 
@@ -271,6 +304,13 @@ class OfferPage(PrivacyShortcutMixin, Page):
         blank=True,
         help_text=_("Sans date de clôture, les inscriptions ferment la veille du début."),
     )
+    place_offer_hours = models.PositiveSmallIntegerField(
+        _("délai pour accepter une place libérée (heures)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],
+        help_text=_("Laisser vide pour le délai général du club."),
+    )
     payment_terms = RichTextField(
         _("modalités de paiement propres à cette offre"),
         features=RICH_TEXT_FEATURES,
@@ -322,6 +362,7 @@ class OfferPage(PrivacyShortcutMixin, Page):
             [*terms_panels("registration_opens_at"), *terms_panels("registration_closes_at")],
             heading=_("Inscriptions"),
         ),
+        *terms_panels("place_offer_hours"),
         *terms_panels("payment_terms"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
@@ -362,6 +403,7 @@ class OfferPage(PrivacyShortcutMixin, Page):
         revision = super().save_revision(user, *args, **kwargs)
         if self.may_change_terms(user):
             self.save(update_fields=list(OFFER_TERMS_FIELDS), clean=False)
+            offer_terms_saved.send(sender=type(self), offer=self)  # more places may be offered
         return revision
 
     def clean(self):

@@ -7,6 +7,7 @@ places; until then no place is taken.
 """
 
 from django.db.models import Value
+from django.dispatch import Signal
 
 _places_taken = None
 
@@ -19,3 +20,8 @@ def register_places_taken(expression_factory):
 
 def places_taken_expression():
     return _places_taken() if _places_taken else Value(0)
+
+
+# Sent when the secretariat saves an offer's terms (``OfferPage.save_revision``), its capacity
+# among them: the member area offers the places that it may have freed.
+offer_terms_saved = Signal()

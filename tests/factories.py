@@ -339,6 +339,7 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
 
     child = factory.SubFactory(ChildFactory)
     reference = factory.Sequence(lambda n: f"PO-TEST-{n:05d}")
+    arrival = factory.Sequence(lambda n: n + 1)  # in line in the order they are made
     status = EnrollmentStatus.REQUESTED
 
     class Meta:

@@ -14,14 +14,14 @@ class EnrollmentsConfig(AppConfig):
 
 
 def places_taken_expression():
-    """The validated enrollments of the offer ``OuterRef("pk")`` (see pages.occupancy)."""
+    """The places taken or held (offered, awaiting an answer) of the offer ``OuterRef("pk")`` (see pages.occupancy)."""
     from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce
 
     from .models import Enrollment
 
     taken = (
-        Enrollment.objects.taken()
+        Enrollment.objects.holding()
         .filter(offer_id=OuterRef("pk"))
         .order_by()
         .values("offer_id")

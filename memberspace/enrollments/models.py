@@ -13,6 +13,7 @@ from memberspace.secretariat.transitions import StateMachine, Transition
 class EnrollmentStatus(models.TextChoices):
     REQUESTED = "requested", _("Demandée")
     WAITLISTED = "waitlisted", _("Liste d'attente")
+    OFFERED = "offered", _("Place proposée")
     VALIDATED = "validated", _("Validée")
     DEPOSIT_RECEIVED = "deposit_received", _("Acompte reçu")
     REFUSED = "refused", _("Refusée")
@@ -21,13 +22,13 @@ class EnrollmentStatus(models.TextChoices):
 
 # A place is taken once the club validated the request.
 TAKEN_STATUSES = [EnrollmentStatus.VALIDATED, EnrollmentStatus.DEPOSIT_RECEIVED]
+# A place is held by the families it was offered to until they answer or the offer expires:
+# the capacity counts these (no place offered twice, none validated over an offer).
+HELD_STATUSES = [*TAKEN_STATUSES, EnrollmentStatus.OFFERED]
+# In line for a place: the requests the secretariat has not decided, and the waiting list.
+WAITING_STATUSES = [EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED]
 # At most one of these per child and offer (a database constraint).
-ACTIVE_STATUSES = [
-    EnrollmentStatus.REQUESTED,
-    EnrollmentStatus.WAITLISTED,
-    EnrollmentStatus.VALIDATED,
-    EnrollmentStatus.DEPOSIT_RECEIVED,
-]
+ACTIVE_STATUSES = [*WAITING_STATUSES, *HELD_STATUSES]
 
 
 UNDECIDED_STATUSES = (EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED)
@@ -94,6 +95,11 @@ ENROLLMENT_TRANSITIONS = StateMachine(
         ),
         # The parents' own (from their space, no label: never offered to the secretariat).
         Transition("cancel_by_guardian", sources=UNDECIDED_STATUSES, service=f"{SERVICES}.cancel_by_guardian"),
+        # A freed place offered to the first in line (services.offer_freed_places), then answered or expired.
+        Transition("offer_place", sources=(EnrollmentStatus.WAITLISTED,), service=f"{SERVICES}.offer_freed_places"),
+        Transition("accept_place", sources=(EnrollmentStatus.OFFERED,), service=f"{SERVICES}.accept_place"),
+        Transition("decline_place", sources=(EnrollmentStatus.OFFERED,), service=f"{SERVICES}.decline_place"),
+        Transition("expire_place", sources=(EnrollmentStatus.OFFERED,), service=f"{SERVICES}.expire_place_offers"),
     ],
     permission="enrollments.decide_enrollment",
 )
@@ -111,32 +117,55 @@ class EnrollmentQuerySet(models.QuerySet):
             return self.none()
         return self.filter(child__guardianships__parent=user)
 
+    def holding(self):
+        return self.filter(status__in=HELD_STATUSES)
+
+    def waiting(self):
+        return self.filter(status__in=WAITING_STATUSES)
+
     def in_arrival_order(self):
+        """Oldest request first, across offers."""
         return self.order_by("requested_at", "pk")
 
+    def in_line(self):
+        """An offer's requests in the order its places are given in: by number of arrival."""
+        return self.order_by("arrival", "pk")
 
-def set_waiting_ranks(enrollments):
-    """Give the waitlisted ones of ``enrollments`` their rank (see ``waiting_rank``), in one query.
 
-    The query reads only the ids of the waiting lists concerned, in arrival order;
-    none is made if no enrollment is waiting.
+def set_positions(enrollments):
+    """Give each waiting one of ``enrollments`` its place in line, in one query (none if none waits).
+
+    Sets ``position`` (1 for the first of the offer's open requests, siblings sent
+    together sharing theirs), ``places_ahead`` (the children of the open requests
+    before it, places taken included) and ``waiting_before`` (the waiting list's
+    families before it, when waitlisted; see ``waiting_rank``).
     """
-    waiting = [enrollment for enrollment in enrollments if enrollment.status == EnrollmentStatus.WAITLISTED]
+    waiting = [enrollment for enrollment in enrollments if enrollment.status in WAITING_STATUSES]
     if not waiting:
         return
-    lists = (
+    lines = (
         Enrollment.objects.filter(offer_id__in={enrollment.offer_id for enrollment in waiting})
-        .filter(status=EnrollmentStatus.WAITLISTED)
-        .in_arrival_order()
-        .values_list("pk", "offer_id")
+        .active()
+        .in_line()
+        .values_list("pk", "offer_id", "arrival", "status")
     )
-    before, length = {}, Counter()
-    for pk, offer_id in lists:
-        before[pk] = length[offer_id]
-        length[offer_id] += 1
+    found = {}
+    arrivals, children, waitlisted = Counter(), Counter(), Counter()
+    last_arrival, last_waitlisted = {}, {}
+    for pk, offer_id, arrival, status in lines:
+        if last_arrival.get(offer_id) != arrival:  # siblings sent together share a position
+            last_arrival[offer_id] = arrival
+            arrivals[offer_id] += 1
+        if status == EnrollmentStatus.WAITLISTED and last_waitlisted.get(offer_id) != arrival:
+            last_waitlisted[offer_id] = arrival
+            waitlisted[offer_id] += 1
+        found[pk] = (arrivals[offer_id], children[offer_id], waitlisted[offer_id] - 1)
+        children[offer_id] += 1
     for enrollment in waiting:
+        offer_id = enrollment.offer_id
         # One no longer waiting in the database (a stale copy) counts as last in line.
-        enrollment.waiting_before = before.get(enrollment.pk, length[enrollment.offer_id])
+        last = (arrivals[offer_id] + 1, children[offer_id], waitlisted[offer_id])
+        enrollment.position, enrollment.places_ahead, enrollment.waiting_before = found.get(enrollment.pk, last)
 
 
 class Enrollment(PrivateRecord):
@@ -157,6 +186,23 @@ class Enrollment(PrivateRecord):
         _("état"), max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.REQUESTED, db_index=True
     )
     reference = models.CharField(_("référence"), max_length=20, unique=True, null=True, blank=True)
+    # The request's number of arrival on its offer (1, 2, 3…), given under the offer's lock:
+    # the order places are given in. Siblings requested together share theirs.
+    arrival = models.PositiveIntegerField(_("numéro d'arrivée"), default=0, editable=False)
+    may_split = models.BooleanField(
+        _("frères et sœurs séparables"),
+        default=False,
+        help_text=_("Les parents acceptent qu'une place libérée soit proposée à l'un des enfants sans les autres."),
+    )
+    place_offer = models.ForeignKey(
+        "PlaceOffer",
+        verbose_name=_("place proposée"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enrollments",
+        editable=False,
+    )
     parent_comment = models.TextField(_("message du parent"), max_length=1000, blank=True)
     staff_note = models.TextField(_("note du secrétariat"), blank=True)
     refusal_reason = models.TextField(_("motif du refus"), blank=True)
@@ -200,7 +246,10 @@ class Enrollment(PrivateRecord):
                 violation_error_message=_("Une demande est déjà en cours pour cet enfant et cette offre."),
             )
         ]
-        indexes = [models.Index(fields=["offer", "status", "requested_at"], name="enrollment_offer_queue_idx")]
+        indexes = [
+            models.Index(fields=["offer", "status", "requested_at"], name="enrollment_offer_queue_idx"),
+            models.Index(fields=["offer", "arrival"], name="enrollment_offer_arrival_idx"),
+        ]
         permissions = [
             ("decide_enrollment", _("Peut valider, refuser, mettre en liste d'attente, annuler une inscription")),
             ("export_roster", _("Peut exporter la liste des inscrits d'une offre")),
@@ -216,6 +265,7 @@ class Enrollment(PrivateRecord):
     can_record_deposit = ENROLLMENT_TRANSITIONS.guard("deposit")
     can_be_cancelled_by_staff = ENROLLMENT_TRANSITIONS.guard("cancel")
     can_be_cancelled_by_guardian = ENROLLMENT_TRANSITIONS.guard("cancel_by_guardian")
+    can_be_answered = ENROLLMENT_TRANSITIONS.guard("accept_place")
 
     @property
     def is_active(self):
@@ -231,9 +281,77 @@ class Enrollment(PrivateRecord):
         return timezone.localdate(self.deposit_received_at) if self.deposit_received_at else None
 
     def waiting_rank(self):
-        """1 for the first of the offer's waiting list, in order of request; None if not waiting."""
+        """1 for the first family of the offer's waiting list, in order of arrival; None if not waitlisted."""
         if self.status != EnrollmentStatus.WAITLISTED:
             return None
         if not hasattr(self, "waiting_before"):
-            set_waiting_ranks([self])
+            set_positions([self])
         return self.waiting_before + 1
+
+    def line_position(self):
+        """1 for the first of the offer's open requests, in order of arrival; None once decided."""
+        if self.status not in WAITING_STATUSES:
+            return None
+        if not hasattr(self, "position"):
+            set_positions([self])
+        return self.position
+
+
+class PlaceOfferStatus(models.TextChoices):
+    OPEN = "open", _("En attente de réponse")
+    ACCEPTED = "accepted", _("Acceptée")
+    DECLINED = "declined", _("Déclinée")
+    EXPIRED = "expired", _("Expirée")
+    WITHDRAWN = "withdrawn", _("Retirée par le secrétariat")
+
+
+class PlaceOffer(models.Model):
+    """A freed place offered to the first family in line, for a limited time.
+
+    One per family and freed place(s): siblings requested together are offered
+    together (``enrollments``). Made, answered and expired by the services only.
+    """
+
+    offer = models.ForeignKey(
+        "pages.OfferPage", verbose_name=_("activité ou séjour"), on_delete=models.PROTECT, related_name="place_offers"
+    )
+    status = models.CharField(
+        _("état"), max_length=16, choices=PlaceOfferStatus.choices, default=PlaceOfferStatus.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(_("proposée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("réponse attendue avant le"), db_index=True)
+    answered_at = models.DateTimeField(_("réponse le"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("place proposée")
+        verbose_name_plural = _("places proposées")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.offer.title} · {self.get_status_display()} · {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self):
+        return self.status == PlaceOfferStatus.OPEN
+
+
+class WaitingList(models.Model):
+    """The secretariat's hand on an offer's waiting list: its automatic offers paused or not."""
+
+    offer = models.OneToOneField(
+        "pages.OfferPage", verbose_name=_("activité ou séjour"), on_delete=models.CASCADE, related_name="waiting_list"
+    )
+    paused_at = models.DateTimeField(_("propositions automatiques suspendues le"), null=True, blank=True)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("liste d'attente")
+        verbose_name_plural = _("listes d'attente")
+
+    def __str__(self):
+        return str(self.offer)

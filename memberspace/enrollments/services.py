@@ -538,11 +538,11 @@ def with_upcoming_enrollments(children, club=None):
     # Imported here, leaving the module's import block as it is.
     from django.db.models import Prefetch
 
-    from memberspace.enrollments.models import set_waiting_ranks
+    from memberspace.enrollments.models import set_positions
 
     upcoming = Prefetch("enrollments", queryset=upcoming_enrollments(), to_attr="upcoming_enrollments")
     children = list(children.prefetch_related(upcoming))
-    set_waiting_ranks([enrollment for child in children for enrollment in child.upcoming_enrollments])
+    set_positions([enrollment for child in children for enrollment in child.upcoming_enrollments])
     for child in children:
         # The offers' ages are taken on their start: said with its date where it is not today's.
         today_age = child.age

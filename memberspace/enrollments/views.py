@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from memberspace import MemberspaceError
 from memberspace.accounts.access import id_from, validated_parent_required
 from memberspace.accounts.validators import LongTextField
-from memberspace.enrollments.models import Enrollment, set_waiting_ranks
+from memberspace.enrollments.models import Enrollment, set_positions
 from memberspace.families.forms import ChildrenField
 from memberspace.families.models import Child
 from memberspace.secretariat.admin import RecordPanel
@@ -186,5 +186,5 @@ class ChildEnrollmentsPanel(RecordPanel):
             .only("child", "offer", "status", "requested_at", "offer__title", "offer__start_date")
             .order_by("-offer__start_date", "-requested_at", "-pk")
         )
-        set_waiting_ranks(found)
+        set_positions(found)
         return {"child": child, "enrollments": found}

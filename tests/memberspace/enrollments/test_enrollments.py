@@ -14,7 +14,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry, Site
 
 from memberspace.enrollments import services as enrollments
-from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_waiting_ranks
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_positions
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
 from pages import formatting
@@ -249,7 +249,7 @@ def test_waiting_ranks_follow_arrival_on_each_offer_and_are_read_in_one_query(
     assert {name: Enrollment.objects.get(pk=e.pk).waiting_rank() for name, e in waiting.items()} == expected
     read = list(Enrollment.objects.select_related("child").filter(child__guardianships__parent=mother))
     with django_assert_num_queries(1):
-        set_waiting_ranks(read)
+        set_positions(read)
         ranks = {e.child.first_name: e.waiting_rank() for e in read}
     assert ranks == {**expected, "F": None}
     client.force_login(mother)
