@@ -36,6 +36,13 @@ SCHEDULES = [
         "first_run": lambda: next_local_time(8),
     },
     {
+        # Idempotent: two runs at once close each expired offer once and offer each place once.
+        "name": "Inscriptions : places libérées proposées, propositions expirées",
+        "func": "memberspace.enrollments.tasks.run_waiting_lists",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+    {
         "name": "Inscriptions : relance des acomptes en retard",
         "func": "memberspace.enrollments.tasks.send_deposit_reminders",
         "schedule_type": Schedule.DAILY,

@@ -64,6 +64,21 @@ def date_and_time(value):
     return _("%(day)s à %(time)s") % {"day": day_month(value.date()), "time": time_of_day(value.time())}
 
 
+def ordinal(number, feminine=False):
+    """``1`` → ``"1er"`` (``"1re"`` for a feminine noun), ``57`` → ``"57e"``."""
+    if number == 1:
+        return _("1re") if feminine else _("1er")
+    return _("%(number)se") % {"number": number}
+
+
+def names_list(names):
+    """``["Léa", "Hugo", "Tom"]`` → ``"Léa, Hugo et Tom"``."""
+    names = [str(name) for name in names]
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(names)s et %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+
+
 def email_address(address):
     """An e-mail address as HTML that wraps at its « @ » if it must, never mid-word (``.email-address``)."""
     local, at, domain = (address or "").rpartition("@")

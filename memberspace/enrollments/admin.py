@@ -1,27 +1,30 @@
 """Inscriptions: the secretariat decides on the requests, offer by offer, in order of arrival.
 
-Per offer: its figures (capacity, validated, requested, waiting list), who is
-first on the waiting list when a place is free, and the roster as CSV or XLSX.
+Per offer: its figures (capacity, validated, offered, requested, waiting list),
+the places offered and until when, what holds a free place back (an older request
+to decide, or the automatic offers paused), and the roster as CSV or XLSX.
 Every action, on one request or on a selection, calls the transition of
 memberspace.enrollments.services.
 """
 
+from django.contrib import messages
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.shortcuts import get_object_or_404
-from django.urls import re_path
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import IndexView, InspectView
 
 from memberspace.accounts.access import id_from
 from memberspace.enrollments import exports
-from memberspace.enrollments.models import ENROLLMENT_TRANSITIONS, Enrollment
+from memberspace.enrollments.models import ENROLLMENT_TRANSITIONS, Enrollment, EnrollmentStatus, set_positions
 from memberspace.secretariat import spreadsheets
 from memberspace.secretariat.admin import (
     ReadOnlyPermissionHelper,
@@ -112,17 +115,21 @@ class EnrollmentActionView(TransitionActionView):
 
 
 class EnrollmentIndexView(IndexView):
-    """The listing; with an offer chosen, its figures, the freed place and the roster above."""
+    """The listing, in order of arrival; with an offer chosen, its figures, its offered places,
+    what holds a free place back, the pause of its automatic offers, and the roster above."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        set_positions(list(context["object_list"]))  # the page's rows, read once (one query more)
         chosen = id_from(self.params.get(OFFER_PARAMETER))
         if chosen is not None:
             offer = services.with_figures(OfferPage.objects.filter(pk=chosen)).first()
             if offer is not None:
                 context["offer"] = offer
+                context["place_offers"] = services.open_place_offers(offer)
+                context["paused"] = services.automatic_offers_paused(offer)
                 if offer.places_left > 0 and offer.waitlisted_count:
-                    context["first_waiting"] = services.first_waiting(offer)
+                    context["held_back_by"] = services.first_undecided(offer)
                 if self.request.user.has_perm(EXPORT_PERMISSION):
                     context["roster_formats"] = [
                         (file_format.upper(), self.url_helper.get_action_url("roster", offer.pk, file_format))
@@ -151,11 +158,39 @@ def roster_view(request, offer_pk, file_format):
     return spreadsheets.response(exports.roster(offer), file_format, exports.filename(offer))
 
 
+@require_POST
+def automatic_offers_view(request, offer_pk, action):
+    """Pause an offer's automatic offers of freed places, or let them go on (offering the free ones at once)."""
+    if not request.user.has_perm(DECIDE_PERMISSION):
+        return forbidden(request)
+    offer = get_object_or_404(OfferPage, pk=offer_pk)
+    if action == "pause":
+        services.pause_automatic_offers(offer, by=request.user)
+        messages.success(
+            request,
+            _("Les places libérées de « %(offer)s » ne sont plus proposées automatiquement.") % {"offer": offer.title},
+        )
+    else:
+        made = services.resume_automatic_offers(offer, by=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "Les places libérées de « %(offer)s » sont de nouveau proposées automatiquement : "
+                "%(count)s proposition envoyée.",
+                "Les places libérées de « %(offer)s » sont de nouveau proposées automatiquement : "
+                "%(count)s propositions envoyées.",
+                len(made),
+            )
+            % {"offer": offer.title, "count": len(made)},
+        )
+    return redirect(f"{reverse('enrollments_enrollment_modeladmin_index')}?{OFFER_PARAMETER}={offer.pk}")
+
+
 class EnrollmentAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
     model = Enrollment
     menu_label = gettext_lazy("Inscriptions")
     menu_icon = "list-ul"
-    list_display = ("select", "child_name", "offer_title", "status_badge", "requested")
+    list_display = ("select", "child_name", "offer_title", "status_badge", "line", "requested")
     list_display_add_buttons = "child_name"
     list_filter = (OfferFilter, "status", DepositFilter)
     search_fields = ("reference", "child__first_name", "child__last_name", "offer__title", "requested_by__email")
@@ -192,7 +227,9 @@ class EnrollmentAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
         return Enrollment.objects.select_related("child", "offer", "requested_by")
 
     def get_ordering(self, request):
-        return ["requested_at", "pk"]  # arrival order: the order places are given in
+        if id_from(request.GET.get(OFFER_PARAMETER)) is not None:
+            return ["arrival", "pk"]  # an offer's line: the order its places are given in
+        return ["requested_at", "pk"]
 
     def select(self, obj):
         return format_html(
@@ -229,6 +266,20 @@ class EnrollmentAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
 
     status_badge.short_description = gettext_lazy("État")
 
+    def line(self, obj):
+        """Its position among the offer's open requests (siblings sent together share it), and its waiting rank."""
+        position = getattr(obj, "position", None)
+        if position is None or obj.status not in (EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED):
+            return "—"
+        if obj.status == EnrollmentStatus.WAITLISTED:
+            return _("%(position)s · attente : %(rank)s") % {
+                "position": formatting.ordinal(position, feminine=True),
+                "rank": formatting.ordinal(obj.waiting_before + 1, feminine=True),
+            }
+        return formatting.ordinal(position, feminine=True)
+
+    line.short_description = gettext_lazy("Position")
+
     def requested(self, obj):
         by = obj.requested_by.get_full_name() if obj.requested_by else "—"
         when = timezone.localtime(obj.requested_at).strftime("%d/%m/%Y %H:%M:%S")
@@ -246,6 +297,11 @@ class EnrollmentAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
                 r"^enrollments/enrollment/roster/(?P<offer_pk>\d+)/(?P<file_format>\w+)/$",
                 roster_view,
                 name=self.url_helper.get_action_url_name("roster"),
+            ),
+            re_path(
+                r"^enrollments/enrollment/waiting-list/(?P<offer_pk>\d+)/(?P<action>pause|resume)/$",
+                automatic_offers_view,
+                name=self.url_helper.get_action_url_name("automatic_offers"),
             ),
         )
         return urls

@@ -12,6 +12,19 @@ class EnrollmentsConfig(AppConfig):
 
         register_places_taken(places_taken_expression)
 
+        from pages.occupancy import offer_terms_saved
+
+        offer_terms_saved.connect(offer_places_after_terms_saved, dispatch_uid="enrollments.offer_terms_saved")
+
+
+def offer_places_after_terms_saved(sender, offer, **kwargs):
+    """The secretariat saved an offer's terms (more places, perhaps): offer the free ones, once saved."""
+    from django.db import transaction
+
+    from . import services
+
+    transaction.on_commit(lambda: services.offer_freed_places(offer))
+
 
 def places_taken_expression():
     """The places taken or held (offered, awaiting an answer) of the offer ``OuterRef("pk")`` (see pages.occupancy)."""

@@ -40,7 +40,8 @@ ENROLLMENT_TRANSITIONS = StateMachine(
     [
         Transition(
             "validate",
-            sources=UNDECIDED_STATUSES,
+            # An offered place too: the family answered the secretariat (by phone, at the desk).
+            sources=(*UNDECIDED_STATUSES, EnrollmentStatus.OFFERED),
             service=f"{SERVICES}.validate",
             label=_("Valider"),
             title=_("Valider l'inscription"),

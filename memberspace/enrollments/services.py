@@ -17,17 +17,32 @@ validated, and its validation then finds the offer full.
 """
 
 import datetime
+import itertools
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Max, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.log_actions import log
 from wagtail.models import get_page_models
 
 from memberspace import MemberspaceError
-from memberspace.enrollments.models import ENROLLMENT_TRANSITIONS, TAKEN_STATUSES, Enrollment, EnrollmentStatus
+from memberspace.enrollments.models import (
+    ENROLLMENT_TRANSITIONS,
+    HELD_STATUSES,
+    TAKEN_STATUSES,
+    Enrollment,
+    EnrollmentStatus,
+    PlaceOffer,
+    PlaceOfferStatus,
+    WaitingList,
+    set_positions,
+)
 from memberspace.families.models import Child
 from memberspace.families.services import children as children_service
 from memberspace.notifications.services import Channel, notify, preferred_channels
@@ -147,11 +162,20 @@ def _next_reference(enrollment):
     return f"PO-{enrollment.requested_at.year}-{enrollment.pk:05d}"
 
 
-def request_enrollments(parent, *, offer, children, comment=""):
+def request_margin(offer, club):
+    """How many requests beyond the places wait for the secretariat's decision (the club's percentage, rounded up)."""
+    return -(-offer.capacity * club.request_margin_percent // 100)
+
+
+def request_enrollments(parent, *, offer, children, comment="", may_split=False):
     """A guardian asks for places for one or several of their children (siblings together).
 
-    All or nothing: if one child may not be requested, none is. When the offer is
-    full the requests are taken onto its waiting list, in order of arrival.
+    All or nothing: if one child may not be requested, none is. Each request gets its
+    number of arrival on the offer under the offer's lock, so the order of the line is
+    the order requests were recorded in; siblings sent together share one number (one
+    position), and are offered a freed place together unless ``may_split``. A request
+    beyond the places plus the club's margin (``request_margin``), or for an offer whose
+    places are all taken, goes straight onto the waiting list, at its rank.
     """
     if not parent.is_validated_parent:
         raise EnrollmentError(_("Votre compte doit d'abord être validé par le club."))
@@ -166,40 +190,81 @@ def request_enrollments(parent, *, offer, children, comment=""):
         with transaction.atomic():
             children = _lock_children(children)
             offer = OfferPage.objects.with_places_taken().get(pk=offer.pk)
-            now = timezone.now()
             problems = []
             for child in children:
-                check = eligibility(child, offer, now=now)
+                check = eligibility(child, offer, now=timezone.now())
                 problems += [f"{child.first_name} : {reason}" for reason in check.reasons]
             if problems:
                 raise EnrollmentError(_("Demande impossible. %(problems)s.") % {"problems": " ; ".join(problems)})
-            full = offer.places_left <= 0
+            # One request at a time per offer from here to the commit: its number and its position.
+            offer = _lock_offer(offer)
+            now = timezone.now()
+            arrival = (offer.enrollments.aggregate(last=Max("arrival"))["last"] or 0) + 1
+            ahead = offer.enrollments.active().count()
+            beyond = ahead + len(children) > offer.capacity + request_margin(offer, ClubSettings.current())
+            waitlisted = offer.places_left <= 0 or beyond
             enrollments = []
             for child in children:
                 enrollment = Enrollment.objects.create(
                     child=child,
                     offer=offer,
+                    arrival=arrival,
+                    may_split=may_split and len(children) > 1,
                     requested_by=parent,
                     requested_at=now,
                     parent_comment=comment,
-                    status=Status.WAITLISTED if full else Status.REQUESTED,
-                    waitlisted_at=now if full else None,
+                    status=Status.WAITLISTED if waitlisted else Status.REQUESTED,
+                    waitlisted_at=now if waitlisted else None,
                 )
                 enrollment.reference = _next_reference(enrollment)
                 enrollment.save(update_fields=["reference"])
-                log(instance=enrollment, action="po.enrollment.request", user=parent)
+                log(instance=enrollment, action="po.enrollment.request", user=parent, data={"arrival": arrival})
                 enrollments.append(enrollment)
+            set_positions(enrollments)
             for enrollment in enrollments:
-                rank = enrollment.waiting_rank()
-                _notify_guardians(enrollment, "enrollment_requested", {"by": parent, "rank": rank})
+                _notify_guardians(enrollment, "enrollment_requested", {"by": parent, **line_context(enrollment, offer)})
     except IntegrityError as error:  # the same child submitted at the same instant by another guardian
         raise EnrollmentError(_("Une demande est déjà en cours pour cet enfant et cette offre.")) from error
     return enrollments
 
 
+def line_context(enrollment, offer):
+    """Where a request stands in line, for the messages (``set_positions`` read already)."""
+    return {"rank": enrollment.waiting_rank(), "line": describe_position(enrollment, offer)}
+
+
+def describe_position(enrollment, offer):
+    """Where a request stands in line and what it means, in words (``set_positions`` read already).
+
+    « 57e demande pour 40 places : votre enfant sera sur liste d'attente si les demandes
+    précédentes sont validées ». Empty once the request is decided.
+    """
+    position = enrollment.line_position()
+    if position is None:
+        return ""
+    text = ngettext(
+        "%(position)s demande pour %(capacity)s place",
+        "%(position)s demande pour %(capacity)s places",
+        offer.capacity,
+    ) % {"position": formatting.ordinal(position, feminine=True), "capacity": offer.capacity}
+    if enrollment.status == Status.WAITLISTED:
+        rank = formatting.ordinal(enrollment.waiting_rank(), feminine=True)
+        return _(
+            "%(text)s ; %(rank)s famille sur la liste d'attente : une place libérée vous sera proposée "
+            "dans l'ordre d'arrivée"
+        ) % {"text": text, "rank": rank}
+    if enrollment.places_ahead + 1 > offer.capacity:
+        return _("%(text)s : votre enfant sera sur liste d'attente si les demandes précédentes sont validées") % {
+            "text": text
+        }
+    return text
+
+
 def cancel_by_guardian(enrollment, *, by):
+    """A guardian withdraws a request not decided yet, or leaves the waiting list."""
     with transaction.atomic():
-        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        _lock_offer(enrollment.offer)  # the line moves: a freed place may go to the next family
+        enrollment = Enrollment.objects.select_for_update().select_related("offer").get(pk=enrollment.pk)
         if not enrollment.child.guardianships.filter(parent=by).exists():
             raise EnrollmentError(_("Seuls les responsables de l'enfant peuvent annuler sa demande."))
         if not ENROLLMENT_TRANSITIONS.allows("cancel_by_guardian", enrollment):
@@ -264,7 +329,8 @@ def validate(enrollment, *, by):
         enrollment = _transition(
             enrollment, "validate", _("L'inscription %(ref)s ne peut pas être validée (état : %(status)s).")
         )
-        if offer.places_left <= 0:
+        offered = enrollment.status == Status.OFFERED  # its place is held already
+        if not offered and offer.places_left <= 0:
             raise EnrollmentError(
                 _(
                     "« %(offer)s » est complet (%(taken)s places validées sur %(capacity)s) : l'inscription de "
@@ -284,6 +350,10 @@ def validate(enrollment, *, by):
         enrollment.deposit_due_date = deposit_due_date(offer, ClubSettings.current(), timezone.localdate())
         enrollment.save(update_fields=["status", "validated_at", "validated_by", "deposit_amount", "deposit_due_date"])
         log(instance=enrollment, action="po.enrollment.validate", user=by)
+        if offered:  # accepted for the family: the offer is answered once none of its children waits
+            PlaceOffer.objects.filter(pk=enrollment.place_offer_id, status=PlaceOfferStatus.OPEN).exclude(
+                enrollments__status=Status.OFFERED
+            ).update(status=PlaceOfferStatus.ACCEPTED, answered_at=now, answered_by=by)
         transaction.on_commit(page_cache.invalidate)  # the offer's places left changed
         _notify_guardians(enrollment, "enrollment_validated", payment_context(enrollment, offer))
     return enrollment
@@ -302,6 +372,7 @@ def waitlist(enrollment, *, by):
         enrollment.save(update_fields=["status", "waitlisted_at"])
         log(instance=enrollment, action="po.enrollment.waitlist", user=by)
         _notify_guardians(enrollment, "enrollment_waitlisted", {"rank": enrollment.waiting_rank()})
+        _offer_freed_places(enrollment.offer)  # a place free goes to the line, now in order
     return enrollment
 
 
@@ -320,6 +391,7 @@ def refuse(enrollment, *, by, reason):
         enrollment.save(update_fields=["status", "refused_at", "refused_by", "refusal_reason"])
         log(instance=enrollment, action="po.enrollment.refuse", user=by, data={"reason": reason})
         _notify_guardians(enrollment, "enrollment_refused", {"reason": reason})
+        _offer_freed_places(enrollment.offer)  # an older request decided: the line may move
     return enrollment
 
 
@@ -349,14 +421,303 @@ def cancel_by_staff(enrollment, *, by):
 
 
 def _cancel(enrollment, by):
-    if enrollment.takes_a_place:
-        transaction.on_commit(page_cache.invalidate)  # a place frees
+    """Cancel ``enrollment`` and pass the place on (the caller holds the offer's lock)."""
+    held = enrollment.status in HELD_STATUSES
     enrollment.status = Status.CANCELLED
     enrollment.cancelled_at, enrollment.cancelled_by = timezone.now(), by
     enrollment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
     log(instance=enrollment, action="po.enrollment.cancel", user=by)
     _notify_guardians(enrollment, "enrollment_cancelled", {"by": by})
+    if enrollment.place_offer_id:  # an offered place withdrawn by the secretariat
+        PlaceOffer.objects.filter(pk=enrollment.place_offer_id, status=PlaceOfferStatus.OPEN).exclude(
+            enrollments__status=Status.OFFERED
+        ).update(status=PlaceOfferStatus.WITHDRAWN, answered_at=enrollment.cancelled_at, answered_by=by)
+    if held:
+        transaction.on_commit(page_cache.invalidate)  # a place frees
+    _offer_freed_places(OfferPage.objects.get(pk=enrollment.offer_id))
     return enrollment
+
+
+# Freed places, offered to the first in line for a limited time
+
+# The hours of the night, which the delay to answer does not count when the club says so.
+DAY_STARTS, NIGHT_STARTS = datetime.time(8), datetime.time(21)
+PLACE_OFFER_SALT = "po.enrollments.place-offer"
+
+
+def answer_deadline(start, hours, skip_nights):
+    """When an offer made at ``start`` expires: ``hours`` later, counting only 8 h – 21 h if ``skip_nights``.
+
+    Counted on the club's clock (local wall time), so an offer made at 20 h with a
+    24-hour delay ends two days later at 18 h when nights are skipped.
+    """
+    if not skip_nights:
+        return start + datetime.timedelta(hours=hours)
+    left = datetime.timedelta(hours=hours)
+    moment = timezone.localtime(start)
+    while True:  # each turn reaches the next morning or uses up a day: at most 2 turns a day
+        morning = moment.replace(hour=DAY_STARTS.hour, minute=0, second=0, microsecond=0)
+        evening = moment.replace(hour=NIGHT_STARTS.hour, minute=0, second=0, microsecond=0)
+        if moment < morning:
+            moment = morning
+        elif moment >= evening:
+            moment = morning + datetime.timedelta(days=1)
+        elif left <= evening - moment:
+            return moment + left
+        else:
+            left -= evening - moment
+            moment = evening
+
+
+def automatic_offers_paused(offer):
+    return WaitingList.objects.filter(offer_id=offer.pk, paused_at__isnull=False).exists()
+
+
+def _offer_freed_places(offer):
+    """Offer the offer's free places to the first families in line; the caller holds the offer's lock.
+
+    In order of arrival, each family on the waiting list is offered its place(s)
+    while places are free: siblings sent together are offered together, or skipped
+    for the next family when fewer places are free than they are (unless their
+    parents accepted to split them). An older request the secretariat has not
+    decided stops the offers: it comes first, and the secretariat decides. Nothing
+    is offered while the secretariat paused the offer's automatic offers, nor once
+    the offer's registration has closed. Returns the offers made.
+    """
+    now = timezone.now()
+    if now >= offer.registration_closes or automatic_offers_paused(offer):
+        return []
+    free = offer.capacity - offer.enrollments.holding().count()
+    if free <= 0:
+        return []
+    made = []
+    line = offer.enrollments.waiting().in_line().select_related("child")
+    for _arrival, family in itertools.groupby(line, key=lambda enrollment: enrollment.arrival):
+        family = list(family)
+        if any(enrollment.status == Status.REQUESTED for enrollment in family):
+            break
+        if len(family) > free:
+            if not family[0].may_split:
+                continue
+            family = family[:free]
+        made.append(_make_place_offer(offer, family, now))
+        free -= len(family)
+        if free <= 0:
+            break
+    return made
+
+
+def _make_place_offer(offer, family, now):
+    club = ClubSettings.current()
+    hours = offer.place_offer_hours or club.place_offer_hours
+    place_offer = PlaceOffer.objects.create(
+        offer=offer, created_at=now, expires_at=answer_deadline(now, hours, club.place_offer_skip_nights)
+    )
+    moved = Enrollment.objects.filter(pk__in=[enrollment.pk for enrollment in family], status=Status.WAITLISTED)
+    if moved.update(status=Status.OFFERED, place_offer=place_offer) != len(family):
+        raise EnrollmentError(_("La liste d'attente a changé pendant la proposition : réessayez."))
+    for enrollment in family:
+        enrollment.status, enrollment.place_offer = Status.OFFERED, place_offer
+        log(
+            instance=enrollment,
+            action="po.enrollment.offer_place",
+            data={"expires_at": place_offer.expires_at.isoformat()},
+        )
+    transaction.on_commit(page_cache.invalidate)  # places held
+    _notify_family(place_offer, family, "place_offered", channels={Channel.EMAIL, Channel.SMS})
+    return place_offer
+
+
+def _notify_family(place_offer, family, kind, *, channels=None, by=None):
+    """Tell every guardian of the children of ``family`` once, with their own answer link."""
+    children = [enrollment.child for enrollment in family]
+    guardians = {}
+    for child in children:
+        for guardian in children_service.informed_guardians(child):
+            guardians.setdefault(guardian.pk, guardian)
+    context = {
+        "place_offer": place_offer,
+        "offer": place_offer.offer,
+        "children": children,
+        "names": formatting.names_list([child.first_name for child in children]),
+        "count": len(children),
+        "deadline": formatting.date_and_time(place_offer.expires_at),
+        "dates": formatting.date_range(place_offer.offer.start_date, place_offer.offer.end_date),
+        "by": by,
+    }
+    for guardian in guardians.values():
+        wanted = (preferred_channels(guardian) | channels) if channels else None
+        notify(guardian, kind, {**context, "answer_url": answer_url(place_offer, guardian)}, channels=wanted)
+
+
+def answer_token(place_offer, guardian):
+    return signing.dumps([place_offer.pk, guardian.pk], salt=PLACE_OFFER_SALT, compress=True)
+
+
+def read_answer_token(token):
+    """``(place_offer_pk, guardian_pk)`` from an answer link, or None if it was not made here."""
+    try:
+        place_offer_pk, guardian_pk = signing.loads(token, salt=PLACE_OFFER_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(place_offer_pk, int) or not isinstance(guardian_pk, int):
+        return None
+    return place_offer_pk, guardian_pk
+
+
+def answer_url(place_offer, guardian):
+    """The link of the offer's messages: the page where the guardian accepts or lets the place go."""
+    path = reverse("memberspace:place_offer_answer", args=[answer_token(place_offer, guardian)])
+    return settings.SITE_BASE_URL.rstrip("/") + path
+
+
+def _lock_place_offer(place_offer, by):
+    """Lock the offer, then the place offer; check ``by`` is a guardian of its children."""
+    offer = _lock_offer(place_offer.offer)
+    place_offer = PlaceOffer.objects.select_for_update().select_related("offer").get(pk=place_offer.pk)
+    family = list(
+        place_offer.enrollments.select_for_update().filter(status=Status.OFFERED).select_related("child", "offer")
+    )
+    if by is not None:
+        own = set(Child.objects.for_guardian(by).values_list("pk", flat=True))
+        if not place_offer.enrollments.exists() or any(
+            child_id not in own for child_id in place_offer.enrollments.values_list("child_id", flat=True)
+        ):
+            raise EnrollmentError(_("Seuls les responsables de l'enfant peuvent répondre à cette proposition."))
+    return offer, place_offer, family
+
+
+def _check_still_open(place_offer, family, now):
+    if place_offer.status == PlaceOfferStatus.ACCEPTED:
+        raise EnrollmentError(_("Cette place est déjà acceptée : l'inscription est validée."))
+    if place_offer.status == PlaceOfferStatus.DECLINED:
+        raise EnrollmentError(_("Vous avez déjà laissé cette place : elle a été proposée à la famille suivante."))
+    if place_offer.status == PlaceOfferStatus.EXPIRED or (place_offer.is_open and now >= place_offer.expires_at):
+        raise EnrollmentError(
+            _("Le délai pour accepter cette place est passé (%(deadline)s) : elle est proposée à la famille suivante.")
+            % {"deadline": formatting.date_and_time(place_offer.expires_at)}
+        )
+    if not place_offer.is_open or not family:
+        raise EnrollmentError(_("Cette proposition a été retirée par le secrétariat."))
+
+
+def accept_place(place_offer, *, by):
+    """A guardian accepts the place offered: the enrollments are validated and the deposit's terms sent.
+
+    Answered before its deadline, to the second: an offer still open but past its
+    deadline (its expiry not run yet) is refused like an expired one.
+    """
+    with transaction.atomic():
+        offer, place_offer, family = _lock_place_offer(place_offer, by)
+        now = timezone.now()
+        _check_still_open(place_offer, family, now)
+        place_offer.status, place_offer.answered_at, place_offer.answered_by = PlaceOfferStatus.ACCEPTED, now, by
+        place_offer.save(update_fields=["status", "answered_at", "answered_by"])
+        club = ClubSettings.current()
+        for enrollment in family:
+            enrollment.status = Status.VALIDATED
+            enrollment.validated_at = now
+            enrollment.deposit_amount = offer.deposit_amount
+            enrollment.deposit_due_date = deposit_due_date(offer, club, timezone.localdate(now))
+            enrollment.save(update_fields=["status", "validated_at", "deposit_amount", "deposit_due_date"])
+            log(instance=enrollment, action="po.enrollment.accept_place", user=by)
+            _notify_guardians(enrollment, "enrollment_validated", payment_context(enrollment, offer))
+    return family
+
+
+def decline_place(place_offer, *, by):
+    """A guardian lets the place offered go: the requests leave the list, the place goes to the next family."""
+    with transaction.atomic():
+        offer, place_offer, family = _lock_place_offer(place_offer, by)
+        now = timezone.now()
+        _check_still_open(place_offer, family, now)
+        place_offer.status, place_offer.answered_at, place_offer.answered_by = PlaceOfferStatus.DECLINED, now, by
+        place_offer.save(update_fields=["status", "answered_at", "answered_by"])
+        _close_family(family, by, now, action="po.enrollment.decline_place")
+        _notify_family(place_offer, family, "place_declined", by=by)
+        transaction.on_commit(page_cache.invalidate)
+        _offer_freed_places(offer)
+    return family
+
+
+def _close_family(family, by, now, *, action):
+    for enrollment in family:
+        enrollment.status = Status.CANCELLED
+        enrollment.cancelled_at, enrollment.cancelled_by = now, by
+        enrollment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+        log(instance=enrollment, action=action, user=by)
+
+
+def expire_place_offers(now=None):
+    """Close the offers past their deadline and pass each place to the next family; the number closed.
+
+    Run every minute by a django-q2 schedule, and by hand at times: two runs at once
+    close each offer once (the offer's lock, then its state read again), and an
+    answer sent meanwhile wins if it came before the deadline.
+    """
+    now = now or timezone.now()
+    due = PlaceOffer.objects.filter(status=PlaceOfferStatus.OPEN, expires_at__lte=now).order_by("expires_at", "pk")
+    expired = 0
+    for place_offer in due.select_related("offer"):
+        with transaction.atomic():
+            offer, place_offer, family = _lock_place_offer(place_offer, None)
+            if not place_offer.is_open or place_offer.expires_at > now:
+                continue  # answered, or closed by another run, meanwhile
+            place_offer.status = PlaceOfferStatus.EXPIRED
+            place_offer.save(update_fields=["status"])
+            _close_family(family, None, now, action="po.enrollment.expire_place")
+            if family:
+                _notify_family(place_offer, family, "place_expired")
+            transaction.on_commit(page_cache.invalidate)
+            _offer_freed_places(offer)
+            expired += 1
+    return expired
+
+
+def offer_freed_places(offer):
+    """Offer ``offer``'s free places to the first in line, now (see ``_offer_freed_places``)."""
+    with transaction.atomic():
+        return _offer_freed_places(_lock_offer(offer))
+
+
+def offers_with_free_places():
+    """The offers open to requests with a place free and a family waiting for one."""
+    now = timezone.now()
+    return (
+        open_offers_figures(now)
+        .filter(waitlisted_count__gt=0, places_taken_count__lt=F("capacity"))
+        .exclude(waiting_list__paused_at__isnull=False)
+    )
+
+
+def run_waiting_lists():
+    """The schedule's work: expire what is due, then offer every place found free (a place freed by an
+    edit outside the services, or left by a run that failed). Returns ``(expired, offered)``."""
+    expired = expire_place_offers()
+    offered = sum(len(offer_freed_places(offer)) for offer in offers_with_free_places())
+    return expired, offered
+
+
+def pause_automatic_offers(offer, *, by):
+    with transaction.atomic():
+        _lock_offer(offer)
+        waiting_list, _created = WaitingList.objects.get_or_create(offer_id=offer.pk)
+        if waiting_list.paused_at is None:
+            waiting_list.paused_at, waiting_list.paused_by = timezone.now(), by
+            waiting_list.save(update_fields=["paused_at", "paused_by"])
+            log(instance=offer, action="po.waiting_list.pause", user=by)
+    return waiting_list
+
+
+def resume_automatic_offers(offer, *, by):
+    """Let the waiting list move by itself again, and offer at once the places free."""
+    with transaction.atomic():
+        offer = _lock_offer(offer)
+        if WaitingList.objects.filter(offer_id=offer.pk, paused_at__isnull=False).update(
+            paused_at=None, paused_by=None
+        ):
+            log(instance=offer, action="po.waiting_list.resume", user=by)
+        return _offer_freed_places(offer)
 
 
 # Messages
@@ -415,10 +776,13 @@ def _notify_guardians(enrollment, kind, context):
 
 
 def with_figures(offers):
-    """Annotate offers with their places taken, requests waiting for a decision, waiting list and oldest request."""
+    """Annotate offers with their places taken or held, validated, offered, requests waiting for a decision,
+    waiting list and oldest request."""
     undecided = Q(enrollments__status=Status.REQUESTED)
     return offers.annotate(
-        places_taken_count=Count("enrollments", filter=Q(enrollments__status__in=TAKEN_STATUSES)),
+        validated_count=Count("enrollments", filter=Q(enrollments__status__in=TAKEN_STATUSES)),
+        offered_count=Count("enrollments", filter=Q(enrollments__status=Status.OFFERED)),
+        places_taken_count=Count("enrollments", filter=Q(enrollments__status__in=HELD_STATUSES)),
         requested_count=Count("enrollments", filter=undecided),
         waitlisted_count=Count("enrollments", filter=Q(enrollments__status=Status.WAITLISTED)),
         oldest_request_at=Min("enrollments__requested_at", filter=undecided),
@@ -443,9 +807,22 @@ def undecided_summary():
     return (undecided.count() if oldest else 0), oldest
 
 
-def first_waiting(offer):
-    """The first of the offer's waiting list, to offer a freed place to."""
-    return offer.enrollments.filter(status=Status.WAITLISTED).in_arrival_order().select_related("child").first()
+def first_undecided(offer):
+    """The oldest request of ``offer`` the secretariat has not decided, when it comes before the waiting list.
+
+    A free place is not offered past it (``_offer_freed_places``): the secretariat decides it first.
+    """
+    first = offer.enrollments.waiting().in_line().select_related("child").first()
+    return first if first is not None and first.status == Status.REQUESTED else None
+
+
+def open_place_offers(offer):
+    """The places offered on ``offer`` awaiting an answer, soonest deadline first, with their children."""
+    return list(
+        PlaceOffer.objects.filter(offer=offer, status=PlaceOfferStatus.OPEN)
+        .prefetch_related("enrollments__child")
+        .order_by("expires_at", "pk")
+    )
 
 
 def overdue_deposits(today=None):
@@ -506,20 +883,23 @@ def upcoming_enrollments():
     return (
         Enrollment.objects.exclude(status=EnrollmentStatus.CANCELLED)
         .filter(offer__end_date__gte=timezone.localdate())
-        .select_related("offer", "requested_by")
+        .select_related("offer", "requested_by", "place_offer")
         # What the dashboard shows: an offer's row is wide (Wagtail's page and the offer's own fields).
         .only(
             "child",
             "offer",
             "status",
+            "arrival",
             "requested_at",
             "requested_by",
+            "place_offer__expires_at",
             "deposit_amount",
             "deposit_due_date",
             "deposit_received_at",
             "offer__title",
             "offer__start_date",
             "offer__price",
+            "offer__capacity",
             "requested_by__first_name",
         )
         .in_arrival_order()
@@ -549,6 +929,7 @@ def with_upcoming_enrollments(children, club=None):
         for enrollment in child.upcoming_enrollments:
             age = age_on(child.birth_date, enrollment.offer.start_date)
             enrollment.age_at_start = age if age != today_age else None
+            enrollment.line = describe_position(enrollment, enrollment.offer)
             enrollment.payment = None
             if enrollment.takes_a_place and enrollment.deposit_due_date:  # set on validation
                 club = club or ClubSettings.current()

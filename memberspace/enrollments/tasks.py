@@ -5,3 +5,14 @@ from . import services
 
 def send_deposit_reminders():
     return services.send_deposit_reminders()
+
+
+def run_waiting_lists():
+    return services.run_waiting_lists()
+
+
+def offer_freed_places(offer_id):
+    from pages.models import OfferPage
+
+    offer = OfferPage.objects.filter(pk=offer_id).first()
+    return len(services.offer_freed_places(offer)) if offer else 0

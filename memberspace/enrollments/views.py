@@ -9,15 +9,18 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from memberspace import MemberspaceError
 from memberspace.accounts.access import id_from, validated_parent_required
+from memberspace.accounts.models import User
 from memberspace.accounts.validators import LongTextField
-from memberspace.enrollments.models import Enrollment, set_positions
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus, PlaceOffer, set_positions
 from memberspace.families.forms import ChildrenField
 from memberspace.families.models import Child
 from memberspace.secretariat.admin import RecordPanel
+from pages import formatting
 from pages.models import OfferPage
 
 from . import services
@@ -35,6 +38,16 @@ class RequestForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Par exemple : covoiturage, frère ou sœur dans le même groupe…"),
+    )
+    may_split = forms.BooleanField(
+        label=gettext_lazy(
+            "Si une seule place se libère, elle peut être proposée à l'un de mes enfants sans les autres"
+        ),
+        required=False,
+        help_text=gettext_lazy(
+            "Sans cette case, des frères et sœurs demandés ensemble se voient proposer des places ensemble, "
+            "ou pas du tout."
+        ),
     )
 
     def __init__(self, *args, eligible, **kwargs):
@@ -92,7 +105,11 @@ def request_enrollment(request):
         if form.is_valid():
             try:
                 created = services.request_enrollments(
-                    user, offer=offer, children=form.cleaned_data["children"], comment=form.cleaned_data["comment"]
+                    user,
+                    offer=offer,
+                    children=form.cleaned_data["children"],
+                    comment=form.cleaned_data["comment"],
+                    may_split=form.cleaned_data["may_split"],
                 )
             except MemberspaceError as error:
                 form.add_error(None, str(error))
@@ -108,7 +125,7 @@ def request_enrollment(request):
                 % {"names": ", ".join(child.first_name for child in already), "offer": offer.title},
             )
             return redirect("memberspace:dashboard")
-    pending_requests = offer.enrollments.filter(status=services.Status.REQUESTED).count()
+    in_line = offer.enrollments.active().values("arrival").distinct().count()
     return TemplateResponse(
         request,
         "enrollments/enrollment_request.html",
@@ -117,23 +134,28 @@ def request_enrollment(request):
             "checks": checks,
             "form": form,
             "account_not_validated": not user.is_validated_parent,
-            "pending_requests": pending_requests,
+            "in_line": in_line,
+            "next_position": formatting.ordinal(in_line + 1, feminine=True),
+            "several_eligible": len(eligible) > 1,
         },
     )
 
 
 def request_sent_message(request, offer, created):
-    names = ", ".join(enrollment.child.first_name for enrollment in created)
+    """What the parent reads once the request is recorded: its position, and what it means."""
+    names = formatting.names_list(enrollment.child.first_name for enrollment in created)
+    line = services.describe_position(created[0], offer)
     if created[0].status == services.Status.WAITLISTED:
         messages.warning(
             request,
-            _("« %(offer)s » est complet : la demande pour %(names)s est sur liste d'attente (rang %(rank)s).")
-            % {"offer": offer.title, "names": names, "rank": created[0].waiting_rank()},
+            _("La demande pour %(names)s est sur la liste d'attente de « %(offer)s » : %(line)s.")
+            % {"offer": offer.title, "names": names, "line": line},
         )
     else:
         messages.success(
             request,
-            _("Demande envoyée pour %(names)s. Le club vous confirmera l'inscription par e-mail.") % {"names": names},
+            _("Demande envoyée pour %(names)s : %(line)s. Le club vous confirmera l'inscription par e-mail.")
+            % {"names": names, "line": line},
         )
 
 
@@ -146,27 +168,101 @@ def own_enrollment(request, pk):
 @validated_parent_required
 def enrollment_detail(request, pk):
     enrollment = own_enrollment(request, pk)
-    context = {"enrollment": enrollment, "rank": enrollment.waiting_rank()}
+    context = {"enrollment": enrollment, "line": services.describe_position(enrollment, enrollment.offer)}
     if enrollment.takes_a_place:
         context["payment"] = services.payment_context(enrollment, enrollment.offer)
+    if enrollment.status == EnrollmentStatus.OFFERED and enrollment.place_offer_id:
+        context["place_offer"] = enrollment.place_offer
+        context["answer_url"] = services.answer_url(enrollment.place_offer, request.user)
     return TemplateResponse(request, "enrollments/enrollment_detail.html", context)
 
 
 @validated_parent_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def enrollment_cancel(request, pk):
+    """Withdraw a request or leave the waiting list: asked to confirm (GET), then done (POST)."""
     enrollment = own_enrollment(request, pk)
+    if request.method == "GET":
+        if not enrollment.can_be_cancelled_by_guardian:
+            messages.info(request, _("Cette demande n'est plus en cours."))
+            return redirect("memberspace:enrollment_detail", enrollment.pk)
+        context = {"enrollment": enrollment, "line": services.describe_position(enrollment, enrollment.offer)}
+        return TemplateResponse(request, "enrollments/enrollment_cancel.html", context)
+    was_waiting = enrollment.status == EnrollmentStatus.WAITLISTED
     try:
         services.cancel_by_guardian(enrollment, by=request.user)
     except MemberspaceError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request,
-            _("La demande pour %(child)s à « %(offer)s » est annulée.")
-            % {"child": enrollment.child.first_name, "offer": enrollment.offer.title},
+        text = (
+            _("%(child)s a quitté la liste d'attente de « %(offer)s ».")
+            if was_waiting
+            else _("La demande pour %(child)s à « %(offer)s » est annulée.")
         )
+        messages.success(request, text % {"child": enrollment.child.first_name, "offer": enrollment.offer.title})
     return redirect("memberspace:dashboard")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def place_offer_answer(request, token):
+    """The page the offer's email and SMS link to: accept the place, or let it go, in one tap.
+
+    No sign-in: the link is the guardian's own, signed by the site (``services.answer_token``);
+    a link altered, or of someone no longer a guardian of the children, finds nothing. A
+    link opened (by a mail scanner too) changes nothing: only the button's POST answers.
+    """
+    found = services.read_answer_token(token)
+    place_offer = guardian = None
+    if found:
+        place_offer = PlaceOffer.objects.select_related("offer").filter(pk=found[0]).first()
+        guardian = User.objects.filter(pk=found[1], is_active=True).first()
+    family = list(place_offer.enrollments.select_related("child").order_by("pk")) if place_offer else []
+    own = set(Child.objects.for_guardian(guardian).values_list("pk", flat=True)) if guardian else set()
+    if not family or any(enrollment.child_id not in own for enrollment in family):
+        return TemplateResponse(request, "enrollments/place_offer_unknown.html", status=404)
+    if request.method == "POST":
+        choice = request.POST.get("reponse")
+        answer = {"accepter": services.accept_place, "laisser": services.decline_place}.get(choice)
+        if answer is None:
+            messages.error(request, _("Choisissez : accepter la place, ou la laisser à la famille suivante."))
+            return redirect(request.path)
+        try:
+            answer(place_offer, by=guardian)
+        except MemberspaceError as error:
+            messages.error(request, str(error))
+        else:
+            names = formatting.names_list(enrollment.child.first_name for enrollment in family)
+            if choice == "accepter":
+                messages.success(
+                    request,
+                    _(
+                        "C'est noté : l'inscription de %(names)s à « %(offer)s » est validée. "
+                        "Les modalités de paiement de l'acompte vous sont envoyées par e-mail."
+                    )
+                    % {"names": names, "offer": place_offer.offer.title},
+                )
+            else:
+                messages.success(
+                    request, _("C'est noté : la place est proposée à la famille suivante. Merci de l'avoir laissée.")
+                )
+        return redirect(request.path)
+    place_offer.refresh_from_db()
+    return TemplateResponse(
+        request,
+        "enrollments/place_offer_answer.html",
+        {
+            "place_offer": place_offer,
+            "offer": place_offer.offer.specific,
+            "family": family,
+            "names": formatting.names_list(enrollment.child.first_name for enrollment in family),
+            "guardian": guardian,
+            "choice": request.GET.get("reponse"),
+            "open": place_offer.is_open and timezone.now() < place_offer.expires_at,
+            "deadline": formatting.date_and_time(place_offer.expires_at),
+            "dates": formatting.date_range(place_offer.offer.start_date, place_offer.offer.end_date),
+        },
+    )
 
 
 class ChildEnrollmentsPanel(RecordPanel):
@@ -182,9 +278,21 @@ class ChildEnrollmentsPanel(RecordPanel):
         child = self.record
         found = list(
             Enrollment.objects.filter(child=child)
-            .select_related("offer")
-            .only("child", "offer", "status", "requested_at", "offer__title", "offer__start_date")
+            .select_related("offer", "place_offer")
+            .only(
+                "child",
+                "offer",
+                "status",
+                "arrival",
+                "requested_at",
+                "offer__title",
+                "offer__start_date",
+                "offer__capacity",
+                "place_offer__expires_at",
+            )
             .order_by("-offer__start_date", "-requested_at", "-pk")
         )
         set_positions(found)
+        for enrollment in found:
+            enrollment.line = services.describe_position(enrollment, enrollment.offer)
         return {"child": child, "enrollments": found}

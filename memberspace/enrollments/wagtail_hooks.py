@@ -19,6 +19,12 @@ LOG_ACTIONS = {
     "po.enrollment.refuse": _("Inscription refusée"),
     "po.enrollment.deposit": _("Acompte reçu"),
     "po.enrollment.cancel": _("Inscription annulée"),
+    "po.enrollment.offer_place": _("Place libérée proposée"),
+    "po.enrollment.accept_place": _("Place proposée acceptée : inscription validée"),
+    "po.enrollment.decline_place": _("Place proposée laissée par la famille"),
+    "po.enrollment.expire_place": _("Place proposée : délai passé, demande close"),
+    "po.waiting_list.pause": _("Propositions automatiques de places suspendues"),
+    "po.waiting_list.resume": _("Propositions automatiques de places reprises"),
 }
 
 
@@ -62,6 +68,9 @@ NOTIFICATION_KINDS = {
     "enrollment_refused": _("Inscription refusée"),
     "enrollment_cancelled": _("Inscription annulée"),
     "enrollment_deposit_received": _("Acompte reçu"),
+    "place_offered": _("Place libérée proposée"),
+    "place_declined": _("Place proposée laissée"),
+    "place_expired": _("Place proposée : délai passé"),
     "deposit_reminder": _("Rappel d'acompte"),
     "secretariat_overdue_deposits": _("Secrétariat : acomptes en retard"),
 }

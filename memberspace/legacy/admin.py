@@ -21,17 +21,10 @@ from memberspace.families.text import name_key
 from memberspace.legacy import services
 from memberspace.legacy.stored import parents_of, stored_matches
 from memberspace.secretariat.admin import ActionView, RecordPanel
+from pages.formatting import names_list
 
 # At most this many children in one household form (a forged form is refused, not looped over).
 MAX_HOUSEHOLD_CHILDREN = 20
-
-
-def names_list(children):
-    """« Léa Dupont, Hugo Dupont et Tom Dupont »."""
-    names = [str(child) for child in children]
-    if len(names) < 2:
-        return "".join(names)
-    return _("%(names)s et %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 class AttachSuggestedChildView(ActionView):

@@ -13,7 +13,8 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from wagtail.models import PageLogEntry
 
 from memberspace.enrollments import services as service
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
@@ -96,7 +97,12 @@ def test_the_requests_of_an_offer_in_arrival_order_with_its_figures(staff_client
     listed = rows(response)
     assert [row.split()[0] for row in listed] == ["Enfant0", "Enfant1", "Enfant2"]
     figures = text(response)
-    assert "Places 2 Validées 1 Places libres 1 À décider 1 Liste d'attente 1" in figures
+    assert "Places 2 Validées 1 Proposées 0 Places libres 1 À décider 1 Liste d'attente 1" in figures
+    # Each waiting request's position in the offer's line; the waitlisted one's rank on the list too.
+    assert "Demandée 1re" in listed[0] and "Validée —" in listed[1]
+    assert "Liste d'attente 3e · attente : 1re" in listed[2]
+    # The free place waits for the older request's decision: the waiting list is not served past it.
+    assert "la demande de Enfant0 Famille0, arrivée avant la liste d'attente, attend votre décision" in figures
     assert "Exporter en CSV" in figures and "Exporter en XLSX" in figures
 
 
@@ -196,18 +202,52 @@ def test_a_selection_is_refused_with_one_reason(staff_client, stay):
     }
 
 
-def test_a_freed_place_points_to_the_first_on_the_waiting_list(staff_client, stay, secretary):
+def test_a_freed_place_is_offered_to_the_first_on_the_waiting_list_and_shown(staff_client, stay, secretary):
     validated = [request(stay, n) for n in range(2)]
     for enrollment in validated:
         service.validate(enrollment, by=secretary)
     first_waiting, second_waiting = request(stay, 5), request(stay, 6)
     assert first_waiting.status == second_waiting.status == Status.WAITLISTED
-    assert "premier sur la liste d'attente" not in text(staff_client.get(ENROLLMENTS, {"offre": stay.pk}))
+    assert "Places proposées" not in text(staff_client.get(ENROLLMENTS, {"offre": stay.pk}))
     service.cancel_by_staff(validated[0], by=secretary)
-    page = staff_client.get(ENROLLMENTS, {"offre": stay.pk})
-    assert "Une place est libre : Enfant5 Famille5 est le premier sur la liste d'attente." in text(page)
-    link = BeautifulSoup(page.content, "html.parser").find("a", string="Valider Enfant5")["href"]
-    assert link == f"{ENROLLMENTS}validate/{first_waiting.pk}/"
+    first_waiting.refresh_from_db()
+    second_waiting.refresh_from_db()
+    assert (first_waiting.status, second_waiting.status) == (Status.OFFERED, Status.WAITLISTED)
+    page = text(staff_client.get(ENROLLMENTS, {"offre": stay.pk}))
+    assert "Places 2 Validées 1 Proposées 1 Places libres 0" in page
+    deadline = dateformat.format(timezone.localtime(first_waiting.place_offer.expires_at), "j F Y à H:i")
+    assert f"Enfant5 Famille5 — réponse attendue avant le {deadline}" in page
+
+
+def test_the_secretariat_pauses_and_resumes_the_automatic_offers(staff_client, stay, secretary):
+    validated = [request(stay, n) for n in range(2)]
+    for enrollment in validated:
+        service.validate(enrollment, by=secretary)
+    waiting = request(stay, 5)
+    pause = reverse("enrollments_enrollment_modeladmin_automatic_offers", args=[stay.pk, "pause"])
+    page = text(staff_client.post(pause, follow=True))
+    assert "ne sont plus proposées automatiquement" in page
+    service.cancel_by_staff(validated[0], by=secretary)
+    waiting.refresh_from_db()
+    assert waiting.status == Status.WAITLISTED  # paused: the place waits
+    page = text(staff_client.get(ENROLLMENTS, {"offre": stay.pk}))
+    assert "Propositions automatiques suspendues : les places libérées ne sont pas proposées" in page
+    assert "(1 place libre)" in page
+    resume = reverse("enrollments_enrollment_modeladmin_automatic_offers", args=[stay.pk, "resume"])
+    page = text(staff_client.post(resume, follow=True))
+    assert "de nouveau proposées automatiquement : 1 proposition envoyée" in page
+    waiting.refresh_from_db()
+    assert waiting.status == Status.OFFERED
+    actions = list(PageLogEntry.objects.filter(page=stay).values_list("action", "user"))
+    assert ("po.waiting_list.pause", secretary.pk) in actions and ("po.waiting_list.resume", secretary.pk) in actions
+
+
+def test_only_who_decides_may_pause_the_automatic_offers(client, stay, editor):
+    login_staff(client, editor)
+    pause = reverse("enrollments_enrollment_modeladmin_automatic_offers", args=[stay.pk, "pause"])
+    assert client.post(pause).status_code == 403
+    assert client.get(pause).status_code == 405
+    assert not service.automatic_offers_paused(stay)
 
 
 def roster_rows(response, file_format):
@@ -321,10 +361,11 @@ def test_query_counts_do_not_grow_with_the_requests(staff_client, stay):
             assert staff_client.get(url, params).status_code == 200
         return len(queries)
 
-    request(stay, 0)
+    for n in range(4):  # 2 places and a margin of 1: three to decide, one on the waiting list
+        request(stay, n)
     count(ENROLLMENTS)  # the session's and the settings' first reads
     few = (count(ENROLLMENTS, offre=stay.pk), count("/admin/"))
-    for n in range(1, 12):
+    for n in range(4, 16):
         request(stay, n, second_parent=True)
     many = (count(ENROLLMENTS, offre=stay.pk), count("/admin/"))
     assert many == few

@@ -191,7 +191,10 @@ def test_the_other_guardian_sees_the_request_and_who_made_it(client, mother, fat
     client.force_login(father)
     dashboard = text(client.get("/espace-adherent/"))
     # Léa is 7 today and 8 when the stay starts: the offer's age says its date.
-    assert f"Neige à Morzine (8 ans au {formatting.day_month(START)}) — Demandée demandée par Claire" in dashboard
+    assert (
+        f"Neige à Morzine (8 ans au {formatting.day_month(START)}) — Demandée 1re demande pour 2 places "
+        "demandée par Claire" in dashboard
+    )
 
 
 def test_siblings_are_requested_together(client, mother, lea, stay):
@@ -234,29 +237,49 @@ def test_waiting_ranks_follow_arrival_on_each_offer_and_are_read_in_one_query(
     client, mother, stay, stay_index, django_assert_num_queries
 ):
     other = StayPageFactory(parent=stay_index, title="Mer à Biarritz", start_date=START, end_date=START)
-    moment = timezone.now()
     waiting = {}
-    # Arrivals interleaved on two offers; C and D came at the same instant (the first recorded goes first).
-    for name, offer, minutes in (("A", stay, 3), ("B", other, 1), ("C", stay, 1), ("D", stay, 1), ("E", other, 2)):
+    # Arrivals interleaved on two offers, numbered as the services number them; C and D came
+    # together (siblings sent at once share their number, and the first recorded goes first).
+    for name, offer, arrival in (("A", stay, 3), ("B", other, 1), ("C", stay, 1), ("D", stay, 2), ("E", other, 2)):
         waiting[name] = Enrollment.objects.create(
-            child=child_of(mother, first_name=name),
-            offer=offer,
-            status=Status.WAITLISTED,
-            requested_at=moment + datetime.timedelta(minutes=minutes),
+            child=child_of(mother, first_name=name), offer=offer, status=Status.WAITLISTED, arrival=arrival
         )
-    Enrollment.objects.create(child=child_of(mother, first_name="F"), offer=stay, status=Status.VALIDATED)
+    Enrollment.objects.create(child=child_of(mother, first_name="F"), offer=stay, status=Status.VALIDATED, arrival=4)
     expected = {"A": 3, "B": 1, "C": 1, "D": 2, "E": 2}
     assert {name: Enrollment.objects.get(pk=e.pk).waiting_rank() for name, e in waiting.items()} == expected
     read = list(Enrollment.objects.select_related("child").filter(child__guardianships__parent=mother))
     with django_assert_num_queries(1):
         set_positions(read)
         ranks = {e.child.first_name: e.waiting_rank() for e in read}
+        positions = {e.child.first_name: e.line_position() for e in read}
     assert ranks == {**expected, "F": None}
+    assert positions == {**expected, "F": None}  # nobody before them but the waiting list
     client.force_login(mother)
     page = text(client.get("/espace-adherent/"))
     for name, rank in expected.items():
-        assert f"{name} Martin" in page and f"Liste d'attente (rang {rank})" in page
-    assert page.count("(rang ") == 5
+        ordinal = formatting.ordinal(rank, feminine=True)
+        assert f"{name} Martin" in page and f"{ordinal} famille sur la liste d'attente" in page
+    assert page.count("famille sur la liste d'attente") == 5
+
+
+def test_siblings_sent_together_share_one_position(mother, lea, stay):
+    hugo = child_of(mother, first_name="Hugo", age_at_start=7)
+    first = child_of(parent("avant@exemple.fr"), first_name="Avant")
+    enrollments.request_enrollments(first.guardians.get(), offer=stay, children=[first])
+    pair = enrollments.request_enrollments(mother, offer=stay, children=[lea, hugo])
+    assert {enrollment.arrival for enrollment in pair} == {2}
+    last = child_of(parent("apres@exemple.fr"), first_name="Après")
+    (after,) = enrollments.request_enrollments(last.guardians.get(), offer=stay, children=[last])
+    read = list(Enrollment.objects.filter(offer=stay).in_line())
+    set_positions(read)
+    assert [(e.child.first_name, e.line_position(), e.places_ahead) for e in read] == [
+        ("Avant", 1, 0),
+        ("Léa", 2, 1),
+        ("Hugo", 2, 2),
+        ("Après", 3, 3),
+    ]
+    # Two places and a margin of one: the family after the siblings is beyond it, on the waiting list.
+    assert after.status == Status.WAITLISTED and after.waiting_rank() == 1
 
 
 def test_a_full_offer_takes_the_request_onto_its_waiting_list_with_a_live_rank(client, mother, lea, stay, secretary):
@@ -269,14 +292,42 @@ def test_a_full_offer_takes_the_request_onto_its_waiting_list_with_a_live_rank(c
     client.force_login(mother)
     assert "Cette offre est complète" in text(client.get(REQUEST_URL, {"offre": stay.pk}))
     response = client.post(REQUEST_URL, {"offre": stay.pk, "children": [lea.pk]}, follow=True)
-    assert "est complet : la demande pour Léa est sur liste d'attente (rang 2)" in text(response)
+    assert (
+        "La demande pour Léa est sur la liste d'attente de « Neige à Morzine » : 4e demande pour 2 places ; "
+        "2e famille sur la liste d'attente" in text(response)
+    )
     enrollment = Enrollment.objects.get(child=lea)
     assert enrollment.status == Status.WAITLISTED and enrollment.waiting_rank() == 2
-    assert "(rang 2)" in text(client.get("/espace-adherent/"))
+    assert "2e famille sur la liste d'attente" in text(client.get("/espace-adherent/"))
     enrollments.cancel_by_guardian(early_request, by=early.guardians.get())
-    assert "rang 1 sur la liste d'attente" in text(client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/"))
+    detail = text(client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/"))
+    assert "3e demande pour 2 places ; 1re famille sur la liste d'attente" in detail
     told = Notification.objects.get(kind="enrollment_requested", user=mother).body_text
-    assert "sur liste d'attente, au rang 2" in told
+    assert "4e demande pour 2 places ; 2e famille sur la liste d'attente" in told
+
+
+def test_the_request_page_tells_where_a_new_request_would_stand(client, mother, lea, stay):
+    others = [child_of(parent(f"f{i}@exemple.fr"), first_name=f"F{i}") for i in range(3)]
+    for child in others:
+        enrollments.request_enrollments(child.guardians.get(), offer=stay, children=[child])
+    client.force_login(mother)
+    page = text(client.get(REQUEST_URL, {"offre": stay.pk}))
+    assert "3 demandes déjà reçues pour 2 places : la vôtre serait la 4e." in page
+    response = client.post(REQUEST_URL, {"offre": stay.pk, "children": [lea.pk]}, follow=True)
+    assert "4e demande pour 2 places ; 1re famille sur la liste d'attente" in text(response)
+
+
+def test_a_request_within_the_margin_is_told_it_may_go_to_the_waiting_list(client, mother, lea, stay):
+    for i in range(2):
+        child = child_of(parent(f"f{i}@exemple.fr"), first_name=f"F{i}")
+        enrollments.request_enrollments(child.guardians.get(), offer=stay, children=[child])
+    client.force_login(mother)
+    response = client.post(REQUEST_URL, {"offre": stay.pk, "children": [lea.pk]}, follow=True)
+    assert Enrollment.objects.get(child=lea).status == Status.REQUESTED  # 2 places, a margin of 1
+    assert (
+        "Demande envoyée pour Léa : 3e demande pour 2 places : votre enfant sera sur liste d'attente si les "
+        "demandes précédentes sont validées." in text(response)
+    )
 
 
 def test_a_guardian_cancels_a_request_not_yet_validated(client, mother, father, lea, stay, secretary):
