@@ -18,6 +18,7 @@ validated, and its validation then finds the offer full.
 
 import datetime
 import itertools
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -690,11 +691,32 @@ def offers_with_free_places():
     )
 
 
-def run_waiting_lists():
+def run_waiting_lists(watch=0, sleep=time.sleep):
     """The schedule's work: expire what is due, then offer every place found free (a place freed by an
-    edit outside the services, or left by a run that failed). Returns ``(expired, offered)``."""
+    edit outside the services, or left by a run that failed). Returns ``(expired, offered)``.
+
+    ``watch`` (seconds): then stay while an offer falls due within that time, and close it
+    as it does, so that its place goes to the next family within a second, not at the next
+    run of the schedule (a minute later, at best). Bounded by ``watch``, which the task
+    keeps under the worker's timeout; a run with no offer falling due ends at once.
+    """
+    started = time.monotonic()
     expired = expire_place_offers()
     offered = sum(len(offer_freed_places(offer)) for offer in offers_with_free_places())
+    while watch:
+        due = (
+            PlaceOffer.objects.filter(status=PlaceOfferStatus.OPEN)
+            .order_by("expires_at")
+            .values_list("expires_at", flat=True)
+            .first()
+        )
+        if due is None:
+            break
+        wait = max((due - timezone.now()).total_seconds(), 0)
+        if time.monotonic() - started + wait > watch:
+            break
+        sleep(wait + 0.05)
+        expired += expire_place_offers()
     return expired, offered
 
 

@@ -7,8 +7,12 @@ def send_deposit_reminders():
     return services.send_deposit_reminders()
 
 
+# Below the worker's timeout (Q_CLUSTER["timeout"], 60 s): the run watches the offers falling due meanwhile.
+WATCH_SECONDS = 45
+
+
 def run_waiting_lists():
-    return services.run_waiting_lists()
+    return services.run_waiting_lists(watch=WATCH_SECONDS)
 
 
 def offer_freed_places(offer_id):
