@@ -319,6 +319,7 @@ class PlaceOffer(models.Model):
     status = models.CharField(
         _("état"), max_length=16, choices=PlaceOfferStatus.choices, default=PlaceOfferStatus.OPEN, db_index=True
     )
+    freed_at = models.DateTimeField(_("place libérée le"), default=timezone.now)
     created_at = models.DateTimeField(_("proposée le"), default=timezone.now)
     expires_at = models.DateTimeField(_("réponse attendue avant le"), db_index=True)
     answered_at = models.DateTimeField(_("réponse le"), null=True, blank=True)

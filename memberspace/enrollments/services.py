@@ -474,7 +474,7 @@ def automatic_offers_paused(offer):
     return WaitingList.objects.filter(offer_id=offer.pk, paused_at__isnull=False).exists()
 
 
-def _offer_freed_places(offer):
+def _offer_freed_places(offer, freed_at=None):
     """Offer the offer's free places to the first families in line; the caller holds the offer's lock.
 
     In order of arrival, each family on the waiting list is offered its place(s)
@@ -484,6 +484,8 @@ def _offer_freed_places(offer):
     decided stops the offers: it comes first, and the secretariat decides. Nothing
     is offered while the secretariat paused the offer's automatic offers, nor once
     the offer's registration has closed. Returns the offers made.
+
+    ``freed_at``: when the places were freed, if not now (an offer expired earlier).
     """
     now = timezone.now()
     if now >= offer.registration_closes or automatic_offers_paused(offer):
@@ -501,18 +503,21 @@ def _offer_freed_places(offer):
             if not family[0].may_split:
                 continue
             family = family[:free]
-        made.append(_make_place_offer(offer, family, now))
+        made.append(_make_place_offer(offer, family, now, freed_at or now))
         free -= len(family)
         if free <= 0:
             break
     return made
 
 
-def _make_place_offer(offer, family, now):
+def _make_place_offer(offer, family, now, freed_at):
     club = ClubSettings.current()
     hours = offer.place_offer_hours or club.place_offer_hours
     place_offer = PlaceOffer.objects.create(
-        offer=offer, created_at=now, expires_at=answer_deadline(now, hours, club.place_offer_skip_nights)
+        offer=offer,
+        freed_at=freed_at,
+        created_at=now,
+        expires_at=answer_deadline(now, hours, club.place_offer_skip_nights),
     )
     moved = Enrollment.objects.filter(pk__in=[enrollment.pk for enrollment in family], status=Status.WAITLISTED)
     if moved.update(status=Status.OFFERED, place_offer=place_offer) != len(family):
@@ -670,7 +675,7 @@ def expire_place_offers(now=None):
             if family:
                 _notify_family(place_offer, family, "place_expired")
             transaction.on_commit(page_cache.invalidate)
-            _offer_freed_places(offer)
+            _offer_freed_places(offer, freed_at=place_offer.expires_at)
             expired += 1
     return expired
 
