@@ -1,0 +1,439 @@
+"""The waiting list that moves by itself: freed places offered to the first in line, for a limited time.
+
+Issue 15, items 1 to 4: each freed place (a cancellation, a decline, an expiry, more
+places) goes at once to the first family waiting, who answers from a signed link in
+its email or SMS; declined or expired, it passes to the next family.
+"""
+
+import datetime
+from decimal import Decimal
+from html import unescape
+from zoneinfo import ZoneInfo
+
+import pytest
+from bs4 import BeautifulSoup
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import ModelLogEntry, Site
+
+from memberspace.enrollments import services
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus, PlaceOffer, PlaceOfferStatus
+from memberspace.enrollments.services import EnrollmentError
+from memberspace.notifications.models import Notification
+from pages.models import ClubSettings
+from tests.factories import ChildFactory, ParentFactory, StayPageFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = EnrollmentStatus
+START = timezone.localdate() + datetime.timedelta(days=60)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def text(response):
+    return unescape(BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True))
+
+
+@pytest.fixture
+def club(home):
+    settings = ClubSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.place_offer_hours = 48
+    settings.place_offer_skip_nights = False
+    settings.request_margin_percent = 0  # beyond the places, straight to the waiting list
+    settings.save()
+    return settings
+
+
+@pytest.fixture
+def stay(stay_index, club):
+    return StayPageFactory(
+        parent=stay_index,
+        title="Voile à Quiberon",
+        capacity=2,
+        start_date=START,
+        end_date=START + datetime.timedelta(days=6),
+        price=Decimal("600.00"),
+        deposit_amount=Decimal("150.00"),
+    )
+
+
+def family(name, *, children=1, phone="+33612345678", preference="email", second_parent=False):
+    guardian = ParentFactory(
+        email=f"{name.lower()}@exemple.fr",
+        first_name="Parent",
+        last_name=name,
+        phone=phone,
+        notification_preference=preference,
+    )
+    guardians = [guardian]
+    if second_parent:
+        guardians.append(ParentFactory(email=f"autre.{name.lower()}@exemple.fr", last_name=name))
+    birth = START.replace(year=START.year - 9)
+    kids = [
+        ChildFactory(first_name=f"{name}{n}", last_name=name, birth_date=birth, guardians=guardians)
+        for n in range(children)
+    ]
+    return guardian, kids
+
+
+def ask(offer, name, **kwargs):
+    may_split = kwargs.pop("may_split", False)
+    guardian, kids = family(name, **kwargs)
+    return services.request_enrollments(guardian, offer=offer, children=kids, may_split=may_split)
+
+
+@pytest.fixture
+def full_stay(stay, secretary):
+    """Two places validated, then three families waiting, in that order: Albert, Berthe, Cyril."""
+    validated = [ask(stay, "Premier")[0], ask(stay, "Second")[0]]
+    for enrollment in validated:
+        services.validate(enrollment, by=secretary)
+    waiting = [ask(stay, name)[0] for name in ("Albert", "Berthe", "Cyril")]
+    assert {enrollment.status for enrollment in waiting} == {Status.WAITLISTED}
+    return validated, waiting
+
+
+def fresh(enrollment):
+    return Enrollment.objects.select_related("place_offer").get(pk=enrollment.pk)
+
+
+def token_url(enrollment):
+    enrollment = fresh(enrollment)
+    guardian = enrollment.child.guardians.order_by("pk").first()
+    path = reverse("memberspace:place_offer_answer", args=[services.answer_token(enrollment.place_offer, guardian)])
+    return path, guardian
+
+
+# The deadline
+
+
+@pytest.mark.parametrize(
+    ("made", "hours", "expected"),
+    [
+        # 1 hour before the night, then 13 h a day: 24 h end two days later at 18 h.
+        (datetime.datetime(2027, 3, 1, 20, 0), 24, datetime.datetime(2027, 3, 3, 18, 0)),
+        # Made in the night: counted from 8 h.
+        (datetime.datetime(2027, 3, 1, 3, 0), 24, datetime.datetime(2027, 3, 2, 19, 0)),
+        (datetime.datetime(2027, 3, 1, 9, 30), 2, datetime.datetime(2027, 3, 1, 11, 30)),
+        # Ending exactly at 21 h stays at 21 h, not the next morning.
+        (datetime.datetime(2027, 3, 1, 8, 0), 13, datetime.datetime(2027, 3, 1, 21, 0)),
+        (datetime.datetime(2027, 3, 1, 21, 0), 1, datetime.datetime(2027, 3, 2, 9, 0)),
+    ],
+)
+def test_the_delay_to_answer_skips_the_nights(made, hours, expected):
+    deadline = services.answer_deadline(made.replace(tzinfo=PARIS), hours, skip_nights=True)
+    assert timezone.localtime(deadline, PARIS).replace(tzinfo=None) == expected
+
+
+def test_the_delay_to_answer_counts_every_hour_when_the_club_says_so():
+    made = datetime.datetime(2027, 3, 1, 20, 0, tzinfo=PARIS)
+    assert services.answer_deadline(made, 48, skip_nights=False) == made + datetime.timedelta(hours=48)
+
+
+def test_the_offer_has_its_own_delay_or_the_clubs(full_stay, stay, secretary):
+    validated, (albert, berthe, _cyril) = full_stay
+    stay.place_offer_hours = 6
+    stay.save()
+    before = timezone.now()
+    services.cancel_by_staff(validated[0], by=secretary)
+    offer = fresh(albert).place_offer
+    assert datetime.timedelta(hours=6) <= offer.expires_at - before < datetime.timedelta(hours=6, minutes=1)
+
+
+# A freed place goes to the first in line, told by email and SMS
+
+
+def test_a_cancelled_place_is_offered_to_the_first_family_by_email_and_sms(full_stay, secretary):
+    validated, (albert, berthe, cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    albert, berthe = fresh(albert), fresh(berthe)
+    assert albert.status == Status.OFFERED and berthe.status == Status.WAITLISTED
+    offer = albert.place_offer
+    assert offer.status == PlaceOfferStatus.OPEN and offer.freed_at == offer.created_at
+    # Told by email and SMS although the parent chose email only: a place waits for their answer.
+    told = Notification.objects.filter(kind="place_offered")
+    assert sorted(told.values_list("channel", "address")) == [("email", "albert@exemple.fr"), ("sms", "+33612345678")]
+    email = told.get(channel="email")
+    path, _guardian = token_url(albert)
+    assert "Une place pour Albert0 à « Voile à Quiberon » : répondez avant le" in email.subject
+    assert f"{path}?reponse=accepter" in email.body_text and f"{path}?reponse=laisser" in email.body_text
+    sms = told.get(channel="sms").body_text
+    assert sms.startswith("Le PO : une place s'est libérée à Voile à Quiberon pour Albert0.") and path in sms
+    assert ModelLogEntry.objects.filter(action="po.enrollment.offer_place", object_id=str(albert.pk)).exists()
+
+
+def test_the_sms_of_an_offer_really_goes_out(full_stay, secretary, sms_outbox, django_capture_on_commit_callbacks):
+    validated, (albert, _berthe, _cyril) = full_stay
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_by_staff(validated[0], by=secretary)
+    path, _guardian = token_url(albert)
+    (to,) = [to for to, body, _id in sms_outbox if path in body]
+    assert to == "+33612345678"
+
+
+def test_the_parents_texts_are_plain_text_whatever_the_names(stay, secretary):
+    guardian, (child,) = family("Dupont")
+    child.first_name = 'Zoé <b>& "Lou"'
+    child.save()
+    services.validate(ask(stay, "Un")[0], by=secretary)
+    taken = ask(stay, "Deux")[0]
+    services.validate(taken, by=secretary)
+    services.request_enrollments(guardian, offer=stay, children=[child])
+    services.cancel_by_staff(taken, by=secretary)
+    email = Notification.objects.get(kind="place_offered", channel="email")
+    assert 'Zoé <b>& "Lou"' in email.subject and 'Zoé <b>& "Lou"' in email.body_text
+    assert "&lt;b&gt;" in email.body_html and "<b>&" not in email.body_html
+
+
+def test_accepting_validates_the_enrollment_and_sends_the_deposit_terms(full_stay, secretary, client):
+    validated, (albert, berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    path, guardian = token_url(albert)
+    page = client.get(path, {"reponse": "accepter"})
+    assert page.status_code == 200 and page["Cache-Control"].startswith("max-age=0")
+    assert fresh(albert).status == Status.OFFERED  # opening the link (a mail scanner too) changes nothing
+    assert "Une place pour Albert0 à « Voile à Quiberon »" in text(page)
+    assert "Cette place vous est réservée jusqu'au" in text(page)
+    response = client.post(path, {"reponse": "accepter"}, follow=True)
+    assert "l'inscription de Albert0 à « Voile à Quiberon » est validée" in text(response)
+    albert = fresh(albert)
+    assert albert.status == Status.VALIDATED and albert.deposit_amount == Decimal("150.00")
+    assert albert.deposit_due_date > timezone.localdate()
+    assert albert.place_offer.status == PlaceOfferStatus.ACCEPTED and albert.place_offer.answered_by == guardian
+    assert Notification.objects.filter(kind="enrollment_validated", user=guardian, channel="email").exists()
+    assert fresh(berthe).status == Status.WAITLISTED
+    # The same link later says where things stand, and answers nothing twice.
+    again = client.post(path, {"reponse": "laisser"}, follow=True)
+    assert "Cette place est déjà acceptée" in text(again)
+    assert fresh(albert).status == Status.VALIDATED
+
+
+def test_declining_passes_the_place_to_the_next_family(full_stay, secretary, client):
+    validated, (albert, berthe, cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    path, guardian = token_url(albert)
+    response = client.post(path, {"reponse": "laisser"}, follow=True)
+    assert "la place est proposée à la famille suivante" in text(response)
+    albert, berthe = fresh(albert), fresh(berthe)
+    assert albert.status == Status.CANCELLED and albert.place_offer.status == PlaceOfferStatus.DECLINED
+    assert berthe.status == Status.OFFERED and fresh(cyril).status == Status.WAITLISTED
+    assert Notification.objects.filter(kind="place_declined", user=guardian).exists()
+    assert Notification.objects.filter(kind="place_offered", address="berthe@exemple.fr").exists()
+
+
+def test_an_unanswered_offer_expires_and_passes_on(full_stay, secretary):
+    validated, (albert, berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    deadline = fresh(albert).place_offer.expires_at
+    assert services.expire_place_offers(now=deadline - datetime.timedelta(seconds=1)) == 0
+    assert services.expire_place_offers(now=deadline) == 1
+    albert, berthe = fresh(albert), fresh(berthe)
+    assert albert.status == Status.CANCELLED and albert.place_offer.status == PlaceOfferStatus.EXPIRED
+    assert berthe.status == Status.OFFERED
+    assert berthe.place_offer.freed_at == deadline  # the place was freed when the first offer ran out
+    expired = Notification.objects.get(kind="place_expired", channel="email", address="albert@exemple.fr")
+    assert "n'a pas été acceptée avant le" in expired.body_text
+    assert services.expire_place_offers(now=deadline) == 0  # run again: nothing more
+
+
+def test_an_answer_at_the_deadline_is_too_late(full_stay, secretary, client, monkeypatch):
+    validated, (albert, _berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    place_offer = fresh(albert).place_offer
+    monkeypatch.setattr(services.timezone, "now", lambda: place_offer.expires_at)
+    with pytest.raises(EnrollmentError, match="Le délai pour accepter cette place est passé"):
+        services.accept_place(place_offer, by=albert.child.guardians.get())
+    assert fresh(albert).status == Status.OFFERED  # the schedule closes it, and passes it on
+
+
+def test_an_answer_a_second_before_the_deadline_wins_over_the_expiry(full_stay, secretary, monkeypatch):
+    validated, (albert, berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    place_offer = fresh(albert).place_offer
+    monkeypatch.setattr(services.timezone, "now", lambda: place_offer.expires_at - datetime.timedelta(seconds=1))
+    services.accept_place(place_offer, by=albert.child.guardians.get())
+    monkeypatch.undo()
+    assert services.expire_place_offers(now=place_offer.expires_at) == 0
+    assert fresh(albert).status == Status.VALIDATED and fresh(berthe).status == Status.WAITLISTED
+
+
+# Links and who may answer
+
+
+def test_a_forged_or_altered_link_finds_nothing(full_stay, secretary, client):
+    validated, (albert, _berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    path, _guardian = token_url(albert)
+    for bad in (path[:-3] + "xyz/", "/espace-adherent/place-proposee/1/", "/espace-adherent/place-proposee/a:b:c/"):
+        response = client.get(bad)
+        assert response.status_code == 404 and "Ce lien ne mène à aucune place proposée" in text(response)
+        assert client.post(bad, {"reponse": "accepter"}).status_code == 404
+    assert fresh(albert).status == Status.OFFERED
+
+
+def test_a_link_of_another_family_answers_nothing_for_this_one(full_stay, secretary, client):
+    validated, (albert, berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    services.cancel_by_staff(validated[1], by=secretary)
+    # Berthe's parent signs a link for Albert's offer: the site's signature binds both ids.
+    berthe_parent = fresh(berthe).child.guardians.get()
+    forged = services.answer_token(fresh(albert).place_offer, berthe_parent)
+    response = client.post(reverse("memberspace:place_offer_answer", args=[forged]), {"reponse": "laisser"})
+    assert response.status_code == 404
+    with pytest.raises(EnrollmentError, match="Seuls les responsables"):
+        services.decline_place(fresh(albert).place_offer, by=berthe_parent)
+    assert fresh(albert).status == Status.OFFERED
+
+
+def test_a_guardian_who_is_no_longer_one_has_a_dead_link(full_stay, secretary, client):
+    validated, (albert, _berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    path, guardian = token_url(albert)
+    albert.child.guardianships.filter(parent=guardian).delete()
+    assert client.post(path, {"reponse": "accepter"}).status_code == 404
+
+
+def test_an_answer_without_a_choice_asks_for_one(full_stay, secretary, client):
+    validated, (albert, _berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    path, _guardian = token_url(albert)
+    response = client.post(path, {"reponse": "peut-être"}, follow=True)
+    assert "Choisissez : accepter la place, ou la laisser à la famille suivante." in text(response)
+    assert fresh(albert).status == Status.OFFERED
+
+
+def test_the_signed_in_parent_answers_from_the_enrollment_page(full_stay, secretary, client):
+    validated, (albert, _berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    guardian = albert.child.guardians.get()
+    client.force_login(guardian)
+    dashboard = text(client.get("/espace-adherent/"))
+    assert "Place proposée Répondez avant le" in dashboard
+    page = client.get(f"/espace-adherent/inscriptions/{albert.pk}/")
+    link = BeautifulSoup(page.content, "html.parser").find("a", string="Répondre : accepter ou laisser la place")
+    assert link["href"].endswith(token_url(albert)[0])
+
+
+# Siblings together
+
+
+def test_siblings_are_offered_together_or_skipped_for_the_next_family(stay, secretary):
+    first, second = ask(stay, "Un")[0], ask(stay, "Deux")[0]
+    for enrollment in (first, second):
+        services.validate(enrollment, by=secretary)
+    twins = ask(stay, "Jumeaux", children=2)
+    single = ask(stay, "Seul")[0]
+    services.cancel_by_staff(first, by=secretary)  # one place: the twins do not fit, the next family does
+    assert {fresh(twin).status for twin in twins} == {Status.WAITLISTED}
+    assert fresh(single).status == Status.OFFERED
+    services.decline_place(fresh(single).place_offer, by=single.child.guardians.get())
+    services.cancel_by_staff(second, by=secretary)  # two places now: the twins, together, in one offer
+    twins = [fresh(twin) for twin in twins]
+    assert {twin.status for twin in twins} == {Status.OFFERED}
+    assert twins[0].place_offer_id == twins[1].place_offer_id
+    (email,) = Notification.objects.filter(kind="place_offered", channel="email", address="jumeaux@exemple.fr")
+    assert "Une place pour Jumeaux0 et Jumeaux1 à « Voile à Quiberon »" in email.subject
+    services.accept_place(twins[0].place_offer, by=twins[0].child.guardians.get())
+    assert {fresh(twin).status for twin in twins} == {Status.VALIDATED}
+
+
+def test_siblings_whose_parents_allow_it_may_be_split(stay, secretary):
+    first, second = ask(stay, "Un")[0], ask(stay, "Deux")[0]
+    for enrollment in (first, second):
+        services.validate(enrollment, by=secretary)
+    twins = ask(stay, "Jumeaux", children=2, may_split=True)
+    services.cancel_by_staff(first, by=secretary)
+    statuses = [fresh(twin).status for twin in twins]
+    assert statuses == [Status.OFFERED, Status.WAITLISTED]
+
+
+# What holds a place back
+
+
+def test_an_older_request_to_decide_comes_before_the_waiting_list(stay, secretary, club):
+    club.request_margin_percent = 50  # one request beyond the two places waits for a decision
+    club.save()
+    first, second, undecided, waiting = (ask(stay, name)[0] for name in ("Un", "Deux", "Trois", "Quatre"))
+    for enrollment in (first, second):
+        services.validate(enrollment, by=secretary)
+    assert (undecided.status, waiting.status) == (Status.REQUESTED, Status.WAITLISTED)
+    services.cancel_by_staff(first, by=secretary)
+    assert fresh(waiting).status == Status.WAITLISTED
+    assert services.first_undecided(stay) == undecided
+    services.refuse(undecided, by=secretary, reason="Dossier incomplet")  # decided: the line moves on
+    assert fresh(waiting).status == Status.OFFERED
+
+
+def test_more_places_saved_by_the_secretariat_are_offered(
+    full_stay, stay, secretary, django_capture_on_commit_callbacks
+):
+    _validated, (albert, berthe, cyril) = full_stay
+    stay.capacity = 4
+    with django_capture_on_commit_callbacks(execute=True):
+        stay.save_revision(user=secretary)
+    assert [fresh(e).status for e in (albert, berthe, cyril)] == [Status.OFFERED, Status.OFFERED, Status.WAITLISTED]
+    assert fresh(albert).place_offer_id != fresh(berthe).place_offer_id
+
+
+def test_the_schedule_offers_a_place_freed_outside_the_services(full_stay, stay):
+    _validated, (albert, _berthe, _cyril) = full_stay
+    Enrollment.objects.filter(status=Status.VALIDATED).first().delete()  # an edit in the database's shell
+    assert services.run_waiting_lists() == (0, 1)
+    assert fresh(albert).status == Status.OFFERED
+    assert services.run_waiting_lists() == (0, 0)
+
+
+def test_the_schedules_run_closes_an_offer_falling_due_within_its_watch(full_stay, secretary):
+    validated, (albert, berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    PlaceOffer.objects.update(expires_at=timezone.now() + datetime.timedelta(seconds=10))
+    slept = []
+
+    def sleep(seconds):  # the clock moves on as the run waits
+        slept.append(seconds)
+        PlaceOffer.objects.filter(status=PlaceOfferStatus.OPEN).update(expires_at=timezone.now())
+
+    assert services.run_waiting_lists(watch=45, sleep=sleep) == (1, 0)
+    assert len(slept) == 1 and 9 < slept[0] < 11
+    assert fresh(albert).status == Status.CANCELLED and fresh(berthe).status == Status.OFFERED
+    # Berthe's offer falls due in 48 hours: beyond the watch, the run ends at once.
+    assert services.run_waiting_lists(watch=45, sleep=sleep) == (0, 0) and len(slept) == 1
+
+
+# The secretariat
+
+
+def test_the_secretariat_may_accept_a_place_for_the_family(full_stay, secretary):
+    validated, (albert, _berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    services.validate(fresh(albert), by=secretary)
+    albert = fresh(albert)
+    assert albert.status == Status.VALIDATED
+    assert albert.place_offer.status == PlaceOfferStatus.ACCEPTED and albert.place_offer.answered_by == secretary
+
+
+def test_an_offered_place_withdrawn_by_the_secretariat_goes_to_the_next(full_stay, secretary):
+    validated, (albert, berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    services.cancel_by_staff(fresh(albert), by=secretary)
+    assert fresh(albert).place_offer.status == PlaceOfferStatus.WITHDRAWN
+    assert fresh(berthe).status == Status.OFFERED
+
+
+# Leaving the list
+
+
+def test_leaving_the_waiting_list_asks_to_confirm_then_moves_the_line(full_stay, client):
+    _validated, (albert, berthe, _cyril) = full_stay
+    guardian = albert.child.guardians.get()
+    client.force_login(guardian)
+    detail = client.get(f"/espace-adherent/inscriptions/{albert.pk}/")
+    link = BeautifulSoup(detail.content, "html.parser").find("a", string="Quitter la liste d'attente")
+    confirm = client.get(link["href"])
+    assert "Retirer Albert0 de la liste d'attente de « Voile à Quiberon » ?" in text(confirm)
+    assert "3e demande pour 2 places ; 1re famille sur la liste d'attente" in text(confirm)
+    assert fresh(albert).status == Status.WAITLISTED  # asked, not done
+    response = client.post(link["href"], follow=True)
+    assert "Albert0 a quitté la liste d'attente de « Voile à Quiberon »." in text(response)
+    assert fresh(albert).status == Status.CANCELLED
+    assert fresh(berthe).waiting_rank() == 1
