@@ -135,7 +135,12 @@ class ActivityPage(OfferPage):
     @classmethod
     def card_queryset(cls):
         return (
-            cls.objects.live().upcoming().defer_streamfields().select_related("category", "image").with_places_taken()
+            cls.objects.live()
+            .upcoming()
+            .defer_streamfields()
+            .select_related("category", "image")
+            .with_places_taken()
+            .with_requests_waiting()
         )
 
     def card_cache_parts(self):
@@ -143,7 +148,7 @@ class ActivityPage(OfferPage):
 
     @classmethod
     def detail_queryset(cls):
-        return cls.objects.select_related("category", "image").with_places_taken()
+        return cls.objects.select_related("category", "image").with_places_taken().with_requests_waiting()
 
     @cached_property
     def slot_list(self):

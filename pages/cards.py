@@ -3,10 +3,10 @@
 A catalogue page shows up to ``CATALOGUE_PAGE_SIZE`` cards; rendering them with
 the template engine costs far more than the page's queries. Each card's HTML is
 cached under a key made of everything it shows: the offer's published revision,
-its registration state and places left, its image file and focal point, what the
-subclass adds (``card_cache_parts``), the language, and a hash of the card
-template. Any change to one of those makes a new key, so a card is never stale;
-old keys simply expire.
+its registration state, places left and requests waiting, its image file and
+focal point, what the subclass adds (``card_cache_parts``), the language, and a
+hash of the card template. Any change to one of those makes a new key, so a
+card is never stale; old keys simply expire.
 
 The offers may come with only the fields their keys read (``card_key_queryset``):
 the rest of an offer, and the relations its card needs (image renditions,
@@ -28,7 +28,7 @@ from wagtail.images import get_image_model
 CARD_TEMPLATE = "includes/offer_card.html"
 CARD_CACHE_TIMEOUT = 60 * 60 * 24
 # Bump when code that shapes a card (formatting, card_facts) changes.
-CARD_FORMAT_VERSION = 1
+CARD_FORMAT_VERSION = 2
 
 # The renditions the card template shows.
 CARD_RENDITIONS = ("fill-400x260|format-webp", "fill-800x520|format-webp")
@@ -52,6 +52,7 @@ def card_cache_key(offer, state, language):
         offer.last_published_at.isoformat() if offer.last_published_at else "",
         state,
         offer.places_left,
+        offer.requests_waiting,
         image.file.name if image else "",
         image.get_focal_point() if image else "",
         *offer.card_cache_parts(),
@@ -82,7 +83,8 @@ def full_offers(offers):
     """``offers`` with every field their card shows, in order, in one query per page type.
 
     An offer read whole is kept as it is; one read for its key only is read again
-    whole, keeping the places taken and the registration state its key was made with.
+    whole, keeping the places taken, the requests waiting and the registration state its
+    key was made with.
     """
     partial = {offer.pk: offer for offer in offers if offer.get_deferred_fields()}
     full = {}
@@ -90,6 +92,7 @@ def full_offers(offers):
         full.update(model.card_queryset().in_bulk([pk for pk, offer in partial.items() if type(offer) is model]))
     for pk, offer in full.items():
         offer.places_taken_count = partial[pk].places_taken_count
+        offer.requests_waiting_count = partial[pk].requests_waiting_count
         offer.current_registration_state = partial[pk].current_registration_state
     return [full.get(offer.pk, offer) for offer in offers]
 

@@ -17,7 +17,7 @@ from wagtail.search import index
 
 from . import formatting
 from .blocks import RICH_TEXT_FEATURES, BodyStreamBlock
-from .occupancy import offer_terms_saved, places_taken_expression
+from .occupancy import offer_terms_saved, places_taken_expression, requests_waiting_expression
 from .panels import restricted_field_panels
 from .privacy import PrivacyShortcutMixin
 from .validators import normalize_iban, validate_bic, validate_iban
@@ -224,6 +224,10 @@ class OfferPageQuerySet(PageQuerySet):
     def with_places_taken(self):
         """Annotate each offer with the number of its places taken (``places_taken``)."""
         return self.annotate(places_taken_count=places_taken_expression())
+
+    def with_requests_waiting(self):
+        """Annotate each offer with the number of requests in line for it (``requests_waiting``)."""
+        return self.annotate(requests_waiting_count=requests_waiting_expression())
 
 
 OfferPageManager = PageManager.from_queryset(OfferPageQuerySet)
@@ -456,6 +460,20 @@ class OfferPage(PrivacyShortcutMixin, Page):
         return max(self.capacity - self.places_taken, 0)
 
     @property
+    def requests_waiting(self):
+        """Children in line (requested or waitlisted): annotated by ``with_requests_waiting()``, else counted now."""
+        if not hasattr(self, "requests_waiting_count"):
+            self.requests_waiting_count = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .with_requests_waiting()
+                .values_list("requests_waiting_count", flat=True)
+                .first()
+                or 0
+            )
+        return self.requests_waiting_count
+
+    @property
     def registration_closes(self):
         """When registration closes: the date set, else the start of the offer's first day."""
         if self.registration_closes_at:
@@ -477,21 +495,37 @@ class OfferPage(PrivacyShortcutMixin, Page):
         return self.registration_state()
 
     @property
+    def requests_waiting_label(self):
+        """« 3 demandes en attente », or "" when no request waits."""
+        count = self.requests_waiting
+        if not count:
+            return ""
+        return ngettext("%(count)d demande en attente", "%(count)d demandes en attente", count) % {"count": count}
+
+    @property
     def registration_label(self):
-        """What the catalogue says of registration: "12 places disponibles", "Complet"…"""
+        """What the catalogue says of registration: "12 places disponibles · 3 demandes en attente", "Complet"…
+
+        The requests in line are said while registration is not closed, and only when there are some.
+        """
         state = self.current_registration_state
+        if state == RegistrationState.CLOSED:
+            return gettext("Inscriptions fermées")
+        requests = self.requests_waiting_label
         if state == RegistrationState.NOT_YET_OPEN:
             opens = timezone.localtime(self.registration_opens_at)
-            return gettext("Ouverture le %(day)s à %(time)s") % {
+            label = gettext("Ouverture le %(day)s à %(time)s") % {
                 "day": formatting.day_month(opens.date()),
                 "time": formatting.time_of_day(opens.time()),
             }
-        if state == RegistrationState.OPEN:
+        elif state == RegistrationState.OPEN:
             places = self.places_left
-            return ngettext("%(count)d place disponible", "%(count)d places disponibles", places) % {"count": places}
-        if state == RegistrationState.FULL:
-            return gettext("Complet : liste d'attente")
-        return gettext("Inscriptions fermées")
+            label = ngettext("%(count)d place disponible", "%(count)d places disponibles", places) % {"count": places}
+        else:
+            # Full: the requests waiting say there is a waiting list; none waiting, say it.
+            label = gettext("Complet") if requests else gettext("Complet : liste d'attente")
+        # A no-break space before the dot: a narrow card wraps after it, never before.
+        return f"{label}\u00a0· {requests}" if requests else label
 
     def is_age_eligible(self, birth_date):
         """True when a child born on ``birth_date`` is in the age range on the start date."""

@@ -167,11 +167,18 @@ class StayPage(OfferPage):
 
     @classmethod
     def card_queryset(cls):
-        return cls.objects.live().upcoming().defer_streamfields().select_related("image").with_places_taken()
+        return (
+            cls.objects.live()
+            .upcoming()
+            .defer_streamfields()
+            .select_related("image")
+            .with_places_taken()
+            .with_requests_waiting()
+        )
 
     @classmethod
     def detail_queryset(cls):
-        return cls.objects.select_related("image").with_places_taken()
+        return cls.objects.select_related("image").with_places_taken().with_requests_waiting()
 
     @property
     def nights(self):
