@@ -348,6 +348,8 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     class Params:
         requested = factory.Trait(status=EnrollmentStatus.REQUESTED)
         waitlisted = factory.Trait(status=EnrollmentStatus.WAITLISTED, waitlisted_at=factory.LazyFunction(timezone.now))
+        # Offered a freed place (the place offer itself: PlaceOfferFactory, or the services).
+        offered = factory.Trait(status=EnrollmentStatus.OFFERED, waitlisted_at=factory.LazyFunction(timezone.now))
         validated = factory.Trait(
             status=EnrollmentStatus.VALIDATED,
             validated_at=factory.LazyFunction(timezone.now),

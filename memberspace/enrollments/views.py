@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -208,9 +208,12 @@ def enrollment_cancel(request, pk):
 def place_offer_answer(request, token):
     """The page the offer's email and SMS link to: accept the place, or let it go, in one tap.
 
-    No sign-in: the link is the guardian's own, signed by the site (``services.answer_token``);
-    a link altered, or of someone no longer a guardian of the children, finds nothing. A
-    link opened (by a mail scanner too) changes nothing: only the button's POST answers.
+    The link is the guardian's own, signed by the site (``services.answer_token``): it
+    answers without signing in, from a phone. A link altered, or of someone no longer a
+    guardian of the children, finds nothing. Opening it (a mail scanner too) changes
+    nothing: only a button's POST answers. Signed out, the page names no child (a link
+    forwarded or seen on a lock screen tells nothing of them); signed in, it answers for
+    a guardian of the children only, and names them.
     """
     found = services.read_answer_token(token)
     place_offer = guardian = None
@@ -218,34 +221,19 @@ def place_offer_answer(request, token):
         place_offer = PlaceOffer.objects.select_related("offer").filter(pk=found[0]).first()
         guardian = User.objects.filter(pk=found[1], is_active=True).first()
     family = list(place_offer.enrollments.select_related("child").order_by("pk")) if place_offer else []
-    own = set(Child.objects.for_guardian(guardian).values_list("pk", flat=True)) if guardian else set()
-    if not family or any(enrollment.child_id not in own for enrollment in family):
+    if not family or not guards_all(guardian, family):
         return TemplateResponse(request, "enrollments/place_offer_unknown.html", status=404)
+    user = request.user
+    if user.is_authenticated and not (user.is_validated_parent and guards_all(user, family)):
+        return TemplateResponse(request, "enrollments/place_offer_not_yours.html", status=403)
+    by = user if user.is_authenticated else guardian
+    names = (
+        formatting.names_list(enrollment.child.first_name for enrollment in family)
+        if user.is_authenticated
+        else ngettext("votre enfant", "vos enfants", len(family))
+    )
     if request.method == "POST":
-        choice = request.POST.get("reponse")
-        answer = {"accepter": services.accept_place, "laisser": services.decline_place}.get(choice)
-        if answer is None:
-            messages.error(request, _("Choisissez : accepter la place, ou la laisser à la famille suivante."))
-            return redirect(request.path)
-        try:
-            answer(place_offer, by=guardian)
-        except MemberspaceError as error:
-            messages.error(request, str(error))
-        else:
-            names = formatting.names_list(enrollment.child.first_name for enrollment in family)
-            if choice == "accepter":
-                messages.success(
-                    request,
-                    _(
-                        "C'est noté : l'inscription de %(names)s à « %(offer)s » est validée. "
-                        "Les modalités de paiement de l'acompte vous sont envoyées par e-mail."
-                    )
-                    % {"names": names, "offer": place_offer.offer.title},
-                )
-            else:
-                messages.success(
-                    request, _("C'est noté : la place est proposée à la famille suivante. Merci de l'avoir laissée.")
-                )
+        answer_place_offer(request, place_offer, by, names)
         return redirect(request.path)
     place_offer.refresh_from_db()
     return TemplateResponse(
@@ -255,14 +243,41 @@ def place_offer_answer(request, token):
             "place_offer": place_offer,
             "offer": place_offer.offer.specific,
             "family": family,
-            "names": formatting.names_list(enrollment.child.first_name for enrollment in family),
-            "guardian": guardian,
+            "names": names,
             "choice": request.GET.get("reponse"),
             "open": place_offer.is_open and timezone.now() < place_offer.expires_at,
             "deadline": formatting.date_and_time(place_offer.expires_at),
             "dates": formatting.date_range(place_offer.offer.start_date, place_offer.offer.end_date),
+            "deposit_due_date": family[0].deposit_due_date,
         },
     )
+
+
+def guards_all(user, family):
+    """Whether ``user`` is a guardian of every child of ``family`` (enrollments)."""
+    own = set(Child.objects.for_guardian(user).values_list("pk", flat=True))
+    return all(enrollment.child_id in own for enrollment in family)
+
+
+def answer_place_offer(request, place_offer, by, names):
+    choice = request.POST.get("reponse")
+    answer = {"accepter": services.accept_place, "laisser": services.decline_place}.get(choice)
+    if answer is None:
+        messages.error(request, _("Choisissez : accepter la place, ou la laisser à la famille suivante."))
+        return
+    try:
+        answer(place_offer, by=by)
+    except MemberspaceError as error:
+        messages.error(request, str(error))
+    else:
+        if choice == "accepter":
+            text = _(
+                "C'est noté : l'inscription de %(names)s à « %(offer)s » est validée. "
+                "Les modalités de paiement de l'acompte vous sont envoyées par e-mail."
+            )
+        else:
+            text = _("C'est noté : la place est proposée à la famille suivante. Merci de l'avoir laissée.")
+        messages.success(request, text % {"names": names, "offer": place_offer.offer.title})
 
 
 class ChildEnrollmentsPanel(RecordPanel):

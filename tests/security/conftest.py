@@ -20,7 +20,7 @@ from wagtail.models import Site
 
 from memberspace.accounts.models import ParentAccount
 from memberspace.enrollments import services as enrollments
-from memberspace.enrollments.models import Enrollment
+from memberspace.enrollments.models import Enrollment, PlaceOffer, WaitingList
 from memberspace.families.models import Child, Guardianship, Invitation
 from memberspace.families.services import invitations as invitation_service
 from memberspace.legacy.models import AttachmentRequest
@@ -30,6 +30,7 @@ from tests.auth import login_staff
 from tests.factories import (
     ActivityPageFactory,
     ChildFactory,
+    EnrollmentFactory,
     InvitationFactory,
     ParentFactory,
     StaffFactory,
@@ -89,7 +90,17 @@ def rolled_back():
         pass
 
 
-SNAPSHOT_MODELS = (Child, Guardianship, Enrollment, Invitation, Notification, AttachmentRequest, EmailAddress)
+SNAPSHOT_MODELS = (
+    Child,
+    Guardianship,
+    Enrollment,
+    PlaceOffer,
+    WaitingList,
+    Invitation,
+    Notification,
+    AttachmentRequest,
+    EmailAddress,
+)
 
 
 def _rows(model, skip=()):
@@ -135,6 +146,7 @@ class World:
     invitation_sent: object
     invitation_received: object
     invitation_received_token: str
+    place_offer_token: str
     failed_notification: object
     clients: dict = field(default_factory=dict)
 
@@ -217,6 +229,16 @@ def build_world(stay_index, activity_index, secretary, editor):
     (requested,) = enrollments.request_enrollments(owner, offer=stay, children=[child], comment="Covoiturage")
     (validated,) = enrollments.request_enrollments(coparent, offer=activity, children=[child])
     validated = enrollments.validate(validated, by=secretary)
+    # A freed place offered to the family, answered from the link its email and SMS carry.
+    waiting_stay = StayPageFactory(
+        parent=stay_index,
+        title="Voile à Brest",
+        start_date=START + datetime.timedelta(days=40),
+        end_date=START + datetime.timedelta(days=46),
+        capacity=1,
+    )
+    place_offer = PlaceOffer.objects.create(offer=waiting_stay, expires_at=timezone.now() + datetime.timedelta(days=2))
+    EnrollmentFactory(child=child, offer=waiting_stay, requested_by=owner, offered=True, place_offer=place_offer)
 
     invitation_sent, _token = invitation_service.invite(
         owner, email="grand-mere@exemple.fr", children=[child], relationship="autre"
@@ -253,6 +275,7 @@ def build_world(stay_index, activity_index, secretary, editor):
         invitation_sent=invitation_sent,
         invitation_received=invitation_received,
         invitation_received_token=token,
+        place_offer_token=enrollments.answer_token(place_offer, owner),
         failed_notification=failed_notification,
     )
     for role in ROLES:

@@ -268,11 +268,19 @@ SPECS = dict(
         ),
         member(
             "enrollment_cancel",
+            # Asked to confirm (GET), then done (POST).
+            lambda w: get_and_post({"pk": w.requested.pk}, MEMBER_OWN, MEMBER_OWN_POST, {}, shows=CHILD_FIRST),
+        ),
+        member(
+            "place_offer_answer",
             lambda w: get_and_post(
-                {"pk": w.requested.pk},
-                expect(DASHBOARD, owner="405", coparent="405", other="405", anonymous=LOGIN),
-                MEMBER_OWN_POST,
-                {},
+                {"token": w.place_offer_token},
+                # The link is the guardian's own: signed out, it answers and names no child (a link
+                # forwarded tells nothing of them); signed in, it answers for a guardian of the child only.
+                expect("403", owner=OK, coparent=OK, anonymous=OK),
+                expect("403", owner=DONE, coparent=DONE, anonymous=DONE),
+                {"reponse": "accepter"},
+                shows=CHILD_FIRST,
             ),
         ),
         member(
@@ -335,10 +343,28 @@ SPECS.update(
             read_shows=CHILD_LAST,
         ),
         **{
+            "enrollments_enrollment_modeladmin_automatic_offers": lambda w: (
+                [
+                    Target(
+                        kwargs={"offer_pk": w.stay.pk, "action": action},
+                        expected=expect(LOGIN, editor="405", secretary="405"),
+                    )
+                    for action in ("pause", "resume")
+                ]
+                + [
+                    Target(kwargs={"offer_pk": w.stay.pk, "action": "pause"}, method="POST", expected=ADMIN_ACT),
+                    # Resuming what is not paused changes nothing, for the secretariat too.
+                    Target(
+                        kwargs={"offer_pk": w.stay.pk, "action": "resume"},
+                        method="POST",
+                        expected=expect(LOGIN, editor="403", secretary="redirect:/admin/enrollments/enrollment/"),
+                    ),
+                ]
+            ),
             "enrollments_enrollment_modeladmin_roster": lambda w: [
                 Target(kwargs={"offer_pk": w.activity.pk, "file_format": "csv"}, expected=ADMIN_VIEW, shows=CHILD_LAST),
                 Target(kwargs={"offer_pk": w.activity.pk, "file_format": "xlsx"}, expected=ADMIN_VIEW),
-            ]
+            ],
         },
         **admin_model(
             "parentaccount",

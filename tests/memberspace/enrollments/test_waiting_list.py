@@ -158,7 +158,8 @@ def test_a_cancelled_place_is_offered_to_the_first_family_by_email_and_sms(full_
     assert "Une place pour Albert0 à « Voile à Quiberon » : répondez avant le" in email.subject
     assert f"{path}?reponse=accepter" in email.body_text and f"{path}?reponse=laisser" in email.body_text
     sms = told.get(channel="sms").body_text
-    assert sms.startswith("Le PO : une place s'est libérée à Voile à Quiberon pour Albert0.") and path in sms
+    assert sms.startswith("Le PO : une place s'est libérée pour Albert0. Répondez avant le") and path in sms
+    assert sms.endswith("(Voile à Quiberon)")  # the link before the title: a long title cannot cut it
     assert ModelLogEntry.objects.filter(action="po.enrollment.offer_place", object_id=str(albert.pk)).exists()
 
 
@@ -192,10 +193,13 @@ def test_accepting_validates_the_enrollment_and_sends_the_deposit_terms(full_sta
     page = client.get(path, {"reponse": "accepter"})
     assert page.status_code == 200 and page["Cache-Control"].startswith("max-age=0")
     assert fresh(albert).status == Status.OFFERED  # opening the link (a mail scanner too) changes nothing
-    assert "Une place pour Albert0 à « Voile à Quiberon »" in text(page)
+    # Signed out, the page names no child: the link may have been forwarded, or read on a lock screen.
+    assert "Une place pour votre enfant à «\u00a0Voile à Quiberon\u00a0»" in text(page)
+    assert "Albert0" not in text(page)
     assert "Cette place vous est réservée jusqu'au" in text(page)
     response = client.post(path, {"reponse": "accepter"}, follow=True)
-    assert "l'inscription de Albert0 à « Voile à Quiberon » est validée" in text(response)
+    assert "l'inscription de votre enfant à « Voile à Quiberon » est validée" in text(response)
+    assert "Réglez l'acompte de 150\u00a0€ avant le" in text(response)
     albert = fresh(albert)
     assert albert.status == Status.VALIDATED and albert.deposit_amount == Decimal("150.00")
     assert albert.deposit_due_date > timezone.localdate()
@@ -212,6 +216,12 @@ def test_declining_passes_the_place_to_the_next_family(full_stay, secretary, cli
     validated, (albert, berthe, cyril) = full_stay
     services.cancel_by_staff(validated[0], by=secretary)
     path, guardian = token_url(albert)
+    # « Je laisse ma place » cannot be undone: the page asks to confirm it, then one tap does it.
+    page = BeautifulSoup(client.get(path).content, "html.parser")
+    assert page.find("a", string="Je laisse ma place")["href"] == "?reponse=laisser"
+    confirm = text(client.get(path, {"reponse": "laisser"}))
+    assert "Vous laissez la place à la famille suivante ?" in confirm and "Oui, je laisse ma place" in confirm
+    assert fresh(albert).status == Status.OFFERED
     response = client.post(path, {"reponse": "laisser"}, follow=True)
     assert "la place est proposée à la famille suivante" in text(response)
     albert, berthe = fresh(albert), fresh(berthe)
@@ -291,6 +301,18 @@ def test_a_guardian_who_is_no_longer_one_has_a_dead_link(full_stay, secretary, c
     path, guardian = token_url(albert)
     albert.child.guardianships.filter(parent=guardian).delete()
     assert client.post(path, {"reponse": "accepter"}).status_code == 404
+
+
+def test_signed_in_the_link_answers_for_a_guardian_only_and_names_the_children(full_stay, secretary, client):
+    validated, (albert, berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    path, guardian = token_url(albert)
+    client.force_login(fresh(berthe).child.guardians.get())  # another family's parent, signed in
+    response = client.post(path, {"reponse": "laisser"})
+    assert response.status_code == 403 and "Ce lien a été envoyé à un autre compte" in text(response)
+    assert "Albert0" not in text(response) and fresh(albert).status == Status.OFFERED
+    client.force_login(guardian)
+    assert "Une place pour Albert0 à «\u00a0Voile à Quiberon\u00a0»" in text(client.get(path))
 
 
 def test_an_answer_without_a_choice_asks_for_one(full_stay, secretary, client):

@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.html import escape
 from wagtail.models import Site
 
+from memberspace.enrollments.models import PlaceOffer
 from memberspace.enrollments.services import payment_context
 from memberspace.families.services.invitations import one_line
 from memberspace.notifications import kinds, sms
 from memberspace.notifications.models import Notification
 from memberspace.notifications.services import notify, notify_address
+from pages import formatting
 from pages.models import ClubSettings
 from tests.factories import (
     ChildFactory,
@@ -103,6 +105,22 @@ def payment(w):
     return payment_context(w["enrollment"], w["enrollment"].offer)
 
 
+def place_context(w, by=None):
+    """What enrollments.services._notify_family passes to the messages of a place offered."""
+    place_offer = PlaceOffer.objects.create(offer=w["offer"], expires_at=timezone.now() + datetime.timedelta(hours=48))
+    return {
+        "place_offer": place_offer,
+        "offer": w["offer"],
+        "children": [w["child"]],
+        "names": w["child"].first_name,
+        "count": 1,
+        "deadline": formatting.date_and_time(place_offer.expires_at),
+        "dates": formatting.date_range(w["offer"].start_date, w["offer"].end_date),
+        "by": by,
+        "answer_url": "https://le-po.test/espace-adherent/place-proposee/abc:def/",
+    }
+
+
 def failures_digest(w):
     failed = [NotificationFactory(user=w["parent"], failed=True)]
     return {
@@ -128,7 +146,10 @@ CONTEXTS = {
         lambda w: {"rows": [{"account": w["parent"], "waiting_hours": 30, "late": True}], "count": 1},
     ),
     # enrollments/services.py
-    "enrollment_requested": ("parent", lambda w: enrollment_context(w, by=w["parent"], rank=None)),
+    "enrollment_requested": (
+        "parent",
+        lambda w: enrollment_context(w, by=w["parent"], rank=None, line="3e demande pour 2 places"),
+    ),
     "enrollment_validated": ("parent", lambda w: enrollment_context(w, **payment(w))),
     "enrollment_waitlisted": ("parent", lambda w: enrollment_context(w, rank=2)),
     "enrollment_refused": ("parent", lambda w: enrollment_context(w, reason=REASON)),
@@ -136,6 +157,9 @@ CONTEXTS = {
     "enrollment_cancelled": ("parent", lambda w: enrollment_context(w, by=w["parent"])),
     "deposit_reminder": ("parent", lambda w: enrollment_context(w, **payment(w))),
     "secretariat_overdue_deposits": ("staff", lambda w: {"overdue": [w["enrollment"]], "count": 1}),
+    "place_offered": ("parent", lambda w: place_context(w)),
+    "place_declined": ("parent", lambda w: place_context(w, by=w["coparent"])),
+    "place_expired": ("parent", lambda w: place_context(w)),
     # families/services
     "child_updated": (
         "coparent",

@@ -58,7 +58,9 @@ def account(status=AccountStatus.PENDING, **kwargs):
     ("status", "expected"),
     [
         (EnrollmentStatus.REQUESTED, ["validate", "waitlist", "refuse", "cancel", "cancel_by_guardian"]),
-        (EnrollmentStatus.WAITLISTED, ["validate", "refuse", "cancel", "cancel_by_guardian"]),
+        (EnrollmentStatus.WAITLISTED, ["validate", "refuse", "cancel", "cancel_by_guardian", "offer_place"]),
+        # A place offered: the family answers (or the offer expires); the secretariat may accept for it.
+        (EnrollmentStatus.OFFERED, ["validate", "cancel", "accept_place", "decline_place", "expire_place"]),
         (EnrollmentStatus.VALIDATED, ["deposit", "cancel"]),
         (EnrollmentStatus.DEPOSIT_RECEIVED, ["cancel"]),
         (EnrollmentStatus.REFUSED, []),
@@ -68,8 +70,9 @@ def account(status=AccountStatus.PENDING, **kwargs):
 def test_the_enrollment_table_says_which_transitions_leave_each_state(status, expected):
     enrollment = Enrollment(status=status)
     assert [transition.name for transition in ENROLLMENT_TRANSITIONS.allowed(enrollment)] == expected
-    # The staff's (with a label): all but the parents' own cancellation.
-    staff = [name for name in expected if name != "cancel_by_guardian"]
+    # The staff's (with a label): all but the parents' own answers and the automatic ones.
+    automatic = {"cancel_by_guardian", "offer_place", "accept_place", "decline_place", "expire_place"}
+    staff = [name for name in expected if name not in automatic]
     assert [transition.name for transition in ENROLLMENT_TRANSITIONS.offered(enrollment)] == staff
     # The model's guards are the table's.
     assert enrollment.can_be_validated() == ("validate" in expected)
