@@ -248,3 +248,40 @@ def expect_visible(locator):
 
     expect(locator).to_be_visible()
     return locator
+
+
+class PlaceOfferAnswerPage:
+    """The page an offered place's email and SMS link to: accept the place, or let it go (no sign-in)."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def open(self, link):
+        self.page.goto(link)
+        return self
+
+    def accept_button(self):
+        return self.page.get_by_role("button", name="J'accepte la place")
+
+    def leave_button(self):
+        return self.page.get_by_role("button", name="Je laisse ma place")
+
+    def accept(self):
+        self.accept_button().click()
+        return self
+
+
+def link_in_html_mail(message, text):
+    """The address of the link reading ``text`` in ``message``'s HTML part (what a mail app shows)."""
+    import html
+
+    (body, _mimetype), *_ = message.alternatives
+    for href, label in re.findall(r'<a href="([^"]+)"[^>]*>(.*?)</a>', body, re.S):
+        if html.unescape(label).strip() == text:
+            return html.unescape(href)
+    raise AssertionError(f"No link « {text} » in the email « {message.subject} »")
+
+
+def scroll_width(page):
+    """The page's width as laid out: more than the viewport's means a horizontal scroll."""
+    return page.evaluate("document.documentElement.scrollWidth")
