@@ -263,8 +263,8 @@ class PlaceOfferAnswerPage:
     def accept_button(self):
         return self.page.get_by_role("button", name="J'accepte la place")
 
-    def leave_button(self):
-        return self.page.get_by_role("button", name="Je laisse ma place")
+    def leave_link(self):
+        return self.page.get_by_role("link", name="Je laisse ma place")
 
     def accept(self):
         self.accept_button().click()

@@ -451,7 +451,7 @@ def test_enrollment_request_with_the_keyboard_alone(new_page, club_site):
     page.keyboard.press("Enter")
 
     page.wait_for_url(DASHBOARD_URL)
-    expect(page.locator(".messages")).to_contain_text("Demande envoyée pour Léa.")
+    expect(page.locator(".messages")).to_contain_text("Demande envoyée pour Léa : 1re demande pour")
     enrollment = Enrollment.objects.get(child=lea, offer=stay)
     assert enrollment.status == EnrollmentStatus.REQUESTED
     assert enrollment.parent_comment == "Léa peut partager une chambre avec sa cousine."

@@ -76,8 +76,10 @@ def test_a_stay_is_requested_validated_and_its_deposit_terms_reach_the_parent(ne
     expect(page.locator("main")).to_contain_text(f"acompte de 300{NBSP}€ à la validation")
     form.fill(["Léa Martin"], comment="Léa peut partager une chambre avec sa cousine.").submit()
     page.wait_for_url("**/espace-adherent/")
+    # Its position in line, from the first second (issue 15).
     expect(page.locator(".messages")).to_contain_text(
-        "Demande envoyée pour Léa. Le club vous confirmera l'inscription par e-mail."
+        f"Demande envoyée pour Léa : 1re demande pour {stay.capacity} places. "
+        "Le club vous confirmera l'inscription par e-mail."
     )
     dashboard = DashboardPage(page)
     expect(dashboard.status_of("Léa Martin", "Neige à Morzine")).to_have_text("Demandée")

@@ -15,6 +15,7 @@ folder), to be looked at after a change of layout.
 
 import datetime
 import os
+import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -161,7 +162,7 @@ def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_th
     assert accept_link in email.body
     sms = only_sms_to(claire, sms_outbox)
     assert f"Répondez avant le {to_gsm(deadline)} : {link}" in sms
-    assert sms.endswith(link)  # whole: not shortened
+    assert sms.endswith(f"{link} ({STAY})")  # whole: the link comes before the title, which alone could be cut
     assert sorted(
         Notification.objects.filter(user=claire, kind="place_offered", sent_at__isnull=False).values_list(
             "channel", flat=True
@@ -173,20 +174,27 @@ def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_th
         assert Client().get(accept_link).status_code == 200
     answer_tab = new_page(viewport=NARROW)
     answer = PlaceOfferAnswerPage(answer_tab).open(accept_link)
-    expect(answer_tab.get_by_role("heading", level=1)).to_have_text(f"Une place pour Léa à « {STAY} »")
+    # Signed out, the page names no child (a forwarded link tells nothing of them): the message did.
+    expect(answer_tab.get_by_role("heading", level=1)).to_have_text(
+        f"Une place pour votre enfant à «{NBSP}{STAY}{NBSP}»"
+    )
     expect(answer_tab.get_by_role("status")).to_contain_text(f"Cette place vous est réservée jusqu'au {deadline}.")
-    # The link's choice is marked as the main button, the other one as the secondary.
+    # Accepting is the main button; letting the place go, which cannot be undone, asks to confirm first.
     expect(answer.accept_button()).to_have_class("button")
-    expect(answer.leave_button()).to_have_class("button button--secondary")
+    expect(answer.leave_link()).to_have_class("button button--secondary")
+    assert answer_tab.evaluate(
+        "getComputedStyle(document.querySelector('a.button--secondary')).backgroundColor"
+    ) != answer_tab.evaluate("getComputedStyle(document.querySelector('button.button')).backgroundColor")
     assert scroll_width(answer_tab) <= NARROW["width"]
     shoot(answer_tab, "02-answer-page")
     mail.outbox.clear()
     answer.accept()
     expect(answer_tab.locator(".messages")).to_contain_text(
-        f"C'est noté : l'inscription de Léa à « {STAY} » est validée. "
+        f"C'est noté : l'inscription de votre enfant à « {STAY} » est validée. "
         "Les modalités de paiement de l'acompte vous sont envoyées par e-mail."
     )
     expect(answer_tab.locator("main")).to_contain_text("La place est acceptée : l'inscription est validée.")
+    expect(answer_tab.locator("main")).to_contain_text(f"Réglez l'acompte de 180{NBSP}€ avant le")
     expect(answer.accept_button()).to_have_count(0)
     assert scroll_width(answer_tab) <= NARROW["width"]
     shoot(answer_tab, "03-place-accepted")
@@ -217,7 +225,7 @@ def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_th
     yanis.refresh_from_db()
     assert yanis.status == EnrollmentStatus.OFFERED
     missed = yanis.place_offer
-    missed_link = only_sms_to(nadia, sms_outbox).rsplit(" ", 1)[-1]
+    missed_link = re.search(r"(https?://\S+/place-proposee/\S+/)", only_sms_to(nadia, sms_outbox)).group(1)
     answer_link(missed_link + "?reponse=accepter", missed, nadia)
     past = timezone.now() - datetime.timedelta(minutes=1)
     PlaceOffer.objects.filter(pk=missed.pk).update(expires_at=past)
@@ -242,7 +250,8 @@ def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_th
     email = only_message_to(julien, "place_offered")
     assert f"Elle vous est réservée jusqu'au {next_deadline}." in email.body
     next_link = answer_link(link_in_html_mail(email, "J'accepte la place"), passed_on, julien)
-    assert only_sms_to(julien, sms_outbox).endswith(f"Répondez avant le {to_gsm(next_deadline)} : {next_link}")
+    sms = only_sms_to(julien, sms_outbox)
+    assert sms.endswith(f"Répondez avant le {to_gsm(next_deadline)} : {next_link} ({STAY})")
     assert sorted(
         Notification.objects.filter(user=julien, kind="place_offered", sent_at__isnull=False).values_list(
             "channel", flat=True
