@@ -61,6 +61,38 @@ class ClubSettings(BaseSiteSetting):
             "Les dates sont calculées et écrites dans le mail : ne les répétez pas dans les modalités."
         ),
     )
+    release_overdue_deposits = models.BooleanField(
+        _("libérer la place d'un acompte non reçu"),
+        default=False,
+        help_text=_(
+            "Sans cette case, un acompte en retard va dans la liste « À relancer » du secrétariat, qui décide. "
+            "Avec elle, passé le délai de grâce, la place est libérée et proposée à la liste d'attente."
+        ),
+    )
+    deposit_grace_days = models.PositiveSmallIntegerField(
+        _("délai de grâce après la date de l'acompte (jours)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    priority_days = models.PositiveSmallIntegerField(
+        _("réinscriptions prioritaires (jours avant l'ouverture)"),
+        default=0,
+        validators=[MaxValueValidator(90)],
+        help_text=_(
+            "Pendant ce nombre de jours avant l'ouverture des inscriptions d'une activité à l'année, seuls les "
+            "enfants prioritaires peuvent la demander ; leurs demandes passent avant celles de l'ouverture. "
+            "0 : pas de période prioritaire."
+        ),
+    )
+    priority_for = models.CharField(
+        _("enfants prioritaires"),
+        max_length=10,
+        choices=[
+            ("members", _("les enfants inscrits à une activité la saison précédente")),
+            ("families", _("ces enfants, et leurs frères et sœurs")),
+        ],
+        default="members",
+    )
     place_offer_hours = models.PositiveSmallIntegerField(
         _("délai pour accepter une place libérée (heures)"),
         default=48,
@@ -153,8 +185,13 @@ class ClubSettings(BaseSiteSetting):
             [
                 FieldPanel("request_margin_percent"),
                 FieldRowPanel([FieldPanel("place_offer_hours"), FieldPanel("place_offer_skip_nights")]),
+                FieldRowPanel([FieldPanel("release_overdue_deposits"), FieldPanel("deposit_grace_days")]),
             ],
             heading=_("Liste d'attente"),
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("priority_days"), FieldPanel("priority_for")])],
+            heading=_("Réinscriptions"),
         ),
         MultiFieldPanel(
             [FieldPanel("unvalidated_account_retention_days"), FieldPanel("archived_child_retention_months")],
