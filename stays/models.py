@@ -129,6 +129,8 @@ class StayPage(OfferPage):
 
     # A child is in one stay at a time: a request overlapping another stay's dates is refused.
     one_at_a_time = True
+    # Its deposit is due before it starts (memberspace.enrollments.services.deposit_due_date).
+    paid_before_start = True
 
     destination = models.CharField(_("destination"), max_length=200)
     theme = models.CharField(_("thème"), max_length=200)

@@ -73,7 +73,7 @@ class DepositFilter(SimpleListFilter):
     parameter_name = "acompte"
 
     def lookups(self, request, model_admin):
-        return [("en-retard", _("En retard"))]
+        return [("en-retard", _("À relancer (en retard)"))]
 
     def queryset(self, request, queryset):
         if self.value() == "en-retard":

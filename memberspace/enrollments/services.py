@@ -289,12 +289,17 @@ def _transition(enrollment, name, message):
 
 
 def deposit_due_date(offer, club, today):
-    """The day of validation plus the club's delay, whatever the offer's start.
+    """When the deposit is due, by the rule of the offer's type; never today nor in the past.
 
-    Never today nor past: an annual activity already started takes requests all year,
-    and a family always has the club's delay to pay (``offer`` kept for the callers).
+    The club's delay, counted from the day of validation. A stay (``paid_before_start``)
+    is paid before it starts: its deposit is due by its eve when the delay would end
+    later, and tomorrow at the earliest. An annual activity takes requests all year,
+    already started too: its families always have the club's delay.
     """
-    return today + datetime.timedelta(days=club.deposit_due_days)
+    due = today + datetime.timedelta(days=club.deposit_due_days)
+    if getattr(offer.specific_class, "paid_before_start", False):
+        due = min(due, offer.start_date - datetime.timedelta(days=1))
+    return max(due, today + datetime.timedelta(days=1))
 
 
 @dataclass
@@ -903,6 +908,48 @@ def send_deposit_reminders(today=None):
                 channels={"email"},
             )
     return len(overdue)
+
+
+def places_to_release(today=None):
+    """The places whose deposit is still unpaid past the club's grace days, its families reminded.
+
+    Only when the club chose to release them (``ClubSettings.release_overdue_deposits``);
+    otherwise they stay in the secretariat's « À relancer » list, and the secretariat decides.
+    """
+    today = today or timezone.localdate()
+    club = ClubSettings.current()
+    if not club.release_overdue_deposits:
+        return Enrollment.objects.none()
+    late = overdue_deposits(today - datetime.timedelta(days=club.deposit_grace_days))
+    return late.filter(deposit_reminder_sent_at__isnull=False)
+
+
+def release_unpaid_places(today=None):
+    """Cancel the enrollments of ``places_to_release`` and offer each place to the next family in line.
+
+    Run daily by the deposits' schedule, after the reminders; each enrollment is read
+    again under its offer's lock, so two runs at once release it once, and a deposit
+    recorded meanwhile keeps the place. Returns how many places were released.
+    """
+    released = 0
+    for enrollment in places_to_release(today).select_related("offer").in_arrival_order():
+        with transaction.atomic():
+            offer = _lock_offer(enrollment.offer)
+            enrollment = Enrollment.objects.select_for_update().select_related("child", "offer").get(pk=enrollment.pk)
+            if enrollment.status != Status.VALIDATED:
+                continue  # paid, or cancelled, meanwhile
+            enrollment.status, enrollment.cancelled_at = Status.CANCELLED, timezone.now()
+            enrollment.save(update_fields=["status", "cancelled_at"])
+            log(
+                instance=enrollment,
+                action="po.enrollment.release",
+                data={"deposit_due_date": str(enrollment.deposit_due_date)},
+            )
+            _notify_guardians(enrollment, "deposit_place_released", payment_context(enrollment, offer))
+            transaction.on_commit(page_cache.invalidate)
+            _offer_freed_places(offer)
+            released += 1
+    return released
 
 
 def upcoming_enrollments():

@@ -4,7 +4,8 @@ from . import services
 
 
 def send_deposit_reminders():
-    return services.send_deposit_reminders()
+    """The daily deposits' run: remind the late families, then release the places the club lets go."""
+    return services.send_deposit_reminders(), services.release_unpaid_places()
 
 
 # Below the worker's timeout (Q_CLUSTER["timeout"], 60 s): the run watches the offers falling due meanwhile.

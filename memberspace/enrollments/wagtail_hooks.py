@@ -23,6 +23,7 @@ LOG_ACTIONS = {
     "po.enrollment.accept_place": _("Place proposée acceptée : inscription validée"),
     "po.enrollment.decline_place": _("Place proposée laissée par la famille"),
     "po.enrollment.expire_place": _("Place proposée : délai passé, demande close"),
+    "po.enrollment.release": _("Place libérée : acompte non reçu"),
     "po.waiting_list.pause": _("Propositions automatiques de places suspendues"),
     "po.waiting_list.resume": _("Propositions automatiques de places reprises"),
 }
@@ -72,6 +73,7 @@ NOTIFICATION_KINDS = {
     "place_declined": _("Place proposée laissée"),
     "place_expired": _("Place proposée : délai passé"),
     "deposit_reminder": _("Rappel d'acompte"),
+    "deposit_place_released": _("Place libérée : acompte non reçu"),
     "secretariat_overdue_deposits": _("Secrétariat : acomptes en retard"),
 }
 

@@ -390,4 +390,4 @@ def test_the_late_deposits_are_always_listed_for_the_secretariat(staff_client, s
     assert response.status_code == 200
     listed = rows(response)
     assert len(listed) == 1 and late.child.first_name in listed[0]
-    assert "En retard" in text(staff_client.get(ENROLLMENTS))
+    assert "À relancer (en retard)" in text(staff_client.get(ENROLLMENTS))

@@ -221,3 +221,20 @@ def test_the_schedule_running_twice_at_once_closes_each_offer_once(stays):
     expired = Notification.objects.filter(kind="place_expired", channel="email")
     assert sorted(expired.values_list("address", flat=True)) == [f"attente0.{n}@exemple.fr" for n in range(3)]
     assert offer.enrollments.holding().count() == 3
+
+
+def test_two_release_runs_at_once_free_each_unpaid_place_once(stays, roles):
+    from pages.models import ClubSettings
+
+    club = ClubSettings.current()
+    club.release_overdue_deposits, club.deposit_grace_days = True, 2
+    club.save()
+    offer, staff, taken, line = full_offer_with_line(stays, capacity=3, waiting=3)
+    Enrollment.objects.filter(pk__in=[e.pk for e in taken]).update(
+        validated_at=timezone.now() - datetime.timedelta(days=40), deposit_reminder_sent_at=timezone.now()
+    )
+    today = Enrollment.objects.get(pk=taken[0].pk).deposit_due_date + datetime.timedelta(days=3)
+    results = run_together([lambda: enrollments.release_unpaid_places(today) for _ in range(2)])
+    assert sorted(value for _kind, value in results) in ([0, 3], [1, 2])
+    assert offered(line) == [e.pk for e in line]  # each freed place offered once, to the next in line
+    assert offer.enrollments.holding().count() == 3

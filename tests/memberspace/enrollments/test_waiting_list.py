@@ -21,7 +21,7 @@ from memberspace.enrollments.models import Enrollment, EnrollmentStatus, PlaceOf
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
 from pages.models import ClubSettings
-from tests.factories import ChildFactory, ParentFactory, StayPageFactory
+from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, StayPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -459,3 +459,73 @@ def test_leaving_the_waiting_list_asks_to_confirm_then_moves_the_line(full_stay,
     assert "Albert0 a quitté la liste d'attente de « Voile à Quiberon »." in text(response)
     assert fresh(albert).status == Status.CANCELLED
     assert fresh(berthe).waiting_rank() == 1
+
+
+# Money and dates that hold (item 6)
+
+
+@pytest.mark.parametrize(
+    ("starts_in", "expected_in"),
+    [(60, 15), (5, 4), (1, 1), (0, 1), (-30, 1)],
+)
+def test_a_stays_deposit_is_due_by_its_eve_and_never_today_or_past(stay, club, starts_in, expected_in):
+    today = timezone.localdate()
+    club.deposit_due_days = 15
+    stay.start_date = today + datetime.timedelta(days=starts_in)
+    assert services.deposit_due_date(stay, club, today) == today + datetime.timedelta(days=expected_in)
+
+
+def test_an_activity_already_started_gives_its_families_the_clubs_delay(activity_index, club):
+    today = timezone.localdate()
+    club.deposit_due_days = 15
+    activity = ActivityPageFactory(parent=activity_index, start_date=today - datetime.timedelta(days=60))
+    assert services.deposit_due_date(activity, club, today) == today + datetime.timedelta(days=15)
+
+
+def late_deposit(stay, secretary, club, *, release, reminded=True):
+    """Stay's two places validated, one family waiting; the first deposit late past the grace days."""
+    club.release_overdue_deposits = release
+    club.deposit_grace_days = 3
+    club.save()
+    late, paid = ask(stay, "Retard")[0], ask(stay, "Paye")[0]
+    for enrollment in (late, paid):
+        services.validate(enrollment, by=secretary)
+    services.record_deposit(paid, by=secretary)
+    waiting = ask(stay, "Attente")[0]
+    due = fresh(late).deposit_due_date
+    Enrollment.objects.filter(pk=late.pk).update(
+        validated_at=timezone.now() - datetime.timedelta(days=40),
+        deposit_reminder_sent_at=timezone.now() - datetime.timedelta(days=5) if reminded else None,
+    )
+    return late, waiting, due + datetime.timedelta(days=3 + 1)  # the first day past the grace days
+
+
+def test_an_unpaid_deposit_stays_with_the_secretariat_unless_the_club_chose_to_release(stay, secretary, club):
+    late, waiting, today = late_deposit(stay, secretary, club, release=False)
+    assert services.release_unpaid_places(today) == 0
+    assert fresh(late).status == Status.VALIDATED and fresh(waiting).status == Status.WAITLISTED
+    assert list(services.overdue_deposits(today)) == [fresh(late)]  # the « À relancer » list
+
+
+def test_an_unpaid_deposit_past_the_grace_days_frees_the_place_for_the_next_family(stay, secretary, club):
+    late, waiting, today = late_deposit(stay, secretary, club, release=True)
+    assert services.release_unpaid_places(today - datetime.timedelta(days=1)) == 0  # still within the grace days
+    assert services.release_unpaid_places(today) == 1
+    assert fresh(late).status == Status.CANCELLED and fresh(waiting).status == Status.OFFERED
+    told = Notification.objects.get(kind="deposit_place_released", channel="email", address="retard@exemple.fr")
+    assert "Nous ne l'avons pas reçu malgré notre rappel : la place est libérée" in told.body_text
+    assert ModelLogEntry.objects.filter(action="po.enrollment.release", object_id=str(late.pk)).exists()
+    assert services.release_unpaid_places(today) == 0  # run again: nothing more
+
+
+def test_a_place_is_never_released_before_its_family_was_reminded(stay, secretary, club):
+    late, waiting, today = late_deposit(stay, secretary, club, release=True, reminded=False)
+    assert services.release_unpaid_places(today) == 0
+    assert fresh(late).status == Status.VALIDATED
+
+
+def test_a_deposit_recorded_keeps_the_place(stay, secretary, club):
+    late, waiting, today = late_deposit(stay, secretary, club, release=True)
+    services.record_deposit(fresh(late), by=secretary)
+    assert services.release_unpaid_places(today) == 0
+    assert fresh(late).status == Status.DEPOSIT_RECEIVED

@@ -156,6 +156,7 @@ CONTEXTS = {
     "enrollment_deposit_received": ("parent", lambda w: enrollment_context(w)),
     "enrollment_cancelled": ("parent", lambda w: enrollment_context(w, by=w["parent"])),
     "deposit_reminder": ("parent", lambda w: enrollment_context(w, **payment(w))),
+    "deposit_place_released": ("parent", lambda w: enrollment_context(w, **payment(w))),
     "secretariat_overdue_deposits": ("staff", lambda w: {"overdue": [w["enrollment"]], "count": 1}),
     "place_offered": ("parent", lambda w: place_context(w)),
     "place_declined": ("parent", lambda w: place_context(w, by=w["coparent"])),
