@@ -562,13 +562,14 @@ def _notify_family(place_offer, family, kind, *, channels=None, by=None):
 
 
 def answer_token(place_offer, guardian):
-    return signing.dumps([place_offer.pk, guardian.pk], salt=PLACE_OFFER_SALT, compress=True)
+    """The guardian's own key to answer ``place_offer``: their ids, signed (no date: the offer's deadline rules)."""
+    return signing.Signer(salt=PLACE_OFFER_SALT).sign_object([place_offer.pk, guardian.pk])
 
 
 def read_answer_token(token):
     """``(place_offer_pk, guardian_pk)`` from an answer link, or None if it was not made here."""
     try:
-        place_offer_pk, guardian_pk = signing.loads(token, salt=PLACE_OFFER_SALT)
+        place_offer_pk, guardian_pk = signing.Signer(salt=PLACE_OFFER_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not isinstance(place_offer_pk, int) or not isinstance(guardian_pk, int):
