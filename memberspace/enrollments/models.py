@@ -1,5 +1,3 @@
-from collections import Counter
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -136,10 +134,13 @@ class EnrollmentQuerySet(models.QuerySet):
 def set_positions(enrollments):
     """Give each waiting one of ``enrollments`` its place in line, in one query (none if none waits).
 
-    Sets ``position`` (1 for the first of the offer's open requests, siblings sent
-    together sharing theirs), ``places_ahead`` (the children of the open requests
-    before it, places taken included) and ``waiting_before`` (the waiting list's
-    families before it, when waitlisted; see ``waiting_rank``).
+    Sets, per request (siblings sent together are one request: one number of arrival):
+    ``position``, 1 for the first of the offer's open requests; ``places_ahead``, the
+    children of the open requests before its family, places taken included;
+    ``family_size``, its children sent together; and ``waiting_before``, the families
+    before it still waiting for a place, decided or not (so that a waiting rank only
+    ever improves: a request before it that the club has not decided yet is counted,
+    whatever the decision; see ``waiting_rank``).
     """
     waiting = [enrollment for enrollment in enrollments if enrollment.status in WAITING_STATUSES]
     if not waiting:
@@ -150,23 +151,29 @@ def set_positions(enrollments):
         .in_line()
         .values_list("pk", "offer_id", "arrival", "status")
     )
-    found = {}
-    arrivals, children, waitlisted = Counter(), Counter(), Counter()
-    last_arrival, last_waitlisted = {}, {}
+    groups = {}  # (offer, arrival) → [position, children before it, families waiting before it, size, waits]
+    of_enrollment = {}  # pk → its group
+    counted = {}  # offer → [requests, children, waiting families]
     for pk, offer_id, arrival, status in lines:
-        if last_arrival.get(offer_id) != arrival:  # siblings sent together share a position
-            last_arrival[offer_id] = arrival
-            arrivals[offer_id] += 1
-        if status == EnrollmentStatus.WAITLISTED and last_waitlisted.get(offer_id) != arrival:
-            last_waitlisted[offer_id] = arrival
-            waitlisted[offer_id] += 1
-        found[pk] = (arrivals[offer_id], children[offer_id], waitlisted[offer_id] - 1)
-        children[offer_id] += 1
+        totals = counted.setdefault(offer_id, [0, 0, 0])
+        group = groups.get((offer_id, arrival))
+        if group is None:
+            totals[0] += 1
+            group = groups[(offer_id, arrival)] = [totals[0], totals[1], totals[2], 0, False]
+        group[3] += 1
+        totals[1] += 1
+        if status in WAITING_STATUSES and not group[4]:
+            group[4] = True
+            totals[2] += 1
+        of_enrollment[pk] = group
     for enrollment in waiting:
-        offer_id = enrollment.offer_id
         # One no longer waiting in the database (a stale copy) counts as last in line.
-        last = (arrivals[offer_id] + 1, children[offer_id], waitlisted[offer_id])
-        enrollment.position, enrollment.places_ahead, enrollment.waiting_before = found.get(enrollment.pk, last)
+        requests, children, families = counted.get(enrollment.offer_id, [0, 0, 0])
+        position, ahead, before, size, _waits = of_enrollment.get(
+            enrollment.pk, [requests + 1, children, families, 1, True]
+        )
+        enrollment.position, enrollment.places_ahead, enrollment.family_size = position, ahead, size
+        enrollment.waiting_before = before
 
 
 class Enrollment(PrivateRecord):

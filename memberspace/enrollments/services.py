@@ -197,13 +197,16 @@ def request_enrollments(parent, *, offer, children, comment="", may_split=False)
                 problems += [f"{child.first_name} : {reason}" for reason in check.reasons]
             if problems:
                 raise EnrollmentError(_("Demande impossible. %(problems)s.") % {"problems": " ; ".join(problems)})
+            club = ClubSettings.current()  # read before the lock, which the requests take one at a time
             # One request at a time per offer from here to the commit: its number and its position.
             offer = _lock_offer(offer)
             now = timezone.now()
             arrival = (offer.enrollments.aggregate(last=Max("arrival"))["last"] or 0) + 1
             ahead = offer.enrollments.active().count()
-            beyond = ahead + len(children) > offer.capacity + request_margin(offer, ClubSettings.current())
-            waitlisted = offer.places_left <= 0 or beyond
+            beyond = ahead + len(children) > offer.capacity + request_margin(offer, club)
+            line_formed = offer.enrollments.filter(status__in=[Status.WAITLISTED, Status.OFFERED]).exists()
+            # Behind a waiting list (refusals may have brought the requests back under the margin): at its end.
+            waitlisted = offer.places_left <= 0 or beyond or line_formed
             enrollments = []
             for child in children:
                 enrollment = Enrollment.objects.create(
@@ -251,13 +254,15 @@ def describe_position(enrollment, offer):
     if enrollment.status == Status.WAITLISTED:
         rank = formatting.ordinal(enrollment.waiting_rank(), feminine=True)
         return _(
-            "%(text)s ; %(rank)s famille sur la liste d'attente : une place libérée vous sera proposée "
+            "%(text)s ; %(rank)s famille en attente d'une place : une place libérée vous sera proposée "
             "dans l'ordre d'arrivée"
         ) % {"text": text, "rank": rank}
-    if enrollment.places_ahead + 1 > offer.capacity:
-        return _("%(text)s : votre enfant sera sur liste d'attente si les demandes précédentes sont validées") % {
-            "text": text
-        }
+    if enrollment.places_ahead + enrollment.family_size > offer.capacity:
+        return ngettext(
+            "%(text)s : votre enfant sera sur liste d'attente si les demandes précédentes sont validées",
+            "%(text)s : vos enfants seront sur liste d'attente si les demandes précédentes sont validées",
+            enrollment.family_size,
+        ) % {"text": text}
     return text
 
 
@@ -339,7 +344,7 @@ def validate(enrollment, *, by):
         if not offered and offer.places_left <= 0:
             raise EnrollmentError(
                 _(
-                    "« %(offer)s » est complet (%(taken)s places validées sur %(capacity)s) : l'inscription de "
+                    "« %(offer)s » est complet (%(taken)s places prises sur %(capacity)s) : l'inscription de "
                     "%(child)s ne peut pas être validée. Mettez-la sur liste d'attente."
                 )
                 % {
@@ -362,6 +367,7 @@ def validate(enrollment, *, by):
             ).update(status=PlaceOfferStatus.ACCEPTED, answered_at=now, answered_by=by)
         transaction.on_commit(page_cache.invalidate)  # the offer's places left changed
         _notify_guardians(enrollment, "enrollment_validated", payment_context(enrollment, offer))
+        _offer_freed_places(enrollment.offer)  # the older request decided: the waiting list may be next
     return enrollment
 
 
@@ -377,8 +383,11 @@ def waitlist(enrollment, *, by):
         enrollment.waitlisted_at = timezone.now()
         enrollment.save(update_fields=["status", "waitlisted_at"])
         log(instance=enrollment, action="po.enrollment.waitlist", user=by)
-        _notify_guardians(enrollment, "enrollment_waitlisted", {"rank": enrollment.waiting_rank()})
-        _offer_freed_places(enrollment.offer)  # a place free goes to the line, now in order
+        _offer_freed_places(enrollment.offer)  # a place free goes to the line, in order: to this one perhaps
+        enrollment.refresh_from_db(fields=["status", "place_offer"])
+        if enrollment.status == Status.WAITLISTED:  # offered at once otherwise: that message says it all
+            rank = formatting.ordinal(enrollment.waiting_rank(), feminine=True)
+            _notify_guardians(enrollment, "enrollment_waitlisted", {"rank": rank})
     return enrollment
 
 
@@ -540,7 +549,7 @@ def _make_place_offer(offer, family, now, freed_at):
 
 
 def _notify_family(place_offer, family, kind, *, channels=None, by=None):
-    """Tell every guardian of the children of ``family`` once, with their own answer link."""
+    """Tell every guardian of the children of ``family`` once, each with their own answer link."""
     children = [enrollment.child for enrollment in family]
     guardians = {}
     for child in children:
@@ -556,9 +565,18 @@ def _notify_family(place_offer, family, kind, *, channels=None, by=None):
         "dates": formatting.date_range(place_offer.offer.start_date, place_offer.offer.end_date),
         "by": by,
     }
+    requester = family[0].requested_by
     for guardian in guardians.values():
         wanted = (preferred_channels(guardian) | channels) if channels else None
-        notify(guardian, kind, {**context, "answer_url": answer_url(place_offer, guardian)}, channels=wanted)
+        # Only a guardian of every child answers for them (half-siblings: the others are told who does).
+        link = answer_url(place_offer, guardian) if guards_all(guardian, children) else ""
+        notify(guardian, kind, {**context, "answer_url": link, "requester": requester}, channels=wanted)
+
+
+def guards_all(user, children):
+    """Whether ``user`` is a guardian of every one of ``children``."""
+    own = set(Child.objects.for_guardian(user).values_list("pk", flat=True)) if user else set()
+    return all(child.pk in own for child in children)
 
 
 def answer_token(place_offer, guardian):
@@ -912,7 +930,7 @@ def send_deposit_reminders(today=None):
 
 
 def places_to_release(today=None):
-    """The places whose deposit is still unpaid past the club's grace days, its families reminded.
+    """The places whose deposit is still unpaid past the club's grace days, counted from the reminder too.
 
     Only when the club chose to release them (``ClubSettings.release_overdue_deposits``);
     otherwise they stay in the secretariat's « À relancer » list, and the secretariat decides.
@@ -921,8 +939,9 @@ def places_to_release(today=None):
     club = ClubSettings.current()
     if not club.release_overdue_deposits:
         return Enrollment.objects.none()
-    late = overdue_deposits(today - datetime.timedelta(days=club.deposit_grace_days))
-    return late.filter(deposit_reminder_sent_at__isnull=False)
+    grace = datetime.timedelta(days=club.deposit_grace_days)
+    reminded_before = timezone.make_aware(datetime.datetime.combine(today - grace, datetime.time.max))
+    return overdue_deposits(today - grace).filter(deposit_reminder_sent_at__lte=reminded_before)
 
 
 def release_unpaid_places(today=None):

@@ -136,6 +136,7 @@ def request_enrollment(request):
             "account_not_validated": not user.is_validated_parent,
             "in_line": in_line,
             "next_position": formatting.ordinal(in_line + 1, feminine=True),
+            "places_text": ngettext("%(count)s place", "%(count)s places", offer.capacity) % {"count": offer.capacity},
             "several_eligible": len(eligible) > 1,
         },
     )
@@ -172,8 +173,11 @@ def enrollment_detail(request, pk):
     if enrollment.takes_a_place:
         context["payment"] = services.payment_context(enrollment, enrollment.offer)
     if enrollment.status == EnrollmentStatus.OFFERED and enrollment.place_offer_id:
-        context["place_offer"] = enrollment.place_offer
-        context["answer_url"] = services.answer_url(enrollment.place_offer, request.user)
+        place_offer = enrollment.place_offer
+        context["place_offer"] = place_offer
+        family = [offered.child for offered in place_offer.enrollments.select_related("child")]
+        if services.guards_all(request.user, family):  # half-siblings: the parent of them all answers
+            context["answer_url"] = services.answer_url(place_offer, request.user)
     return TemplateResponse(request, "enrollments/enrollment_detail.html", context)
 
 
@@ -186,8 +190,13 @@ def enrollment_cancel(request, pk):
         if not enrollment.can_be_cancelled_by_guardian:
             messages.info(request, _("Cette demande n'est plus en cours."))
             return redirect("memberspace:enrollment_detail", enrollment.pk)
-        context = {"enrollment": enrollment, "line": services.describe_position(enrollment, enrollment.offer)}
+        rank = enrollment.waiting_rank()
+        context = {"enrollment": enrollment, "rank": formatting.ordinal(rank, feminine=True) if rank else ""}
         return TemplateResponse(request, "enrollments/enrollment_cancel.html", context)
+    enrollment.refresh_from_db(fields=["status", "place_offer"])
+    if enrollment.status == EnrollmentStatus.OFFERED:  # offered a place while the parent read the question
+        messages.info(request, _("Une place vient de vous être proposée : acceptez-la ou laissez-la ici."))
+        return redirect("memberspace:enrollment_detail", enrollment.pk)
     was_waiting = enrollment.status == EnrollmentStatus.WAITLISTED
     try:
         services.cancel_by_guardian(enrollment, by=request.user)
@@ -221,10 +230,17 @@ def place_offer_answer(request, token):
         place_offer = PlaceOffer.objects.select_related("offer").filter(pk=found[0]).first()
         guardian = User.objects.filter(pk=found[1], is_active=True).first()
     family = list(place_offer.enrollments.select_related("child").order_by("pk")) if place_offer else []
-    if not family or not guards_all(guardian, family):
+    children = [enrollment.child for enrollment in family]
+    # The link's guardian must still be one, of every child, in an account the club has not suspended.
+    if (
+        not family
+        or guardian is None
+        or not guardian.is_validated_parent
+        or not services.guards_all(guardian, children)
+    ):
         return TemplateResponse(request, "enrollments/place_offer_unknown.html", status=404)
     user = request.user
-    if user.is_authenticated and not (user.is_validated_parent and guards_all(user, family)):
+    if user.is_authenticated and not (user.is_validated_parent and services.guards_all(user, children)):
         return TemplateResponse(request, "enrollments/place_offer_not_yours.html", status=403)
     by = user if user.is_authenticated else guardian
     names = (
@@ -251,12 +267,6 @@ def place_offer_answer(request, token):
             "deposit_due_date": family[0].deposit_due_date,
         },
     )
-
-
-def guards_all(user, family):
-    """Whether ``user`` is a guardian of every child of ``family`` (enrollments)."""
-    own = set(Child.objects.for_guardian(user).values_list("pk", flat=True))
-    return all(enrollment.child_id in own for enrollment in family)
 
 
 def answer_place_offer(request, place_offer, by, names):

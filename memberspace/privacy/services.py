@@ -227,7 +227,8 @@ def erase_account(parent, *, by):
         for child in children:
             if child.guardianships.exists():
                 continue  # the other guardian goes on managing the child
-            undecided = [EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED]
+            # Not taken yet: in line, or a place offered (cancelled, it passes to the next family).
+            undecided = [EnrollmentStatus.REQUESTED, EnrollmentStatus.WAITLISTED, EnrollmentStatus.OFFERED]
             for enrollment in child.enrollments.filter(status__in=undecided):
                 enrollments_service.cancel_by_staff(enrollment, by=by)
                 report.cancelled += 1

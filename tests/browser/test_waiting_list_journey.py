@@ -136,7 +136,7 @@ def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_th
     dashboard = DashboardPage(page)
     expect(dashboard.status_of("Léa Martin", STAY)).to_have_text("Liste d'attente")
     expect(dashboard.enrollment("Léa Martin", STAY)).to_contain_text(
-        "41e demande pour 40 places ; 1re famille sur la liste d'attente : "
+        "41e demande pour 40 places ; 1re famille en attente d'une place : "
         "une place libérée vous sera proposée dans l'ordre d'arrivée"
     )
     assert scroll_width(page) <= NARROW["width"]

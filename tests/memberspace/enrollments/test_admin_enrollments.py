@@ -100,7 +100,8 @@ def test_the_requests_of_an_offer_in_arrival_order_with_its_figures(staff_client
     assert "Places 2 Validées 1 Proposées 0 Places libres 1 À décider 1 Liste d'attente 1" in figures
     # Each waiting request's position in the offer's line; the waitlisted one's rank on the list too.
     assert "Demandée 1re" in listed[0] and "Validée —" in listed[1]
-    assert "Liste d'attente 3e · attente : 1re" in listed[2]
+    # Second family waiting for a place: the request before it, not decided yet, counts whatever its fate.
+    assert "Liste d'attente 3e · attente : 2e" in listed[2]
     # The free place waits for the older request's decision: the waiting list is not served past it.
     assert "la demande de Enfant0 Famille0, arrivée avant la liste d'attente, attend votre décision" in figures
     assert "Exporter en CSV" in figures and "Exporter en XLSX" in figures
@@ -114,7 +115,7 @@ def test_validating_from_the_row_sends_the_terms_and_past_capacity_is_refused(st
         response = staff_client.post(f"{ENROLLMENTS}validate/{enrollment.pk}/", follow=True)
         assert "les parents reçoivent l'acompte" in text(response)
     response = staff_client.post(f"{ENROLLMENTS}validate/{enrollments[2].pk}/", follow=True)
-    assert "« Voile à Quiberon » est complet (2 places validées sur 2)" in text(response)
+    assert "« Voile à Quiberon » est complet (2 places prises sur 2)" in text(response)
     statuses = list(Enrollment.objects.in_arrival_order().values_list("status", flat=True))
     assert statuses == [Status.VALIDATED, Status.VALIDATED, Status.REQUESTED]
 
@@ -186,7 +187,7 @@ def test_a_selection_is_validated_in_arrival_order_up_to_the_capacity(staff_clie
     response = staff_client.post(url, follow=True)
     page = text(response)
     assert "2 inscription(s) validée(s)" in page
-    assert "est complet (2 places validées sur 2) : l'inscription de Enfant2 Famille2" in page
+    assert "est complet (2 places prises sur 2) : l'inscription de Enfant2 Famille2" in page
     statuses = list(Enrollment.objects.in_arrival_order().values_list("status", flat=True))
     assert statuses == [Status.VALIDATED, Status.VALIDATED, Status.REQUESTED]
 

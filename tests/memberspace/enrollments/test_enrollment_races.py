@@ -84,7 +84,7 @@ def test_two_staff_validating_the_last_place_at_once_never_exceed_the_capacity(s
             ]
         )
         assert sorted(kind for kind, _value in results) == ["ok", "refused"], results
-        assert "est complet (2 places validées sur 2)" in next(v for k, v in results if k == "refused")
+        assert "est complet (2 places prises sur 2)" in next(v for k, v in results if k == "refused")
         assert offer.enrollments.taken().count() == 2
 
 

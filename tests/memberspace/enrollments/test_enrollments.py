@@ -258,8 +258,8 @@ def test_waiting_ranks_follow_arrival_on_each_offer_and_are_read_in_one_query(
     page = text(client.get("/espace-adherent/"))
     for name, rank in expected.items():
         ordinal = formatting.ordinal(rank, feminine=True)
-        assert f"{name} Martin" in page and f"{ordinal} famille sur la liste d'attente" in page
-    assert page.count("famille sur la liste d'attente") == 5
+        assert f"{name} Martin" in page and f"{ordinal} famille en attente d'une place" in page
+    assert page.count("famille en attente d'une place") == 5
 
 
 def test_siblings_sent_together_share_one_position(mother, lea, stay):
@@ -275,11 +275,11 @@ def test_siblings_sent_together_share_one_position(mother, lea, stay):
     assert [(e.child.first_name, e.line_position(), e.places_ahead) for e in read] == [
         ("Avant", 1, 0),
         ("Léa", 2, 1),
-        ("Hugo", 2, 2),
+        ("Hugo", 2, 1),  # siblings: the children before their family
         ("Après", 3, 3),
     ]
     # Two places and a margin of one: the family after the siblings is beyond it, on the waiting list.
-    assert after.status == Status.WAITLISTED and after.waiting_rank() == 1
+    assert after.status == Status.WAITLISTED and after.waiting_rank() == 3  # two requests before, undecided
 
 
 def test_a_full_offer_takes_the_request_onto_its_waiting_list_with_a_live_rank(client, mother, lea, stay, secretary):
@@ -294,16 +294,16 @@ def test_a_full_offer_takes_the_request_onto_its_waiting_list_with_a_live_rank(c
     response = client.post(REQUEST_URL, {"offre": stay.pk, "children": [lea.pk]}, follow=True)
     assert (
         "La demande pour Léa est sur la liste d'attente de « Neige à Morzine » : 4e demande pour 2 places ; "
-        "2e famille sur la liste d'attente" in text(response)
+        "2e famille en attente d'une place" in text(response)
     )
     enrollment = Enrollment.objects.get(child=lea)
     assert enrollment.status == Status.WAITLISTED and enrollment.waiting_rank() == 2
-    assert "2e famille sur la liste d'attente" in text(client.get("/espace-adherent/"))
+    assert "2e famille en attente d'une place" in text(client.get("/espace-adherent/"))
     enrollments.cancel_by_guardian(early_request, by=early.guardians.get())
     detail = text(client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/"))
-    assert "3e demande pour 2 places ; 1re famille sur la liste d'attente" in detail
+    assert "3e demande pour 2 places ; 1re famille en attente d'une place" in detail
     told = Notification.objects.get(kind="enrollment_requested", user=mother).body_text
-    assert "4e demande pour 2 places ; 2e famille sur la liste d'attente" in told
+    assert "4e demande pour 2 places ; 2e famille en attente d'une place" in told
 
 
 def test_the_request_page_tells_where_a_new_request_would_stand(client, mother, lea, stay):
@@ -314,7 +314,8 @@ def test_the_request_page_tells_where_a_new_request_would_stand(client, mother, 
     page = text(client.get(REQUEST_URL, {"offre": stay.pk}))
     assert "3 demandes déjà reçues pour 2 places : la vôtre serait la 4e." in page
     response = client.post(REQUEST_URL, {"offre": stay.pk, "children": [lea.pk]}, follow=True)
-    assert "4e demande pour 2 places ; 1re famille sur la liste d'attente" in text(response)
+    # The three requests before hers still wait for a place (two of them within the places): she is 4th.
+    assert "4e demande pour 2 places ; 4e famille en attente d'une place" in text(response)
 
 
 def test_a_request_within_the_margin_is_told_it_may_go_to_the_waiting_list(client, mother, lea, stay):
@@ -452,7 +453,7 @@ def test_validating_past_capacity_is_refused_with_a_message(stay, secretary):
     ]
     enrollments.validate(requests[0], by=secretary)
     enrollments.validate(requests[1], by=secretary)
-    with pytest.raises(EnrollmentError, match=r"« Neige à Morzine » est complet \(2 places validées sur 2\)"):
+    with pytest.raises(EnrollmentError, match=r"« Neige à Morzine » est complet \(2 places prises sur 2\)"):
         enrollments.validate(requests[2], by=secretary)
     requests[2].refresh_from_db()
     assert requests[2].status == Status.REQUESTED
@@ -466,14 +467,27 @@ def test_a_refused_or_cancelled_request_cannot_be_validated(requested, secretary
     assert requested.status == Status.REFUSED and requested.deposit_amount is None
 
 
-def test_waitlist_then_validate_when_a_place_frees(requested, secretary, mother):
+def test_waitlisting_while_places_are_free_offers_one_at_once_with_one_message(requested, secretary, mother):
     enrollment = enrollments.waitlist(requested, by=secretary)
-    assert enrollment.status == Status.WAITLISTED and enrollment.waitlisted_at
-    body = Notification.objects.get(kind="enrollment_waitlisted", user=mother).body_text
-    assert "rang 1" in body
+    # First in line with places free: the place is offered at once, and the family told that only
+    # (not « sur liste d'attente » a second before « une place s'est libérée »).
+    assert enrollment.status == Status.OFFERED and enrollment.waitlisted_at
+    assert not Notification.objects.filter(kind="enrollment_waitlisted").exists()
+    assert Notification.objects.filter(kind="place_offered", user=mother).exists()
     with pytest.raises(EnrollmentError, match="ne peut pas aller en liste d'attente"):
         enrollments.waitlist(enrollment, by=secretary)
     assert enrollments.validate(enrollment, by=secretary).status == Status.VALIDATED
+
+
+def test_waitlisting_on_a_full_offer_tells_the_rank(stay, secretary, mother, lea):
+    for number in range(2):
+        child = child_of(parent(f"plein{number}@exemple.fr"), first_name=f"Plein{number}")
+        (taken,) = enrollments.request_enrollments(child.guardians.get(), offer=stay, children=[child])
+        enrollments.validate(taken, by=secretary)
+    (enrollment,) = enrollments.request_enrollments(mother, offer=stay, children=[lea])
+    assert enrollment.status == Status.WAITLISTED  # the offer is full: straight onto the list
+    body = Notification.objects.get(kind="enrollment_requested", user=mother).body_text
+    assert "3e demande pour 2 places ; 1re famille en attente d'une place" in body
 
 
 def test_a_refusal_needs_a_reason_and_sends_it(requested, secretary, mother):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry, Site
 
+from memberspace.accounts import services as account_services
 from memberspace.enrollments import services
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, PlaceOffer, PlaceOfferStatus
 from memberspace.enrollments.services import EnrollmentError
@@ -453,7 +454,7 @@ def test_leaving_the_waiting_list_asks_to_confirm_then_moves_the_line(full_stay,
     link = BeautifulSoup(detail.content, "html.parser").find("a", string="Quitter la liste d'attente")
     confirm = client.get(link["href"])
     assert "Retirer Albert0 de la liste d'attente de « Voile à Quiberon » ?" in text(confirm)
-    assert "3e demande pour 2 places ; 1re famille sur la liste d'attente" in text(confirm)
+    assert "Elle est aujourd'hui la 1re famille en attente d'une place." in text(confirm)
     assert fresh(albert).status == Status.WAITLISTED  # asked, not done
     response = client.post(link["href"], follow=True)
     assert "Albert0 a quitté la liste d'attente de « Voile à Quiberon »." in text(response)
@@ -529,3 +530,68 @@ def test_a_deposit_recorded_keeps_the_place(stay, secretary, club):
     services.record_deposit(fresh(late), by=secretary)
     assert services.release_unpaid_places(today) == 0
     assert fresh(late).status == Status.DEPOSIT_RECEIVED
+
+
+# Found in review
+
+
+def test_a_suspended_guardians_link_finds_nothing(full_stay, secretary, client):
+    validated, (albert, _berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    path, guardian = token_url(albert)
+    account_services.suspend(guardian, by=secretary, reason="Impayés")
+    assert client.get(path).status_code == 404
+
+
+def test_half_siblings_only_the_guardian_of_both_answers_and_the_other_parent_is_told_who(stay, secretary, club):
+    for name in ("Un", "Deux"):
+        services.validate(ask(stay, name)[0], by=secretary)
+    mother = ParentFactory(email="mere@exemple.fr", phone="+33612345670", last_name="Demi")
+    father = ParentFactory(email="pere@exemple.fr", phone="+33612345671", first_name="Marc", last_name="Demi")
+    birth = START.replace(year=START.year - 9)
+    xavier = ChildFactory(first_name="Xavier", last_name="Demi", birth_date=birth, guardians=[mother, father])
+    yasmine = ChildFactory(first_name="Yasmine", last_name="Demi", birth_date=birth, guardians=[mother])
+    pair = services.request_enrollments(mother, offer=stay, children=[xavier, yasmine])
+    stay.capacity = 4
+    stay.save()
+    services.offer_freed_places(stay)
+    assert {fresh(e).status for e in pair} == {Status.OFFERED}
+    to_mother = Notification.objects.get(kind="place_offered", user=mother, channel="email").body_text
+    to_father = Notification.objects.get(kind="place_offered", user=father, channel="email").body_text
+    assert "/place-proposee/" in to_mother and "/place-proposee/" not in to_father
+    assert f"{mother.get_full_name()}, qui a fait la demande, y répond" in to_father
+
+
+def test_a_later_request_does_not_pass_the_waiting_list(stay, secretary, club):
+    club.request_margin_percent = 50  # two places and one more request to decide
+    club.save()
+    first, second, _third = (ask(stay, name)[0] for name in ("Un", "Deux", "Trois"))
+    waiting = ask(stay, "Quatre")[0]
+    assert waiting.status == Status.WAITLISTED
+    for enrollment in (first, second):
+        services.refuse(enrollment, by=secretary, reason="Dossier incomplet")
+    late = ask(stay, "Cinq")[0]
+    assert late.status == Status.WAITLISTED  # behind the family already waiting, not before it
+
+
+def test_validating_the_request_that_held_the_line_offers_the_free_place(stay, secretary, club):
+    club.request_margin_percent = 50
+    club.save()
+    first, second, third = (ask(stay, name)[0] for name in ("Un", "Deux", "Trois"))
+    waiting = ask(stay, "Quatre")[0]
+    for enrollment in (second, third):
+        services.refuse(enrollment, by=secretary, reason="Dossier incomplet")
+    assert fresh(waiting).status == Status.WAITLISTED  # « Un », older and undecided, comes first
+    services.validate(first, by=secretary)  # decided: the other place goes to the line at once
+    assert fresh(waiting).status == Status.OFFERED
+
+
+def test_a_parent_leaving_the_list_as_a_place_is_offered_is_sent_to_answer_it(full_stay, secretary, client):
+    validated, (albert, _berthe, _cyril) = full_stay
+    client.force_login(albert.child.guardians.get())
+    url = f"/espace-adherent/inscriptions/{albert.pk}/annuler/"
+    assert client.get(url).status_code == 200  # the question is on screen...
+    services.cancel_by_staff(validated[0], by=secretary)  # ...when a place is offered to her
+    response = client.post(url, follow=True)
+    assert "Une place vient de vous être proposée : acceptez-la ou laissez-la ici." in text(response)
+    assert fresh(albert).status == Status.OFFERED

@@ -151,7 +151,7 @@ CONTEXTS = {
         lambda w: enrollment_context(w, by=w["parent"], rank=None, line="3e demande pour 2 places"),
     ),
     "enrollment_validated": ("parent", lambda w: enrollment_context(w, **payment(w))),
-    "enrollment_waitlisted": ("parent", lambda w: enrollment_context(w, rank=2)),
+    "enrollment_waitlisted": ("parent", lambda w: enrollment_context(w, rank="2e")),
     "enrollment_refused": ("parent", lambda w: enrollment_context(w, reason=REASON)),
     "enrollment_deposit_received": ("parent", lambda w: enrollment_context(w)),
     "enrollment_cancelled": ("parent", lambda w: enrollment_context(w, by=w["parent"])),
