@@ -1,7 +1,11 @@
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -15,6 +19,7 @@ from pages.blocks import RICH_TEXT_FEATURES
 from pages.catalogue import FilterSelect, OfferFilterForm, OfferIndexMixin
 from pages.models import OfferPage
 from pages.privacy import PrivacyShortcutMixin
+from pages.site_cache import site_chrome
 from pages.validators import validate_season
 
 
@@ -160,6 +165,64 @@ class ActivityPage(OfferPage):
             (_("Où"), self.place),
             (_("Catégorie"), self.category.name),
         ]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # The club's settings as the site's chrome keeps them (pages.site_cache): no query.
+        club = site_chrome(request)["club"]
+        context["priority_rule"] = self.priority_rule(club.get("priority_days"), club.get("priority_for"))
+        return context
+
+    # Members' priority window (réinscriptions): ClubSettings.priority_days and priority_for.
+
+    has_priority_window = True
+
+    @property
+    def previous_season(self):
+        """The season before this one: "2025-2026" for "2026-2027" (``validate_season``'s form)."""
+        first, _dash, second = self.season.partition("-")
+        return f"{int(first) - 1}-{int(second) - 1}"
+
+    def priority_window(self, priority_days):
+        """``(starts, opens)``: the ``priority_days`` before the public opening, when the children with
+        priority may request first, and the opening; None without a window or an opening date.
+
+        Days of the club's calendar: the window starts at the opening's hour, a change to
+        summer or winter time in between notwithstanding.
+        """
+        if not priority_days or not self.registration_opens_at:
+            return None
+        opens = timezone.localtime(self.registration_opens_at)
+        return opens - datetime.timedelta(days=priority_days), opens
+
+    def priority_beneficiaries(self, priority_for):
+        """Who has priority, in words: « les enfants inscrits la saison 2025-2026 (et leurs frères et sœurs) »."""
+        if priority_for == "families":
+            text = gettext("les enfants inscrits la saison %(season)s et leurs frères et sœurs")
+        else:
+            text = gettext("les enfants inscrits la saison %(season)s")
+        return text % {"season": self.previous_season}
+
+    def priority_rule(self, priority_days, priority_for, now=None):
+        """The priority window's rule as the parents read it, on the activity's page and its request page.
+
+        "" without a window, or once registration has closed. A request is ranked by its
+        arrival: those of the window come first because the others cannot be made yet,
+        and a priority child requested after the public opening is ranked as anyone then.
+        """
+        window = self.priority_window(priority_days)
+        if window is None or (now or timezone.now()) >= self.registration_closes:
+            return ""
+        starts, opens = window
+        return gettext(
+            "Réinscriptions : à partir du %(starts)s, %(who)s demandent en priorité ; ouverture à tous le "
+            "%(opens)s. Les demandes sont classées par ordre d'arrivée : celles des réinscriptions d'abord ; "
+            "après l'ouverture à tous, une réinscription prend son rang à son arrivée, comme toute demande."
+        ) % {
+            "starts": formatting.date_and_time(starts),
+            "who": self.priority_beneficiaries(priority_for),
+            "opens": formatting.date_and_time(opens),
+        }
 
 
 class ActivitySlot(Orderable):

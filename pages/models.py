@@ -469,6 +469,18 @@ class OfferPage(PrivacyShortcutMixin, Page):
         """What else the card shows, for its cache key (see pages.cards)."""
         return []
 
+    # Whether the club's members' priority window (ClubSettings.priority_days) applies to
+    # this type of offer: annual activities have one (réinscriptions), stays none.
+    has_priority_window = False
+
+    def priority_window(self, priority_days):
+        """``(starts, opens)``: when the members' priority window starts and the public opening, or None."""
+        return None
+
+    def priority_rule(self, priority_days, priority_for, now=None):
+        """The rule of the priority window as the parents read it, "" when there is none (see ActivityPage)."""
+        return ""
+
     @classmethod
     def card_key_queryset(cls):
         """``card_queryset()`` reading only what the cards' cache keys need.

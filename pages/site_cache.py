@@ -79,6 +79,9 @@ def build_site_chrome(site):
             "phone": club.phone,
             "postal_address": club.postal_address,
             "opening_hours": club.opening_hours,
+            # The members' priority window, which an activity's page states (ActivityPage.priority_rule).
+            "priority_days": club.priority_days,
+            "priority_for": club.priority_for,
         },
     }
 

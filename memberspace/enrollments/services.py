@@ -19,7 +19,7 @@ validated, and its validation then finds the offer full.
 import datetime
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core import signing
@@ -99,12 +99,165 @@ def offers_open_to_requests():
     return sorted(offers, key=lambda offer: (offer.start_date, offer.title))
 
 
-def eligibility(child, offer, *, now=None, active=None):
+# The members' priority window (réinscriptions): before an annual activity opens to all,
+# ClubSettings.priority_days during which only the children with priority may request it.
+
+
+@dataclass(frozen=True)
+class PriorityWindow:
+    """An offer's priority window, ``[starts, opens)``, and which of the children asked about have priority in it.
+
+    Who has priority (``ClubSettings.priority_for``): "members", the children with a validated
+    enrollment (deposit received or not) in an annual activity of the previous season;
+    "families", those children and their siblings (children sharing a guardian with one of them).
+    """
+
+    starts: datetime.datetime
+    opens: datetime.datetime  # the public opening: registration_opens_at
+    previous_season: str
+    beneficiaries: str  # who has priority, in words: « les enfants inscrits la saison 2025-2026 »
+    children: frozenset = frozenset()  # pks
+
+    def contains(self, now):
+        return self.starts <= now < self.opens
+
+    def gives_priority_to(self, child):
+        return child.pk in self.children
+
+
+def _may_have_priority_window(offer, now):
+    """Whether ``offer`` may take priority requests at ``now`` or later: an annual activity not opened to all yet.
+
+    Read without the club's settings nor a query: what has none is told at no cost.
+    """
+    return (
+        getattr(offer.specific_class, "has_priority_window", False)
+        and offer.registration_opens_at is not None
+        and now < offer.registration_opens_at
+    )
+
+
+def priority_window(offer, club):
+    """``offer``'s priority window with ``club``'s settings (children not read), or None: a stay, no opening
+    date, or no window (``priority_days`` 0). One query when ``offer`` is a plain ``OfferPage`` of an activity."""
+    if not club.priority_days or not getattr(offer.specific_class, "has_priority_window", False):
+        return None
+    if type(offer) is not offer.specific_class:
+        offer = offer.specific
+    window = offer.priority_window(club.priority_days)
+    if window is None:
+        return None
+    return PriorityWindow(
+        starts=window[0],
+        opens=window[1],
+        previous_season=offer.previous_season,
+        beneficiaries=offer.priority_beneficiaries(club.priority_for),
+    )
+
+
+def in_priority_window(offer, now=None, club=None):
+    """Whether only the children with priority may request ``offer`` at ``now`` (its window started, the public
+    opening not come). Reads the club's settings (``ClubSettings.current()`` unless given) only for an activity
+    not opened to all yet."""
+    now = now or timezone.now()
+    if not _may_have_priority_window(offer, now):
+        return False
+    window = priority_window(offer, club or ClubSettings.current())
+    return window is not None and window.contains(now)
+
+
+def children_with_priority(children, seasons, *, families):
+    """Which of ``children`` have priority for the activities following ``seasons``: ``{season: {child pk}}``.
+
+    A child has priority after a season when it had a validated enrollment (deposit received
+    or not) in an annual activity of that season; with ``families``, its siblings too: every
+    child sharing a guardian with it (a child shares one with itself: the children a parent
+    may request have one). One query, whatever the number of children and seasons.
+    """
+    pks = [child.pk for child in children]
+    if not pks or not seasons:
+        return {}
+    path = "child__guardianships__parent__guardianships__child" if families else "child"
+    rows = (
+        Enrollment.objects.filter(status__in=TAKEN_STATUSES, offer__activitypage__season__in=sorted(seasons))
+        .filter(**{f"{path}__in": pks})
+        .values_list(path, "offer__activitypage__season")
+        .distinct()
+    )
+    found = {}
+    for child_pk, season in rows:
+        found.setdefault(season, set()).add(child_pk)
+    return found
+
+
+def priority_windows(children, offers, *, now=None, club=None):
+    """The priority windows of ``offers`` not over at ``now``, by offer pk, each with which of ``children`` have
+    priority in it (``PriorityWindow.children``); an offer without a window to come or open is left out.
+
+    For the pages that check many children against many offers (``eligibility``'s ``windows``):
+    the club's settings (``ClubSettings.current()`` unless given; a lazy object is read only
+    then) and one query for the children, whatever their number and the offers'; nothing at
+    all when no offer is an activity not opened to all yet.
+    """
+    now = now or timezone.now()
+    candidates = [offer for offer in offers if _may_have_priority_window(offer, now)]
+    if not candidates:
+        return {}
+    club = club or ClubSettings.current()
+    windows = {}
+    for offer in candidates:
+        window = priority_window(offer, club)
+        if window is not None:
+            windows[offer.pk] = window
+    if not windows:
+        return {}
+    found = children_with_priority(
+        children,
+        {window.previous_season for window in windows.values()},
+        families=club.priority_for == "families",
+    )
+    return {
+        pk: replace(window, children=frozenset(found.get(window.previous_season, ()))) for pk, window in windows.items()
+    }
+
+
+def priority_reason(child, offer, window, now):
+    """Why ``child`` may not request ``offer`` yet with its priority ``window`` not over, or None: it may."""
+    if window.gives_priority_to(child):
+        if now >= window.starts:
+            return None
+        return _("réinscription prioritaire à partir du %(starts)s ; ouverture à tous le %(opens)s") % {
+            "starts": formatting.date_and_time(window.starts),
+            "opens": formatting.date_and_time(window.opens),
+        }
+    if window.contains(now):
+        return _("réinscriptions prioritaires pour %(who)s ; ouverture à tous le %(opens)s") % {
+            "who": window.beneficiaries,
+            "opens": formatting.date_and_time(window.opens),
+        }
+    return offer_state_reason(offer, now)  # before the window: « les inscriptions ouvrent le … »
+
+
+def priority_rule(offer, *, club, now=None):
+    """``offer``'s priority rule as the parents read it (``ActivityPage.priority_rule``), "" when it has none.
+
+    ``club`` (a lazy object may be given) is read only for an activity with an opening date.
+    """
+    if not getattr(offer.specific_class, "has_priority_window", False) or offer.registration_opens_at is None:
+        return ""
+    if type(offer) is not offer.specific_class:
+        offer = offer.specific
+    return offer.priority_rule(club.priority_days, club.priority_for, now)
+
+
+def eligibility(child, offer, *, now=None, active=None, windows=None):
     """Why ``child`` may not be requested for ``offer`` (an empty list: it may).
 
     Each reason reads after the child's first name: "Léa : déjà demandée".
 
     ``active``: the child's active enrollments, when the caller already has them.
+    ``windows``: the offers' priority windows (``priority_windows``), when the caller read
+    them for many children and offers at once; read here for this child and offer otherwise.
     """
     now = now or timezone.now()
     reasons = []
@@ -120,7 +273,10 @@ def eligibility(child, offer, *, now=None, active=None):
                 "range": formatting.age_range(offer.min_age, offer.max_age),
             }
         )
-    state_reason = offer_state_reason(offer, now)
+    if windows is None:
+        windows = priority_windows([child], [offer], now=now)
+    window = windows.get(offer.pk)
+    state_reason = priority_reason(child, offer, window, now) if window else offer_state_reason(offer, now)
     if state_reason:
         reasons.append(state_reason)
     if active is None:
@@ -190,10 +346,11 @@ def request_enrollments(parent, *, offer, children, comment="", may_split=False)
     try:
         with transaction.atomic():
             children = _lock_children(children)
+            windows = priority_windows(children, [offer], now=timezone.now())  # the offer as given: its season
             offer = OfferPage.objects.with_places_taken().get(pk=offer.pk)
             problems = []
             for child in children:
-                check = eligibility(child, offer, now=timezone.now())
+                check = eligibility(child, offer, now=timezone.now(), windows=windows)
                 problems += [f"{child.first_name} : {reason}" for reason in check.reasons]
             if problems:
                 raise EnrollmentError(_("Demande impossible. %(problems)s.") % {"problems": " ; ".join(problems)})

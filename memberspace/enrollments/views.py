@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -21,7 +22,7 @@ from memberspace.families.forms import ChildrenField
 from memberspace.families.models import Child
 from memberspace.secretariat.admin import RecordPanel
 from pages import formatting
-from pages.models import OfferPage
+from pages.models import ClubSettings, OfferPage
 
 from . import services
 
@@ -59,9 +60,12 @@ def children_with_enrollments(user):
     return list(Child.objects.for_guardian(user).prefetch_related("enrollments__offer").order_by("birth_date"))
 
 
-def checks_for(children, offer, now):
+def checks_for(children, offer, now, windows):
+    """Each child's eligibility for ``offer``; ``windows``: the priority windows (``services.priority_windows``)."""
     return [
-        services.eligibility(child, offer, now=now, active=[e for e in child.enrollments.all() if e.is_active])
+        services.eligibility(
+            child, offer, now=now, active=[e for e in child.enrollments.all() if e.is_active], windows=windows
+        )
         for child in children
     ]
 
@@ -77,9 +81,13 @@ def request_enrollment(request):
     if chosen and not any(str(child.pk) == chosen for child in children):
         raise Http404  # another family's child, or none
     offer_id = id_from(request.POST.get("offre") or request.GET.get("offre"))
+    # Read only for an annual activity with an opening date (its members' priority window).
+    club = SimpleLazyObject(lambda: ClubSettings.for_request(request))
     if offer_id is None:
         selected = [child for child in children if str(child.pk) == chosen] or children
-        offers = [(offer, checks_for(selected, offer, now)) for offer in services.offers_open_to_requests()]
+        open_offers = services.offers_open_to_requests()
+        windows = services.priority_windows(selected, open_offers, now=now, club=club)
+        offers = [(offer, checks_for(selected, offer, now, windows)) for offer in open_offers]
         # What can be requested first; the others folded below, with their reasons.
         requestable = [(offer, checks) for offer, checks in offers if any(check.allowed for check in checks)]
         others = [(offer, checks) for offer, checks in offers if not any(check.allowed for check in checks)]
@@ -97,7 +105,7 @@ def request_enrollment(request):
     base = get_object_or_404(OfferPage.objects.live().with_places_taken(), pk=offer_id)
     offer = base.specific
     offer.places_taken_count = base.places_taken_count
-    checks = checks_for(children, offer, now)
+    checks = checks_for(children, offer, now, services.priority_windows(children, [offer], now=now, club=club))
     eligible = [check.child for check in checks if check.allowed]
     initial = {"children": [child for child in eligible if str(child.pk) == chosen]}
     form = RequestForm(request.POST or None, eligible=eligible, initial=initial)
@@ -138,6 +146,7 @@ def request_enrollment(request):
             "next_position": formatting.ordinal(in_line + 1, feminine=True),
             "places_text": ngettext("%(count)s place", "%(count)s places", offer.capacity) % {"count": offer.capacity},
             "several_eligible": len(eligible) > 1,
+            "priority_rule": services.priority_rule(offer, club=club, now=now),
         },
     )
 
