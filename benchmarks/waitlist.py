@@ -61,6 +61,7 @@ import datetime
 import os
 import random
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -134,6 +135,15 @@ def cause_of(freed_at, expired_deadlines, events):
     return "other"
 
 
+def within_watch(moment, runs):
+    """Whether ``moment`` fell while a run of the schedule was watching (``runs``: (started, stopped, result)),
+    between two runs (False), or after the last one seen ending (None)."""
+    windows = [(started, stopped) for started, stopped, _result in runs if started and stopped]
+    if any(started <= moment <= stopped for started, stopped in windows):
+        return True
+    return False if any(started > moment for started, _stopped in windows) else None
+
+
 def spread(values):
     """``median (min–max)`` of the runs' values."""
     if not values:
@@ -163,6 +173,7 @@ class Result:
     offers: Counter = field(default_factory=Counter)
     not_notified: int = 0
     latencies: dict = field(default_factory=dict)  # cause -> [seconds]
+    expiries: list = field(default_factory=list)  # (seconds, deadline within a run's watch, or None: not seen)
     samples: int = 0
     max_taken: int = 0
     max_held: int = 0
@@ -515,7 +526,10 @@ def measure(result, stay, sizes_by_arrival):
             result.not_notified += 1
             continue
         cause = cause_of(offer.freed_at, expired, events)
-        result.latencies[cause].append((first_sent[offer.pk] - offer.freed_at).total_seconds())
+        seconds = (first_sent[offer.pk] - offer.freed_at).total_seconds()
+        result.latencies[cause].append(seconds)
+        if cause == "expiry":
+            result.expiries.append((seconds, within_watch(offer.freed_at, result.runs_of_schedule.values())))
 
     enrollment_type = ContentType.objects.get_for_model(Enrollment)
     result.offered_twice = (
@@ -636,13 +650,19 @@ def report(number, runs, args, result):
         f"  other checks             {result.inconsistent} samples with an offer open and no request offered or the "
         f"reverse, {result.singles_out_of_order} single children offered out of arrival order"
     )
-    windows = sorted(runs_ for runs_ in result.runs_of_schedule.values() if runs_[0] and runs_[1])
+    windows = sorted(run for run in result.runs_of_schedule.values() if run[0] and run[1])
     watched = sum((stopped - started).total_seconds() for started, stopped, _result in windows)
     expired_by_runs = sum(value[0] for _s, _e, value in windows if isinstance(value, tuple | list) and value)
+    gaps = [(later[0] - earlier[1]).total_seconds() for earlier, later in zip(windows, windows[1:], strict=False)]
     print(
         f"  the schedule's runs      {len(windows)} seen ending, {watched:.0f} s spent watching "
-        f"({watched / result.seconds:.0%} of the run), {expired_by_runs} offers expired by them"
+        f"({watched / result.seconds:.0%} of the run), {expired_by_runs} offers expired by them; "
+        f"between two runs: {', '.join(f'{gap:.0f}' for gap in gaps) or '—'} s"
     )
+    for where, label in ((True, "during a run's watch"), (False, "between two runs"), (None, "after the last run")):
+        found = [seconds for seconds, within in result.expiries if within is where]
+        if found:
+            print(f"    deadlines {label:<21} {len(found):>3}: freed → notified {min(found):.2f}–{max(found):.2f} s")
     print(f"  place_offered messages   {dict(sorted(result.notifications.items()))}")
     for error in (result.cancel_errors + result.answer_errors)[:5]:
         print(f"    error: {error}")
@@ -689,6 +709,10 @@ def summary(args, results):
     return checks
 
 
+def stop_on_term(_signal, _frame):
+    raise SystemExit(143)
+
+
 def parse_pair(text, kind=float):
     low, high = (kind(part) for part in text.split(","))
     return low, high
@@ -712,6 +736,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="Q_WORKERS (the production default: 2)")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, stop_on_term)  # the worker stopped and the database dropped, by the finally's
 
     from tests.servers import FakeTwilio, SmtpServer
 

@@ -64,3 +64,12 @@ def test_the_rush_reads_the_position_and_the_waiting_rank_from_the_message_shown
     assert (waiting.position, waiting.waiting_rank) == (57, 12)
     assert (first.position, first.waiting_rank) == (1, None)
     assert (again.position, again.waiting_rank) == (None, None)
+
+
+def test_a_deadline_is_within_a_runs_watch_between_two_runs_or_after_the_last_one_seen():
+    runs = [(MOMENT, MOMENT + datetime.timedelta(seconds=45), (0, 0))]
+    runs.append((MOMENT + datetime.timedelta(seconds=60), MOMENT + datetime.timedelta(seconds=105), (1, 0)))
+
+    assert waitlist.within_watch(MOMENT + datetime.timedelta(seconds=30), runs) is True
+    assert waitlist.within_watch(MOMENT + datetime.timedelta(seconds=50), runs) is False
+    assert waitlist.within_watch(MOMENT + datetime.timedelta(seconds=110), runs) is None
