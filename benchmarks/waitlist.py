@@ -759,6 +759,8 @@ def main():
             )
             from django.conf import settings
 
+            from memberspace.enrollments.tasks import WATCH_SECONDS
+
             cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
             print(
                 f"Waiting-list benchmark: {args.families} requests ({args.pairs} of them sibling pairs) for "
@@ -771,7 +773,8 @@ def main():
                 f"Production settings, PostgreSQL, django-q2 qcluster with {args.workers} workers (poll "
                 f"{settings.Q_CLUSTER['poll']} s, scheduler every ~30 s), broker "
                 f"{'Redis' if args.broker == 'redis' else 'Django ORM'}; schedule « run_waiting_lists » every "
-                f"minute watching 45 s; email to aiosmtpd, SMS through the Twilio client to a local fake."
+                f"minute watching {WATCH_SECONDS} s (worker timeout {settings.Q_CLUSTER['timeout']} s); email to "
+                f"aiosmtpd, SMS through the Twilio client to a local fake."
             )
             print(
                 f"Caches: Django's default cache {cache} ({'Redis db 12' if args.broker == 'redis' else 'a table'}), "
