@@ -3,14 +3,19 @@
 N validated parents (500), each with one child, are signed in beforehand and
 have the stay's request page open; registration opens and they all submit at
 once, as fast as they can (``--concurrency`` at a time); a share of them
-double-click (``--double-click``: the form sent twice at the same instant). The
-stay has 40 places. Then the secretariat validates the requests in arrival
-order, which waitlists the rest once the stay is full.
+double-click (``--double-click``: the form sent twice at the same instant).
+Each browser follows the redirect to the dashboard and reads the message saying
+where its request stands (« 57e demande pour 40 places … »). The stay has 40
+places; requests beyond the places plus the club's margin (20 % by default) go
+onto the waiting list at once. Then the secretariat decides the others in
+arrival order: validated while places are left, then waitlisted.
 
 Prints requests per second, p50/p95 latency, the time until the last request is
 recorded, requests recorded, lost, duplicated, server errors (the last three
-must be 0), and the outcome of validating in order (40 validated, the rest on
-the waiting list in arrival order).
+must be 0); the positions the parents read, checked against the rank of each
+request's number of arrival in the database (mismatches must be 0, and every
+parent must have read one); and the outcome of deciding in order (40
+validated, the rest on the waiting list in arrival order).
 
     .venv/bin/python benchmarks/rush.py [--parents 500] [--capacity 40] [--workers 4]
 
@@ -21,7 +26,9 @@ task broker, as in production). Only loopback addresses are used.
 
 import argparse
 import datetime
+import html
 import random
+import re
 import secrets
 import string
 import sys
@@ -30,12 +37,17 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # the repository, not benchmarks/: its http.py would shadow the standard library's
+if sys.path[0] == str(Path(__file__).resolve().parent):  # run as a script: benchmarks/http.py would shadow
+    sys.path[0] = str(ROOT)  # the standard library's; the repository instead
 
-from benchmarks import served  # noqa: E402
+from http.cookies import SimpleCookie  # noqa: E402 (the standard library's, once the path is set)
+
+from benchmarks import families, served  # noqa: E402
 
 DATABASE = "po_bench_rush"
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/13"
@@ -44,62 +56,14 @@ TARGET_SECONDS = 15.0
 
 def build(parents, capacity):
     """The site, the stay (registration not open yet), N validated parents with a child and a session each."""
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
-    from wagtail.models import Page, Site
 
-    from home.models import HomePage
-    from memberspace.families.models import Child, Guardianship
-    from stays.models import StayIndexPage, StayPage
-
-    root = Page.get_first_root_node()
-    home = root.add_child(instance=HomePage(title="Accueil", slug="accueil", hero_title="Le PO"))
-    Site.objects.update(root_page=home, hostname="127.0.0.1", is_default_site=True)
-    for page in root.get_children().exclude(pk=home.pk):
-        page.delete()
-    index = home.add_child(instance=StayIndexPage(title="PO Vacances", slug="po-vacances"))
-    start = timezone.localdate() + datetime.timedelta(days=120)
-    stay = index.add_child(
-        instance=StayPage(
-            title="Surf à Biarritz",
-            slug="surf-biarritz",
-            intro="Le séjour le plus demandé de l'été.",
-            min_age=8,
-            max_age=14,
-            start_date=start,
-            end_date=start + datetime.timedelta(days=7),
-            capacity=capacity,
-            price="690.00",
-            deposit_amount="200.00",
-            registration_opens_at=timezone.now() + datetime.timedelta(days=1),
-            destination="Biarritz",
-            theme="Surf",
-            holiday_period="ete",
-        )
-    )
-    user_model = get_user_model()
-    users = user_model.objects.bulk_create(
-        user_model(
-            email=f"parent{n}@exemple.fr",
-            first_name=f"Parent{n}",
-            last_name="Famille",
-            account_status="validated",
-            password="!",  # noqa: S106 (unusable: the sessions below are the logins)
-        )
-        for n in range(parents)
-    )
-    EmailAddress.objects.bulk_create(
-        EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
-    )
-    birth = start.replace(year=start.year - 10)
-    children = Child.objects.bulk_create(
-        Child(first_name=f"Enfant{n}", last_name="Famille", birth_date=birth) for n in range(parents)
-    )
-    Guardianship.objects.bulk_create(
-        Guardianship(child=child, parent=user, relationship="mere") for user, child in zip(users, children, strict=True)
-    )
+    stay = families.build_stay(capacity, registration_opens_at=timezone.now() + datetime.timedelta(days=1))
+    built = families.build_families([1] * parents, birth=stay.start_date.replace(year=stay.start_date.year - 10))
+    users = [family.parents[0] for family in built]
+    children = [family.children[0] for family in built]
     sessions = []
     for user in users:
         session = SessionStore()
@@ -111,15 +75,53 @@ def build(parents, capacity):
     return stay, list(zip(users, children, sessions, strict=True))
 
 
+@dataclass
+class Answer:
+    """What one submission got: the status of the POST, its latency, and the message the dashboard then showed."""
+
+    status: object  # the POST's HTTP status, or "error"
+    seconds: float
+    message: str = ""
+    page_status: object = None  # the dashboard's, after the redirect
+    page_seconds: float = 0.0
+    error: str = ""
+
+    @property
+    def position(self):
+        """The position the message gives (« 57e demande pour 40 places »), or None."""
+        found = POSITION.search(self.message)
+        return int(found.group(1)) if found else None
+
+    @property
+    def waiting_rank(self):
+        """The rank on the waiting list the message gives (« 12e famille sur la liste d'attente »), or None."""
+        found = WAITING_RANK.search(self.message)
+        return int(found.group(1)) if found else None
+
+
+POSITION = re.compile(r"\b(\d+)(?:re|e) demande pour \d+ places?\b")
+WAITING_RANK = re.compile(r"\b(\d+)(?:re|e) famille sur la liste d'attente\b")
+CHILD_NAME = re.compile(r"\bEnfant\d+\b")  # build_families' names, left out to count the answers by kind
+MESSAGE = re.compile(r'<p class="message message--[\w-]+">(.*?)</p>', re.S)
+
+
+def messages_shown(page):
+    """The flash messages of a page, as the parent reads them."""
+    return [" ".join(html.unescape(text).split()) for text in MESSAGE.findall(page)]
+
+
 class Parent:
-    """One parent's browser: signed in, the request page open, then the form sent (twice for a double-click)."""
+    """One parent's browser: signed in, the request page open, then the form sent (twice for a double-click),
+    and the dashboard it is sent to read, with the message saying where the request stands in line."""
 
     def __init__(self, base_url, offer_id, child_id, session_key, double_click):
         import requests
 
         self.http = requests.Session()
         self.csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
-        self.http.headers["Cookie"] = f"sessionid={session_key}; csrftoken={self.csrf}"
+        self.cookies = f"sessionid={session_key}; csrftoken={self.csrf}"
+        self.http.headers["Cookie"] = self.cookies
+        self.base_url = base_url
         self.url = f"{base_url}/espace-adherent/inscriptions/demande/"
         self.offer_id, self.child_id = offer_id, child_id
         self.double_click = double_click
@@ -134,16 +136,42 @@ class Parent:
         try:
             response = self.http.post(self.url, data=data, allow_redirects=False, timeout=60)
         except Exception as error:  # noqa: BLE001 (a lost request is counted, not raised)
-            return ("error", repr(error), time.perf_counter() - started)
-        return (
-            response.status_code,
-            response.text if response.status_code == 200 else "",
-            time.perf_counter() - started,
-        )
+            return Answer("error", time.perf_counter() - started, error=repr(error))
+        answer = Answer(response.status_code, time.perf_counter() - started)
+        if response.status_code == 200:
+            answer.message = " ".join(messages_shown(response.text))
+        elif response.status_code == 302:
+            self.follow(response, answer)
+        return answer
+
+    def follow(self, response, answer):
+        """Load the page redirected to, with the message cookie just set, as the browser does.
+
+        The cookie is Secure (production settings) and the benchmark speaks plain HTTP on
+        loopback: it is sent back by hand, like the session's.
+        """
+        cookies = SimpleCookie()
+        for header in response.raw.headers.getlist("Set-Cookie"):
+            cookies.load(header)
+        sent_back = "; ".join(f"{name}={morsel.coded_value}" for name, morsel in cookies.items())
+        started = time.perf_counter()
+        try:
+            page = self.http.get(
+                urljoin(self.base_url, response.headers["Location"]),
+                headers={"Cookie": f"{self.cookies}; {sent_back}" if sent_back else self.cookies},
+                allow_redirects=False,
+                timeout=60,
+            )
+        except Exception as error:  # noqa: BLE001
+            answer.page_status, answer.error = "error", repr(error)
+        else:
+            answer.page_status = page.status_code
+            answer.message = " ".join(messages_shown(page.text))
+        answer.page_seconds = time.perf_counter() - started
 
 
 def rush(parents, concurrency):
-    """Release everyone at once; returns the results of every submission and the wall time."""
+    """Release everyone at once; returns ``(parent, answer)`` for every submission, the start and the wall time."""
     submissions = []
     for parent in parents:
         submissions += [parent] * (2 if parent.double_click else 1)
@@ -154,7 +182,7 @@ def rush(parents, concurrency):
         if threading.current_thread().name not in released:
             released.add(threading.current_thread().name)
             barrier.wait(timeout=60)  # every thread starts its first submission at the same instant
-        return parent.submit()
+        return parent, parent.submit()
 
     released = set()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -169,8 +197,57 @@ def percentile(values, fraction):
     return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))]
 
 
+@dataclass
+class PositionCheck:
+    parents_told: int  # parents with at least one answer giving the position
+    answers_without: Counter  # answers giving no position, by what they said
+    mismatches: list  # (child, position said, rank of its arrival in the database)
+    rank_mismatches: list  # (child, waiting rank said, rank among the waitlisted arrivals)
+    arrivals_contiguous: bool  # the arrival numbers are 1..N
+
+
+def check_positions(stay, results):
+    """Compare the position each parent read with the rank of the request's ``arrival`` in the database.
+
+    Nobody left the line during the rush, so the position said at the request (its rank among
+    the offer's open requests) must be the rank of its arrival number among all of them, and
+    the waiting list's rank its rank among the waitlisted ones.
+    """
+    from memberspace.enrollments.models import Enrollment, EnrollmentStatus
+
+    rows = list(Enrollment.objects.filter(offer=stay).values_list("child_id", "arrival", "status"))
+    arrivals = sorted({arrival for _child, arrival, _status in rows})
+    rank = {arrival: number for number, arrival in enumerate(arrivals, start=1)}
+    waiting = sorted({arrival for _child, arrival, status in rows if status == EnrollmentStatus.WAITLISTED})
+    waiting_rank = {arrival: number for number, arrival in enumerate(waiting, start=1)}
+    expected = {child: (rank[arrival], waiting_rank.get(arrival)) for child, arrival, _status in rows}
+    told, without, mismatches, rank_mismatches = set(), Counter(), [], []
+    for parent, answer in results:
+        if answer.position is None:
+            said = CHILD_NAME.sub("…", answer.message) or f"(aucun message ; HTTP {answer.status})"
+            without[said] += 1
+            continue
+        told.add(parent.child_id)
+        position, waiting_said = expected.get(parent.child_id, (None, None))
+        if answer.position != position:
+            mismatches.append((parent.child_id, answer.position, position))
+        if answer.waiting_rank != waiting_said:
+            rank_mismatches.append((parent.child_id, answer.waiting_rank, waiting_said))
+    return PositionCheck(
+        parents_told=len(told),
+        answers_without=without,
+        mismatches=mismatches,
+        rank_mismatches=rank_mismatches,
+        arrivals_contiguous=arrivals == list(range(1, len(arrivals) + 1)),
+    )
+
+
 def validate_in_order(stay):
-    """The secretariat's pass: validate in arrival order; once full, the rest goes on the waiting list."""
+    """The secretariat's pass over the requests left to it, in arrival order: validate while places are left,
+    then put the rest on the waiting list. Those beyond the places plus the club's margin went there at once.
+
+    Returns (validated, waitlisted, waitlisted at once, in order, seconds).
+    """
     from django.contrib.auth import get_user_model
 
     from memberspace.enrollments import services as enrollments
@@ -178,25 +255,28 @@ def validate_in_order(stay):
     from memberspace.enrollments.services import EnrollmentError
 
     staff = get_user_model().objects.create(email="secretariat@le-po.test", is_staff=True, password="!")  # noqa: S106
-    arrival = list(Enrollment.objects.filter(offer=stay).in_arrival_order())
+    line = list(Enrollment.objects.filter(offer=stay).in_line())
+    at_once = sum(enrollment.status == EnrollmentStatus.WAITLISTED for enrollment in line)
     started = time.perf_counter()
-    for enrollment in arrival:
+    for enrollment in line:
+        if enrollment.status != EnrollmentStatus.REQUESTED:
+            continue
         try:
             enrollments.validate(enrollment, by=staff)
         except EnrollmentError:
             enrollments.waitlist(enrollment, by=staff)
     elapsed = time.perf_counter() - started
     statuses = dict(Enrollment.objects.filter(offer=stay).values_list("pk", "status"))
-    validated = [e.pk for e in arrival if statuses[e.pk] == EnrollmentStatus.VALIDATED]
-    waitlisted = [e.pk for e in arrival if statuses[e.pk] == EnrollmentStatus.WAITLISTED]
-    in_order = validated == [e.pk for e in arrival[: len(validated)]] and waitlisted == [
-        e.pk for e in arrival[len(validated) :]
+    validated = [e.pk for e in line if statuses[e.pk] == EnrollmentStatus.VALIDATED]
+    waitlisted = [e.pk for e in line if statuses[e.pk] == EnrollmentStatus.WAITLISTED]
+    in_order = validated == [e.pk for e in line[: len(validated)]] and waitlisted == [
+        e.pk for e in line[len(validated) :]
     ]
     ranked = list(Enrollment.objects.filter(pk__in=waitlisted))
     set_positions(ranked)
     ranks = {e.pk: e.waiting_rank() for e in ranked}
     ranks_in_order = [ranks[pk] for pk in waitlisted] == list(range(1, len(waitlisted) + 1))
-    return len(validated), len(waitlisted), in_order and ranks_in_order, elapsed
+    return len(validated), len(waitlisted), at_once, in_order and ranks_in_order, elapsed
 
 
 def main():
@@ -230,13 +310,16 @@ def main():
 
             from config.roles import setup_roles
             from memberspace.enrollments.models import Enrollment
+            from memberspace.enrollments.services import request_margin
             from memberspace.notifications.models import Notification
+            from pages.models import ClubSettings
 
             call_command("migrate", interactive=False, verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)
             setup_roles()
             print(f"Préparation : {args.parents} parents connectés, séjour de {args.capacity} places…")
-            stay, families = build(args.parents, args.capacity)
+            stay, signed_in = build(args.parents, args.capacity)
+            margin = request_margin(stay, ClubSettings.current())
             connection.close()
 
             port = free_port()
@@ -246,7 +329,7 @@ def main():
             rng = random.Random(6)
             parents = [
                 Parent(base_url, stay.pk, child.pk, session_key, rng.random() < args.double_click)
-                for _user, child, session_key in families
+                for _user, child, session_key in signed_in
             ]
             with ThreadPoolExecutor(max_workers=8) as pool:  # everyone has the page open, waiting
                 list(pool.map(lambda parent: parent.open_page(), parents))
@@ -256,12 +339,17 @@ def main():
             served.stop(server)
             server = None
 
-            latencies = [seconds for _status, _body, seconds in results]
-            statuses = Counter(status for status, _body, _seconds in results)
+            answers = [answer for _parent, answer in results]
+            latencies = [answer.seconds for answer in answers]
+            page_latencies = [answer.page_seconds for answer in answers if answer.page_status is not None]
+            statuses = Counter(answer.status for answer in answers)
+            page_statuses = Counter(answer.page_status for answer in answers if answer.page_status is not None)
             server_errors = sum(
-                count for status, count in statuses.items() if isinstance(status, int) and status >= 500
+                count
+                for status, count in (statuses + page_statuses).items()
+                if isinstance(status, int) and status >= 500
             )
-            failed = statuses.get("error", 0)
+            failed = statuses.get("error", 0) + page_statuses.get("error", 0)
             enrollments = Enrollment.objects.filter(offer=stay)
             recorded = enrollments.values("child").distinct().count()
             duplicates = enrollments.count() - recorded
@@ -270,16 +358,24 @@ def main():
             until_last = last.timestamp() - started_at
             notifications = Notification.objects.filter(kind="enrollment_requested").count()
             double_clicks = sum(parent.double_click for parent in parents)
+            positions = check_positions(stay, results)
 
             print()
             print(
                 f"Ouverture d'un séjour : {args.parents} parents, {len(results)} envois ({double_clicks} doubles clics)"
             )
             print(f"gunicorn {args.workers} workers, {args.concurrency} envois simultanés, PostgreSQL, Redis")
-            print(f"  requêtes par seconde          {len(results) / wall:8.1f}")
             print(
-                f"  latence p50 / p95             {percentile(latencies, 0.5) * 1000:8.0f} ms / "
+                f"  envois par seconde            {len(results) / wall:8.1f}"
+                " (chacun suivi du tableau de bord où la réponse s'affiche)"
+            )
+            print(
+                f"  latence p50 / p95 de l'envoi  {percentile(latencies, 0.5) * 1000:8.0f} ms / "
                 f"{percentile(latencies, 0.95) * 1000:.0f} ms"
+            )
+            print(
+                f"  puis tableau de bord p50/p95  {percentile(page_latencies, 0.5) * 1000:8.0f} ms / "
+                f"{percentile(page_latencies, 0.95) * 1000:.0f} ms"
             )
             print(
                 f"  dernière demande enregistrée  {until_last:8.2f} s après l'ouverture"
@@ -291,21 +387,40 @@ def main():
             print(f"  erreurs serveur (5xx)         {server_errors:8d}")
             print(f"  erreurs réseau                {failed:8d}")
             print(f"  réponses : {dict(sorted((str(k), v) for k, v in statuses.items()))}")
+            print(f"  tableau de bord : {dict(sorted((str(k), v) for k, v in page_statuses.items()))}")
             print(f"  notifications en file        {notifications:8d}")
+            print()
+            print(f"Positions annoncées (marge du club : {margin} demandes au-delà des {args.capacity} places)")
+            print(f"  parents ayant lu leur position        {positions.parents_told:5d} / {args.parents}")
+            print(f"  numéros d'arrivée 1..N en base         {'oui' if positions.arrivals_contiguous else 'NON':>5}")
+            print(f"  positions ≠ rang d'arrivée en base     {len(positions.mismatches):5d}")
+            print(f"  rangs d'attente ≠ rang en base         {len(positions.rank_mismatches):5d}")
+            for child, said, expected in (positions.mismatches + positions.rank_mismatches)[:5]:
+                print(f"    enfant {child} : annoncé {said}, en base {expected}")
+            if positions.answers_without:
+                print("  réponses sans position (le second envoi d'un double clic, etc.) :")
+                for said, count in positions.answers_without.most_common():
+                    print(f"    {count:5d} × « {said} »")
 
-            validated, waitlisted, in_order, elapsed = validate_in_order(stay)
+            validated, waitlisted, at_once, in_order, elapsed = validate_in_order(stay)
             print()
             print(
                 f"Validation dans l'ordre d'arrivée ({elapsed:.1f} s) : {validated} validées, "
-                f"{waitlisted} en liste d'attente, ordre d'arrivée respecté : {'oui' if in_order else 'NON'}"
+                f"{waitlisted} en liste d'attente (dont {at_once} dès leur demande, au-delà de "
+                f"{args.capacity} + {margin}), ordre d'arrivée respecté : {'oui' if in_order else 'NON'}"
             )
             ok = (
                 lost == 0
                 and duplicates == 0
                 and server_errors == 0
                 and failed == 0
+                and positions.parents_told == args.parents
+                and not positions.mismatches
+                and not positions.rank_mismatches
+                and positions.arrivals_contiguous
                 and validated == args.capacity
                 and waitlisted == args.parents - args.capacity
+                and at_once == max(args.parents - args.capacity - margin, 0)
                 and in_order
                 and until_last <= TARGET_SECONDS
             )
