@@ -94,13 +94,13 @@ class Answer:
 
     @property
     def waiting_rank(self):
-        """The rank on the waiting list the message gives (« 12e famille sur la liste d'attente »), or None."""
+        """The rank on the waiting list the message gives (« 12e famille en attente d'une place »), or None."""
         found = WAITING_RANK.search(self.message)
         return int(found.group(1)) if found else None
 
 
 POSITION = re.compile(r"\b(\d+)(?:re|e) demande pour \d+ places?\b")
-WAITING_RANK = re.compile(r"\b(\d+)(?:re|e) famille sur la liste d'attente\b")
+WAITING_RANK = re.compile(r"\b(\d+)(?:re|e) famille en attente d'une place\b")
 CHILD_NAME = re.compile(r"\bEnfant\d+\b")  # build_families' names, left out to count the answers by kind
 MESSAGE = re.compile(r'<p class="message message--[\w-]+">(.*?)</p>', re.S)
 
@@ -210,17 +210,21 @@ def check_positions(stay, results):
     """Compare the position each parent read with the rank of the request's ``arrival`` in the database.
 
     Nobody left the line during the rush, so the position said at the request (its rank among
-    the offer's open requests) must be the rank of its arrival number among all of them, and
-    the waiting list's rank its rank among the waitlisted ones.
+    the offer's open requests) must be the rank of its arrival number among all of them; and
+    a waitlisted request's rank, its rank among the families still waiting for a place, decided
+    or not (``set_positions``): nothing is decided during the rush, so its position too.
     """
-    from memberspace.enrollments.models import Enrollment, EnrollmentStatus
+    from memberspace.enrollments.models import WAITING_STATUSES, Enrollment, EnrollmentStatus
 
     rows = list(Enrollment.objects.filter(offer=stay).values_list("child_id", "arrival", "status"))
     arrivals = sorted({arrival for _child, arrival, _status in rows})
     rank = {arrival: number for number, arrival in enumerate(arrivals, start=1)}
-    waiting = sorted({arrival for _child, arrival, status in rows if status == EnrollmentStatus.WAITLISTED})
+    waiting = sorted({arrival for _child, arrival, status in rows if status in WAITING_STATUSES})
     waiting_rank = {arrival: number for number, arrival in enumerate(waiting, start=1)}
-    expected = {child: (rank[arrival], waiting_rank.get(arrival)) for child, arrival, _status in rows}
+    expected = {
+        child: (rank[arrival], waiting_rank[arrival] if status == EnrollmentStatus.WAITLISTED else None)
+        for child, arrival, status in rows
+    }
     told, without, mismatches, rank_mismatches = set(), Counter(), [], []
     for parent, answer in results:
         if answer.position is None:

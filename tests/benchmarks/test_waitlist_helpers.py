@@ -54,8 +54,8 @@ def test_the_percentile_is_the_nearest_rank():
 def test_the_rush_reads_the_position_and_the_waiting_rank_from_the_message_shown():
     page = (
         '<div class="messages" role="status"><p class="message message--warning">La demande pour Léa est sur '
-        "la liste d&#x27;attente de « Surf » : 57e demande pour 40 places ; 12e famille sur la liste "
-        "d&#x27;attente : une place libérée vous sera proposée dans l&#x27;ordre d&#x27;arrivée.</p></div>"
+        "la liste d&#x27;attente de « Surf » : 57e demande pour 40 places ; 12e famille en attente "
+        "d&#x27;une place : une place libérée vous sera proposée dans l&#x27;ordre d&#x27;arrivée.</p></div>"
     )
     waiting = rush.Answer(302, 0.1, message=" ".join(rush.messages_shown(page)))
     first = rush.Answer(302, 0.1, message="Demande envoyée pour Tom : 1re demande pour 40 places. Le club…")
