@@ -17,16 +17,15 @@ clock:
   accepts (``services.accept_place``) or declines (``services.decline_place``)
   0.5 to 5 s later, or lets the offer expire. The club's delay to answer counts in hours (48 by default): for an
   offer let expire, the run moves the deadline to 50 to 58 s ahead
-  (``--expire-in``), which stands for the passing of those hours. That is more
-  than the 45 s the worker's run watches ahead (``tasks.WATCH_SECONDS``), so the
-  deadline is in the database before the run that should close it starts, as a
-  real one is, days before. A deadline a few seconds ahead would measure how late
-  an unforeseen deadline is caught, which no real offer has (``--expire-in 3,8``
-  shows it). The expiry is the worker's: the schedule of
-  ``tasks.run_waiting_lists`` (config/schedules.py: every minute, watching 45 s),
-  created by ``manage.py setup_schedules`` and run by the cluster's scheduler;
+  (``--expire-in``), which stands for the passing of those hours. The expiry is
+  the worker's: while an offer is open, one run of ``tasks.run_waiting_lists``
+  (the *watcher*) watches the deadlines, 45 s at a time
+  (``settings.WAITING_LIST_WATCH_SECONDS``), then queues the next run and hands it
+  its lease. The first is woken by the first offer made, or started by the
+  schedule (config/schedules.py: every minute, created by ``manage.py
+  setup_schedules`` and run by the cluster's scheduler);
 - until no offer is open and no place is free while a family that fits waits, or
-  ``--bound`` seconds (480: a chain of expiries takes about a minute a link).
+  ``--bound`` seconds (480).
 
 A monitor thread reads the stay's places every 100 ms, in one statement (one
 snapshot). Printed per run, then as medians and spread over the runs:
@@ -135,13 +134,11 @@ def cause_of(freed_at, expired_deadlines, events):
     return "other"
 
 
-def within_watch(moment, runs):
-    """Whether ``moment`` fell while a run of the schedule was watching (``runs``: (started, stopped, result)),
-    between two runs (False), or after the last one seen ending (None)."""
-    windows = [(started, stopped) for started, stopped, _result in runs if started and stopped]
-    if any(started <= moment <= stopped for started, stopped in windows):
-        return True
-    return False if any(started > moment for started, _stopped in windows) else None
+def within_watch(moment, duty):
+    """Whether a watcher held the lease at ``moment`` (``duty``: the lease's changes seen by the monitor,
+    ``(when, token or None)``), or None if ``moment`` came before the first sample."""
+    before = [token for when, token in duty if when <= moment]
+    return (before[-1] is not None) if before else None
 
 
 def spread(values):
@@ -173,7 +170,7 @@ class Result:
     offers: Counter = field(default_factory=Counter)
     not_notified: int = 0
     latencies: dict = field(default_factory=dict)  # cause -> [seconds]
-    expiries: list = field(default_factory=list)  # (seconds, deadline within a run's watch, or None: not seen)
+    expiries: list = field(default_factory=list)  # (seconds, a watcher on duty at the deadline, or None: not seen)
     samples: int = 0
     max_taken: int = 0
     max_held: int = 0
@@ -185,7 +182,8 @@ class Result:
     singles_out_of_order: int = 0
     end: dict = field(default_factory=dict)
     lost_at_end: int = 0
-    runs_of_schedule: dict = field(default_factory=dict)  # task id -> (started, stopped, result)
+    duty: list = field(default_factory=list)  # the watcher's lease as the monitor saw it change: (when, token)
+    duty_samples: int = 0  # samples with a watcher on duty
     notifications: Counter = field(default_factory=Counter)
     load: tuple = ()
     seed: int = 0
@@ -317,7 +315,11 @@ class Run:
     # The monitor
 
     def monitor(self):
+        from django.core.cache import cache
         from django.db import connection
+        from django.utils import timezone
+
+        from memberspace.enrollments.tasks import WATCHER_KEY
 
         result, capacity = self.result, self.stay.capacity
         try:
@@ -333,18 +335,14 @@ class Run:
                     result.offered_beyond_free += taken + offered > capacity
                     result.free_while_fitting_waits += bool(fitting)
                     result.inconsistent += bool(inconsistent)
+                    watcher = cache.get(WATCHER_KEY)
+                    result.duty_samples += watcher is not None
+                    if not result.duty or result.duty[-1][1] != watcher:
+                        result.duty.append((timezone.now(), watcher))
                     tick += SAMPLE_EVERY
                     self.stop.wait(max(tick - time.monotonic(), 0))
         finally:
             connection.close()
-
-    def watch_schedule(self):
-        """Keep the runs of the schedule's task as they end (the worker keeps only the last 250 tasks)."""
-        from django_q.models import Task
-
-        rows = Task.objects.filter(func="memberspace.enrollments.tasks.run_waiting_lists")
-        for task_id, started, stopped, result in rows.values_list("id", "started", "stopped", "result"):
-            self.result.runs_of_schedule[task_id] = (started, stopped, result)
 
     # The cancellations
 
@@ -395,7 +393,6 @@ class Run:
         from memberspace.notifications.models import Notification
 
         seen_messages, seen_offers = set(), set()
-        turns = 0
         try:
             while not self.stop.wait(SAMPLE_EVERY):
                 sent = (
@@ -411,9 +408,6 @@ class Run:
                         continue
                     seen_offers.add(place_offer_pk)
                     self.react(pool, place_offer_pk, guardian_pk, sent_at)
-                turns += 1
-                if turns % 10 == 0:
-                    self.watch_schedule()
         finally:
             connection.close()
 
@@ -529,7 +523,7 @@ def measure(result, stay, sizes_by_arrival):
         seconds = (first_sent[offer.pk] - offer.freed_at).total_seconds()
         result.latencies[cause].append(seconds)
         if cause == "expiry":
-            result.expiries.append((seconds, within_watch(offer.freed_at, result.runs_of_schedule.values())))
+            result.expiries.append((seconds, within_watch(offer.freed_at, result.duty)))
 
     enrollment_type = ContentType.objects.get_for_model(Enrollment)
     result.offered_twice = (
@@ -650,19 +644,16 @@ def report(number, runs, args, result):
         f"  other checks             {result.inconsistent} samples with an offer open and no request offered or the "
         f"reverse, {result.singles_out_of_order} single children offered out of arrival order"
     )
-    windows = sorted(run for run in result.runs_of_schedule.values() if run[0] and run[1])
-    watched = sum((stopped - started).total_seconds() for started, stopped, _result in windows)
-    expired_by_runs = sum(value[0] for _s, _e, value in windows if isinstance(value, tuple | list) and value)
-    gaps = [(later[0] - earlier[1]).total_seconds() for earlier, later in zip(windows, windows[1:], strict=False)]
+    leases = {token for _when, token in result.duty if token}
     print(
-        f"  the schedule's runs      {len(windows)} seen ending, {watched:.0f} s spent watching "
-        f"({watched / result.seconds:.0%} of the run), {expired_by_runs} offers expired by them; "
-        f"between two runs: {', '.join(f'{gap:.0f}' for gap in gaps) or '—'} s"
+        f"  the watcher              on duty in {result.duty_samples} of {result.samples} samples "
+        f"({result.duty_samples / max(result.samples, 1):.0%}); {len(leases)} lease(s) taken, each passed from "
+        f"run to run while an offer was open"
     )
-    for where, label in ((True, "during a run's watch"), (False, "between two runs"), (None, "after the last run")):
+    for where, label in ((True, "a watcher on duty"), (False, "no watcher on duty"), (None, "before any sample")):
         found = [seconds for seconds, within in result.expiries if within is where]
         if found:
-            print(f"    deadlines {label:<21} {len(found):>3}: freed → notified {min(found):.2f}–{max(found):.2f} s")
+            print(f"    deadlines, {label:<19} {len(found):>3}: freed → notified {min(found):.2f}–{max(found):.2f} s")
     print(f"  place_offered messages   {dict(sorted(result.notifications.items()))}")
     for error in (result.cancel_errors + result.answer_errors)[:5]:
         print(f"    error: {error}")
@@ -759,8 +750,6 @@ def main():
             )
             from django.conf import settings
 
-            from memberspace.enrollments.tasks import WATCH_SECONDS
-
             cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
             print(
                 f"Waiting-list benchmark: {args.families} requests ({args.pairs} of them sibling pairs) for "
@@ -773,7 +762,9 @@ def main():
                 f"Production settings, PostgreSQL, django-q2 qcluster with {args.workers} workers (poll "
                 f"{settings.Q_CLUSTER['poll']} s, scheduler every ~30 s), broker "
                 f"{'Redis' if args.broker == 'redis' else 'Django ORM'}; schedule « run_waiting_lists » every "
-                f"minute watching {WATCH_SECONDS} s (worker timeout {settings.Q_CLUSTER['timeout']} s); email to "
+                f"minute, and while an offer is open one run watching "
+                f"{settings.WAITING_LIST_WATCH_SECONDS} s at a time, "
+                f"handing over to the next (worker timeout {settings.Q_CLUSTER['timeout']} s); email to "
                 f"aiosmtpd, SMS through the Twilio client to a local fake."
             )
             print(

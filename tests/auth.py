@@ -8,8 +8,23 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_tot
 from django.test import RequestFactory
 
 
-def totp_code(secret, at=None):
-    return format_hotp_value(hotp_value(secret, int(at or time.time()) // 30))
+TOTP_PERIOD = 30
+
+
+def totp_code(secret, at=None, margin=3):
+    """The code of ``secret`` at ``at`` (default: now).
+
+    allauth accepts only the current period's code (MFA_TOTP_TOLERANCE is 0), so a code read
+    in the last seconds of its period may be refused by the time it is sent. For "now", wait
+    for the next period when fewer than ``margin`` seconds are left; a browser, slower to type
+    and send, asks for a wider margin.
+    """
+    if at is None:
+        left = TOTP_PERIOD - time.time() % TOTP_PERIOD
+        if left < margin:
+            time.sleep(left + 0.05)
+        at = time.time()
+    return format_hotp_value(hotp_value(secret, int(at) // TOTP_PERIOD))
 
 
 def give_totp(user, secret=None):

@@ -446,6 +446,9 @@ Q_CLUSTER = {
     "poll": 0.5,
     "label": "Tâches (django-q2)",
 }
+# The waiting lists' watcher stays this long per run, then hands over to the next run
+# (memberspace.enrollments.tasks); below the worker's timeout.
+WAITING_LIST_WATCH_SECONDS = env_int("WAITING_LIST_WATCH_SECONDS", 45)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

@@ -32,6 +32,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 PAGE_CACHE_SECONDS = 0
 PAGE_CACHE_LOCAL_SECONDS = 0  # every request asks the shared cache, cleared between tests
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "po-tests"}}
+# A worker process started by a test shares the test's cache through the database.
+if env_bool("TEST_DATABASE_CACHE", False):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
 
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 

@@ -10,6 +10,8 @@ class EnrollmentsConfig(AppConfig):
     def ready(self):
         from pages.occupancy import register_places_taken, register_requests_waiting
 
+        from . import checks  # noqa: F401 (registers the system checks)
+
         register_places_taken(places_taken_expression)
         register_requests_waiting(requests_waiting_expression)
 

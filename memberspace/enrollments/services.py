@@ -701,8 +701,15 @@ def _make_place_offer(offer, family, now, freed_at):
             data={"expires_at": place_offer.expires_at.isoformat()},
         )
     transaction.on_commit(page_cache.invalidate)  # places held
+    transaction.on_commit(_watch_deadlines)  # someone must close the offer when it falls due
     _notify_family(place_offer, family, "place_offered", channels={Channel.EMAIL, Channel.SMS})
     return place_offer
+
+
+def _watch_deadlines():
+    from memberspace.enrollments import tasks  # the tasks call the services
+
+    tasks.wake_watcher()
 
 
 def _notify_family(place_offer, family, kind, *, channels=None, by=None):
@@ -877,19 +884,30 @@ def offers_with_free_places():
     )
 
 
-def run_waiting_lists(watch=0, sleep=time.sleep):
+# How often a watching run looks again: a deadline moved, or an offer made with a shorter
+# delay than the one awaited, is caught within this.
+WATCH_POLL_SECONDS = 1.0
+
+
+def place_offers_open():
+    """Whether any family has a place offered to answer (a run must watch for its deadline)."""
+    return PlaceOffer.objects.filter(status=PlaceOfferStatus.OPEN).exists()
+
+
+def run_waiting_lists(watch=0, sleep=time.sleep, clock=time.monotonic):
     """The schedule's work: expire what is due, then offer every place found free (a place freed by an
     edit outside the services, or left by a run that failed). Returns ``(expired, offered)``.
 
-    ``watch`` (seconds): then stay while an offer falls due within that time, and close it
-    as it does, so that its place goes to the next family within a second, not at the next
-    run of the schedule (a minute later, at best). Bounded by ``watch``, which the task
-    keeps under the worker's timeout; a run with no offer falling due ends at once.
+    ``watch`` (seconds): then stay while an offer is open, and close each one as it falls
+    due, so that its place goes to the next family within a second, not at the next run
+    of the schedule. Bounded by ``watch``, which the task keeps under the worker's
+    timeout (``tasks.run_waiting_lists`` hands the watch over to the next run); a run
+    with no offer open ends at once.
     """
-    started = time.monotonic()
+    started = clock()
     expired = expire_place_offers()
     offered = sum(len(offer_freed_places(offer)) for offer in offers_with_free_places())
-    while watch:
+    while (left := watch - (clock() - started)) > 0:
         due = (
             PlaceOffer.objects.filter(status=PlaceOfferStatus.OPEN)
             .order_by("expires_at")
@@ -898,11 +916,14 @@ def run_waiting_lists(watch=0, sleep=time.sleep):
         )
         if due is None:
             break
-        wait = max((due - timezone.now()).total_seconds(), 0)
-        if time.monotonic() - started + wait > watch:
-            break
-        sleep(wait + 0.05)
-        expired += expire_place_offers()
+        wait = (due - timezone.now()).total_seconds()
+        if wait > 0:
+            sleep(min(wait + 0.05, WATCH_POLL_SECONDS, left))
+            continue
+        closed = expire_place_offers()
+        if not closed:  # answered, or closed by another run, meanwhile: look again in a moment
+            sleep(min(WATCH_POLL_SECONDS, left))
+        expired += closed
     return expired, offered
 
 

@@ -66,10 +66,11 @@ def test_the_rush_reads_the_position_and_the_waiting_rank_from_the_message_shown
     assert (again.position, again.waiting_rank) == (None, None)
 
 
-def test_a_deadline_is_within_a_runs_watch_between_two_runs_or_after_the_last_one_seen():
-    runs = [(MOMENT, MOMENT + datetime.timedelta(seconds=45), (0, 0))]
-    runs.append((MOMENT + datetime.timedelta(seconds=60), MOMENT + datetime.timedelta(seconds=105), (1, 0)))
+def test_a_deadline_falls_with_a_watcher_on_duty_or_none_or_before_the_first_sample():
+    duty = [(MOMENT, "chain-1"), (MOMENT + datetime.timedelta(seconds=45), None)]
+    duty.append((MOMENT + datetime.timedelta(seconds=60), "chain-2"))
 
-    assert waitlist.within_watch(MOMENT + datetime.timedelta(seconds=30), runs) is True
-    assert waitlist.within_watch(MOMENT + datetime.timedelta(seconds=50), runs) is False
-    assert waitlist.within_watch(MOMENT + datetime.timedelta(seconds=110), runs) is None
+    assert waitlist.within_watch(MOMENT + datetime.timedelta(seconds=30), duty) is True
+    assert waitlist.within_watch(MOMENT + datetime.timedelta(seconds=50), duty) is False
+    assert waitlist.within_watch(MOMENT + datetime.timedelta(seconds=110), duty) is True
+    assert waitlist.within_watch(MOMENT - datetime.timedelta(seconds=1), duty) is None

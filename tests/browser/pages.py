@@ -58,7 +58,7 @@ class LoginPage:
         page.get_by_label("Mot de passe", exact=True).fill(password)
         page.get_by_role("button", name="Se connecter").click()
         if totp_secret:
-            page.get_by_label("Code").fill(totp_code(totp_secret))
+            page.get_by_label("Code").fill(totp_code(totp_secret, margin=12))
             page.get_by_role("button", name=re.compile("Se connecter|Valider|Connexion", re.I)).click()
         return page
 

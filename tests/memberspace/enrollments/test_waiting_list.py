@@ -12,17 +12,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.models import Schedule
 from wagtail.models import ModelLogEntry, Site
 
 from memberspace.accounts import services as account_services
-from memberspace.enrollments import services
+from memberspace.enrollments import services, tasks
+from memberspace.enrollments.checks import check_waiting_list_watch
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, PlaceOffer, PlaceOfferStatus
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
 from pages.models import ClubSettings
 from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, StayPageFactory
+from tests.servers import QCluster, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -406,21 +413,176 @@ def test_the_schedule_offers_a_place_freed_outside_the_services(full_stay, stay)
     assert services.run_waiting_lists() == (0, 0)
 
 
-def test_the_schedules_run_closes_an_offer_falling_due_within_its_watch(full_stay, secretary):
+class Clock:
+    """A run's monotonic clock and its sleep: each sleep moves the clock on by what it asks."""
+
+    def __init__(self, on_sleep=None):
+        self.now, self.slept, self.on_sleep = 0.0, [], on_sleep
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+        if self.on_sleep:
+            self.on_sleep(self)
+
+
+def test_a_watching_run_closes_an_offer_the_second_it_falls_due(full_stay, secretary):
     validated, (albert, berthe, _cyril) = full_stay
     services.cancel_by_staff(validated[0], by=secretary)
     PlaceOffer.objects.update(expires_at=timezone.now() + datetime.timedelta(seconds=10))
-    slept = []
 
-    def sleep(seconds):  # the clock moves on as the run waits
-        slept.append(seconds)
-        PlaceOffer.objects.filter(status=PlaceOfferStatus.OPEN).update(expires_at=timezone.now())
+    def time_passes(clock):  # the deadline comes once the run has waited 10 s
+        if clock.now >= 10:
+            PlaceOffer.objects.filter(pk=fresh(albert).place_offer_id).update(expires_at=timezone.now())
 
-    assert services.run_waiting_lists(watch=45, sleep=sleep) == (1, 0)
-    assert len(slept) == 1 and 9 < slept[0] < 11
+    clock = Clock(time_passes)
+    assert services.run_waiting_lists(watch=45, sleep=clock.sleep, clock=clock) == (1, 0)
+    # It looks every second (a deadline moved, a shorter offer made meanwhile), and stays its 45 s.
+    assert set(clock.slept) == {services.WATCH_POLL_SECONDS} and clock.now == 45
     assert fresh(albert).status == Status.CANCELLED and fresh(berthe).status == Status.OFFERED
-    # Berthe's offer falls due in 48 hours: beyond the watch, the run ends at once.
-    assert services.run_waiting_lists(watch=45, sleep=sleep) == (0, 0) and len(slept) == 1
+
+
+def test_a_run_with_no_offer_open_ends_at_once(full_stay):
+    clock = Clock()
+    assert services.run_waiting_lists(watch=45, sleep=clock.sleep, clock=clock) == (0, 0)
+    assert clock.slept == []
+
+
+# One watcher at a time, relayed without a gap (tasks.run_waiting_lists)
+
+
+@pytest.fixture
+def watching(monkeypatch):
+    """The watch each run makes (``services.run_waiting_lists`` called through, its watch recorded but not waited)."""
+    watches, run = [], services.run_waiting_lists
+
+    def recorded(watch=0, **kwargs):
+        watches.append(watch)
+        return run()
+
+    monkeypatch.setattr(services, "run_waiting_lists", recorded)
+    cache.delete(tasks.WATCHER_KEY)
+    yield watches
+    cache.delete(tasks.WATCHER_KEY)
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The runs queued on the broker (the edge: no worker in this process)."""
+    runs = []
+    monkeypatch.setattr(Conf, "SYNC", False)
+
+    def async_task(func, *args, **kwargs):
+        if func == tasks.RUN_TASK:  # not the notifications' deliveries
+            runs.append((func, args))
+
+    monkeypatch.setattr("django_q.tasks.async_task", async_task)
+    return runs
+
+
+def test_the_scheduled_run_watches_and_hands_over_while_an_offer_is_open(full_stay, secretary, watching, queued):
+    validated, (albert, _berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)  # Albert's offer: open for 48 h
+    assert tasks.run_waiting_lists() == (0, 0)
+    assert watching == [tasks.watch_seconds()]
+    # Its successor is queued with the lease, which it keeps meanwhile.
+    [(func, (watcher,))] = queued
+    assert func == tasks.RUN_TASK and cache.get(tasks.WATCHER_KEY) == watcher
+    # A scheduled run meanwhile makes one pass and ends: one watcher at a time.
+    tasks.run_waiting_lists()
+    assert watching == [tasks.watch_seconds(), 0] and len(queued) == 1
+    # The successor watches; once no offer is open, it gives the lease up and queues nobody.
+    services.validate(fresh(albert), by=secretary)  # the secretariat accepts it for the family
+    tasks.run_waiting_lists(watcher)
+    assert watching[-1] == tasks.watch_seconds() and len(queued) == 1
+    assert cache.get(tasks.WATCHER_KEY) is None
+
+
+def test_a_successor_whose_lease_lapsed_makes_one_pass(full_stay, secretary, watching, queued):
+    validated, _waiting = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    cache.set(tasks.WATCHER_KEY, "another run, which took over")
+    tasks.run_waiting_lists("a watcher lost with its worker")
+    assert watching == [0] and queued == []
+    assert cache.get(tasks.WATCHER_KEY) == "another run, which took over"
+
+
+def test_places_offered_at_once_wake_one_watcher(full_stay, secretary, queued, django_capture_on_commit_callbacks):
+    validated, (albert, berthe, _cyril) = full_stay
+    cache.delete(tasks.WATCHER_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_by_staff(validated[0], by=secretary)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_by_staff(validated[1], by=secretary)
+    assert fresh(albert).status == fresh(berthe).status == Status.OFFERED
+    [(func, (watcher,))] = queued
+    assert func == tasks.RUN_TASK and cache.get(tasks.WATCHER_KEY) == watcher
+    cache.delete(tasks.WATCHER_KEY)
+
+
+def test_a_broker_down_leaves_the_offer_and_the_lease_to_the_schedule(full_stay, secretary, monkeypatch, caplog):
+    validated, (albert, _berthe, _cyril) = full_stay
+    monkeypatch.setattr(Conf, "SYNC", False)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr("django_q.tasks.async_task", broker_down)
+    cache.delete(tasks.WATCHER_KEY)
+    services.cancel_by_staff(validated[0], by=secretary)
+    tasks.wake_watcher()
+    assert fresh(albert).status == Status.OFFERED
+    assert cache.get(tasks.WATCHER_KEY) is None  # the next scheduled run takes the watch
+    assert "the schedule will run it" in caplog.text
+
+
+@pytest.mark.parametrize(("watch", "errors"), [(45, []), (46, ["enrollments.E001"]), (0, ["enrollments.E001"])])
+def test_the_watch_must_end_before_the_workers_timeout(settings, watch, errors):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 60}
+    settings.WAITING_LIST_WATCH_SECONDS = watch
+    assert [error.id for error in check_waiting_list_watch(None)] == errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_cluster_closes_an_offer_at_its_deadline_across_watchers(full_stay, secretary, monkeypatch, settings):
+    """A real django-q2 cluster, no schedule: the offer made wakes a watcher, which hands over every
+    3 s (its watch here), and the offer falling due 7 s later is closed by one of its successors."""
+    validated, (albert, berthe, _cyril) = full_stay
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    }
+    call_command("createcachetable", verbosity=0)
+    monkeypatch.setattr(Conf, "SYNC", False)  # the offer's wake-up goes to the real broker (the ORM queue)
+    assert not Schedule.objects.exists()  # nothing but the watchers closes the offer
+    cluster = QCluster(
+        connection,
+        Q_WORKERS=2,
+        Q_TIMEOUT=8,
+        Q_RETRY=16,
+        EMAIL_TIMEOUT=3,
+        TWILIO_TIMEOUT=3,
+        NOTIFICATION_LEASE_SECONDS=10,
+        WAITING_LIST_WATCH_SECONDS=3,
+        TEST_DATABASE_CACHE=True,
+    ).start()
+    try:
+        with transaction.atomic():
+            services.cancel_by_staff(validated[0], by=secretary)
+            deadline = timezone.now() + datetime.timedelta(seconds=7)
+            PlaceOffer.objects.update(expires_at=deadline)
+        wait_until(lambda: cache.get(tasks.WATCHER_KEY) is not None, timeout=20, message="a watcher on duty")
+        wait_until(lambda: fresh(berthe).status == Status.OFFERED, timeout=30, message="Berthe offered the place")
+    except AssertionError:
+        cluster.stop()
+        raise AssertionError(cluster.output()) from None
+    finally:
+        cluster.close()
+    assert fresh(albert).status == Status.CANCELLED
+    assert PlaceOffer.objects.get(pk=fresh(albert).place_offer_id).status == PlaceOfferStatus.EXPIRED
+    assert timezone.now() >= deadline
 
 
 # The secretariat
