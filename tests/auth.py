@@ -7,7 +7,6 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.test import RequestFactory
 
-
 TOTP_PERIOD = 30
 
 

@@ -127,11 +127,7 @@ def request_enrollment(request):
         posted = request.POST.getlist("children")
         already = services.already_requested(offer, [child for child in children if str(child.pk) in posted])
         if already:  # sent twice (a double click, a reload): the first one was recorded; not an error
-            messages.info(
-                request,
-                _("La demande pour %(names)s à « %(offer)s » est bien enregistrée.")
-                % {"names": ", ".join(child.first_name for child in already), "offer": offer.title},
-            )
+            already_sent_message(request, offer, already)
             return redirect("memberspace:dashboard")
     in_line = offer.enrollments.active().values("arrival").distinct().count()
     return TemplateResponse(
@@ -167,6 +163,21 @@ def request_sent_message(request, offer, created):
             _("Demande envoyée pour %(names)s : %(line)s. Le club vous confirmera l'inscription par e-mail.")
             % {"names": names, "line": line},
         )
+
+
+def already_sent_message(request, offer, children):
+    """The answer to a request sent again: it was recorded, and here is where it stands (as the first answer said)."""
+    values = {"names": formatting.names_list(child.first_name for child in children), "offer": offer.title}
+    first = offer.enrollments.active().filter(child=children[0]).first()
+    line = services.describe_position(first, offer) if first else ""
+    if line:
+        message = _("La demande pour %(names)s à « %(offer)s » est bien enregistrée : %(line)s.") % {
+            **values,
+            "line": line,
+        }
+    else:
+        message = _("La demande pour %(names)s à « %(offer)s » est bien enregistrée.") % values
+    messages.info(request, message)
 
 
 def own_enrollment(request, pk):

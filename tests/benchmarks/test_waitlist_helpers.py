@@ -59,11 +59,15 @@ def test_the_rush_reads_the_position_and_the_waiting_rank_from_the_message_shown
     )
     waiting = rush.Answer(302, 0.1, message=" ".join(rush.messages_shown(page)))
     first = rush.Answer(302, 0.1, message="Demande envoyée pour Tom : 1re demande pour 40 places. Le club…")
-    again = rush.Answer(302, 0.1, message="La demande pour Tom à « Surf » est bien enregistrée.")
+    again = rush.Answer(
+        302,
+        0.1,
+        message="La demande pour Tom à « Surf » est bien enregistrée : 3e demande pour 4 places.",
+    )
 
     assert (waiting.position, waiting.waiting_rank) == (57, 12)
     assert (first.position, first.waiting_rank) == (1, None)
-    assert (again.position, again.waiting_rank) == (None, None)
+    assert (again.position, again.waiting_rank) == (3, None)
 
 
 def test_a_deadline_falls_with_a_watcher_on_duty_or_none_or_before_the_first_sample():

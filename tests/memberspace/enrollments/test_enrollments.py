@@ -618,7 +618,8 @@ def test_a_request_sent_twice_is_recorded_once_and_not_shown_as_an_error(client,
     data = {"offre": stay.pk, "children": [lea.pk]}
     client.post(REQUEST_URL, data)
     again = client.post(REQUEST_URL, data, follow=True)  # a double click, a reload
-    assert "La demande pour Léa à « Neige à Morzine » est bien enregistrée." in text(again)
+    # With its place in line, as the first answer gave it.
+    assert "La demande pour Léa à « Neige à Morzine » est bien enregistrée : 1re demande pour 2 places." in text(again)
     assert Enrollment.objects.filter(child=lea).count() == 1
 
 
