@@ -52,8 +52,9 @@ def smtp_server(settings):
 
 @pytest.fixture
 def home(db):
-    """The home page, root of the default site (Wagtail's placeholder page removed)."""
-    root = Page.get_first_root_node()
+    """The home page, root of the default site (Wagtail's placeholder page removed); in a transactional
+    test too, after another one's flush."""
+    root = wagtail_roots()
     home = HomePageFactory(parent=root)
     Site.objects.all().delete()
     Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True, site_name="Le PO")

@@ -23,7 +23,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from wagtail.models import Collection
+from wagtail.models import Collection, Site
 
 from activities.models import ActivityCategory, ActivityIndexPage, ActivityPage, ActivitySlot, Weekday
 from home.models import HomePage
@@ -32,7 +32,7 @@ from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, ChildStatus, Guardianship, Invitation, Relationship, hash_token
 from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
-from pages.models import StandardPage
+from pages.models import ClubSettings, StandardPage
 from stays.models import StayIndexPage, StayPage
 
 PASSWORD = "un-mot-de-passe-solide"
@@ -165,6 +165,23 @@ class StayPageFactory(OfferFactoryMixin, wagtail_factories.PageFactory):
 
     class Meta:
         model = StayPage
+
+
+def week_stay(parent, title, start, **fields):
+    """A stay under ``parent`` from ``start`` to six days later; ``fields`` go to ``StayPageFactory``."""
+    return StayPageFactory(
+        parent=parent, title=title, start_date=start, end_date=start + datetime.timedelta(days=6), **fields
+    )
+
+
+def club_settings(**fields):
+    """The default site's club settings with ``fields`` set and saved (the site must exist: fixture ``home``)."""
+    settings = ClubSettings.for_site(Site.objects.get(is_default_site=True))
+    for name, value in fields.items():
+        settings._meta.get_field(name)  # a misspelt setting fails here rather than being set and ignored
+        setattr(settings, name, value)
+    settings.save()
+    return settings
 
 
 # The member area

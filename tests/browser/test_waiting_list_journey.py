@@ -103,6 +103,19 @@ def only_sms_to(parent, sms_outbox):
     return body
 
 
+def cancel_for_next(cancelled, waiting, secretary, sms_outbox):
+    """The secretariat cancels ``cancelled``; the freed place is offered to ``waiting``, whose place offer this returns.
+
+    The outboxes are emptied first, so that they then hold only the offer's messages.
+    """
+    mail.outbox.clear()
+    sms_outbox.clear()
+    services.cancel_by_staff(cancelled, by=secretary)
+    waiting.refresh_from_db()
+    assert waiting.status == EnrollmentStatus.OFFERED
+    return waiting.place_offer
+
+
 def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_the_line_moves_on(
     new_page, live_site, secretary, sms_outbox, client, django_assert_num_queries
 ):
@@ -143,12 +156,7 @@ def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_th
     shoot(page, "01-dashboard-rank")
 
     # A family ahead cancels: the secretariat cancels its validated enrollment; the place is Claire's to take.
-    mail.outbox.clear()
-    sms_outbox.clear()
-    services.cancel_by_staff(validated[0], by=secretary)
-    lea.refresh_from_db()
-    assert lea.status == EnrollmentStatus.OFFERED
-    offered = lea.place_offer
+    offered = cancel_for_next(validated[0], lea, secretary, sms_outbox)
     assert offered.status == PlaceOfferStatus.OPEN and list(offered.enrollments.all()) == [lea]
     assert offered.expires_at == services.answer_deadline(offered.created_at, 48, club.place_offer_skip_nights)
     deadline = french(formatting.date_and_time, offered.expires_at)
@@ -219,12 +227,7 @@ def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_th
     shoot(page, "04-dashboard-validated")
 
     # The family behind her is offered the next freed place, and lets it expire.
-    mail.outbox.clear()
-    sms_outbox.clear()
-    services.cancel_by_staff(validated[1], by=secretary)
-    yanis.refresh_from_db()
-    assert yanis.status == EnrollmentStatus.OFFERED
-    missed = yanis.place_offer
+    missed = cancel_for_next(validated[1], yanis, secretary, sms_outbox)
     missed_link = re.search(r"(https?://\S+/place-proposee/\S+/)", only_sms_to(nadia, sms_outbox)).group(1)
     answer_link(missed_link + "?reponse=accepter", missed, nadia)
     past = timezone.now() - datetime.timedelta(minutes=1)

@@ -13,10 +13,8 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from wagtail.models import Site
 
-from pages.models import ClubSettings
-from tests.factories import ActivityPageFactory, StayPageFactory
+from tests.factories import ActivityPageFactory, StayPageFactory, club_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +41,7 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def club(home):
-    settings = ClubSettings.for_site(Site.objects.get(is_default_site=True))
-    settings.priority_days = 14
-    settings.priority_for = "members"
-    settings.save()
-    return settings
+    return club_settings(priority_days=14, priority_for="members")
 
 
 @pytest.fixture

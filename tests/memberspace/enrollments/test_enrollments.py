@@ -11,15 +11,21 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import ModelLogEntry, Site
+from wagtail.models import ModelLogEntry
 
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_positions
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
 from pages import formatting
-from pages.models import ClubSettings
-from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, StayPageFactory
+from tests.factories import (
+    ActivityPageFactory,
+    ChildFactory,
+    ParentFactory,
+    StayPageFactory,
+    club_settings,
+    week_stay,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,30 +51,23 @@ def text(response):
 
 @pytest.fixture
 def club(home):
-    settings = ClubSettings.for_site(Site.objects.get(is_default_site=True))
-    settings.contact_email = "secretariat@le-po.test"
-    settings.phone = "01 42 00 00 00"
-    settings.deposit_due_days = 15
-    settings.bank_account_holder = "Association Le PO"
-    settings.bank_name = "Crédit Coopératif"
-    settings.iban = "FR7630006000011234567890189"
-    settings.bic = "AGRIFRPP"
-    settings.cheque_payee = "Le PO"
-    settings.cheque_address = "12 rue des Écoles\n75005 Paris"
-    settings.save()
-    return settings
+    return club_settings(
+        contact_email="secretariat@le-po.test",
+        phone="01 42 00 00 00",
+        deposit_due_days=15,
+        bank_account_holder="Association Le PO",
+        bank_name="Crédit Coopératif",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+        cheque_payee="Le PO",
+        cheque_address="12 rue des Écoles\n75005 Paris",
+    )
 
 
 @pytest.fixture
 def stay(stay_index, club):
-    return StayPageFactory(
-        parent=stay_index,
-        title="Neige à Morzine",
-        capacity=2,
-        start_date=START,
-        end_date=START + datetime.timedelta(days=6),
-        price=Decimal("1250.50"),
-        deposit_amount=Decimal("300.00"),
+    return week_stay(
+        stay_index, "Neige à Morzine", START, capacity=2, price=Decimal("1250.50"), deposit_amount=Decimal("300.00")
     )
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import Schedule
-from wagtail.models import ModelLogEntry, Site
+from wagtail.models import ModelLogEntry
 
 from memberspace.accounts import services as account_services
 from memberspace.enrollments import services, tasks
@@ -27,8 +27,7 @@ from memberspace.enrollments.checks import check_waiting_list_watch
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, PlaceOffer, PlaceOfferStatus
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
-from pages.models import ClubSettings
-from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, StayPageFactory
+from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, club_settings, week_stay
 from tests.servers import QCluster, wait_until
 
 pytestmark = pytest.mark.django_db
@@ -44,24 +43,14 @@ def text(response):
 
 @pytest.fixture
 def club(home):
-    settings = ClubSettings.for_site(Site.objects.get(is_default_site=True))
-    settings.place_offer_hours = 48
-    settings.place_offer_skip_nights = False
-    settings.request_margin_percent = 0  # beyond the places, straight to the waiting list
-    settings.save()
-    return settings
+    # No margin: beyond the places, requests go straight to the waiting list.
+    return club_settings(place_offer_hours=48, place_offer_skip_nights=False, request_margin_percent=0)
 
 
 @pytest.fixture
 def stay(stay_index, club):
-    return StayPageFactory(
-        parent=stay_index,
-        title="Voile à Quiberon",
-        capacity=2,
-        start_date=START,
-        end_date=START + datetime.timedelta(days=6),
-        price=Decimal("600.00"),
-        deposit_amount=Decimal("150.00"),
+    return week_stay(
+        stay_index, "Voile à Quiberon", START, capacity=2, price=Decimal("600.00"), deposit_amount=Decimal("150.00")
     )
 
 
