@@ -447,8 +447,8 @@ Q_CLUSTER = {
     "label": "Tâches (django-q2)",
 }
 # The waiting lists' watcher stays this long per run, then hands over to the next run
-# (memberspace.enrollments.tasks); below the worker's timeout.
-WAITING_LIST_WATCH_SECONDS = env_int("WAITING_LIST_WATCH_SECONDS", 45)
+# (memberspace.enrollments.tasks); by default three quarters of the worker's timeout (45 s).
+WAITING_LIST_WATCH_SECONDS = env_int("WAITING_LIST_WATCH_SECONDS", Q_CLUSTER["timeout"] * 3 // 4)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
