@@ -4,8 +4,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
 
 from memberspace.payments.backends import PermanentPaymentError, checkouts, get_backend
+from memberspace.payments.backends.helloasso import HelloAssoBackend
 from memberspace.payments.backends.locmem import LocmemBackend, pay
 
 URLS = {
@@ -21,6 +23,17 @@ def start(backend, amount_cents=12050, **kwargs):
 
 def test_the_tests_record_payments_in_memory():
     assert isinstance(get_backend(), LocmemBackend)
+
+
+def test_get_backend_follows_the_setting(settings):
+    settings.PAYMENT_BACKEND = "memberspace.payments.backends.helloasso.HelloAssoBackend"
+    settings.HELLOASSO_CLIENT_ID = "po-client"
+    settings.HELLOASSO_CLIENT_SECRET = "po-secret"  # noqa: S105 (a test value)
+    settings.HELLOASSO_ORGANIZATION_SLUG = "le-po"
+    assert isinstance(get_backend(), HelloAssoBackend)
+    settings.HELLOASSO_CLIENT_SECRET = None
+    with pytest.raises(ImproperlyConfigured):
+        get_backend()
 
 
 def test_the_in_memory_backend_records_the_checkout_and_its_payment(payment_calls):
