@@ -16,8 +16,10 @@ on one that points up):
 4. ``families``      — children, guardianships, co-parent invitations;
 5. ``legacy``        — the old base's import, matching, attaching suggestions;
 6. ``enrollments``   — eligibility, requests, the waiting list, decisions, rosters;
-7. ``privacy``       — export, erasure and retention purges across the others;
-8. the shell, ``memberspace`` itself — the member area's URLs, the dashboard
+7. ``payments``      — the payment backends (HelloAsso's checkout, a recording
+                       one for development and tests);
+8. ``privacy``       — export, erasure and retention purges across the others;
+9. the shell, ``memberspace`` itself — the member area's URLs, the dashboard
    composed from what the apps give it, the base templates, the one
    « Secrétariat » admin menu, the demo seeding of families.
 

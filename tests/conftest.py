@@ -36,6 +36,23 @@ def sms_outbox(_sms_outbox):
     return _sms_outbox
 
 
+@pytest.fixture(autouse=True)
+def _payment_calls():
+    """The in-memory payment backend's calls and checkouts, empty for every test."""
+    from memberspace.payments import backends
+
+    backends.calls.clear()
+    backends.checkouts.clear()
+    yield backends.calls
+    backends.calls.clear()
+    backends.checkouts.clear()
+
+
+@pytest.fixture
+def payment_calls(_payment_calls):
+    return _payment_calls
+
+
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on loopback, and Django's SMTP backend pointed at it."""

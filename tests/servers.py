@@ -1,13 +1,16 @@
 """Real servers on loopback for the integration tests: an SMTP server (aiosmtpd),
-a fake of Twilio's Messages API, and a django-q2 cluster in a process of its own."""
+fakes of Twilio's Messages API and of HelloAsso's checkout API, and a django-q2
+cluster in a process of its own."""
 
 import asyncio
 import base64
 import contextlib
 import email
 import email.utils
+import itertools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,12 +19,34 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from aiosmtpd.controller import Controller
+from helloasso_python.models.hello_asso_api_v5_models_carts_checkout_intent_response import (
+    HelloAssoApiV5ModelsCartsCheckoutIntentResponse,
+)
+from helloasso_python.models.hello_asso_api_v5_models_carts_init_checkout_body import (
+    HelloAssoApiV5ModelsCartsInitCheckoutBody,
+)
+from helloasso_python.models.hello_asso_api_v5_models_carts_init_checkout_response import (
+    HelloAssoApiV5ModelsCartsInitCheckoutResponse,
+)
+from helloasso_python.models.hello_asso_api_v5_models_common_meta_model import HelloAssoApiV5ModelsCommonMetaModel
+from helloasso_python.models.hello_asso_api_v5_models_statistics_order_amount_model import (
+    HelloAssoApiV5ModelsStatisticsOrderAmountModel,
+)
+from helloasso_python.models.hello_asso_api_v5_models_statistics_order_detail import (
+    HelloAssoApiV5ModelsStatisticsOrderDetail,
+)
+from helloasso_python.models.hello_asso_api_v5_models_statistics_order_payment import (
+    HelloAssoApiV5ModelsStatisticsOrderPayment,
+)
+from helloasso_python.models.hello_asso_api_v5_models_statistics_payer import HelloAssoApiV5ModelsStatisticsPayer
+from pydantic import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -214,6 +239,260 @@ class FakeTwilio:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def as_json(model):
+    """A model of ``helloasso_python`` as the JSON HelloAsso sends: camelCase, dates in ISO 8601."""
+    return json.loads(json.dumps(model.to_dict(), default=lambda value: value.isoformat()))
+
+
+class FakeHelloAsso:
+    """HelloAsso's OAuth2 token endpoint and checkout API (v5), enough to test the real client.
+
+    - ``POST /oauth2/token``: the client-credentials and refresh-token grants (form
+      encoded), tokens living ``token_lifetime`` seconds; 401 for other credentials,
+      400 for an unknown refresh token;
+    - ``POST /v5/organizations/{slug}/checkout-intents``: the body is read with the
+      client's own model (``InitCheckoutBody``); 400 when it does not validate, when
+      the total is not the initial amount plus the terms, or the metadata is longer
+      than 20,000 characters; answers ``{id, redirectUrl}``;
+    - ``GET /v5/organizations/{slug}/checkout-intents/{id}``: the intent, its metadata,
+      and its order only once a payment was authorised, as HelloAsso does;
+    - ``GET /v5/orders/{id}``: the order.
+
+    Every API call needs a live bearer token (401 otherwise). Replies are built from
+    the client's models, so the real client parses them; orders are kept as that JSON
+    in ``orders``, which a test may alter (a state HelloAsso adds one day). Test
+    handles: ``pay()``, ``revoke_tokens()``, ``fail_next()``, ``reply_delay`` (the API
+    answers that much later: past the client's timeout, the answer is lost; a
+    checkout is opened all the same). Every request is kept in ``requests``.
+    """
+
+    def __init__(self, client_id, client_secret, organization_slug, token_lifetime=1800):
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.organization_slug = organization_slug
+        self.token_lifetime = token_lifetime
+        self.requests = []
+        self.tokens = {}  # access token → when it expires (time.time())
+        self.refresh_tokens = set()
+        self.checkouts = {}  # id → {"body": the request's JSON, "payments": [...], "order_id": None}
+        self.orders = {}  # id → the order's JSON
+        self.reply_delay = 0.0
+        self.failures = []  # (status, payload) for the next API calls, in order
+        self.ids = itertools.count(12001)
+        fake = self
+        checkouts_path = f"/v5/organizations/{organization_slug}/checkout-intents"
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def record(self, method, body):
+                path, _sep, query = self.path.partition("?")
+                fake.requests.append(
+                    {"method": method, "path": path, "query": query, "headers": dict(self.headers), "body": body}
+                )
+                return path
+
+            def authorized(self):
+                scheme, _sep, token = self.headers.get("Authorization", "").partition(" ")
+                if scheme != "Bearer" or fake.tokens.get(token, 0) <= time.time():
+                    self.reply(401, {"message": "Authorization has been denied for this request."})
+                    return False
+                return True
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length).decode()
+                if self.path == "/oauth2/token":
+                    form = {key: values[0] for key, values in parse_qs(raw).items()}
+                    self.record("POST", form)
+                    return self.token(form)
+                path = self.record("POST", raw)
+                if not self.authorized() or self.failed():
+                    return None
+                if path != checkouts_path:
+                    return self.reply(404, {"message": "Not found"})
+                content_type = self.headers.get("Content-Type", "").split(";")[0].strip()
+                if content_type not in ("application/json-patch+json", "application/json"):
+                    return self.reply(415, {"message": f"Unsupported content type {content_type}"})
+                try:
+                    body = HelloAssoApiV5ModelsCartsInitCheckoutBody.from_dict(json.loads(raw))
+                except (ValueError, ValidationError) as error:
+                    return self.bad_request(str(error))
+                terms = sum(term.amount for term in body.terms or [])
+                if body.total_amount != body.initial_amount + terms:
+                    return self.bad_request("TotalAmount must be equal to the sum of the initial amount and terms")
+                if body.metadata is not None and len(json.dumps(body.metadata)) > 20000:
+                    return self.bad_request("Metadata is too long (max length : 20000)")
+                checkout_id = next(fake.ids)
+                fake.checkouts[checkout_id] = {"body": json.loads(raw), "payments": [], "order_id": None}
+                reply = HelloAssoApiV5ModelsCartsInitCheckoutResponse(
+                    id=checkout_id, redirect_url=fake.redirect_url(checkout_id)
+                )
+                if fake.reply_delay:
+                    time.sleep(fake.reply_delay)
+                return self.reply(200, as_json(reply))
+
+            def do_GET(self):
+                path = self.record("GET", None)
+                if not self.authorized() or self.failed():
+                    return None
+                if fake.reply_delay:
+                    time.sleep(fake.reply_delay)
+                if match := re.fullmatch(re.escape(checkouts_path) + r"/(\d+)", path):
+                    checkout_id = int(match[1])
+                    if checkout_id not in fake.checkouts:
+                        return self.reply(404, {"message": "Checkout intent not found"})
+                    return self.reply(200, fake.intent(checkout_id))
+                if match := re.fullmatch(r"/v5/orders/(\d+)", path):
+                    order = fake.orders.get(int(match[1]))
+                    return self.reply(*((200, order) if order else (404, {"message": "Order not found"})))
+                return self.reply(404, {"message": "Not found"})
+
+            def token(self, form):
+                grant = form.get("grant_type")
+                if form.get("client_id") != fake.client_id:
+                    return self.reply(401, {"error": "unauthorized_client"})
+                if grant == "client_credentials":
+                    if form.get("client_secret") != fake.client_secret:
+                        return self.reply(401, {"error": "unauthorized_client"})
+                elif grant == "refresh_token":
+                    if form.get("refresh_token") not in fake.refresh_tokens:
+                        return self.reply(400, {"error": "invalid_grant"})
+                    fake.refresh_tokens.discard(form["refresh_token"])
+                else:
+                    return self.reply(400, {"error": "unsupported_grant_type"})
+                access_token, refresh_token = "at-" + uuid.uuid4().hex, "rt-" + uuid.uuid4().hex
+                fake.tokens[access_token] = time.time() + fake.token_lifetime
+                fake.refresh_tokens.add(refresh_token)
+                return self.reply(
+                    200,
+                    {
+                        "access_token": access_token,
+                        "refresh_token": refresh_token,
+                        "token_type": "bearer",
+                        "expires_in": fake.token_lifetime,
+                    },
+                )
+
+            def failed(self):
+                if not fake.failures:
+                    return False
+                self.reply(*fake.failures.pop(0))
+                return True
+
+            def bad_request(self, message):
+                return self.reply(400, {"errors": [{"code": "ArgumentInvalid", "message": message}]})
+
+            def reply(self, status, payload):
+                body = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
+                    pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def redirect_url(self, checkout_id):
+        return f"{self.base_url}/checkout/{checkout_id}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def api_requests(self):
+        """The requests to the API (``/v5``), tokens left out: ``(method, path)``."""
+        return [(request["method"], request["path"]) for request in self.requests if request["path"].startswith("/v5")]
+
+    def token_grants(self):
+        return [request["body"]["grant_type"] for request in self.requests if request["path"] == "/oauth2/token"]
+
+    def revoke_tokens(self):
+        """HelloAsso forgets every access token given (the next API call gets a 401)."""
+        self.tokens.clear()
+
+    def fail_next(self, status, payload=None):
+        """The next API call is answered ``status`` (with ``payload``, a HelloAsso-like message by default)."""
+        self.failures.append((status, payload or {"message": f"Error {status}"}))
+
+    def pay(self, checkout_id, state="Authorized", amount=None):
+        """The payer paid on HelloAsso's page (or tried: ``state="Refused"``); returns the payment's JSON.
+
+        ``amount`` in cents, the checkout's total by default. An authorised payment
+        makes the order, which the checkout intent then shows.
+        """
+        checkout = self.checkouts[checkout_id]
+        now = datetime.now(UTC)
+        payment = as_json(
+            HelloAssoApiV5ModelsStatisticsOrderPayment(
+                id=next(self.ids),
+                amount=checkout["body"]["totalAmount"] if amount is None else amount,
+                amount_tip=0,
+                date=now,
+                payment_means="Card",
+                installment_number=1,
+                state=state,
+                type="Offline" if state != "Authorized" else "Credit",
+                meta=HelloAssoApiV5ModelsCommonMetaModel(created_at=now, updated_at=now),
+            )
+        )
+        checkout["payments"].append(payment)
+        if state == "Authorized":
+            if checkout["order_id"] is None:
+                checkout["order_id"] = self.new_order(checkout_id, now)
+            order = self.orders[checkout["order_id"]]
+            order["payments"] = [entry for entry in checkout["payments"] if entry["state"] == "Authorized"]
+            order["amount"]["total"] = sum(entry["amount"] for entry in order["payments"])
+        return payment
+
+    def new_order(self, checkout_id, now):
+        body = self.checkouts[checkout_id]["body"]
+        payer = body.get("payer") or {}
+        order = HelloAssoApiV5ModelsStatisticsOrderDetail(
+            id=next(self.ids),
+            date=now,
+            form_slug="default",
+            form_type="Checkout",
+            organization_slug=self.organization_slug,
+            checkout_intent_id=checkout_id,
+            amount=HelloAssoApiV5ModelsStatisticsOrderAmountModel(total=0, vat=0, discount=0),
+            payer=HelloAssoApiV5ModelsStatisticsPayer(
+                email=payer.get("email") or "payeur@exemple.fr",
+                first_name=payer.get("firstName") or "Camille",
+                last_name=payer.get("lastName") or "Martin",
+            ),
+            payments=[],
+            meta=HelloAssoApiV5ModelsCommonMetaModel(created_at=now, updated_at=now),
+        )
+        self.orders[order.id] = as_json(order)
+        return order.id
+
+    def intent(self, checkout_id):
+        """The checkout intent's JSON: its order only once paid."""
+        checkout = self.checkouts[checkout_id]
+        intent = as_json(
+            HelloAssoApiV5ModelsCartsCheckoutIntentResponse(
+                id=checkout_id, redirect_url=self.redirect_url(checkout_id), metadata=checkout["body"].get("metadata")
+            )
+        )
+        if checkout["order_id"] is not None:
+            intent["order"] = self.orders[checkout["order_id"]]
+        return intent
 
 
 def database_env(connection):

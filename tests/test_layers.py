@@ -14,7 +14,7 @@ import memberspace
 
 ROOT = Path(__file__).resolve().parent.parent
 # From the bottom up, as in memberspace/__init__.py.
-LAYERS = ["secretariat", "notifications", "accounts", "families", "legacy", "enrollments", "privacy"]
+LAYERS = ["secretariat", "notifications", "accounts", "families", "legacy", "enrollments", "payments", "privacy"]
 SHELL = len(LAYERS)  # memberspace itself: urls, views, wagtail_hooks, templates, management commands
 PACKAGE_ROOT = -1  # memberspace/__init__.py: only MemberspaceError, importable from everywhere
 CMS_APPS = ["home", "pages", "activities", "stays"]

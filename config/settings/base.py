@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "memberspace.families",
     "memberspace.legacy",
     "memberspace.enrollments",
+    "memberspace.payments",
     "memberspace.privacy",
     "memberspace",
     # The project package: roles, schedules, heartbeat.
@@ -408,6 +409,19 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 10)
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")  # only to point the client at a test double
+
+# Online payments: a backend chosen like SMS_BACKEND (see memberspace/payments/backends).
+# HelloAsso's checkout in production, with the association's API client (Mon compte >
+# Intégrations et API). HELLOASSO_API_BASE_URL is the host: the token is asked from
+# {HELLOASSO_API_BASE_URL}/oauth2/token, the API is under {HELLOASSO_API_BASE_URL}/v5
+# (https://api.helloasso-sandbox.com for HelloAsso's sandbox, a local fake in tests).
+
+PAYMENT_BACKEND = env("PAYMENT_BACKEND", "memberspace.payments.backends.helloasso.HelloAssoBackend")
+HELLOASSO_API_BASE_URL = env("HELLOASSO_API_BASE_URL", "https://api.helloasso.com")
+HELLOASSO_CLIENT_ID = env("HELLOASSO_CLIENT_ID")
+HELLOASSO_CLIENT_SECRET = env("HELLOASSO_CLIENT_SECRET")
+HELLOASSO_ORGANIZATION_SLUG = env("HELLOASSO_ORGANIZATION_SLUG")
+HELLOASSO_TIMEOUT = env_int("HELLOASSO_TIMEOUT", 10)  # seconds, below Q_CLUSTER's timeout (a system check)
 
 # The public address of the site, for links in emails and SMS.
 SITE_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")

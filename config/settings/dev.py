@@ -28,5 +28,6 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 SMS_BACKEND = env("SMS_BACKEND", "memberspace.notifications.sms.console.ConsoleBackend")
+PAYMENT_BACKEND = env("PAYMENT_BACKEND", "memberspace.payments.backends.locmem.LocmemBackend")  # no money moves
 
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"

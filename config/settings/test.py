@@ -12,6 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # a real SMTP server or a fake of Twilio's API set these through the environment.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 SMS_BACKEND = env("SMS_BACKEND", "memberspace.notifications.sms.locmem.LocmemBackend")
+# Online payments recorded in memory; the HelloAsso tests point the real backend at a local fake.
+PAYMENT_BACKEND = env("PAYMENT_BACKEND", "memberspace.payments.backends.locmem.LocmemBackend")
 EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "test-auth-token")

@@ -1,0 +1,43 @@
+"""Online payments through a backend chosen by the ``PAYMENT_BACKEND`` setting, as SMS are.
+
+- ``memberspace.payments.backends.helloasso.HelloAssoBackend``: HelloAsso's checkout, with
+  HelloAsso's own client ``helloasso-python`` (production);
+- ``memberspace.payments.backends.locmem.LocmemBackend``: keeps checkouts in memory,
+  every call in ``backends.calls`` (development and tests; no money moves).
+"""
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .base import (
+    BasePaymentBackend,
+    Checkout,
+    FetchedCheckout,
+    PaymentError,
+    PermanentPaymentError,
+    ProviderPayment,
+    UncertainPaymentError,
+)
+
+# Calls made to the in-memory backend, in order: (method name, keyword arguments).
+calls = []
+# Checkouts opened by the in-memory backend, by id.
+checkouts = {}
+
+
+def get_backend():
+    return import_string(settings.PAYMENT_BACKEND)()
+
+
+__all__ = [
+    "BasePaymentBackend",
+    "Checkout",
+    "FetchedCheckout",
+    "PaymentError",
+    "PermanentPaymentError",
+    "ProviderPayment",
+    "UncertainPaymentError",
+    "calls",
+    "checkouts",
+    "get_backend",
+]
