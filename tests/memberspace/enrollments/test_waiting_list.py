@@ -553,6 +553,7 @@ def test_a_real_cluster_closes_an_offer_at_its_deadline_across_watchers(full_sta
         Q_RETRY=16,
         EMAIL_TIMEOUT=3,
         TWILIO_TIMEOUT=3,
+        HELLOASSO_TIMEOUT=3,
         NOTIFICATION_LEASE_SECONDS=10,
         WAITING_LIST_WATCH_SECONDS=3,
         TEST_DATABASE_CACHE=True,
