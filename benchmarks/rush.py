@@ -401,8 +401,9 @@ def main():
             print(f"  rangs d'attente ≠ rang en base         {len(positions.rank_mismatches):5d}")
             for child, said, expected in (positions.mismatches + positions.rank_mismatches)[:5]:
                 print(f"    enfant {child} : annoncé {said}, en base {expected}")
-            if positions.answers_without:
-                print("  réponses sans position (le second envoi d'un double clic, etc.) :")
+            without = sum(positions.answers_without.values())
+            print(f"  réponses sans position                 {without:5d} (doubles clics compris)")
+            if without:
                 for said, count in positions.answers_without.most_common():
                     print(f"    {count:5d} × « {said} »")
 
@@ -413,22 +414,25 @@ def main():
                 f"{waitlisted} en liste d'attente (dont {at_once} dès leur demande, au-delà de "
                 f"{args.capacity} + {margin}), ordre d'arrivée respecté : {'oui' if in_order else 'NON'}"
             )
-            ok = (
-                lost == 0
-                and duplicates == 0
-                and server_errors == 0
-                and failed == 0
-                and positions.parents_told == args.parents
-                and not positions.mismatches
-                and not positions.rank_mismatches
-                and positions.arrivals_contiguous
-                and validated == args.capacity
-                and waitlisted == args.parents - args.capacity
-                and at_once == max(args.parents - args.capacity - margin, 0)
-                and in_order
-                and until_last <= TARGET_SECONDS
-            )
-            print("Objectifs atteints." if ok else "OBJECTIFS NON ATTEINTS.")
+            checks = {
+                "aucune demande perdue": lost == 0,
+                "aucun doublon": duplicates == 0,
+                "aucune erreur serveur": server_errors == 0,
+                "aucune erreur réseau": failed == 0,
+                "chaque parent a lu sa position": positions.parents_told == args.parents,
+                "positions = rang d'arrivée": not positions.mismatches,
+                "rangs d'attente = base": not positions.rank_mismatches,
+                "numéros d'arrivée 1..N": positions.arrivals_contiguous,
+                "validées = places": validated == args.capacity,
+                "reste en liste d'attente": waitlisted == args.parents - args.capacity,
+                "liste d'attente dès la demande au-delà de la marge": at_once
+                == max(args.parents - args.capacity - margin, 0),
+                "ordre d'arrivée respecté": in_order,
+                f"dernière demande ≤ {TARGET_SECONDS:.0f} s": until_last <= TARGET_SECONDS,
+            }
+            missed = [name for name, held in checks.items() if not held]
+            ok = not missed
+            print("Objectifs atteints." if ok else f"OBJECTIFS NON ATTEINTS : {', '.join(missed)}.")
             connection.close()
             return 0 if ok else 1
     finally:
