@@ -223,6 +223,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "django_cache",
+            # Django's default (300) culls a third of the keys, alphabetically, once reached:
+            # the waiting lists' lease among them (memberspace.enrollments.tasks).
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
 

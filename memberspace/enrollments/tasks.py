@@ -41,27 +41,52 @@ def run_waiting_lists(watcher=None):
     while an offer is open, one run, the *watcher*, stays and closes each offer the
     second it falls due; before its time is up it queues its successor and hands the
     lease over, so the watch has no gap. A scheduled run finding the lease taken makes
-    one pass and ends. ``watcher`` is the lease's token, passed from one run to the next.
+    one pass and ends. ``watcher`` is the lease's token, new at each hand-over, so a
+    task delivered twice by the broker finds it stale and does not start a second chain.
     """
-    if watcher is None:
-        watcher = uuid.uuid4().hex
-        if not cache.add(WATCHER_KEY, watcher, lease_seconds()):
-            return services.run_waiting_lists()  # a watcher is on duty
-    elif cache.get(WATCHER_KEY) != watcher:
-        return services.run_waiting_lists()  # the lease lapsed while this run waited: another watches
     try:
-        result = services.run_waiting_lists(watch=watch_seconds())
-    finally:
-        _hand_over(watcher)
+        watcher = _take_lease(watcher)
+    except Exception:  # the cache down (Redis): one pass, as the schedule did before the watcher
+        logger.warning("The waiting lists' lease could not be read; one pass without watching", exc_info=True)
+        watcher = None
+    if watcher is None:
+        return services.run_waiting_lists()  # another run watches
+    try:
+        # A synchronous cluster (tests, a shell) runs this inside its caller: no watch there.
+        result = services.run_waiting_lists(watch=0 if Conf.SYNC else watch_seconds())
+    except Exception:
+        # Failing again at once would make a tight chain of failures: the schedule retries in a minute.
+        _give_up(watcher)
+        raise
+    _hand_over(watcher)
     return result
+
+
+def _take_lease(watcher):
+    """The lease's token this run watches with, or None if another run holds the lease.
+
+    A successor refreshes the lease it was handed (it may have waited in the queue); one
+    whose lease lapsed takes it again if nobody else did.
+    """
+    if watcher is not None and cache.get(WATCHER_KEY) == watcher:
+        cache.set(WATCHER_KEY, watcher, lease_seconds())
+        return watcher
+    fresh = uuid.uuid4().hex
+    return fresh if cache.add(WATCHER_KEY, fresh, lease_seconds()) else None
+
+
+def _give_up(watcher):
+    if cache.get(WATCHER_KEY) == watcher:
+        cache.delete(WATCHER_KEY)
 
 
 def _hand_over(watcher):
     if cache.get(WATCHER_KEY) != watcher:
         return  # the lease lapsed during the watch and another run took it
     if services.place_offers_open() and not Conf.SYNC:
-        cache.set(WATCHER_KEY, watcher, lease_seconds())
-        if _queue_run(watcher):
+        successor = uuid.uuid4().hex
+        cache.set(WATCHER_KEY, successor, lease_seconds())
+        if _queue_run(successor):
             return
     cache.delete(WATCHER_KEY)
     # An offer made as the lease was given up found it taken and woke nobody: look again.

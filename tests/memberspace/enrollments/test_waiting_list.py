@@ -483,20 +483,72 @@ def test_the_scheduled_run_watches_and_hands_over_while_an_offer_is_open(full_st
     # A scheduled run meanwhile makes one pass and ends: one watcher at a time.
     tasks.run_waiting_lists()
     assert watching == [tasks.watch_seconds(), 0] and len(queued) == 1
-    # The successor watches; once no offer is open, it gives the lease up and queues nobody.
-    services.validate(fresh(albert), by=secretary)  # the secretariat accepts it for the family
+    # The successor watches and hands over with a new token: the same task delivered twice finds it stale.
     tasks.run_waiting_lists(watcher)
-    assert watching[-1] == tasks.watch_seconds() and len(queued) == 1
+    assert watching[-1] == tasks.watch_seconds()
+    (_func, (successor,)) = queued[-1]
+    assert successor != watcher and cache.get(tasks.WATCHER_KEY) == successor
+    tasks.run_waiting_lists(watcher)  # delivered again by the broker
+    assert watching[-1] == 0 and len(queued) == 2
+    # Once no offer is open, the next gives the lease up and queues nobody.
+    services.validate(fresh(albert), by=secretary)  # the secretariat accepts it for the family
+    tasks.run_waiting_lists(successor)
+    assert watching[-1] == tasks.watch_seconds() and len(queued) == 2
     assert cache.get(tasks.WATCHER_KEY) is None
 
 
-def test_a_successor_whose_lease_lapsed_makes_one_pass(full_stay, secretary, watching, queued):
+def test_a_successor_whose_lease_another_run_took_makes_one_pass(full_stay, secretary, watching, queued):
     validated, _waiting = full_stay
     services.cancel_by_staff(validated[0], by=secretary)
     cache.set(tasks.WATCHER_KEY, "another run, which took over")
     tasks.run_waiting_lists("a watcher lost with its worker")
     assert watching == [0] and queued == []
     assert cache.get(tasks.WATCHER_KEY) == "another run, which took over"
+
+
+def test_a_successor_whose_lease_lapsed_in_the_queue_takes_it_again(full_stay, secretary, watching, queued):
+    validated, _waiting = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    tasks.run_waiting_lists("a token lapsed while the successor waited for a worker")
+    assert watching == [tasks.watch_seconds()]
+    [(_func, (successor,))] = queued
+    assert cache.get(tasks.WATCHER_KEY) == successor
+
+
+def test_a_failing_run_gives_the_lease_up_and_queues_nobody(full_stay, secretary, queued, monkeypatch):
+    validated, _waiting = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    cache.delete(tasks.WATCHER_KEY)
+
+    def broken(watch=0, **kwargs):
+        raise RuntimeError("a template broken on one offer")
+
+    monkeypatch.setattr(services, "run_waiting_lists", broken)
+    with pytest.raises(RuntimeError):
+        tasks.run_waiting_lists()
+    # No chain of failures every half second: the schedule tries again in a minute.
+    assert queued == [] and cache.get(tasks.WATCHER_KEY) is None
+
+
+def test_a_synchronous_cluster_makes_one_pass_without_watching(full_stay, secretary, watching):
+    validated, (albert, _berthe, _cyril) = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+    tasks.run_waiting_lists()  # Q_CLUSTER["sync"]: this runs inside its caller
+    assert watching == [0] and fresh(albert).status == Status.OFFERED
+    assert cache.get(tasks.WATCHER_KEY) is None
+
+
+def test_the_cache_down_leaves_one_pass(full_stay, secretary, watching, monkeypatch, caplog):
+    validated, _waiting = full_stay
+    services.cancel_by_staff(validated[0], by=secretary)
+
+    class Down:
+        def __getattr__(self, name):
+            raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(tasks, "cache", Down())
+    tasks.run_waiting_lists()
+    assert watching == [0] and "one pass without watching" in caplog.text
 
 
 def test_places_offered_at_once_wake_one_watcher(full_stay, secretary, queued, django_capture_on_commit_callbacks):
@@ -538,7 +590,8 @@ def test_the_watch_must_end_before_the_workers_timeout(settings, watch, errors):
 @pytest.mark.django_db(transaction=True)
 def test_a_real_cluster_closes_an_offer_at_its_deadline_across_watchers(full_stay, secretary, monkeypatch, settings):
     """A real django-q2 cluster, no schedule: the offer made wakes a watcher, which hands over every
-    3 s (its watch here), and the offer falling due 7 s later is closed by one of its successors."""
+    3 s (its watch here, a new token each time), and the offer falling due 7 s later is closed by
+    one of its successors, not before."""
     validated, (albert, berthe, _cyril) = full_stay
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
@@ -553,18 +606,27 @@ def test_a_real_cluster_closes_an_offer_at_its_deadline_across_watchers(full_sta
         Q_RETRY=16,
         EMAIL_TIMEOUT=3,
         TWILIO_TIMEOUT=3,
-        HELLOASSO_TIMEOUT=3,
+        HELLOASSO_TIMEOUT=1,
         NOTIFICATION_LEASE_SECONDS=10,
         WAITING_LIST_WATCH_SECONDS=3,
         TEST_DATABASE_CACHE=True,
     ).start()
+    tokens, closed_early = set(), []
+
+    def watch_the_line():
+        tokens.add(cache.get(tasks.WATCHER_KEY))
+        if timezone.now() < deadline - datetime.timedelta(seconds=0.2) and fresh(albert).status != Status.OFFERED:
+            closed_early.append(timezone.now())
+        return fresh(berthe).status == Status.OFFERED
+
     try:
         with transaction.atomic():
             services.cancel_by_staff(validated[0], by=secretary)
-            deadline = timezone.now() + datetime.timedelta(seconds=7)
-            PlaceOffer.objects.update(expires_at=deadline)
         wait_until(lambda: cache.get(tasks.WATCHER_KEY) is not None, timeout=20, message="a watcher on duty")
-        wait_until(lambda: fresh(berthe).status == Status.OFFERED, timeout=30, message="Berthe offered the place")
+        # The deadline comes 7 s after a watcher is seen: the lease changes hands before it.
+        deadline = timezone.now() + datetime.timedelta(seconds=7)
+        PlaceOffer.objects.filter(status=PlaceOfferStatus.OPEN).update(expires_at=deadline)
+        wait_until(watch_the_line, timeout=30, interval=0.2, message="Berthe offered the place")
     except AssertionError:
         cluster.stop()
         raise AssertionError(cluster.output()) from None
@@ -572,7 +634,8 @@ def test_a_real_cluster_closes_an_offer_at_its_deadline_across_watchers(full_sta
         cluster.close()
     assert fresh(albert).status == Status.CANCELLED
     assert PlaceOffer.objects.get(pk=fresh(albert).place_offer_id).status == PlaceOfferStatus.EXPIRED
-    assert timezone.now() >= deadline
+    assert closed_early == []  # not before its deadline
+    assert len(tokens - {None}) >= 2  # the lease passed from run to run while the offer was open
 
 
 # The secretariat
