@@ -3,13 +3,14 @@
 The client sends the bearer token but never asks for one: the OAuth2 calls are
 ours. A token (client-credentials grant, ``POST {HELLOASSO_API_BASE_URL}/oauth2/token``)
 is kept in Django's cache, shared by the web and worker processes in production,
-until shortly before it expires; then the refresh-token grant renews it. A 401
+until shortly before it expires; then the credentials ask for a new one. The refresh
+token is not kept: it could mint tokens without the secret (from the cache, a backup),
+even after the secret is changed. A 401
 from the API (a token revoked or replaced) gets a new token once, and the call
 is made again. Every HTTP call gives up after HELLOASSO_TIMEOUT seconds.
 """
 
 import hashlib
-import time
 
 import requests
 from django.conf import settings
@@ -41,8 +42,14 @@ from .base import (
 
 # A token is renewed this many seconds before HelloAsso says it expires (30 min).
 TOKEN_MARGIN = 60
-# How long a token's refresh token is kept; past it (or refused), the client credentials are used again.
-TOKEN_KEPT_SECONDS = 24 * 3600
+
+
+def fields_in_error(error):
+    """A validation error's fields and kinds, without the values (a payer's email, name…)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in detail['loc'])}: {detail['type']}"
+        for detail in error.errors(include_url=False, include_input=False)
+    )
 
 
 def token_cache_key():
@@ -64,16 +71,10 @@ class HelloAssoBackend(BasePaymentBackend):
     # OAuth2
 
     def token(self):
-        """A valid access token: the cached one, a refreshed one, or a new one."""
-        cached = cache.get(token_cache_key())
-        if cached and cached["expires_at"] > time.time():
-            return cached["access_token"]
-        if cached and cached.get("refresh_token"):
-            try:
-                return self.fetch_token(grant_type="refresh_token", refresh_token=cached["refresh_token"])
-            except PermanentPaymentError:
-                pass  # the refresh token expired or was revoked: start over with the credentials
-        return self.fetch_token(grant_type="client_credentials", client_secret=settings.HELLOASSO_CLIENT_SECRET)
+        """A valid access token: the cached one, or a new one."""
+        return cache.get(token_cache_key()) or self.fetch_token(
+            grant_type="client_credentials", client_secret=settings.HELLOASSO_CLIENT_SECRET
+        )
 
     def fetch_token(self, **form):
         try:
@@ -93,16 +94,15 @@ class HelloAssoBackend(BasePaymentBackend):
             access_token, expires_in = answer["access_token"], int(answer["expires_in"])
         except (ValueError, KeyError, TypeError) as error:
             raise PaymentError(f"Jeton HelloAsso illisible : {error}") from error
-        token = {
-            "access_token": access_token,
-            "refresh_token": answer.get("refresh_token"),
-            "expires_at": time.time() + expires_in - TOKEN_MARGIN,
-        }
-        cache.set(token_cache_key(), token, TOKEN_KEPT_SECONDS)
+        cache.set(token_cache_key(), access_token, max(expires_in - TOKEN_MARGIN, 1))
         return access_token
 
-    def call(self, operation):
-        """``operation(api_client)``, with a valid token, a new one once after a 401, errors translated."""
+    def call(self, operation, *, creates=False):
+        """``operation(api_client)``, with a valid token, a new one once after a 401, errors translated.
+
+        ``creates``: the call opens something at HelloAsso, so a server error may come after
+        it did (uncertain), where a read is simply tried again later.
+        """
         client = ApiClient(self.configuration)
         try:
             try:
@@ -117,12 +117,14 @@ class HelloAssoBackend(BasePaymentBackend):
                     message = "HelloAsso refuse un jeton neuf (401) : droits du client API ?"
                     raise PermanentPaymentError(message) from error
         except ServiceException as error:
-            raise PaymentError(f"HelloAsso {error.status} : {error.reason}") from error
+            failed = UncertainPaymentError if creates else PaymentError
+            raise failed(f"HelloAsso {error.status} : {error.reason}") from error
         except ApiException as error:
             if error.status == 429:
                 raise PaymentError(f"HelloAsso {error.status} : trop de requêtes") from error
             if error.status and 400 <= error.status < 500:
-                raise PermanentPaymentError(f"HelloAsso {error.status} : {error.body or error.reason}") from error
+                # Not the body: HelloAsso may echo the payer's details in it, and this message is stored.
+                raise PermanentPaymentError(f"HelloAsso {error.status} : {error.reason}") from error
             # Status 0: an answer the client could not read (TLS, content type).
             raise UncertainPaymentError(f"Réponse de HelloAsso illisible : {error.reason}") from error
         except (NewConnectionError, ConnectTimeoutError) as error:
@@ -130,8 +132,9 @@ class HelloAssoBackend(BasePaymentBackend):
         except (Urllib3HTTPError, OSError) as error:
             # A read timeout or a connection lost after the request went out: HelloAsso may have acted on it.
             raise UncertainPaymentError(f"HelloAsso sans réponse : {error}") from error
+        except ValidationError as error:  # a value the client's models do not know (a new state…)
+            raise UncertainPaymentError(f"Réponse de HelloAsso illisible : {fields_in_error(error)}") from error
         except ValueError as error:
-            # pydantic's ValidationError included: a value the client's models do not know (a new state…).
             raise UncertainPaymentError(f"Réponse de HelloAsso illisible : {error}") from error
         finally:
             client.rest_client.pool_manager.clear()
@@ -152,12 +155,15 @@ class HelloAssoBackend(BasePaymentBackend):
                 payer=HelloAssoApiV5ModelsCartsCheckoutPayer(**payer) if payer else None,
                 metadata=metadata,
             )
-        except (ValidationError, TypeError) as error:  # never sent
+        except ValidationError as error:  # never sent
+            raise PermanentPaymentError(f"Paiement HelloAsso impossible : {fields_in_error(error)}") from error
+        except TypeError as error:
             raise PermanentPaymentError(f"Paiement HelloAsso impossible : {error}") from error
         response = self.call(
             lambda client: CheckoutApi(client).organizations_organization_slug_checkout_intents_post(
                 settings.HELLOASSO_ORGANIZATION_SLUG, body, _request_timeout=self.timeout
-            )
+            ),
+            creates=True,
         )
         if response.id is None or not response.redirect_url:
             raise UncertainPaymentError("Réponse de HelloAsso sans identifiant ni adresse de paiement.")

@@ -59,6 +59,10 @@ class LocmemBackend(BasePaymentBackend):
         from . import calls, checkouts
 
         calls.append(("fetch_checkout", {"checkout_id": checkout_id}))
+        try:
+            checkout_id = int(checkout_id)  # as HelloAsso's backend reads it (from a return URL: a string)
+        except (TypeError, ValueError) as error:
+            raise PermanentPaymentError(f"Identifiant de paiement invalide : {checkout_id!r}") from error
         checkout = checkouts.get(checkout_id)
         if checkout is None:
             raise PermanentPaymentError(f"Paiement inconnu : {checkout_id}.")

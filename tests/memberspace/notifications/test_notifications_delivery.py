@@ -248,7 +248,7 @@ def cluster_env(smtp_server):
         "EMAIL_PORT": smtp_server.port,
         "EMAIL_TIMEOUT": 3,
         "TWILIO_TIMEOUT": 3,
-        "HELLOASSO_TIMEOUT": 3,  # every network timeout below Q_TIMEOUT (system checks)
+        "HELLOASSO_TIMEOUT": 1,  # every network timeout below Q_TIMEOUT (system checks)
         "Q_WORKERS": 2,
         "Q_TIMEOUT": 8,
         "Q_RETRY": 16,
@@ -369,7 +369,7 @@ def test_an_smtp_outage_longer_than_the_retries_is_shown_then_every_email_goes_o
         EMAIL_PORT=port,
         EMAIL_TIMEOUT=2,
         TWILIO_TIMEOUT=3,
-        HELLOASSO_TIMEOUT=3,
+        HELLOASSO_TIMEOUT=1,
         Q_WORKERS=2,
         Q_TIMEOUT=8,
         Q_RETRY=16,

@@ -68,6 +68,16 @@ def test_the_in_memory_backend_records_the_checkout_and_its_payment(payment_call
 def test_the_in_memory_backend_knows_only_its_checkouts():
     with pytest.raises(PermanentPaymentError):
         get_backend().fetch_checkout(404)
+    with pytest.raises(PermanentPaymentError, match="invalide"):
+        get_backend().fetch_checkout("12; DROP")
+
+
+def test_the_in_memory_backend_reads_an_id_from_a_return_url_as_helloassos_does():
+    backend = get_backend()
+    checkout = backend.start_checkout(
+        amount_cents=15000, item_name="Acompte", back_url="/b", error_url="/e", return_url="/r"
+    )
+    assert backend.fetch_checkout(str(checkout.id)).id == checkout.id
 
 
 @pytest.mark.parametrize("amount", [120.5, Decimal("120.50"), 0, -100, True, "12050"])
@@ -79,7 +89,9 @@ def test_an_amount_is_a_positive_whole_number_of_cents(amount):
 
 def test_the_system_check_keeps_helloasso_below_the_task_timeout(settings):
     assert not [error for error in run_checks() if error.id.startswith("payments.")]
-    settings.HELLOASSO_TIMEOUT = settings.Q_CLUSTER["timeout"]
+    settings.HELLOASSO_TIMEOUT = settings.Q_CLUSTER["timeout"] // 4  # a token, the call, again after a 401
     assert "payments.E001" in {error.id for error in run_checks()}
+    settings.HELLOASSO_TIMEOUT = settings.Q_CLUSTER["timeout"] // 4 - 1
+    assert not [error for error in run_checks() if error.id.startswith("payments.")]
     settings.HELLOASSO_TIMEOUT = None
     assert "payments.E001" in {error.id for error in run_checks()}

@@ -5,6 +5,7 @@ import time
 from datetime import datetime
 
 import pytest
+from django.core.cache import cache
 from helloasso_python import ApiClient, Configuration
 from helloasso_python.api.commandes_api import CommandesApi
 
@@ -15,7 +16,7 @@ from memberspace.payments.backends import (
     UncertainPaymentError,
     get_backend,
 )
-from memberspace.payments.backends.helloasso import TOKEN_MARGIN
+from memberspace.payments.backends.helloasso import TOKEN_MARGIN, token_cache_key
 from tests.servers import FakeHelloAsso, free_port
 
 pytestmark = pytest.mark.integration
@@ -146,24 +147,15 @@ def expire_soon(helloasso):
     helloasso.token_lifetime = TOKEN_MARGIN + 1
 
 
-def test_an_expired_token_is_refreshed(helloasso):
+def test_an_expired_token_is_renewed_with_the_credentials_and_no_refresh_token_is_kept(helloasso):
     expire_soon(helloasso)
     checkout = start()
+    assert cache.get(token_cache_key()).startswith("at-")  # the access token alone
     time.sleep(1.2)
     get_backend().fetch_checkout(checkout.id)
-    assert helloasso.token_grants() == ["client_credentials", "refresh_token"]
-    refresh = [request for request in helloasso.requests if request["path"] == "/oauth2/token"][1]["body"]
-    assert refresh["client_id"] == CLIENT_ID and refresh["refresh_token"].startswith("rt-")
-    assert "client_secret" not in refresh
-
-
-def test_a_refused_refresh_token_falls_back_to_the_credentials(helloasso):
-    expire_soon(helloasso)
-    checkout = start()
-    helloasso.refresh_tokens.clear()  # HelloAsso no longer knows it
-    time.sleep(1.2)
-    assert get_backend().fetch_checkout(checkout.id).id == checkout.id
-    assert helloasso.token_grants() == ["client_credentials", "refresh_token", "client_credentials"]
+    assert helloasso.token_grants() == ["client_credentials", "client_credentials"]
+    renewal = [request for request in helloasso.requests if request["path"] == "/oauth2/token"][1]["body"]
+    assert renewal["client_id"] == CLIENT_ID and "client_secret" in renewal
 
 
 def test_a_401_gets_a_new_token_once_and_the_call_is_made_again(helloasso):
@@ -212,11 +204,18 @@ def test_an_answer_lost_past_the_timeout_is_uncertain(helloasso, settings):
     assert len(helloasso.checkouts) == 1  # HelloAsso did open it
 
 
-def test_a_server_error_is_retried_later(helloasso):
+def test_a_server_error_on_a_read_is_retried_later(helloasso):
+    checkout = start()
     helloasso.fail_next(503)
     with pytest.raises(PaymentError) as error:
-        start()
+        get_backend().fetch_checkout(checkout.id)
     assert error.type is PaymentError and "503" in str(error.value)
+
+
+def test_a_server_error_on_opening_a_checkout_is_uncertain(helloasso):
+    helloasso.fail_next(503)  # HelloAsso may have opened it before failing
+    with pytest.raises(UncertainPaymentError, match="503"):
+        start()
 
 
 def test_a_bad_request_is_permanent(helloasso):
@@ -239,3 +238,12 @@ def test_helloasso_unreachable_is_retried_later(helloasso, settings, token_cache
     with pytest.raises(PaymentError) as error:
         start()
     assert error.type is PaymentError and "injoignable" in str(error.value)
+
+
+def test_a_payer_refused_before_sending_is_named_by_field_not_by_value(helloasso):
+    payer = {"first_name": "Camille", "email": "camille@exemple.fr", "country": "France"}  # 3 letters expected
+    with pytest.raises(PermanentPaymentError) as error:
+        start(payer=payer)
+    assert "country" in str(error.value)
+    assert "camille@exemple.fr" not in str(error.value) and "France" not in str(error.value)
+    assert helloasso.checkouts == {}
