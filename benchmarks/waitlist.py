@@ -647,8 +647,8 @@ def report(number, runs, args, result):
     leases = {token for _when, token in result.duty if token}
     print(
         f"  the watcher              on duty in {result.duty_samples} of {result.samples} samples "
-        f"({result.duty_samples / max(result.samples, 1):.0%}); {len(leases)} lease(s) taken, each passed from "
-        f"run to run while an offer was open"
+        f"({result.duty_samples / max(result.samples, 1):.0%}); {len(leases)} lease tokens seen (a new one at "
+        f"each hand-over from run to run)"
     )
     for where, label in ((True, "a watcher on duty"), (False, "no watcher on duty"), (None, "before any sample")):
         found = [seconds for seconds, within in result.expiries if within is where]
