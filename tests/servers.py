@@ -112,7 +112,47 @@ class SmtpServer:
         return [message["Message-ID"] for message in self.messages]
 
 
-class FakeTwilio:
+class JsonHandler(BaseHTTPRequestHandler):
+    """A fake API's request handler: quiet, answering JSON."""
+
+    content_type = "application/json"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, payload):
+        body = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", self.content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
+            pass
+
+
+class FakeApi:
+    """A fake HTTP API on a free loopback port, served from a daemon thread."""
+
+    def listen(self, handler):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FakeTwilio(FakeApi):
     """Twilio's Messages resource, enough to test the real client: ``POST`` (send) and ``GET`` (list)
     ``/2010-04-01/Accounts/{sid}/Messages.json``.
 
@@ -134,10 +174,7 @@ class FakeTwilio:
         fake = self
         messages_path = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(JsonHandler):
             def authorized(self):
                 expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
                 if self.headers.get("Authorization") != expected:
@@ -214,31 +251,7 @@ class FakeTwilio:
                     time.sleep(fake.reply_delay)
                 return self.reply(201, message)
 
-            def reply(self, status, payload):
-                body = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
-                    pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.listen(Handler)
 
 
 def as_json(model):
@@ -246,7 +259,7 @@ def as_json(model):
     return json.loads(json.dumps(model.to_dict(), default=lambda value: value.isoformat()))
 
 
-class FakeHelloAsso:
+class FakeHelloAsso(FakeApi):
     """HelloAsso's OAuth2 token endpoint and checkout API (v5), enough to test the real client.
 
     - ``POST /oauth2/token``: the client-credentials and refresh-token grants (form
@@ -284,9 +297,8 @@ class FakeHelloAsso:
         fake = self
         checkouts_path = f"/v5/organizations/{organization_slug}/checkout-intents"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+        class Handler(JsonHandler):
+            content_type = "application/json; charset=utf-8"
 
             def record(self, method, body):
                 path, _sep, query = self.path.partition("?")
@@ -386,34 +398,10 @@ class FakeHelloAsso:
             def bad_request(self, message):
                 return self.reply(400, {"errors": [{"code": "ArgumentInvalid", "message": message}]})
 
-            def reply(self, status, payload):
-                body = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json; charset=utf-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
-                    pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.listen(Handler)
 
     def redirect_url(self, checkout_id):
         return f"{self.base_url}/checkout/{checkout_id}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
     def api_requests(self):
         """The requests to the API (``/v5``), tokens left out: ``(method, path)``."""
