@@ -5,6 +5,9 @@
   details) and the offers: it creates them and sets their terms (ages, dates,
   places, prices, registration window, payment terms: ``pages.change_offer_terms``),
   with page rights on the catalogues only. Sees children's personal data.
+- "Trésorerie": the payments (listing, ledger of each enrollment, recording payments,
+  refunds and cashed cheques), and the enrollments read-only, to find whose money it is.
+  Sees children's names and their families' payments, nothing of their health.
 - "Communication": the public pages, images, documents and activity categories;
   sees an offer's terms without being able to change them. Sees no personal data.
 
@@ -19,6 +22,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from pages.models import OfferPage
 
 SECRETARIAT = "Secrétariat"
+TREASURY = "Trésorerie"
 COMMUNICATION = "Communication"
 
 # (app_label, codename) of model-wide permissions.
@@ -36,6 +40,14 @@ MODEL_PERMISSIONS = {
         ("enrollments", "view_enrollment"),
         ("enrollments", "decide_enrollment"),
         ("enrollments", "export_roster"),
+        ("payments", "view_payment"),
+        ("payments", "record_payment"),
+    ],
+    TREASURY: [
+        ("wagtailadmin", "access_admin"),
+        ("enrollments", "view_enrollment"),
+        ("payments", "view_payment"),
+        ("payments", "record_payment"),
     ],
     COMMUNICATION: [
         ("wagtailadmin", "access_admin"),

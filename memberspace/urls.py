@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("memberspace.accounts.urls")),
     path("", include("memberspace.families.urls")),
     path("", include("memberspace.enrollments.urls")),
+    path("", include("memberspace.payments.urls")),
     path("", include("memberspace.privacy.urls")),
 ]

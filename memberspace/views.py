@@ -5,14 +5,13 @@ The view only composes: each query is a service of the app that owns the concept
 
 from django.contrib.auth.decorators import login_required
 from django.template.response import TemplateResponse
-from django.utils.functional import SimpleLazyObject
 
 from memberspace.accounts.models import AccountStatus
 from memberspace.enrollments import services as enrollments
 from memberspace.families.services import children as families
 from memberspace.families.services import invitations
 from memberspace.notifications import phones
-from pages.models import ClubSettings
+from memberspace.payments import ledger
 
 
 @login_required
@@ -26,9 +25,10 @@ def dashboard(request):
         "phone_display": phones.display(user.phone),
     }
     if user.is_validated_parent:
-        # The club's terms (the balance's date) are read only if an enrollment has something to pay.
-        club = SimpleLazyObject(lambda: ClubSettings.for_request(request))
-        children = enrollments.with_upcoming_enrollments(families.children_for_dashboard(user), club)
+        children = enrollments.with_upcoming_enrollments(families.children_for_dashboard(user))
+        # What each place costs and what was paid: two queries, whatever the number of places.
+        taken = [enrollment for child in children for enrollment in child.upcoming_enrollments]
+        ledger.with_ledgers([enrollment for enrollment in taken if enrollment.takes_a_place])
         received, sent = invitations.pending_for_dashboard(user)
         context.update(children=children, invitations_received=received, invitations_sent=sent)
     return TemplateResponse(request, "memberspace/dashboard.html", context)

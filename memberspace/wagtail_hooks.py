@@ -11,6 +11,7 @@ from memberspace.accounts.admin import ParentAccountAdmin
 from memberspace.enrollments.admin import EnrollmentAdmin
 from memberspace.families.admin import ChildAdmin
 from memberspace.notifications.admin import NotificationAdmin
+from memberspace.payments.admin import PaymentAdmin
 
 
 @modeladmin_register
@@ -18,4 +19,4 @@ class SecretariatGroup(ModelAdminGroup):
     menu_label = _("Secrétariat")
     menu_icon = "group"
     menu_order = 150
-    items = (EnrollmentAdmin, ParentAccountAdmin, ChildAdmin, NotificationAdmin)
+    items = (EnrollmentAdmin, PaymentAdmin, ParentAccountAdmin, ChildAdmin, NotificationAdmin)

@@ -74,6 +74,20 @@ class ClubSettings(BaseSiteSetting):
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
+    cancellation_keeps_deposit = models.BooleanField(
+        _("l'acompte reste acquis au club en cas d'annulation"),
+        default=True,
+        help_text=_("Écrit dans les modalités envoyées aux familles ; le reste de ce qui a été payé est remboursé."),
+    )
+    cancellation_full_price_days = models.PositiveSmallIntegerField(
+        _("annulation tardive : prix entier dû (jours avant le début)"),
+        default=0,
+        validators=[MaxValueValidator(90)],
+        help_text=_(
+            "Une inscription annulée à moins de ce nombre de jours du début reste due en entier ; "
+            "0 : jamais. Écrit dans les modalités envoyées aux familles."
+        ),
+    )
     priority_days = models.PositiveSmallIntegerField(
         _("réinscriptions prioritaires (jours avant l'ouverture)"),
         default=0,
@@ -178,8 +192,9 @@ class ClubSettings(BaseSiteSetting):
                 FieldRowPanel([FieldPanel("iban"), FieldPanel("bic")]),
                 FieldPanel("cheque_payee"),
                 FieldPanel("cheque_address"),
+                FieldRowPanel([FieldPanel("cancellation_keeps_deposit"), FieldPanel("cancellation_full_price_days")]),
             ],
-            heading=_("Paiement de l'acompte"),
+            heading=_("Paiements"),
         ),
         MultiFieldPanel(
             [

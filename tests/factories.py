@@ -32,6 +32,7 @@ from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, ChildStatus, Guardianship, Invitation, Relationship, hash_token
 from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
+from memberspace.payments.models import Method, Payment
 from pages.models import ClubSettings, StandardPage
 from stays.models import StayIndexPage, StayPage
 
@@ -361,6 +362,7 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Enrollment
+        skip_postgeneration_save = True  # the hook adds rows beside it, never changes it
 
     class Params:
         requested = factory.Trait(status=EnrollmentStatus.REQUESTED)
@@ -370,13 +372,20 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
         validated = factory.Trait(
             status=EnrollmentStatus.VALIDATED,
             validated_at=factory.LazyFunction(timezone.now),
+            price=factory.SelfAttribute("offer.price"),
             deposit_amount=factory.SelfAttribute("offer.deposit_amount"),
             deposit_due_date=factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=15)),
         )
+        # The money that moved it there is recorded too (``received``): its ledger agrees with its state.
         deposit_received = factory.Trait(
             validated=True,
             status=EnrollmentStatus.DEPOSIT_RECEIVED,
             deposit_received_at=factory.LazyFunction(timezone.now),
+        )
+        paid = factory.Trait(
+            deposit_received=True,
+            status=EnrollmentStatus.PAID,
+            paid_at=factory.LazyFunction(timezone.now),
         )
         refused = factory.Trait(
             status=EnrollmentStatus.REFUSED,
@@ -384,6 +393,18 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
             refusal_reason="Complet.",
         )
         cancelled = factory.Trait(status=EnrollmentStatus.CANCELLED, cancelled_at=factory.LazyFunction(timezone.now))
+
+    @factory.post_generation
+    def received(obj, create, extracted, **kwargs):
+        """The payment a place's state stands for: the deposit once received, the price once paid."""
+        if not create:
+            return
+        amount = {
+            EnrollmentStatus.DEPOSIT_RECEIVED: obj.deposit_amount,
+            EnrollmentStatus.PAID: obj.price if obj.price is not None else obj.deposit_amount,
+        }.get(obj.status)
+        if amount:
+            Payment.objects.create(enrollment=obj, amount=amount, method=Method.CHEQUE, reference="0000001")
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):

@@ -482,6 +482,21 @@ class FakeHelloAsso(FakeApi):
             intent["order"] = self.orders[checkout["order_id"]]
         return intent
 
+    def notification(self, checkout_id, event="Order"):
+        """The JSON HelloAsso posts to the association's notification URL once a checkout is paid.
+
+        As documented (dev.helloasso.com, « Les notifications »): ``eventType``, the order (or the
+        payment, with a light copy of its order) in ``data``, and the checkout's ``metadata``.
+        """
+        checkout = self.checkouts[checkout_id]
+        order = self.orders[checkout["order_id"]]
+        if event == "Order":
+            data = order
+        else:
+            light = {key: order[key] for key in ("id", "date", "formSlug", "formType", "organizationSlug")}
+            data = {**order["payments"][-1], "order": light}
+        return {"eventType": event, "data": data, "metadata": checkout["body"].get("metadata")}
+
 
 def database_env(connection):
     """Environment variables that point a child process at the test database."""

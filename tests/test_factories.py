@@ -122,18 +122,24 @@ def test_an_enrollment_trait_per_state_sets_its_dates(stay_index, status):
         "waitlisted": "waitlisted_at",
         "validated": "validated_at",
         "deposit_received": "deposit_received_at",
+        "paid": "paid_at",
         "refused": "refused_at",
         "cancelled": "cancelled_at",
     }
     for state, field in dates.items():
         expected = (
             state == status
-            or (state == "validated" and status == "deposit_received")
+            or (state == "validated" and status in ("deposit_received", "paid"))
+            or (state == "deposit_received" and status == "paid")
             or (state == "waitlisted" and status == "offered")  # offered from the waiting list
         )
         assert (getattr(enrollment, field) is not None) is expected, field
     if enrollment.takes_a_place:
         assert enrollment.deposit_amount == offer.deposit_amount and enrollment.deposit_due_date
+        assert enrollment.price == offer.price
+    # The money its state stands for is recorded: the deposit, or the price once paid.
+    received = {"deposit_received": offer.deposit_amount, "paid": offer.price}.get(status)
+    assert [payment.amount for payment in enrollment.payments.all()] == ([received] if received else [])
 
 
 def test_notifications_queued_sent_or_failed():

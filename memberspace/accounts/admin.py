@@ -12,7 +12,6 @@ from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from wagtail import hooks
 from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import InspectView
@@ -28,6 +27,7 @@ from memberspace.secretariat.admin import (
     TransitionBulkAction,
     panels_for,
     reason_form,
+    registered_action_views,
 )
 from pages.formatting import email_address
 
@@ -67,23 +67,6 @@ class AccountActionView(TransitionActionView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(checks=services.history_checks(self.instance), **kwargs)
-
-
-def registered_action_views():
-    """The action views the apps above add to an account's screen.
-
-    An app adds some with the ``register_parent_account_actions`` hook, a function
-    returning ``{action: view}``: the view of a transition of ACCOUNT_TRANSITIONS
-    it carries out (its button, guard and label come from the table), or of an
-    action that is no transition, which gets no button (a form elsewhere on the
-    page posts to it). A value may also be ``(view, label, guard)``, of which only
-    the view is read.
-    """
-    views = {}
-    for register in hooks.get_hooks("register_parent_account_actions"):
-        for action, view in register().items():
-            views[action] = view[0] if isinstance(view, tuple) else view
-    return views
 
 
 class ErasureRequestFilter(SimpleListFilter):
@@ -169,7 +152,7 @@ class ParentAccountAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin)
     action_view_class = AccountActionView
 
     def extra_action_views(self):
-        return registered_action_views()
+        return registered_action_views("register_parent_account_actions")
 
     def button_subject(self, obj):
         return obj.get_full_name()

@@ -33,7 +33,9 @@ from memberspace.secretariat.admin import (
     TransitionAdminMixin,
     TransitionBulkAction,
     forbidden,
+    panels_for,
     reason_form,
+    registered_action_views,
 )
 from pages import formatting
 from pages.models import OfferPage, age_on
@@ -140,11 +142,18 @@ class EnrollmentIndexView(IndexView):
 
 
 class EnrollmentInspectView(InspectView):
+    """The enrollment, the child's guardians, then the panels the apps above add (its payments).
+
+    An app adds a panel with the ``construct_enrollment_panels`` hook:
+    ``fn(request, enrollment, panels)`` appends Wagtail components, shown in their ``order``.
+    """
+
     def get_context_data(self, **kwargs):
         enrollment = self.instance
         return super().get_context_data(
             guardianships=enrollment.child.guardianships.select_related("parent").order_by("created_at"),
             rank=enrollment.waiting_rank(),
+            panels=panels_for("construct_enrollment_panels", self.request, enrollment),
             **kwargs,
         )
 
@@ -209,10 +218,13 @@ class EnrollmentAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
         "requested_at",
         "requested_by",
         "parent_comment",
+        "price",
         "deposit_amount",
         "deposit_due_date",
+        "balance_due_date",
         "validated_at",
         "deposit_received_at",
+        "paid_at",
         "refusal_reason",
         "cancelled_at",
     ]
@@ -222,6 +234,10 @@ class EnrollmentAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
 
     def button_subject(self, obj):
         return obj.child
+
+    def extra_action_views(self):
+        # The payments app records the money (the table's "payment" transition).
+        return registered_action_views("register_enrollment_actions")
 
     def get_queryset(self, request):
         return Enrollment.objects.select_related("child", "offer", "requested_by")

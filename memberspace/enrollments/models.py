@@ -14,12 +14,13 @@ class EnrollmentStatus(models.TextChoices):
     OFFERED = "offered", _("Place proposée")
     VALIDATED = "validated", _("Validée")
     DEPOSIT_RECEIVED = "deposit_received", _("Acompte reçu")
+    PAID = "paid", _("Soldée")
     REFUSED = "refused", _("Refusée")
     CANCELLED = "cancelled", _("Annulée")
 
 
-# A place is taken once the club validated the request.
-TAKEN_STATUSES = [EnrollmentStatus.VALIDATED, EnrollmentStatus.DEPOSIT_RECEIVED]
+# A place is taken once the club validated the request; the money received then moves it on.
+TAKEN_STATUSES = [EnrollmentStatus.VALIDATED, EnrollmentStatus.DEPOSIT_RECEIVED, EnrollmentStatus.PAID]
 # A place is held by the families it was offered to until they answer or the offer expires:
 # the capacity counts these (no place offered twice, none validated over an offer).
 HELD_STATUSES = [*TAKEN_STATUSES, EnrollmentStatus.OFFERED]
@@ -70,17 +71,25 @@ ENROLLMENT_TRANSITIONS = StateMachine(
             bulk_label=_("Refuser les demandes sélectionnées"),
             bulk_done=_("%(count)s demande(s) refusée(s) ; les parents sont prévenus."),
         ),
+        # The money: recorded by the payments app (its own view and services), whose ledger
+        # then moves the state: the deposit covered, everything paid, or less again after a refund.
         Transition(
-            "deposit",
-            sources=(EnrollmentStatus.VALIDATED,),
-            service=f"{SERVICES}.record_deposit",
-            label=_("Acompte reçu"),
-            title=_("Enregistrer l'acompte reçu"),
-            confirm_label=_("Acompte reçu"),
-            done=_("Acompte de %(child)s pour « %(offer)s » enregistré."),
+            "payment",
+            sources=tuple(TAKEN_STATUSES),
+            label=_("Enregistrer un paiement"),
+            title=_("Enregistrer un paiement"),
             primary=True,
-            bulk_label=_("Enregistrer l'acompte des inscriptions sélectionnées"),
-            bulk_done=_("%(count)s acompte(s) enregistré(s)."),
+        ),
+        Transition("deposit", sources=(EnrollmentStatus.VALIDATED,), service=f"{SERVICES}.record_deposit"),
+        Transition(
+            "settle",
+            sources=(EnrollmentStatus.VALIDATED, EnrollmentStatus.DEPOSIT_RECEIVED),
+            service=f"{SERVICES}.settle",
+        ),
+        Transition(
+            "reopen_payment",
+            sources=(EnrollmentStatus.DEPOSIT_RECEIVED, EnrollmentStatus.PAID),
+            service=f"{SERVICES}.reopen_payment",
         ),
         Transition(
             "cancel",
@@ -179,7 +188,8 @@ def set_positions(enrollments):
 class Enrollment(PrivateRecord):
     """A request for a place for a child in an activity or a stay, and what the club decided.
 
-    requested → validated → deposit_received; requested → waitlisted → validated;
+    requested → validated → deposit_received → paid (the ledger of memberspace.payments
+    moves these three, back too after a refund); requested → waitlisted → validated;
     requested | waitlisted → refused; any of the four active states → cancelled.
     Every change goes through memberspace/enrollments/services.py.
     """
@@ -214,8 +224,11 @@ class Enrollment(PrivateRecord):
     parent_comment = models.TextField(_("message du parent"), max_length=1000, blank=True)
     staff_note = models.TextField(_("note du secrétariat"), blank=True)
     refusal_reason = models.TextField(_("motif du refus"), blank=True)
+    # What is due, frozen at validation (services.validate): a price or a rule changed later changes nothing.
+    price = models.DecimalField(_("prix"), max_digits=8, decimal_places=2, null=True, blank=True)
     deposit_amount = models.DecimalField(_("acompte"), max_digits=8, decimal_places=2, null=True, blank=True)
     deposit_due_date = models.DateField(_("acompte à régler avant le"), null=True, blank=True)
+    balance_due_date = models.DateField(_("solde à régler avant le"), null=True, blank=True)
     deposit_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     requested_at = models.DateTimeField(_("demandée le"), default=timezone.now, db_index=True)
@@ -231,6 +244,7 @@ class Enrollment(PrivateRecord):
     deposit_received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    paid_at = models.DateTimeField(_("soldée le"), null=True, blank=True)
     refused_at = models.DateTimeField(_("refusée le"), null=True, blank=True)
     refused_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -270,6 +284,7 @@ class Enrollment(PrivateRecord):
     can_be_validated = ENROLLMENT_TRANSITIONS.guard("validate")
     can_be_waitlisted = ENROLLMENT_TRANSITIONS.guard("waitlist")
     can_be_refused = ENROLLMENT_TRANSITIONS.guard("refuse")
+    can_take_payment = ENROLLMENT_TRANSITIONS.guard("payment")
     can_record_deposit = ENROLLMENT_TRANSITIONS.guard("deposit")
     can_be_cancelled_by_staff = ENROLLMENT_TRANSITIONS.guard("cancel")
     can_be_cancelled_by_guardian = ENROLLMENT_TRANSITIONS.guard("cancel_by_guardian")

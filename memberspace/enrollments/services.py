@@ -476,19 +476,31 @@ class Balance:
 def balance_due(enrollment, offer, club):
     """The balance (price minus deposit) and its date: ``balance_due_days_before_start`` before the start.
 
-    When that date would come before the deposit's (an offer already started or too
-    close), the balance is due with the deposit, by the deposit's date: a date that
-    can still be met. ``None`` when nothing is left to pay after the deposit.
+    The price is the enrollment's, frozen at validation (the offer's for a request not
+    validated yet). When that date would come before the deposit's (an offer already
+    started or too close), the balance is due with the deposit, by the deposit's date:
+    a date that can still be met. ``None`` when nothing is left to pay after the deposit.
     """
-    if offer.price is None or enrollment.deposit_amount is None or enrollment.deposit_due_date is None:
+    price = enrollment.price if enrollment.price is not None else offer.price
+    if price is None or enrollment.deposit_amount is None or enrollment.deposit_due_date is None:
         return None
-    amount = offer.price - enrollment.deposit_amount
+    amount = price - enrollment.deposit_amount
     if amount <= 0:
         return None
-    due = offer.start_date - datetime.timedelta(days=club.balance_due_days_before_start)
+    due = enrollment.balance_due_date or offer.start_date - datetime.timedelta(days=club.balance_due_days_before_start)
     if due <= enrollment.deposit_due_date:
         return Balance(amount=amount, due_date=enrollment.deposit_due_date, with_deposit=True)
     return Balance(amount=amount, due_date=due, with_deposit=False)
+
+
+def _set_dues(enrollment, offer, club, today):
+    """Freeze what ``enrollment`` will cost and when: the price, the deposit and the balance, with their dates."""
+    enrollment.price = offer.price
+    enrollment.deposit_amount = offer.deposit_amount
+    enrollment.deposit_due_date = deposit_due_date(offer, club, today)
+    enrollment.balance_due_date = None
+    balance = balance_due(enrollment, offer, club)
+    enrollment.balance_due_date = balance.due_date if balance else None
 
 
 def validate(enrollment, *, by):
@@ -514,9 +526,18 @@ def validate(enrollment, *, by):
         now = timezone.now()
         enrollment.status = Status.VALIDATED
         enrollment.validated_at, enrollment.validated_by = now, by
-        enrollment.deposit_amount = offer.deposit_amount
-        enrollment.deposit_due_date = deposit_due_date(offer, ClubSettings.current(), timezone.localdate())
-        enrollment.save(update_fields=["status", "validated_at", "validated_by", "deposit_amount", "deposit_due_date"])
+        _set_dues(enrollment, offer, ClubSettings.current(), timezone.localdate())
+        enrollment.save(
+            update_fields=[
+                "status",
+                "validated_at",
+                "validated_by",
+                "price",
+                "deposit_amount",
+                "deposit_due_date",
+                "balance_due_date",
+            ]
+        )
         log(instance=enrollment, action="po.enrollment.validate", user=by)
         if offered:  # accepted for the family: the offer is answered once none of its children waits
             PlaceOffer.objects.filter(pk=enrollment.place_offer_id, status=PlaceOfferStatus.OPEN).exclude(
@@ -567,7 +588,22 @@ def refuse(enrollment, *, by, reason):
     return enrollment
 
 
+# The money's transitions: called by memberspace.payments, whose ledger says when, under
+# ``lock_for_payment``'s locks (``by``: who recorded the payment; None when the provider confirmed it).
+
+
+def lock_for_payment(enrollment):
+    """Lock ``enrollment``'s offer, then ``enrollment`` (the order of every transition), and return it fresh.
+
+    The payments app calls it first in each of its transactions: the payments of one
+    enrollment are then recorded one at a time, each reading the ones before it.
+    """
+    _lock_offer(enrollment.offer)
+    return Enrollment.objects.select_for_update().select_related("child", "offer").get(pk=enrollment.pk)
+
+
 def record_deposit(enrollment, *, by):
+    """The deposit is covered: the place is secured."""
     with transaction.atomic():
         _lock_offer(enrollment.offer)
         enrollment = _transition(
@@ -577,7 +613,40 @@ def record_deposit(enrollment, *, by):
         enrollment.deposit_received_at, enrollment.deposit_received_by = timezone.now(), by
         enrollment.save(update_fields=["status", "deposit_received_at", "deposit_received_by"])
         log(instance=enrollment, action="po.enrollment.deposit", user=by)
-        _notify_guardians(enrollment, "enrollment_deposit_received", {})
+    return enrollment
+
+
+def settle(enrollment, *, by):
+    """Everything is paid (« soldée »); the deposit with it when it was not covered yet."""
+    with transaction.atomic():
+        _lock_offer(enrollment.offer)
+        enrollment = _transition(
+            enrollment, "settle", _("L'inscription %(ref)s ne peut pas être soldée (état : %(status)s).")
+        )
+        now = timezone.now()
+        if enrollment.deposit_received_at is None:
+            enrollment.deposit_received_at, enrollment.deposit_received_by = now, by
+        enrollment.status, enrollment.paid_at = Status.PAID, now
+        enrollment.save(update_fields=["status", "paid_at", "deposit_received_at", "deposit_received_by"])
+        log(instance=enrollment, action="po.enrollment.settle", user=by)
+    return enrollment
+
+
+def reopen_payment(enrollment, *, by, deposit_covered):
+    """Less is paid than the state said (a refund, a payment corrected): back to what the money covers."""
+    with transaction.atomic():
+        _lock_offer(enrollment.offer)
+        enrollment = _transition(
+            enrollment,
+            "reopen_payment",
+            _("Le paiement de %(ref)s ne peut pas être rouvert (état : %(status)s)."),
+        )
+        enrollment.status = Status.DEPOSIT_RECEIVED if deposit_covered else Status.VALIDATED
+        enrollment.paid_at = None
+        if not deposit_covered:
+            enrollment.deposit_received_at = enrollment.deposit_received_by = None
+        enrollment.save(update_fields=["status", "paid_at", "deposit_received_at", "deposit_received_by"])
+        log(instance=enrollment, action="po.enrollment.reopen_payment", user=by, data={"status": enrollment.status})
     return enrollment
 
 
@@ -955,8 +1024,8 @@ def resume_automatic_offers(offer, *, by):
 def payment_summary(enrollment, offer, club):
     """What is due, by when, and what was received, as the parents read it (no query).
 
-    Shown by the enrollment page, the dashboard (``enrollments/includes/payment_facts.html``)
-    and the confirmation email alike.
+    Written in the confirmation email and the reminders; the member area shows the
+    payments app's ledger, which knows what was received.
     """
     balance = balance_due(enrollment, offer, club)
     received = enrollment.deposit_received_at
@@ -1165,9 +1234,12 @@ def upcoming_enrollments():
             "requested_at",
             "requested_by",
             "place_offer__expires_at",
+            "price",
             "deposit_amount",
             "deposit_due_date",
-            "deposit_received_at",
+            "balance_due_date",
+            "validated_at",
+            "cancelled_at",
             "offer__title",
             "offer__start_date",
             "offer__price",
@@ -1178,14 +1250,12 @@ def upcoming_enrollments():
     )
 
 
-def with_upcoming_enrollments(children, club=None):
+def with_upcoming_enrollments(children):
     """``children`` (a queryset) as a list, each with its ``upcoming_enrollments`` and their waiting ranks.
 
     Two queries whatever the number of children (three when one of them is waiting):
     the children, their upcoming enrollments, and the ranks on the waiting lists.
-    An enrollment that takes a place gets its ``payment`` (``payment_summary``), with
-    ``club``'s terms (a lazy object is read only then: one query more, whatever the
-    number of enrollments; ``ClubSettings.current()`` when not given).
+    What each costs and what was paid is the payments app's (``payments.ledger.with_ledgers``).
     """
     # Imported here, leaving the module's import block as it is.
     from django.db.models import Prefetch
@@ -1202,10 +1272,6 @@ def with_upcoming_enrollments(children, club=None):
             age = age_on(child.birth_date, enrollment.offer.start_date)
             enrollment.age_at_start = age if age != today_age else None
             enrollment.line = describe_position(enrollment, enrollment.offer)
-            enrollment.payment = None
-            if enrollment.takes_a_place and enrollment.deposit_due_date:  # set on validation
-                club = club or ClubSettings.current()
-                enrollment.payment = payment_summary(enrollment, enrollment.offer, club)
         child.age_differs = any(enrollment.age_at_start is not None for enrollment in child.upcoming_enrollments)
     return children
 

@@ -20,7 +20,7 @@ from memberspace.accounts.validators import LongTextField
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, PlaceOffer, set_positions
 from memberspace.families.forms import ChildrenField
 from memberspace.families.models import Child
-from memberspace.secretariat.admin import RecordPanel
+from memberspace.secretariat.admin import RecordPanel, panels_for
 from pages import formatting
 from pages.models import ClubSettings, OfferPage
 
@@ -189,9 +189,12 @@ def own_enrollment(request, pk):
 @validated_parent_required
 def enrollment_detail(request, pk):
     enrollment = own_enrollment(request, pk)
-    context = {"enrollment": enrollment, "line": services.describe_position(enrollment, enrollment.offer)}
-    if enrollment.takes_a_place:
-        context["payment"] = services.payment_context(enrollment, enrollment.offer)
+    context = {
+        "enrollment": enrollment,
+        "line": services.describe_position(enrollment, enrollment.offer),
+        # What the apps above add (its payments): ``construct_enrollment_page_panels`` hook.
+        "panels": panels_for("construct_enrollment_page_panels", request, enrollment),
+    }
     if enrollment.status == EnrollmentStatus.OFFERED and enrollment.place_offer_id:
         place_offer = enrollment.place_offer
         context["place_offer"] = place_offer

@@ -264,6 +264,22 @@ class ActionViewsMixin:
         return view
 
 
+def registered_action_views(hook_name):
+    """The action views the apps above add to a model admin's screens, read from ``hook_name``.
+
+    Each registered function returns ``{action: view}``: the view of a transition of
+    the model's table it carries out (its button, guard and label come from the
+    table), or of an action that is no transition, which gets no button (a form
+    elsewhere on the page posts to it). A value may also be ``(view, label, guard)``,
+    of which only the view is read.
+    """
+    views = {}
+    for register in hooks.get_hooks(hook_name):
+        for action, view in register().items():
+            views[action] = view[0] if isinstance(view, tuple) else view
+    return views
+
+
 def panels_for(hook_name, request, obj):
     """The panels the apps above add to ``obj``'s inspect page: ``fn(request, obj, panels)`` per hook, in order."""
     panels = []

@@ -135,7 +135,7 @@ def test_a_stay_is_requested_validated_and_its_deposit_terms_reach_the_parent(ne
     main = page.locator("main")
     expect(main).to_contain_text(enrollment.reference)
     expect(main).to_contain_text("Validée")
-    deposit = page.get_by_role("region", name="Acompte")
+    deposit = page.get_by_role("region", name="Paiement")
     expect(deposit).to_contain_text(f"Réglez 300{NBSP}€ avant le {due_text} pour sécuriser la place.")
     expect(deposit).to_contain_text("IBAN FR76 3000 6000 0112 3456 7890 189, BIC AGRIFRPP")
     expect(deposit).to_contain_text(f"à l'ordre de « Le PO », avec la référence {enrollment.reference} au dos")

@@ -179,7 +179,7 @@ def test_a_parent_on_a_phone_adds_a_child_requests_an_activity_and_sees_the_depo
     expect(item).to_contain_text("Reçu : rien pour l'instant.")
     shoot(page, "05-dashboard-deposit-due")
     item.get_by_role("link", name="Théâtre d'improvisation").click()
-    deposit = page.get_by_role("region", name=re.compile("^Acompte"))
+    deposit = page.get_by_role("region", name="Paiement")
     expect(deposit).to_contain_text(due_text)
     expect(deposit).to_contain_text("rien pour l'instant")
     shoot(page, "06-enrollment-page")

@@ -31,6 +31,8 @@ from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, ChildStatus
 from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
+from memberspace.payments import services as payment_service
+from memberspace.payments.models import Method
 from pages.models import ClubSettings
 from tests.admin_urls import admin_url
 from tests.auth import give_totp
@@ -50,6 +52,8 @@ from tests.factories import (
     StayIndexPageFactory,
     StayPageFactory,
 )
+
+NBSP = "\u00a0"
 
 GUIDE = "docs/guide-secretariat.md"
 DESKTOP = {"width": 1280, "height": 900}
@@ -215,7 +219,7 @@ def build_club(home, secretary):
         families[child_name] = (guardian, child_of(guardian, child_name, born(age, start)))
     chloe = request(*families["Chloé"], stay, at(9, 20, 41, 7))
     enrollment_service.validate(chloe, by=secretary)
-    enrollment_service.record_deposit(chloe, by=secretary)
+    payment_service.record_payment(chloe, amount="200", method=Method.TRANSFER, by=secretary)
     request(*families["Louise"], stay, at(4, 18, 2, 15), "Louise voudrait être avec son amie Chloé Garcia.")
     request(*families["Hugo"], stay, at(3, 21, 30, 48))
     request(*families["Inès"], stay, at(2, 12, 5, 33), "Inès n'a jamais skié.")
@@ -380,12 +384,19 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
     ines = Enrollment.objects.get(child__first_name="Inès")
     assert ines.status == EnrollmentStatus.REFUSED and ines.refusal_reason == refusal
 
-    # 4. The deposit arrived: "Acompte reçu" on the row.
-    enrollments.row("Louise Lambert").get_by_role("link", name="Acompte reçu", exact=True).click()
-    page.get_by_role("button", name="Acompte reçu").click()
-    expect(messages).to_contain_text(f"Acompte de Louise Lambert pour « {STAY} » enregistré.")
+    # 4. The deposit arrived: "Enregistrer un paiement" on the row, the amount due already typed.
+    enrollments.row("Louise Lambert").get_by_role("link", name="Enregistrer un paiement", exact=True).click()
+    expect(page.get_by_label("Montant (€)")).to_have_value("200")
+    page.get_by_label("Moyen de paiement").select_option(label="Chèque")
+    page.get_by_label("Référence").fill("Chèque n° 4521873")
+    page.get_by_role("button", name="Enregistrer le paiement").click()
+    expect(messages).to_contain_text(f"Paiement de 200{NBSP}€ enregistré pour Louise Lambert")
     louise.refresh_from_db()
     assert louise.status == EnrollmentStatus.DEPOSIT_RECEIVED and louise.deposit_received_at
+    ledger = page.get_by_role("region", name="Paiements")
+    expect(ledger).to_contain_text(f"Payé : 200{NBSP}€")
+    expect(ledger).to_contain_text("Chèque n° 4521873")
+    enrollments.open(stay.pk)
     expect(enrollments.row("Louise Lambert")).to_contain_text("Acompte reçu")
     expect(enrollments.row("Hugo Bernard")).to_contain_text("Liste d'attente")
     shoot("10-acompte-recu.png")

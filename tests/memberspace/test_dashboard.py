@@ -32,8 +32,10 @@ def family_with(mother, stay_index, count, name):
             child=child,
             offer=offer(stay_index, f"Séjour {name} {number}"),
             status="validated",
+            price=450,
             deposit_amount=150,
             deposit_due_date=TODAY + datetime.timedelta(days=15),
+            balance_due_date=START - datetime.timedelta(days=30),
             validated_at=timezone.now(),
         )
         Enrollment.objects.create(child=child, offer=offer(stay_index, f"Liste {name} {number}"), status="waitlisted")
@@ -56,7 +58,7 @@ def test_the_dashboard_reads_as_many_queries_for_one_child_as_for_many(client, h
     few, _page = dashboard_queries(client, small)
     many, page = dashboard_queries(client, large)
     # The session, the user, the children, their upcoming enrollments, the waiting ranks,
-    # the club's terms (a validated stay's balance), the invitations and their children:
+    # the payments received (none: no refunds to read), the invitations and their children:
     # eight, whatever the family's size.
     assert few == many == 8
     assert "Enfant3 Martin" in page and "Liste grande 3" in page and "autre3@exemple.fr" in page

@@ -25,6 +25,9 @@ from memberspace.families.models import Child, Guardianship, Invitation
 from memberspace.families.services import invitations as invitation_service
 from memberspace.legacy.models import AttachmentRequest
 from memberspace.notifications.models import Notification
+from memberspace.payments import services as payments
+from memberspace.payments.ledger import EVERYTHING
+from memberspace.payments.models import Method, Payment, Refund
 from pages.models import ClubSettings
 from tests.auth import login_staff
 from tests.factories import (
@@ -99,6 +102,8 @@ SNAPSHOT_MODELS = (
     Invitation,
     Notification,
     AttachmentRequest,
+    Payment,
+    Refund,
     EmailAddress,
 )
 
@@ -148,6 +153,9 @@ class World:
     invitation_received_token: str
     place_offer_token: str
     failed_notification: object
+    held_cheque: object
+    to_review: object
+    online_payment: object
     clients: dict = field(default_factory=dict)
 
     def user(self, role):
@@ -167,12 +175,13 @@ def set_up_club():
 
 
 # The member area's concept apps, and the app of each model the secretariat's screens show.
-MEMBER_APPS = ("secretariat", "notifications", "accounts", "families", "legacy", "enrollments", "privacy")
+MEMBER_APPS = ("secretariat", "notifications", "accounts", "families", "legacy", "enrollments", "payments", "privacy")
 MODEL_APPS = {
     "parentaccount": "accounts",
     "user": "accounts",  # Wagtail's users screen: its bulk actions must refuse parents
     "child": "families",
     "enrollment": "enrollments",
+    "payment": "payments",
     "notification": "notifications",
 }
 
@@ -256,6 +265,25 @@ def build_world(stay_index, activity_index, secretary, editor):
     failed_notification.last_error = "SMTP 550"
     failed_notification.save()
 
+    # The validated enrollment's money: a cheque held to cash later, a payment the secretariat must
+    # look at, and a checkout opened online by the owner.
+    held_cheque = payments.record_payment(
+        validated,
+        amount="50",
+        method=Method.CHEQUE,
+        cash_on=timezone.localdate() + datetime.timedelta(days=10),
+        by=secretary,
+    )
+    to_review = Payment.objects.create(
+        enrollment=validated, amount=Decimal("10"), method=Method.TRANSFER, review_reason="Trop-perçu de test"
+    )
+    online_payment = payments.start_online_payment(
+        validated,
+        kind=EVERYTHING,
+        by=owner,
+        urls=lambda payment: dict.fromkeys(("return_url", "back_url", "error_url"), "https://le-po.test/retour/"),
+    )
+
     world = World(
         owner=owner,
         coparent=coparent,
@@ -277,6 +305,9 @@ def build_world(stay_index, activity_index, secretary, editor):
         invitation_received_token=token,
         place_offer_token=enrollments.answer_token(place_offer, owner),
         failed_notification=failed_notification,
+        held_cheque=held_cheque,
+        to_review=to_review,
+        online_payment=online_payment,
     )
     for role in ROLES:
         client = Client()

@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 
 from memberspace.families.models import Child
@@ -219,6 +220,15 @@ def no_data(_world):
 
 REASON = {"reason": "Motif du test de sécurité"}
 
+
+def payment_form(**fields):
+    return {"payer": "family", "received_on": timezone.localdate().isoformat(), **fields}
+
+
+def refund_form():
+    return {"amount": "5", "method": "transfer", "refunded_on": timezone.localdate().isoformat(), **REASON}
+
+
 SPECS = dict(
     [
         member("dashboard", lambda w: [Target(expected=expect(OK, anonymous=LOGIN), shows=CHILD_FIRST)]),
@@ -270,6 +280,37 @@ SPECS = dict(
             "enrollment_cancel",
             # Asked to confirm (GET), then done (POST).
             lambda w: get_and_post({"pk": w.requested.pk}, MEMBER_OWN, MEMBER_OWN_POST, {}, shows=CHILD_FIRST),
+        ),
+        member(
+            "pay_online",
+            # Only a guardian opens a checkout, for what the ledger says is due (the browser says which part).
+            lambda w: get_and_post(
+                {"pk": w.validated.pk},
+                expect(DASHBOARD, owner="405", coparent="405", other="405", anonymous=LOGIN),
+                MEMBER_OWN_POST,
+                {"montant": "deposit"},
+            ),
+        ),
+        member(
+            "payment_return",
+            # Back from the provider: the checkout is read back, and the guardian sent to the enrollment.
+            lambda w: [
+                Target(
+                    kwargs={"pk": w.online_payment.pk, "outcome": "retour"},
+                    expected=expect(
+                        DASHBOARD,
+                        owner=f"redirect:/espace-adherent/inscriptions/{w.validated.pk}/",
+                        coparent=f"redirect:/espace-adherent/inscriptions/{w.validated.pk}/",
+                        other="404",
+                        anonymous=LOGIN,
+                    ),
+                )
+            ],
+        ),
+        member(
+            "payment_notification",
+            # The provider's notification: open to all, trusted for nothing (the checkout is read back).
+            lambda w: get_and_post({}, expect("405"), expect(OK), {"eventType": "Order"}),
         ),
         member(
             "place_offer_answer",
@@ -338,7 +379,18 @@ SPECS.update(
                 "waitlist": (lambda w: w.requested.pk, no_data),
                 "refuse": (lambda w: w.requested.pk, lambda w: REASON),
                 "cancel": (lambda w: w.requested.pk, no_data),
-                "deposit": (lambda w: w.validated.pk, no_data),
+                # The payments app's forms (memberspace.payments.admin), on the enrollment's screens.
+                "payment": (lambda w: w.validated.pk, lambda w: payment_form(amount="20", method="cheque")),
+                "refund": (lambda w: w.validated.pk, lambda w: refund_form()),
+            },
+            read_shows=CHILD_LAST,
+        ),
+        **admin_model(
+            "payment",
+            lambda w: w.to_review.pk,
+            {
+                "cash": (lambda w: w.held_cheque.pk, no_data),
+                "review": (lambda w: w.to_review.pk, no_data),
             },
             read_shows=CHILD_LAST,
         ),
@@ -398,7 +450,6 @@ SPECS.update(
         **bulk("enrollment", "validate", lambda w: w.requested.pk),
         **bulk("enrollment", "waitlist", lambda w: w.requested.pk),
         **bulk("enrollment", "refuse", lambda w: w.requested.pk, REASON),
-        **bulk("enrollment", "deposit", lambda w: w.validated.pk),
         **bulk("enrollment", "cancel", lambda w: w.requested.pk),
         **bulk("parentaccount", "validate", lambda w: w.pending.pk),
         **bulk("parentaccount", "reject", lambda w: w.pending.pk, REASON),

@@ -29,6 +29,11 @@ def get_backend():
     return import_string(settings.PAYMENT_BACKEND)()
 
 
+def online_payment_on():
+    """Whether parents are offered to pay online: a backend is chosen, and it has its credentials."""
+    return bool(settings.PAYMENT_BACKEND) and import_string(settings.PAYMENT_BACKEND).configured()
+
+
 __all__ = [
     "BasePaymentBackend",
     "Checkout",
@@ -40,4 +45,5 @@ __all__ = [
     "calls",
     "checkouts",
     "get_backend",
+    "online_payment_on",
 ]

@@ -50,6 +50,14 @@ class FetchedCheckout:
 
 
 class BasePaymentBackend:
+    # Recorded on each payment (``Payment.provider``): a provider's payment ids are unique under it.
+    name = ""
+
+    @classmethod
+    def configured(cls):
+        """Whether the backend has what it needs (credentials): online payment is offered only then."""
+        return True
+
     def start_checkout(self, *, amount_cents, item_name, back_url, error_url, return_url, payer=None, metadata=None):
         """Open a checkout of exactly ``amount_cents`` and return a ``Checkout``.
 

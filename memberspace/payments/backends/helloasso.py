@@ -58,6 +58,14 @@ def token_cache_key():
 
 
 class HelloAssoBackend(BasePaymentBackend):
+    name = "helloasso"
+
+    @classmethod
+    def configured(cls):
+        return bool(
+            settings.HELLOASSO_CLIENT_ID and settings.HELLOASSO_CLIENT_SECRET and settings.HELLOASSO_ORGANIZATION_SLUG
+        )
+
     def __init__(self):
         if not (settings.HELLOASSO_CLIENT_ID and settings.HELLOASSO_CLIENT_SECRET):
             raise ImproperlyConfigured("HELLOASSO_CLIENT_ID and HELLOASSO_CLIENT_SECRET must be set to take payments.")

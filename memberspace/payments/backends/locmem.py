@@ -35,6 +35,8 @@ def pay(checkout_id, state="Authorized", amount_cents=None):
 class LocmemBackend(BasePaymentBackend):
     """Keeps each checkout in ``memberspace.payments.backends.checkouts``, each call in ``.calls``."""
 
+    name = "locmem"
+
     def start_checkout(self, *, amount_cents, item_name, back_url, error_url, return_url, payer=None, metadata=None):
         from . import calls, checkouts
 

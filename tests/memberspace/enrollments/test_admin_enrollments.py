@@ -171,7 +171,10 @@ def test_waitlist_deposit_and_cancel_from_the_row(staff_client, stay):
     waiting, paying = request(stay, 1), request(stay, 2)
     staff_client.post(f"{ENROLLMENTS}waitlist/{waiting.pk}/")
     staff_client.post(f"{ENROLLMENTS}validate/{paying.pk}/")
-    staff_client.post(f"{ENROLLMENTS}deposit/{paying.pk}/")
+    staff_client.post(
+        f"{ENROLLMENTS}payment/{paying.pk}/",
+        {"amount": "200", "method": "cheque", "payer": "family", "received_on": timezone.localdate().isoformat()},
+    )
     staff_client.post(f"{ENROLLMENTS}cancel/{waiting.pk}/")
     waiting.refresh_from_db()
     paying.refresh_from_db()

@@ -17,6 +17,8 @@ from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, set_positions
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
+from memberspace.payments import services as payments
+from memberspace.payments.models import Method
 from pages import formatting
 from tests.factories import (
     ActivityPageFactory,
@@ -506,7 +508,8 @@ def test_the_deposit_is_recorded_only_once_validated(requested, secretary, mothe
     enrollments.validate(requested, by=secretary)
     enrollment = enrollments.record_deposit(requested, by=secretary)
     assert enrollment.status == Status.DEPOSIT_RECEIVED and enrollment.deposit_received_by == secretary
-    assert Notification.objects.filter(kind="enrollment_deposit_received", user=mother).exists()
+    # The guardians hear of the money itself, from the payments app (memberspace.payments.services).
+    assert not Notification.objects.filter(user=mother, kind__startswith="enrollment_deposit").exists()
     with pytest.raises(EnrollmentError):
         enrollments.record_deposit(enrollment, by=secretary)
     with pytest.raises(EnrollmentError, match="ne peut pas être refusée"):
@@ -734,14 +737,14 @@ def test_the_dashboard_and_the_enrollment_page_show_what_is_due_and_what_was_rec
         assert "Reçu : rien pour l'instant." in shown
         assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}." in shown
 
-    enrollments.record_deposit(enrollment, by=secretary)
-    received = formatting.day_month(TODAY)
+    payments.record_payment(enrollment, amount="300", method=Method.CHEQUE, by=secretary)
     dashboard = text(client.get("/espace-adherent/"))
     page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
     for shown in (dashboard, page):
-        assert "Acompte : 300\u00a0€, réglé." in shown
-        assert f"Reçu : 300\u00a0€ d'acompte, le {received}." in shown
+        assert "Reçu : 300\u00a0€. L'acompte est réglé : la place est réservée." in shown
+        assert "Acompte : 300" not in shown
         assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}." in shown
+    assert f"{formatting.day_month(TODAY)} : 300\u00a0€, Chèque" in page
 
 
 def test_the_dashboard_asks_the_balance_of_a_started_activity_with_the_deposit(

@@ -7,6 +7,7 @@ callers pass to ``notify()`` / ``notify_address()``.
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -19,6 +20,9 @@ from memberspace.families.services.invitations import one_line
 from memberspace.notifications import kinds, sms
 from memberspace.notifications.models import Notification
 from memberspace.notifications.services import notify, notify_address
+from memberspace.payments.ledger import Ledger
+from memberspace.payments.models import Method, Payment
+from memberspace.payments.services import received_context
 from pages import formatting
 from pages.models import ClubSettings
 from tests.factories import (
@@ -105,6 +109,21 @@ def payment(w):
     return payment_context(w["enrollment"], w["enrollment"].offer)
 
 
+def received(w):
+    """What payments.services._tell_guardians passes: a cheque received, the balance left."""
+    enrollment = w["enrollment"]
+    payment = Payment(enrollment=enrollment, amount=Decimal("100"), method=Method.CHEQUE)
+    ledger = Ledger(
+        price=Decimal("450"),
+        deposit=Decimal("150"),
+        deposit_due_date=timezone.localdate(),
+        balance_due_date=timezone.localdate() + datetime.timedelta(days=30),
+        received=Decimal("100"),
+        refunded=Decimal("0"),
+    )
+    return received_context(enrollment, payment, ledger)
+
+
 def place_context(w, by=None):
     """What enrollments.services._notify_family passes to the messages of a place offered."""
     place_offer = PlaceOffer.objects.create(offer=w["offer"], expires_at=timezone.now() + datetime.timedelta(hours=48))
@@ -153,7 +172,6 @@ CONTEXTS = {
     "enrollment_validated": ("parent", lambda w: enrollment_context(w, **payment(w))),
     "enrollment_waitlisted": ("parent", lambda w: enrollment_context(w, rank="2e")),
     "enrollment_refused": ("parent", lambda w: enrollment_context(w, reason=REASON)),
-    "enrollment_deposit_received": ("parent", lambda w: enrollment_context(w)),
     "enrollment_cancelled": ("parent", lambda w: enrollment_context(w, by=w["parent"])),
     "deposit_reminder": ("parent", lambda w: enrollment_context(w, **payment(w))),
     "deposit_place_released": ("parent", lambda w: enrollment_context(w, **payment(w))),
@@ -161,6 +179,8 @@ CONTEXTS = {
     "place_offered": ("parent", lambda w: place_context(w)),
     "place_declined": ("parent", lambda w: place_context(w, by=w["coparent"])),
     "place_expired": ("parent", lambda w: place_context(w)),
+    # payments/services.py
+    "payment_received": ("parent", lambda w: received(w)),
     # families/services
     "child_updated": (
         "coparent",

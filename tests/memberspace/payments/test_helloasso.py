@@ -17,31 +17,16 @@ from memberspace.payments.backends import (
     get_backend,
 )
 from memberspace.payments.backends.helloasso import TOKEN_MARGIN, token_cache_key
-from tests.servers import FakeHelloAsso, free_port
+from tests.memberspace.payments.conftest import CLIENT_ID, CLIENT_SECRET, SLUG
+from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
 
-CLIENT_ID = "po-client-id"
-CLIENT_SECRET = "po-client-secret"  # noqa: S105 (a test value)
-SLUG = "le-po"
 URLS = {
     "back_url": "https://www.le-po.com/espace-adherent/inscriptions/42/",
     "error_url": "https://www.le-po.com/espace-adherent/paiement/erreur/",
     "return_url": "https://www.le-po.com/espace-adherent/paiement/retour/",
 }
-
-
-@pytest.fixture
-def helloasso(settings):
-    fake = FakeHelloAsso(CLIENT_ID, CLIENT_SECRET, SLUG).start()
-    settings.PAYMENT_BACKEND = "memberspace.payments.backends.helloasso.HelloAssoBackend"
-    settings.HELLOASSO_API_BASE_URL = fake.base_url
-    settings.HELLOASSO_CLIENT_ID = CLIENT_ID
-    settings.HELLOASSO_CLIENT_SECRET = CLIENT_SECRET
-    settings.HELLOASSO_ORGANIZATION_SLUG = SLUG
-    settings.HELLOASSO_TIMEOUT = 5
-    yield fake
-    fake.stop()
 
 
 def start(amount_cents=12050, **kwargs):

@@ -61,8 +61,10 @@ def account(status=AccountStatus.PENDING, **kwargs):
         (EnrollmentStatus.WAITLISTED, ["validate", "refuse", "cancel", "cancel_by_guardian", "offer_place"]),
         # A place offered: the family answers (or the offer expires); the secretariat may accept for it.
         (EnrollmentStatus.OFFERED, ["validate", "cancel", "accept_place", "decline_place", "expire_place"]),
-        (EnrollmentStatus.VALIDATED, ["deposit", "cancel"]),
-        (EnrollmentStatus.DEPOSIT_RECEIVED, ["cancel"]),
+        # The money moves these (memberspace.payments): the secretariat records a payment.
+        (EnrollmentStatus.VALIDATED, ["payment", "deposit", "settle", "cancel"]),
+        (EnrollmentStatus.DEPOSIT_RECEIVED, ["payment", "settle", "reopen_payment", "cancel"]),
+        (EnrollmentStatus.PAID, ["payment", "reopen_payment", "cancel"]),
         (EnrollmentStatus.REFUSED, []),
         (EnrollmentStatus.CANCELLED, []),
     ],
@@ -72,11 +74,13 @@ def test_the_enrollment_table_says_which_transitions_leave_each_state(status, ex
     assert [transition.name for transition in ENROLLMENT_TRANSITIONS.allowed(enrollment)] == expected
     # The staff's (with a label): all but the parents' own answers and the automatic ones.
     automatic = {"cancel_by_guardian", "offer_place", "accept_place", "decline_place", "expire_place"}
+    automatic |= {"deposit", "settle", "reopen_payment"}
     staff = [name for name in expected if name not in automatic]
     assert [transition.name for transition in ENROLLMENT_TRANSITIONS.offered(enrollment)] == staff
     # The model's guards are the table's.
     assert enrollment.can_be_validated() == ("validate" in expected)
     assert enrollment.can_record_deposit() == ("deposit" in expected)
+    assert enrollment.can_take_payment() == ("payment" in expected)
     assert enrollment.can_be_cancelled_by_guardian() == ("cancel_by_guardian" in expected)
 
 

@@ -1,0 +1,378 @@
+"""Paiements: the treasurer's and the secretariat's screens.
+
+- on an enrollment's page, its ledger, and the forms to record a payment (cheque, transfer,
+  chèques-vacances, cash, a works council…) or a refund;
+- the payments' listing, filtered by offer, method, payer, state and date, with the queue
+  of payments to look at (money for a place released, more than due…);
+- a held cheque marked cashed, a payment of the queue marked dealt with.
+
+Only the « Trésorerie » and « Secrétariat » groups have these permissions
+(config/roles.py); every change calls memberspace.payments.services.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import SimpleListFilter
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail_modeladmin.options import ModelAdmin
+
+from memberspace import MemberspaceError
+from memberspace.secretariat.admin import (
+    ActionView,
+    ActionViewsMixin,
+    ReadOnlyPermissionHelper,
+    RecordPanel,
+    SecretariatOnlyMixin,
+)
+from memberspace.secretariat.fields import CountedTextField
+from pages import formatting
+from pages.models import ClubSettings, OfferPage
+
+from . import services
+from .ledger import ledger_for
+from .models import Method, Payer, Payment, PaymentState
+
+VIEW_PERMISSION = "payments.view_payment"
+RECORD_PERMISSION = "payments.record_payment"
+OFFLINE_METHODS = [(value, label) for value, label in Method.choices if value != Method.ONLINE]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
+class AmountField(forms.CharField):
+    """Euros as the secretariat types them (« 120 », « 120,50 », « 1 250 € »), checked by the services' rule."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return services.money(value)
+        except MemberspaceError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class PaymentForm(forms.Form):
+    amount = AmountField(label=gettext_lazy("Montant (€)"), max_length=20)
+    method = forms.ChoiceField(label=gettext_lazy("Moyen de paiement"), choices=OFFLINE_METHODS)
+    payer = forms.ChoiceField(label=gettext_lazy("Payé par"), choices=Payer.choices, initial=Payer.FAMILY)
+    payer_name = forms.CharField(
+        label=gettext_lazy("Nom du payeur"),
+        max_length=120,
+        required=False,
+        help_text=gettext_lazy("Le tireur du chèque, le nom du CSE ou de l'organisme…"),
+    )
+    reference = forms.CharField(
+        label=gettext_lazy("Référence"),
+        max_length=120,
+        required=False,
+        help_text=gettext_lazy("Numéro du chèque ou des chèques-vacances, libellé du virement…"),
+    )
+    received_on = forms.DateField(label=gettext_lazy("Reçu le"), widget=DateInput())
+    cash_on = forms.DateField(
+        label=gettext_lazy("À encaisser le"),
+        required=False,
+        widget=DateInput(),
+        help_text=gettext_lazy("Pour un chèque gardé et encaissé plus tard, à la date convenue avec la famille."),
+    )
+    note = CountedTextField(
+        label=gettext_lazy("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RefundForm(forms.Form):
+    amount = AmountField(label=gettext_lazy("Montant remboursé (€)"), max_length=20)
+    method = forms.ChoiceField(label=gettext_lazy("Moyen de remboursement"), choices=OFFLINE_METHODS)
+    refunded_on = forms.DateField(label=gettext_lazy("Remboursé le"), widget=DateInput())
+    reason = forms.CharField(label=gettext_lazy("Motif"), max_length=200)
+
+
+class EnrollmentMoneyView(ActionView):
+    """A form about one enrollment's money, on the enrollments' admin; shown again, as typed, on any refusal."""
+
+    permission = RECORD_PERMISSION
+    template_name = "payments/admin/money_form.html"
+
+    def get_form(self):
+        if self.request.method == "POST":
+            return self.form_class(self.request.POST)
+        return self.form_class(initial=self.initial())
+
+    def initial(self):
+        return {}
+
+    def post(self, request, *args, **kwargs):
+        self.form = self.get_form()
+        if self.form.is_valid():
+            try:
+                message = self.act(request)
+            except MemberspaceError as error:
+                self.form.add_error(None, str(error))
+            else:
+                messages.success(request, message)
+                return redirect(self.get_success_url())
+        return TemplateResponse(request, self.template_name, self.get_context_data(form=self.form))
+
+    def get_success_url(self):
+        return reverse("enrollments_enrollment_modeladmin_inspect", args=[self.instance.pk])
+
+    def get_context_data(self, **kwargs):
+        ledger = ledger_for(self.instance, ClubSettings.current())
+        return super().get_context_data(enrollment=self.instance, ledger=ledger, **kwargs)
+
+
+class RecordPaymentView(EnrollmentMoneyView):
+    form_class = PaymentForm
+    confirm_label = gettext_lazy("Enregistrer le paiement")
+
+    @property
+    def title(self):
+        return _("Enregistrer un paiement")
+
+    @property
+    def question(self):
+        return _("Paiement pour %(child)s à « %(offer)s » (%(ref)s)") % {
+            "child": self.instance.child,
+            "offer": self.instance.offer.title,
+            "ref": self.instance.reference,
+        }
+
+    def initial(self):
+        due = ledger_for(self.instance, ClubSettings.current()).next_due()
+        amount = formatting.euros(due.amount).replace("\u00a0€", "") if due else ""
+        return {"amount": amount, "received_on": timezone.localdate()}
+
+    def act(self, request):
+        data = self.form.cleaned_data
+        payment = services.record_payment(self.instance, by=request.user, **data)
+        return _("Paiement de %(amount)s enregistré pour %(child)s (%(ref)s).") % {
+            "amount": formatting.euros(payment.amount),
+            "child": self.instance.child,
+            "ref": self.instance.reference,
+        }
+
+
+class RecordRefundView(EnrollmentMoneyView):
+    form_class = RefundForm
+    confirm_label = gettext_lazy("Enregistrer le remboursement")
+
+    @property
+    def title(self):
+        return _("Enregistrer un remboursement")
+
+    @property
+    def question(self):
+        return _("Remboursement pour %(child)s à « %(offer)s » (%(ref)s)") % {
+            "child": self.instance.child,
+            "offer": self.instance.offer.title,
+            "ref": self.instance.reference,
+        }
+
+    def initial(self):
+        ledger = ledger_for(self.instance, ClubSettings.current())
+        amount = formatting.euros(ledger.to_refund).replace("\u00a0€", "") if ledger.to_refund else ""
+        return {"amount": amount, "refunded_on": timezone.localdate()}
+
+    def act(self, request):
+        refund = services.record_refund(self.instance, by=request.user, **self.form.cleaned_data)
+        return _("Remboursement de %(amount)s enregistré pour %(child)s (%(ref)s).") % {
+            "amount": formatting.euros(refund.amount),
+            "child": self.instance.child,
+            "ref": self.instance.reference,
+        }
+
+
+class PaymentActionView(ActionView):
+    """A confirmed action on one payment (a cheque cashed, a payment of the queue dealt with)."""
+
+    permission = RECORD_PERMISSION
+
+    def describe(self):
+        payment = self.instance
+        return {
+            "amount": formatting.euros(payment.amount),
+            "method": payment.get_method_display().lower(),
+            "child": payment.enrollment.child,
+            "ref": payment.enrollment.reference,
+        }
+
+    @property
+    def question(self):
+        return self.question_text % self.describe()
+
+    def get_success_url(self):
+        return self.request.GET.get("next") if _safe(self.request.GET.get("next")) else self.index_url
+
+
+def _safe(url):
+    return bool(url) and url.startswith("/admin/") and "//" not in url
+
+
+class CashChequeView(PaymentActionView):
+    title = gettext_lazy("Chèque encaissé")
+    question_text = gettext_lazy("Le chèque de %(amount)s de %(child)s (%(ref)s) a-t-il été remis en banque ?")
+    confirm_label = gettext_lazy("Oui, encaissé aujourd'hui")
+
+    def act(self, request):
+        services.cash_cheque(self.instance, by=request.user)
+        return _("Chèque de %(amount)s de %(child)s encaissé.") % self.describe()
+
+
+class ReviewView(PaymentActionView):
+    title = gettext_lazy("Paiement traité")
+    question_text = gettext_lazy(
+        "Le paiement de %(amount)s (%(method)s) de %(child)s (%(ref)s) a-t-il été traité (remboursé, rattaché…) ?"
+    )
+    confirm_label = gettext_lazy("Oui, il est traité")
+
+    def act(self, request):
+        if not services.mark_reviewed(self.instance, by=request.user):
+            raise services.PaymentRefused(_("Ce paiement n'est pas à vérifier."))
+        return _("Paiement de %(amount)s de %(child)s marqué comme traité.") % self.describe()
+
+
+class OfferFilter(SimpleListFilter):
+    title = gettext_lazy("offre")
+    parameter_name = "offre"
+
+    def lookups(self, request, model_admin):
+        offers = OfferPage.objects.filter(enrollments__payments__isnull=False).distinct().order_by("-start_date")
+        return [(offer.pk, offer.title) for offer in offers]
+
+    def queryset(self, request, queryset):
+        if self.value() and str(self.value()).isdigit():
+            return queryset.filter(enrollment__offer_id=self.value())
+        return queryset
+
+
+class ReviewFilter(SimpleListFilter):
+    title = gettext_lazy("à vérifier")
+    parameter_name = "verifier"
+
+    def lookups(self, request, model_admin):
+        return [("oui", _("À vérifier"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.to_review()
+        return queryset
+
+
+class PaymentAdmin(SecretariatOnlyMixin, ActionViewsMixin, ModelAdmin):
+    model = Payment
+    menu_label = gettext_lazy("Paiements")
+    menu_icon = "doc-full"
+    list_display = ("received_on", "enrollment_link", "amount_display", "method", "payer", "state_badge", "review")
+    list_filter = (OfferFilter, ReviewFilter, "method", "payer", "state", "received_on")
+    search_fields = (
+        "enrollment__reference",
+        "enrollment__child__first_name",
+        "enrollment__child__last_name",
+        "payer_name",
+        "reference",
+        "checkout_id",
+    )
+    list_per_page = 50
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "enrollment",
+        "amount",
+        "method",
+        "payer",
+        "payer_name",
+        "reference",
+        "state",
+        "received_on",
+        "cash_on",
+        "recorded_at",
+        "recorded_by",
+        "provider",
+        "checkout_id",
+        "provider_payment_id",
+        "review_reason",
+        "reviewed_at",
+        "note",
+    ]
+    permission_helper_class = ReadOnlyPermissionHelper
+    action_views = {"cash": CashChequeView, "review": ReviewView}
+
+    def get_queryset(self, request):
+        return Payment.objects.select_related("enrollment__child", "enrollment__offer")
+
+    def get_ordering(self, request):
+        return ["-received_on", "-recorded_at", "-pk"]
+
+    def enrollment_link(self, obj):
+        enrollment = obj.enrollment
+        return format_html(
+            '<a href="{}">{}</a><br><small>{} · {}</small>',
+            reverse("enrollments_enrollment_modeladmin_inspect", args=[enrollment.pk]),
+            enrollment.child,
+            enrollment.offer.title,
+            enrollment.reference,
+        )
+
+    enrollment_link.short_description = gettext_lazy("Inscription")
+
+    def amount_display(self, obj):
+        return formatting.euros(obj.amount)
+
+    amount_display.short_description = gettext_lazy("Montant")
+
+    def state_badge(self, obj):
+        if obj.state == PaymentState.HELD and obj.cash_on:
+            return format_html(
+                '{} <small>({})</small><br><a class="button button-small button-secondary" href="{}">{}</a>',
+                obj.get_state_display(),
+                formatting.day_month(obj.cash_on),
+                self.url_helper.get_action_url("cash", obj.pk),
+                _("Encaissé"),
+            )
+        return obj.get_state_display()
+
+    state_badge.short_description = gettext_lazy("État")
+
+    def review(self, obj):
+        if not obj.review_reason:
+            return ""
+        if obj.reviewed_at:
+            return format_html(
+                "<small>{}</small>", _("Traité le %(date)s") % {"date": formatting.day_month(obj.reviewed_at)}
+            )
+        return format_html(
+            '<strong>{}</strong><br><a class="button button-small button-secondary" href="{}">{}</a>',
+            obj.review_reason,
+            self.url_helper.get_action_url("review", obj.pk),
+            _("Marquer comme traité"),
+        )
+
+    review.short_description = gettext_lazy("À vérifier")
+
+
+class EnrollmentLedgerPanel(RecordPanel):
+    """On an enrollment's page of the admin: its ledger, payments and refunds, and the forms' links."""
+
+    order = 10
+    template_name = "payments/admin/ledger_panel.html"
+
+    def context(self, request):
+        enrollment = self.record
+        return {
+            "enrollment": enrollment,
+            "ledger": ledger_for(enrollment, ClubSettings.current()),
+            "payments": enrollment.payments.select_related("recorded_by").order_by("received_on", "pk"),
+            "refunds": enrollment.refunds.select_related("recorded_by").order_by("refunded_on", "pk"),
+            "can_record": request.user.has_perm(RECORD_PERMISSION) and enrollment.can_take_payment(),
+            "can_refund": request.user.has_perm(RECORD_PERMISSION),
+            "payment_url": reverse("enrollments_enrollment_modeladmin_payment", args=[enrollment.pk]),
+            "refund_url": reverse("enrollments_enrollment_modeladmin_refund", args=[enrollment.pk]),
+        }

@@ -1,0 +1,155 @@
+"""The money of each enrollment: what was received, and what went back.
+
+What is due is the enrollment's (its price, deposit and dates, frozen at validation by
+memberspace.enrollments). Payments and refunds are rows added by the services of this
+app and never edited or deleted; the ledger (``ledger.py``) adds them up, and the
+enrollment's state follows it.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from memberspace.secretariat.models import PrivateRecord
+
+CENT = "0.01"
+
+
+class Method(models.TextChoices):
+    ONLINE = "online", _("Carte bancaire en ligne (HelloAsso)")
+    TRANSFER = "transfer", _("Virement")
+    CHEQUE = "cheque", _("Chèque")
+    ANCV = "ancv", _("Chèques-vacances ANCV (papier)")
+    ANCV_CONNECT = "ancv_connect", _("ANCV Connect")
+    CASH = "cash", _("Espèces")
+    OTHER = "other", _("Autre")
+
+
+class Payer(models.TextChoices):
+    FAMILY = "family", _("La famille")
+    WORKS_COUNCIL = "works_council", _("Un comité d'entreprise (CSE)")
+    CAF = "caf", _("La CAF")
+    TOWN = "town", _("La mairie")
+    EMPLOYER = "employer", _("Un employeur")
+    OTHER = "other", _("Un autre organisme")
+
+
+class PaymentState(models.TextChoices):
+    PENDING = "pending", _("Paiement en ligne ouvert")
+    HELD = "held", _("Chèque à encaisser")
+    RECEIVED = "received", _("Reçu")
+    FAILED = "failed", _("Échoué ou abandonné")
+
+
+# What counts as paid: money received, and a cheque the club holds to cash later.
+COUNTED_STATES = [PaymentState.RECEIVED, PaymentState.HELD]
+
+
+class PaymentQuerySet(models.QuerySet):
+    def counted(self):
+        return self.filter(state__in=COUNTED_STATES)
+
+    def to_review(self):
+        return self.filter(review_reason__gt="", reviewed_at__isnull=True)
+
+
+class Payment(PrivateRecord):
+    """Money for one enrollment: recorded by the secretariat, or confirmed by the online provider."""
+
+    enrollment = models.ForeignKey(
+        "enrollments.Enrollment", verbose_name=_("inscription"), on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField(_("montant"), max_digits=8, decimal_places=2, validators=[MinValueValidator(CENT)])
+    method = models.CharField(_("moyen de paiement"), max_length=16, choices=Method.choices)
+    payer = models.CharField(_("payé par"), max_length=16, choices=Payer.choices, default=Payer.FAMILY)
+    payer_name = models.CharField(
+        _("nom du payeur"), max_length=120, blank=True, help_text=_("Le tireur du chèque, le nom du CSE…")
+    )
+    reference = models.CharField(
+        _("référence"), max_length=120, blank=True, help_text=_("Numéro du chèque, libellé du virement…")
+    )
+    state = models.CharField(
+        _("état"), max_length=16, choices=PaymentState.choices, default=PaymentState.RECEIVED, db_index=True
+    )
+    received_on = models.DateField(_("reçu le"), default=timezone.localdate)
+    cash_on = models.DateField(_("à encaisser le"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enregistré par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Online: the provider's checkout, and its payment once confirmed (read back from its API).
+    provider = models.CharField(_("prestataire"), max_length=20, blank=True)
+    checkout_id = models.CharField(_("paiement en ligne n°"), max_length=40, blank=True, db_index=True)
+    checkout_url = models.URLField(max_length=500, blank=True, editable=False)
+    provider_payment_id = models.CharField(_("transaction n°"), max_length=40, blank=True)
+    # Something the secretariat must look at (money for a place released, more than due…).
+    review_reason = models.CharField(_("à vérifier"), max_length=200, blank=True)
+    reviewed_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        ordering = ["received_on", "recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            # A provider's payment is recorded once, however often it is notified.
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_id"],
+                condition=~Q(provider_payment_id=""),
+                name="one_payment_per_provider_payment",
+            ),
+        ]
+        indexes = [models.Index(fields=["enrollment", "state"], name="payment_enrollment_state_idx")]
+        permissions = [("record_payment", _("Peut enregistrer un paiement ou un remboursement"))]
+
+    def __str__(self):
+        return f"{self.amount} € · {self.get_method_display()} · {self.enrollment.reference or '—'}"
+
+    @property
+    def is_counted(self):
+        return self.state in COUNTED_STATES
+
+
+class Refund(PrivateRecord):
+    """Money given back for one enrollment (an overpayment, a cancellation), recorded by the secretariat."""
+
+    enrollment = models.ForeignKey(
+        "enrollments.Enrollment", verbose_name=_("inscription"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(_("montant"), max_digits=8, decimal_places=2, validators=[MinValueValidator(CENT)])
+    method = models.CharField(_("moyen de remboursement"), max_length=16, choices=Method.choices)
+    refunded_on = models.DateField(_("remboursé le"), default=timezone.localdate)
+    reason = models.CharField(_("motif"), max_length=200)
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enregistré par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("remboursement")
+        verbose_name_plural = _("remboursements")
+        ordering = ["refunded_on", "recorded_at", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self):
+        return f"−{self.amount} € · {self.get_method_display()} · {self.enrollment.reference or '—'}"

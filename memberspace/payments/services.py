@@ -1,0 +1,464 @@
+"""Recording money: one function per change, each under the enrollment's locks.
+
+Every function here locks the enrollment's offer, then the enrollment
+(``enrollments.services.lock_for_payment``), so that the payments of one enrollment
+are recorded one at a time, each reading those before it; it then writes its row,
+logs it on the enrollment's history, lets the enrollment's state follow the money
+(``_follow_money``) and tells the guardians, on commit.
+
+Online payments: ``start_online_payment`` opens a checkout for exactly what is due
+(the amount never comes from the browser); only ``sync_checkout`` records what the
+provider says was paid, after reading the checkout back from its API. A notification
+from the provider is only a hint of which checkout to read (``handle_notification``):
+replayed, forged or duplicated, it records nothing the API does not confirm, and a
+provider's payment is recorded once (a database constraint besides).
+"""
+
+import datetime
+import json
+import logging
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from memberspace import MemberspaceError
+from memberspace.enrollments import services as enrollments
+from memberspace.enrollments.models import TAKEN_STATUSES, EnrollmentStatus
+from memberspace.families.services import children as children_service
+from memberspace.notifications.services import notify
+from pages import formatting
+from pages.models import ClubSettings
+
+from . import backends
+from .ledger import DEPOSIT, ledger_for
+from .models import Method, Payer, Payment, PaymentState, Refund
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999.99")
+# An online checkout opened this recently for the same amount is offered again (a double click).
+REUSE_CHECKOUT_SECONDS = 15 * 60
+# The provider's state of a payment that brought the money in (HelloAsso's; the in-memory backend's too).
+AUTHORIZED = "Authorized"
+REFUSED_STATES = {"Refused", "Canceled", "Abandoned", "Error"}
+
+
+class PaymentRefused(MemberspaceError):
+    """A payment, a refund or a checkout the rules refuse (translated, shown to the user)."""
+
+
+def money(value):
+    """``value`` as euros to the cent, positive; a clear error otherwise (never a float)."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", ".").replace("\u00a0", "").replace(" ", "").rstrip("€"))
+    except (InvalidOperation, ValueError):
+        raise PaymentRefused(_("Montant invalide : indiquez un nombre d'euros, par exemple 120 ou 120,50.")) from None
+    if not amount.is_finite() or amount != amount.quantize(CENT) or not CENT <= amount <= MAX_AMOUNT:
+        raise PaymentRefused(_("Montant invalide : un nombre d'euros positif, au centime près."))
+    return amount.quantize(CENT)
+
+
+def _cents(amount):
+    return int(amount * 100)
+
+
+def _euros(cents):
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def _describe(enrollment):
+    return {"child": enrollment.child, "offer": enrollment.offer.title, "ref": enrollment.reference}
+
+
+def _follow_money(enrollment, by):
+    """Move ``enrollment``'s state to what its ledger now says (a place taken only); returns the ledger."""
+    ledger = ledger_for(enrollment, ClubSettings.current())
+    if enrollment.status not in TAKEN_STATUSES:
+        return ledger
+    target = ledger.target_status()
+    if target == enrollment.status:
+        return ledger
+    if target == EnrollmentStatus.PAID:
+        enrollments.settle(enrollment, by=by)
+    elif target == EnrollmentStatus.DEPOSIT_RECEIVED and enrollment.status == EnrollmentStatus.VALIDATED:
+        enrollments.record_deposit(enrollment, by=by)
+    else:  # less than the state said: a refund, a correction
+        enrollments.reopen_payment(enrollment, by=by, deposit_covered=ledger.deposit_covered)
+    return ledger
+
+
+def received_context(enrollment, payment, ledger):
+    """What the message « Paiement reçu » says: the money, and what remains to pay, by when."""
+    due = ledger.next_due()
+    return {
+        "enrollment": enrollment,
+        "child": enrollment.child,
+        "offer": enrollment.offer,
+        "amount": formatting.euros(payment.amount),
+        "method": payment.get_method_display(),
+        "settled": ledger.settled,
+        "deposit_covered": ledger.deposit_covered,
+        "outstanding": formatting.euros(due.amount) if due else "",
+        "due_date": formatting.day_month(due.due_date) if due and due.due_date else "",
+    }
+
+
+def _tell_guardians(enrollment, payment, ledger):
+    """Each guardian hears of the money received, and of what remains, on their chosen channels."""
+    context = received_context(enrollment, payment, ledger)
+    for guardian in children_service.informed_guardians(enrollment.child):
+        notify(guardian, "payment_received", context)
+
+
+def _review_reason(enrollment, ledger):
+    if enrollment.status == EnrollmentStatus.CANCELLED:
+        return _("Reçu pour une inscription annulée : à rembourser ou à rattacher à une autre inscription.")
+    if enrollment.status not in TAKEN_STATUSES:
+        return _("Reçu pour une inscription qui n'est pas validée.")
+    if ledger.to_refund > 0:
+        return _("Plus que le prix : %(amount)s à rembourser.") % {"amount": formatting.euros(ledger.to_refund)}
+    return ""
+
+
+# The secretariat's records
+
+
+def record_payment(
+    enrollment,
+    *,
+    amount,
+    method,
+    by,
+    received_on=None,
+    payer=Payer.FAMILY,
+    payer_name="",
+    reference="",
+    cash_on=None,
+    note="",
+):
+    """Record money the secretariat received for ``enrollment``; a cheque with ``cash_on`` is held until then."""
+    amount = money(amount)
+    if method == Method.ONLINE:
+        raise PaymentRefused(_("Un paiement en ligne est enregistré par HelloAsso, pas à la main."))
+    if method not in Method.values or payer not in Payer.values:
+        raise PaymentRefused(_("Moyen de paiement ou payeur inconnu."))
+    today = timezone.localdate()
+    received_on = received_on or today
+    if received_on > today:
+        raise PaymentRefused(_("La date de réception ne peut pas être dans le futur."))
+    if cash_on is not None and method not in (Method.CHEQUE, Method.ANCV):
+        raise PaymentRefused(_("Seul un chèque (ou des chèques-vacances) peut être encaissé plus tard."))
+    with transaction.atomic():
+        enrollment = enrollments.lock_for_payment(enrollment)
+        if enrollment.status not in (*TAKEN_STATUSES, EnrollmentStatus.CANCELLED):
+            raise PaymentRefused(
+                _("L'inscription %(ref)s n'est pas validée : aucun paiement n'est attendu.") % _describe(enrollment)
+            )
+        payment = Payment.objects.create(
+            enrollment=enrollment,
+            amount=amount,
+            method=method,
+            payer=payer,
+            payer_name=payer_name.strip(),
+            reference=reference.strip(),
+            state=PaymentState.HELD if cash_on and cash_on > today else PaymentState.RECEIVED,
+            received_on=received_on,
+            cash_on=cash_on,
+            note=note.strip(),
+            recorded_by=by,
+        )
+        ledger = _follow_money(enrollment, by)
+        reason = _review_reason(enrollment, ledger)
+        if reason:
+            Payment.objects.filter(pk=payment.pk).update(review_reason=reason)
+        log(
+            instance=enrollment,
+            action="po.payment.record",
+            user=by,
+            data={"payment": payment.pk, "amount": str(amount), "method": method},
+        )
+        _tell_guardians(enrollment, payment, ledger)
+    return payment
+
+
+def cash_cheque(payment, *, by, cashed_on=None):
+    """A cheque held for later was cashed: it is received money now (it counted already)."""
+    with transaction.atomic():
+        enrollments.lock_for_payment(payment.enrollment)
+        updated = Payment.objects.filter(pk=payment.pk, state=PaymentState.HELD).update(
+            state=PaymentState.RECEIVED, cash_on=cashed_on or timezone.localdate()
+        )
+        if not updated:
+            raise PaymentRefused(_("Ce chèque n'est pas en attente d'encaissement."))
+        log(instance=payment.enrollment, action="po.payment.cash", user=by, data={"payment": payment.pk})
+    payment.refresh_from_db()
+    return payment
+
+
+def record_refund(enrollment, *, amount, method, reason, by, refunded_on=None):
+    """Record money given back for ``enrollment``: never more than it received (net of refunds)."""
+    amount = money(amount)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentRefused(_("Indiquez le motif du remboursement."))
+    if method not in Method.values:
+        raise PaymentRefused(_("Moyen de remboursement inconnu."))
+    refunded_on = refunded_on or timezone.localdate()
+    if refunded_on > timezone.localdate():
+        raise PaymentRefused(_("La date du remboursement ne peut pas être dans le futur."))
+    with transaction.atomic():
+        enrollment = enrollments.lock_for_payment(enrollment)
+        ledger = ledger_for(enrollment, ClubSettings.current())
+        if amount > ledger.paid:
+            raise PaymentRefused(
+                _("Impossible de rembourser %(amount)s : %(paid)s seulement ont été payés pour %(ref)s.")
+                % {
+                    "amount": formatting.euros(amount),
+                    "paid": formatting.euros(ledger.paid),
+                    "ref": enrollment.reference,
+                }
+            )
+        refund = Refund.objects.create(
+            enrollment=enrollment, amount=amount, method=method, reason=reason, refunded_on=refunded_on, recorded_by=by
+        )
+        _follow_money(enrollment, by)
+        log(
+            instance=enrollment,
+            action="po.payment.refund",
+            user=by,
+            data={"refund": refund.pk, "amount": str(amount), "method": method},
+        )
+    return refund
+
+
+def mark_reviewed(payment, *, by):
+    """The secretariat looked at a payment of its queue (refunded it, attached it elsewhere…)."""
+    updated = (
+        Payment.objects.filter(pk=payment.pk, reviewed_at__isnull=True)
+        .exclude(review_reason="")
+        .update(reviewed_at=timezone.now(), reviewed_by=by)
+    )
+    if updated:
+        log(instance=payment.enrollment, action="po.payment.review", user=by, data={"payment": payment.pk})
+    return bool(updated)
+
+
+# Online payment
+
+
+def start_online_payment(enrollment, *, kind, by, urls):
+    """Open a checkout for what ``kind`` (``ledger.DEPOSIT`` or ``EVERYTHING``) stands for now; its URL.
+
+    ``urls(payment)`` gives the ``back_url``, ``error_url`` and ``return_url`` of the
+    payment. The amount is worked out here from the ledger. A checkout opened for the
+    same amount within ``REUSE_CHECKOUT_SECONDS`` is given again (a double click, a
+    parent back from the provider's page): one checkout, one payment. The provider is
+    called under the enrollment's lock, so two clicks at once open one checkout.
+    """
+    backend = backends.get_backend()
+    with transaction.atomic():
+        enrollment = enrollments.lock_for_payment(enrollment)
+        if enrollment.status not in TAKEN_STATUSES:
+            raise PaymentRefused(_("Cette inscription n'attend pas de paiement."))
+        ledger = ledger_for(enrollment, ClubSettings.current())
+        amount = ledger.amount_for(kind)
+        if amount is None:
+            raise PaymentRefused(_("Il n'y a rien à régler en ligne pour cette inscription."))
+        recent = timezone.now() - datetime.timedelta(seconds=REUSE_CHECKOUT_SECONDS)
+        opened = (
+            Payment.objects.filter(
+                enrollment=enrollment,
+                state=PaymentState.PENDING,
+                amount=amount,
+                provider=backend.name,
+                recorded_at__gte=recent,
+            )
+            .exclude(checkout_url="")
+            .order_by("-recorded_at")
+            .first()
+        )
+        if opened is not None:
+            return opened
+        payment = Payment.objects.create(
+            enrollment=enrollment,
+            amount=amount,
+            method=Method.ONLINE,
+            state=PaymentState.PENDING,
+            provider=backend.name,
+            recorded_by=None,
+            note=_("Ouvert par %(name)s") % {"name": by.get_full_name()},
+        )
+        item = _("Acompte") if kind == DEPOSIT else _("Paiement")
+        try:
+            checkout = backend.start_checkout(
+                amount_cents=_cents(amount),
+                item_name=f"{item} {enrollment.reference} – {enrollment.child.first_name} – {enrollment.offer.title}"[
+                    :250
+                ],
+                payer={"first_name": by.first_name, "last_name": by.last_name, "email": by.email},
+                metadata={"payment": payment.pk, "enrollment": enrollment.reference},
+                **urls(payment),
+            )
+        except backends.PaymentError as error:
+            logger.warning("Checkout for payment %s not opened: %s", payment.pk, error)
+            raise PaymentRefused(
+                _(
+                    "Le paiement en ligne est indisponible pour le moment : rien n'a été débité. "
+                    "Réessayez dans quelques minutes, ou réglez par virement ou par chèque."
+                )
+            ) from None
+        payment.checkout_id, payment.checkout_url = str(checkout.id), checkout.redirect_url
+        payment.save(update_fields=["checkout_id", "checkout_url"])
+        log(
+            instance=enrollment,
+            action="po.payment.checkout",
+            user=by,
+            data={"payment": payment.pk, "amount": str(amount), "checkout": payment.checkout_id},
+        )
+    return payment
+
+
+def sync_checkout(payment):
+    """Read ``payment``'s checkout back from the provider and record what it says was paid.
+
+    The only way an online payment is recorded. Reading is done before taking the
+    locks (a slow provider holds no one up); what is read is then applied under them,
+    skipping the provider's payments already recorded. Returns the payment, fresh.
+    Raises ``backends.PaymentError`` when the provider cannot be read.
+    """
+    backend = backends.get_backend()
+    fetched = backend.fetch_checkout(payment.checkout_id)
+    if _metadata_payment(fetched.metadata) != payment.pk:
+        logger.error("Checkout %s does not carry payment %s in its metadata: ignored.", payment.checkout_id, payment.pk)
+        return payment
+    with transaction.atomic():
+        enrollment = enrollments.lock_for_payment(payment.enrollment)
+        payment = Payment.objects.get(pk=payment.pk)
+        authorized = [found for found in fetched.payments if found.state == AUTHORIZED]
+        known = set(
+            Payment.objects.filter(
+                provider=payment.provider, provider_payment_id__in=[str(found.id) for found in authorized]
+            ).values_list("provider_payment_id", flat=True)
+        )
+        recorded = []
+        for found in authorized:
+            if str(found.id) in known:
+                continue
+            row = _record_online(payment, found, enrollment)
+            if row is not None:
+                recorded.append(row)
+            payment = Payment.objects.get(pk=payment.pk)
+        if not recorded and payment.state == PaymentState.PENDING and _refused(fetched):
+            payment.state = PaymentState.FAILED
+            payment.save(update_fields=["state"])
+        if recorded:
+            ledger = _follow_money(enrollment, None)
+            for row in recorded:
+                reason = _review_reason(enrollment, ledger)
+                if row.amount != row.expected and not reason:
+                    reason = _("Montant payé (%(paid)s) différent du montant demandé (%(asked)s).") % {
+                        "paid": formatting.euros(row.amount),
+                        "asked": formatting.euros(row.expected),
+                    }
+                if reason:
+                    Payment.objects.filter(pk=row.pk).update(review_reason=reason)
+                _tell_guardians(enrollment, row, ledger)
+    return Payment.objects.get(pk=payment.pk)
+
+
+def _record_online(payment, found, enrollment):
+    """Record the provider's payment ``found``: on the checkout's pending row, or a row of its own."""
+    amount = _euros(found.amount_cents)
+    received_on = timezone.localdate(found.paid_at) if found.paid_at else timezone.localdate()
+    expected = payment.amount
+    if payment.state in (PaymentState.PENDING, PaymentState.FAILED) and not payment.provider_payment_id:
+        row = payment  # refused, then paid on the same checkout: the same row
+        row.amount, row.state, row.received_on = amount, PaymentState.RECEIVED, received_on
+        row.provider_payment_id = str(found.id)
+        row.save(update_fields=["amount", "state", "received_on", "provider_payment_id"])
+    else:  # a second payment on one checkout (never seen: recorded rather than lost)
+        try:
+            with transaction.atomic():
+                row = Payment.objects.create(
+                    enrollment=enrollment,
+                    amount=amount,
+                    method=Method.ONLINE,
+                    state=PaymentState.RECEIVED,
+                    received_on=received_on,
+                    provider=payment.provider,
+                    checkout_id=payment.checkout_id,
+                    provider_payment_id=str(found.id),
+                )
+        except IntegrityError:  # recorded meanwhile by another path
+            return None
+    log(
+        instance=enrollment,
+        action="po.payment.online",
+        data={"payment": row.pk, "amount": str(amount), "checkout": payment.checkout_id},
+    )
+    row.expected = expected
+    return row
+
+
+def _refused(fetched):
+    return any(found.state in REFUSED_STATES for found in fetched.payments)
+
+
+def _metadata_payment(metadata):
+    try:
+        return int(metadata.get("payment"))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def handle_notification(body):
+    """A notification from the provider: find the checkout it names, and read that checkout back.
+
+    Nothing in ``body`` is trusted but the checkout's number, used to find a payment we
+    opened. Returns the payment synced, or None when the body names none of ours.
+    Raises ``backends.PaymentError`` when the provider could not be read (to be retried).
+    """
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    online = Payment.objects.filter(provider=backends.get_backend().name, method=Method.ONLINE).exclude(checkout_id="")
+    checkout_id = _checkout_id(data)
+    if checkout_id is not None:
+        online = online.filter(checkout_id=checkout_id)
+    else:  # a payment's notification may name only our metadata
+        payment_id = _metadata_payment(data.get("metadata") if isinstance(data, dict) else None)
+        if payment_id is None:
+            return None
+        online = online.filter(pk=payment_id)
+    payment = online.select_related("enrollment").order_by("pk").first()
+    if payment is None:
+        logger.info("Notification naming no checkout of ours (%s): ignored.", checkout_id)
+        return None
+    return sync_checkout(payment)
+
+
+def _checkout_id(data):
+    """The checkout a notification names: an order's ``checkoutIntentId``, or a payment's order's."""
+    if not isinstance(data, dict) or not isinstance(data.get("data"), dict):
+        return None
+    found = data["data"].get("checkoutIntentId")
+    if found is None and isinstance(data["data"].get("order"), dict):
+        found = data["data"]["order"].get("checkoutIntentId")
+    if isinstance(found, bool) or not isinstance(found, int | str) or not str(found).isdigit():
+        return None
+    return str(int(found))
+
+
+def pending_for(enrollment):
+    """The online payments of ``enrollment`` still open (the parent may come back from the provider)."""
+    return Payment.objects.filter(enrollment=enrollment, state=PaymentState.PENDING).exclude(checkout_id="")
+
+
+def queue():
+    """The payments the secretariat must look at (money for a place released, more than due…)."""
+    return Payment.objects.to_review().select_related("enrollment__child", "enrollment__offer")

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+# Included by the shell (memberspace/urls.py), in its "memberspace" namespace.
+urlpatterns = [
+    path("inscriptions/<int:pk>/payer/", views.pay_online, name="pay_online"),
+    path("paiements/<int:pk>/<str:outcome>/", views.payment_return, name="payment_return"),
+    # The provider's notifications (HelloAsso: Mon compte > Intégrations et API > URL de notification).
+    path("paiements/notification/", views.provider_notification, name="payment_notification"),
+]

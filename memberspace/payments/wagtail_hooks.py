@@ -1,0 +1,66 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+
+from memberspace.notifications import kinds
+from memberspace.secretariat.history import declare_log_actions
+
+from . import services
+from .admin import VIEW_PERMISSION, EnrollmentLedgerPanel, RecordPaymentView, RecordRefundView
+
+declare_log_actions(
+    {
+        "po.payment.record": _("Paiement enregistré"),
+        "po.payment.online": _("Paiement en ligne confirmé par HelloAsso"),
+        "po.payment.checkout": _("Paiement en ligne ouvert"),
+        "po.payment.cash": _("Chèque encaissé"),
+        "po.payment.refund": _("Remboursement enregistré"),
+        "po.payment.review": _("Paiement à vérifier traité"),
+    }
+)
+
+# The messages this app sends (memberspace.notifications.kinds): each kind names its templates.
+kinds.declare({"payment_received": _("Paiement reçu")})
+
+
+@hooks.register("register_enrollment_actions")
+def register_payment_actions():
+    # "payment" is the transition table's (its button, label and guard); "refund" has no button:
+    # the ledger panel links to it.
+    return {"payment": RecordPaymentView, "refund": RecordRefundView}
+
+
+@hooks.register("construct_enrollment_panels")
+def add_ledger_panel(request, enrollment, panels):
+    if request.user.has_perm(VIEW_PERMISSION):
+        panels.append(EnrollmentLedgerPanel(enrollment, request))
+
+
+@hooks.register("construct_enrollment_page_panels")
+def add_enrollment_payments(request, enrollment, panels):
+    """On the enrollment's page of the member area: what is due, received, and paying online."""
+    from .views import EnrollmentPaymentPanel
+
+    panels.append(EnrollmentPaymentPanel(enrollment, request))
+
+
+class ReviewQueuePanel(Component):
+    """The payments the secretariat must look at (money for a place released, more than due…)."""
+
+    name = "payments_to_review"
+    order = 25
+    template_name = "payments/admin/review_panel.html"
+
+    def __init__(self, count):
+        self.count = count
+
+    def get_context_data(self, parent_context):
+        return {"count": self.count}
+
+
+@hooks.register("construct_homepage_panels")
+def add_review_panel(request, panels):
+    if request.user.has_perm(VIEW_PERMISSION):
+        count = services.queue().count()
+        if count:
+            panels.append(ReviewQueuePanel(count))
