@@ -6,9 +6,9 @@ only what the API confirms is recorded, once.
 """
 
 import json
-from html import unescape
 import threading
 from decimal import Decimal
+from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
