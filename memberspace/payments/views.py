@@ -27,6 +27,7 @@ from pages.models import ClubSettings
 from . import backends, services
 from .ledger import DEPOSIT, EVERYTHING, ledger_for
 from .models import Method, Payment, PaymentState
+from .transfer import transfer_code
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,9 @@ class EnrollmentPaymentPanel(RecordPanel):
         enrollment = self.record
         if not enrollment.takes_a_place and not enrollment.payments.exists():
             return {"enrollment": enrollment, "ledger": None}
-        ledger = ledger_for(enrollment, ClubSettings.for_request(request))
+        club = ClubSettings.for_request(request)
+        ledger = ledger_for(enrollment, club)
+        due = ledger.next_due() if enrollment.takes_a_place else None
         return {
             "enrollment": enrollment,
             "ledger": ledger,
@@ -143,4 +146,5 @@ class EnrollmentPaymentPanel(RecordPanel):
             "refunds": enrollment.refunds.order_by("refunded_on", "pk"),
             "choices": ledger.choices() if enrollment.takes_a_place and backends.online_payment_on() else [],
             "how": enrollments.payment_context(enrollment, enrollment.offer),
+            "transfer": {"due": due, "code": transfer_code(club, due.amount, enrollment.reference)} if due else None,
         }
