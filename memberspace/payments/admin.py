@@ -13,7 +13,8 @@ Only the « Trésorerie » and « Secrétariat » groups have these permissions
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import SimpleListFilter
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -23,18 +24,20 @@ from django.utils.translation import gettext_lazy
 from wagtail_modeladmin.options import ModelAdmin
 
 from memberspace import MemberspaceError
+from memberspace.secretariat import spreadsheets
 from memberspace.secretariat.admin import (
     ActionView,
     ActionViewsMixin,
     ReadOnlyPermissionHelper,
     RecordPanel,
     SecretariatOnlyMixin,
+    forbidden,
 )
 from memberspace.secretariat.fields import CountedTextField
 from pages import formatting
 from pages.models import ClubSettings, OfferPage
 
-from . import services
+from . import exports, services
 from .ledger import ledger_for
 from .models import Method, Payer, Payment, PaymentState
 
@@ -304,6 +307,23 @@ class PaymentAdmin(SecretariatOnlyMixin, ActionViewsMixin, ModelAdmin):
     ]
     permission_helper_class = ReadOnlyPermissionHelper
     action_views = {"cash": CashChequeView, "review": ReviewView}
+    # The listing's download, as filtered (offer, method, payer, state, dates): one row per payment, for the accounts.
+    list_export = (
+        "received_on",
+        "amount",
+        "method_label",
+        "payer_label",
+        "payer_name",
+        "reference",
+        "state_label",
+        "cash_on",
+        "child_name",
+        "offer_name",
+        "enrollment_reference",
+        "checkout_id",
+        "provider_payment_id",
+    )
+    export_filename = "paiements"
 
     def get_queryset(self, request):
         return Payment.objects.select_related("enrollment__child", "enrollment__offer")
@@ -322,6 +342,36 @@ class PaymentAdmin(SecretariatOnlyMixin, ActionViewsMixin, ModelAdmin):
         )
 
     enrollment_link.short_description = gettext_lazy("Inscription")
+
+    def method_label(self, obj):
+        return obj.get_method_display()
+
+    method_label.short_description = gettext_lazy("Moyen")
+
+    def payer_label(self, obj):
+        return obj.get_payer_display()
+
+    payer_label.short_description = gettext_lazy("Payé par")
+
+    def state_label(self, obj):
+        return obj.get_state_display()
+
+    state_label.short_description = gettext_lazy("État")
+
+    def child_name(self, obj):
+        return str(obj.enrollment.child)
+
+    child_name.short_description = gettext_lazy("Enfant")
+
+    def offer_name(self, obj):
+        return obj.enrollment.offer.title
+
+    offer_name.short_description = gettext_lazy("Offre")
+
+    def enrollment_reference(self, obj):
+        return obj.enrollment.reference
+
+    enrollment_reference.short_description = gettext_lazy("Inscription")
 
     def amount_display(self, obj):
         return formatting.euros(obj.amount)
@@ -376,3 +426,28 @@ class EnrollmentLedgerPanel(RecordPanel):
             "payment_url": reverse("enrollments_enrollment_modeladmin_payment", args=[enrollment.pk]),
             "refund_url": reverse("enrollments_enrollment_modeladmin_refund", args=[enrollment.pk]),
         }
+
+
+def totals_view(request):
+    """Each offer's totals (due, received, outstanding, to refund, cheques to cash), and their downloads."""
+    if not request.user.has_perm(VIEW_PERMISSION):
+        return forbidden(request)
+    rows = exports.totals_by_offer()
+    return TemplateResponse(
+        request,
+        "payments/admin/totals.html",
+        {
+            "rows": rows,
+            "total": exports.grand_total(rows),
+            "payments_url": reverse("payments_payment_modeladmin_index"),
+        },
+    )
+
+
+def balances_view(request, offer_pk, file_format):
+    if not request.user.has_perm(VIEW_PERMISSION):
+        return forbidden(request)
+    if file_format not in spreadsheets.FORMATS:
+        raise Http404
+    offer = get_object_or_404(OfferPage, pk=offer_pk)
+    return spreadsheets.response(exports.balances(offer), file_format, exports.filename(offer))

@@ -1,12 +1,21 @@
+from django.urls import re_path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
 from memberspace.notifications import kinds
 from memberspace.secretariat.history import declare_log_actions
 
 from . import services
-from .admin import VIEW_PERMISSION, EnrollmentLedgerPanel, RecordPaymentView, RecordRefundView
+from .admin import (
+    VIEW_PERMISSION,
+    EnrollmentLedgerPanel,
+    RecordPaymentView,
+    RecordRefundView,
+    balances_view,
+    totals_view,
+)
 
 declare_log_actions(
     {
@@ -64,3 +73,24 @@ def add_review_panel(request, panels):
         count = services.queue().count()
         if count:
             panels.append(ReviewQueuePanel(count))
+
+
+@hooks.register("register_admin_urls")
+def register_totals_urls():
+    return [
+        # Under the payments' admin prefix: the access matrix (tests/security) tries them as every role.
+        re_path(r"^payments/totals/$", totals_view, name="payments_totals"),
+        re_path(
+            r"^payments/balances/(?P<offer_pk>\d+)/(?P<file_format>\w+)/$", balances_view, name="payments_balances"
+        ),
+    ]
+
+
+class TreasuryMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(VIEW_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_totals_menu_item():
+    return TreasuryMenuItem(_("Trésorerie"), reverse("payments_totals"), icon_name="doc-full", order=160)

@@ -385,6 +385,11 @@ SPECS.update(
             },
             read_shows=CHILD_LAST,
         ),
+        "payments_totals": lambda w: [Target(expected=ADMIN_VIEW, shows="Judo du mercredi")],
+        "payments_balances": lambda w: [
+            Target(kwargs={"offer_pk": w.activity.pk, "file_format": "csv"}, expected=ADMIN_VIEW, shows=CHILD_LAST),
+            Target(kwargs={"offer_pk": w.activity.pk, "file_format": "xlsx"}, expected=ADMIN_VIEW),
+        ],
         **admin_model(
             "payment",
             lambda w: w.to_review.pk,
