@@ -48,6 +48,13 @@ SCHEDULES = [
         "schedule_type": Schedule.DAILY,
         "first_run": lambda: next_local_time(9),
     },
+    {
+        # Idempotent: a due is reminded once (payments.DueReminder), however many runs.
+        "name": "Paiements : rappel avant l'échéance de l'acompte ou du solde",
+        "func": "memberspace.payments.tasks.send_due_reminders",
+        "schedule_type": Schedule.DAILY,
+        "first_run": lambda: next_local_time(10),
+    },
     *(
         {
             "name": f"Données personnelles : purge « {name} »",

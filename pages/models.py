@@ -74,6 +74,15 @@ class ClubSettings(BaseSiteSetting):
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
+    payment_reminder_days = models.PositiveSmallIntegerField(
+        _("rappel avant une échéance (jours)"),
+        default=3,
+        validators=[MaxValueValidator(30)],
+        help_text=_(
+            "Ce nombre de jours avant la date de l'acompte ou du solde, chaque responsable reçoit un rappel "
+            "de ce qui reste à régler, par e-mail ou SMS selon son choix. 0 : pas de rappel."
+        ),
+    )
     cancellation_keeps_deposit = models.BooleanField(
         _("l'acompte reste acquis au club en cas d'annulation"),
         default=True,
@@ -192,6 +201,7 @@ class ClubSettings(BaseSiteSetting):
                 FieldRowPanel([FieldPanel("iban"), FieldPanel("bic")]),
                 FieldPanel("cheque_payee"),
                 FieldPanel("cheque_address"),
+                FieldPanel("payment_reminder_days"),
                 FieldRowPanel([FieldPanel("cancellation_keeps_deposit"), FieldPanel("cancellation_full_price_days")]),
             ],
             heading=_("Paiements"),

@@ -153,3 +153,22 @@ class Refund(PrivateRecord):
 
     def __str__(self):
         return f"−{self.amount} € · {self.get_method_display()} · {self.enrollment.reference or '—'}"
+
+
+class DueReminder(PrivateRecord):
+    """A reminder sent before a due date: one per enrollment, amount's kind and date, whatever the runs."""
+
+    enrollment = models.ForeignKey("enrollments.Enrollment", on_delete=models.CASCADE, related_name="due_reminders")
+    kind = models.CharField(max_length=16)  # ledger.DEPOSIT or ledger.EVERYTHING
+    due_date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rappel d'échéance")
+        verbose_name_plural = _("rappels d'échéance")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "kind", "due_date"], name="one_reminder_per_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment_id} · {self.kind} · {self.due_date}"

@@ -20,21 +20,22 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from memberspace import MemberspaceError
 from memberspace.enrollments import services as enrollments
-from memberspace.enrollments.models import TAKEN_STATUSES, EnrollmentStatus
+from memberspace.enrollments.models import TAKEN_STATUSES, Enrollment, EnrollmentStatus
 from memberspace.families.services import children as children_service
 from memberspace.notifications.services import notify
 from pages import formatting
 from pages.models import ClubSettings
 
 from . import backends
-from .ledger import DEPOSIT, ledger_for
-from .models import Method, Payer, Payment, PaymentState, Refund
+from .ledger import DEPOSIT, ledger_for, with_ledgers
+from .models import DueReminder, Method, Payer, Payment, PaymentState, Refund
 
 logger = logging.getLogger(__name__)
 
@@ -462,3 +463,55 @@ def pending_for(enrollment):
 def queue():
     """The payments the secretariat must look at (money for a place released, more than due…)."""
     return Payment.objects.to_review().select_related("enrollment__child", "enrollment__offer")
+
+
+# Reminders before a due date
+
+
+def enrollments_due_on(day):
+    """The places taken whose deposit or balance falls due on ``day`` and is not paid, each with its ``ledger``."""
+    candidates = list(
+        Enrollment.objects.filter(status__in=[EnrollmentStatus.VALIDATED, EnrollmentStatus.DEPOSIT_RECEIVED])
+        .filter(Q(deposit_due_date=day) | Q(balance_due_date=day))
+        .select_related("child", "offer")
+        .in_arrival_order()
+    )
+    with_ledgers(candidates)
+    return [enrollment for enrollment in candidates if (due := enrollment.ledger.next_due()) and due.due_date == day]
+
+
+def due_soon_context(enrollment, due):
+    """What the reminder « À régler avant le … » says: the deposit or the balance, how much, by when."""
+    return {
+        "enrollment": enrollment,
+        "child": enrollment.child,
+        "offer": enrollment.offer,
+        "deposit": due.kind == DEPOSIT,
+        "amount": formatting.euros(due.amount),
+        "due_date": formatting.day_month(due.due_date),
+    }
+
+
+def send_due_reminders(today=None):
+    """Remind every guardian, on their chosen channels, of what falls due in ``payment_reminder_days`` days.
+
+    Run daily (config/schedules.py), by hand at times: runs may overlap. A reminder is
+    claimed by a row unique per enrollment, amount's kind and date, so each due is
+    reminded once whatever the runs. Returns how many enrollments were reminded.
+    """
+    days = ClubSettings.current().payment_reminder_days
+    if not days:
+        return 0
+    day = (today or timezone.localdate()) + datetime.timedelta(days=days)
+    reminded = 0
+    for enrollment in enrollments_due_on(day):
+        due = enrollment.ledger.next_due()
+        with transaction.atomic():
+            _, claimed = DueReminder.objects.get_or_create(enrollment=enrollment, kind=due.kind, due_date=due.due_date)
+            if not claimed:
+                continue
+            context = due_soon_context(enrollment, due)
+            for guardian in children_service.informed_guardians(enrollment.child):
+                notify(guardian, "payment_due_soon", context)
+        reminded += 1
+    return reminded

@@ -29,7 +29,7 @@ declare_log_actions(
 )
 
 # The messages this app sends (memberspace.notifications.kinds): each kind names its templates.
-kinds.declare({"payment_received": _("Paiement reçu")})
+kinds.declare({"payment_received": _("Paiement reçu"), "payment_due_soon": _("Rappel avant une échéance")})
 
 
 @hooks.register("register_enrollment_actions")

@@ -20,9 +20,9 @@ from memberspace.families.services.invitations import one_line
 from memberspace.notifications import kinds, sms
 from memberspace.notifications.models import Notification
 from memberspace.notifications.services import notify, notify_address
-from memberspace.payments.ledger import Ledger
+from memberspace.payments.ledger import DEPOSIT, Due, Ledger
 from memberspace.payments.models import Method, Payment
-from memberspace.payments.services import received_context
+from memberspace.payments.services import due_soon_context, received_context
 from pages import formatting
 from pages.models import ClubSettings
 from tests.factories import (
@@ -181,6 +181,10 @@ CONTEXTS = {
     "place_expired": ("parent", lambda w: place_context(w)),
     # payments/services.py
     "payment_received": ("parent", lambda w: received(w)),
+    "payment_due_soon": (
+        "parent",
+        lambda w: due_soon_context(w["enrollment"], Due(DEPOSIT, Decimal("150"), timezone.localdate())),
+    ),
     # families/services
     "child_updated": (
         "coparent",

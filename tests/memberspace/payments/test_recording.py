@@ -201,3 +201,45 @@ def test_the_recorded_deposits_become_payments(enrollment, secretary):
     assert payment.received_on == TODAY
     migration.forget_deposits(apps, None)
     assert not Payment.objects.exists()
+
+
+# Reminders before a due date (item 6)
+
+
+def test_each_guardian_is_reminded_once_before_a_due_date_on_their_channels(
+    enrollment, secretary, mother, father, club
+):
+    from memberspace.accounts.models import NotificationPreference
+
+    father.notification_preference = NotificationPreference.SMS
+    father.phone = "+33612345678"
+    father.save()
+    Notification.objects.all().delete()
+    deposit_day = enrollment.deposit_due_date
+    assert payments.send_due_reminders(today=deposit_day - datetime.timedelta(days=4)) == 0  # not yet
+    three_days_before = deposit_day - datetime.timedelta(days=3)
+    assert payments.send_due_reminders(today=three_days_before) == 1
+    assert payments.send_due_reminders(today=three_days_before) == 0  # a second run: nobody twice
+    sent = sorted(Notification.objects.filter(kind="payment_due_soon").values_list("channel", "address"))
+    assert sent == [("email", mother.email), ("sms", father.phone)]
+    email = Notification.objects.get(kind="payment_due_soon", channel="email").body_text
+    assert f"L'acompte de l'inscription de Léa Martin à « Neige à Morzine » (référence {enrollment.reference})" in email
+    assert "il reste 150\u00a0€" in email and f"/espace-adherent/inscriptions/{enrollment.pk}/" in email
+    # The deposit paid, the balance is reminded before its own date.
+    payments.record_payment(enrollment, amount="150", method=Method.CHEQUE, by=secretary)
+    Notification.objects.all().delete()
+    balance_day = refresh(enrollment).balance_due_date
+    assert payments.send_due_reminders(today=balance_day - datetime.timedelta(days=3)) == 1
+    assert "Le solde de l'inscription" in Notification.objects.get(kind="payment_due_soon", channel="email").body_text
+
+
+def test_nothing_is_reminded_once_paid_or_when_the_club_says_no(enrollment, secretary, club):
+    before = enrollment.deposit_due_date - datetime.timedelta(days=3)
+    club.payment_reminder_days = 0
+    club.save()
+    assert payments.send_due_reminders(today=before) == 0
+    club.payment_reminder_days = 3
+    club.save()
+    payments.record_payment(enrollment, amount="450", method=Method.TRANSFER, by=secretary)
+    assert payments.send_due_reminders(today=before) == 0
+    assert not Notification.objects.filter(kind="payment_due_soon").exists()
