@@ -46,7 +46,8 @@ def configure(database_url, redis_url, workdir, **extra):
     return env
 
 
-def start_gunicorn(env, port, workers, **extra_env):
+def start_gunicorn(env, port, workers, log=None, **extra_env):
+    """gunicorn serving the site on loopback; its log lines to ``log`` (an open file) rather than the terminal."""
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "config.wsgi:application",
@@ -57,7 +58,9 @@ def start_gunicorn(env, port, workers, **extra_env):
         "--log-level=warning",
     ]
     full_env = {**os.environ, **env, **{name: str(value) for name, value in extra_env.items()}}
-    return subprocess.Popen(command, cwd=ROOT, env=full_env, start_new_session=True)  # noqa: S603
+    return subprocess.Popen(  # noqa: S603
+        command, cwd=ROOT, env=full_env, start_new_session=True, stdout=log, stderr=log
+    )
 
 
 def wait_until_up(base_url, timeout=60):
