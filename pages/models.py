@@ -250,6 +250,23 @@ class ClubSettings(BaseSiteSetting):
     def cheque_mailing_address(self):
         return self.cheque_address or self.postal_address
 
+    def cancellation_terms(self):
+        """The cancellation rules as families read them in their terms (memberspace.payments.ledger applies them)."""
+        if self.cancellation_keeps_deposit:
+            kept = gettext(
+                "En cas d'annulation, l'acompte reste acquis au club et le reste de ce qui a été payé est remboursé."
+            )
+        else:
+            kept = gettext("En cas d'annulation, ce qui a été payé est remboursé.")
+        if not self.cancellation_full_price_days:
+            return kept
+        late = ngettext(
+            "À moins de %(days)s jour du début, le prix entier reste dû.",
+            "À moins de %(days)s jours du début, le prix entier reste dû.",
+            self.cancellation_full_price_days,
+        ) % {"days": self.cancellation_full_price_days}
+        return f"{kept} {late}"
+
 
 class StandardPage(PrivacyShortcutMixin, Page):
     """A page of the club's site: who we are, contact, the new member-area process…"""

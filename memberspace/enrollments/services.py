@@ -1049,6 +1049,7 @@ def payment_context(enrollment, offer):
         "price": formatting.euros(offer.price),
         **payment_summary(enrollment, offer, club),
         "payment_terms": offer.payment_terms or club.deposit_payment_terms,
+        "cancellation": club.cancellation_terms(),
         "bank": {
             "holder": club.bank_account_holder,
             "bank_name": club.bank_name,

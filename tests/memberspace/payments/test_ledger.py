@@ -157,3 +157,17 @@ def test_ledgers_of_many_enrollments_read_two_queries(enrollment, stay, secretar
         with_ledgers(rows)
     assert len(queries) == 2
     assert sorted(row.ledger.paid for row in rows) == [0, 150, 150, 150, 150]
+
+
+def test_the_terms_the_family_reads_state_the_cancellation_rules(client, enrollment, mother, club):
+    from memberspace.notifications.models import Notification
+
+    email = Notification.objects.get(kind="enrollment_validated", channel="email", user=mother).body_text
+    assert (
+        "En cas d'annulation, l'acompte reste acquis au club et le reste de ce qui a été payé est remboursé." in email
+    )
+    club = club_settings(cancellation_full_price_days=10)
+    assert club.cancellation_terms().endswith("À moins de 10 jours du début, le prix entier reste dû.")
+    client.force_login(mother)
+    page = client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/").content.decode()
+    assert "le prix entier reste dû" in page
