@@ -258,11 +258,13 @@ def start_online_payment(enrollment, *, kind, by, urls):
     payment. The amount is worked out here from the ledger. A checkout opened for the
     same amount within ``REUSE_CHECKOUT_SECONDS`` is given again (a double click, a
     parent back from the provider's page): one checkout, one payment. The provider is
-    called under the enrollment's lock, so two clicks at once open one checkout.
+    called under the enrollment's lock, so two clicks at once open one checkout; the
+    offer is not locked (no state changes here): the families paying for the same stay
+    at the same time wait for nobody but themselves.
     """
     backend = backends.get_backend()
     with transaction.atomic():
-        enrollment = enrollments.lock_for_payment(enrollment)
+        enrollment = Enrollment.objects.select_for_update().select_related("child", "offer").get(pk=enrollment.pk)
         if enrollment.status not in TAKEN_STATUSES:
             raise PaymentRefused(_("Cette inscription n'attend pas de paiement."))
         ledger = ledger_for(enrollment, ClubSettings.current())
@@ -440,6 +442,8 @@ def handle_notification(body):
     if payment is None:
         logger.info("Notification naming no checkout of ours (%s): ignored.", checkout_id)
         return None
+    if payment.state == PaymentState.RECEIVED:
+        return payment  # recorded already (a replay, the other event of the pair): nothing to read again
     return sync_checkout(payment)
 
 

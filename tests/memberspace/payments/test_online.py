@@ -104,6 +104,9 @@ def test_a_notification_replayed_ten_times_records_one_payment(parent_client, cl
     payment = Payment.objects.get()
     assert payment.state == PaymentState.RECEIVED and payment.amount == Decimal("450")
     assert refresh(enrollment).status == Status.PAID
+    # Read back once: a checkout recorded already is not asked again (replays cost HelloAsso nothing).
+    reads = [path for method, path in helloasso.api_requests() if method == "GET"]
+    assert reads == [f"/v5/organizations/le-po/checkout-intents/{checkout_id}"]
     assert Notification.objects.filter(kind="payment_received", channel="email").count() == 2  # one per guardian
 
 
