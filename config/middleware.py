@@ -2,6 +2,8 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from config.csp import FORM_ACTIONS
+
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware, with the Wagtail admin's looser policy under /admin/.
@@ -14,6 +16,11 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only=report_only)
         if not report_only and request.path_info.startswith("/admin/"):
             parts.update = {**(parts.update or {}), **settings.CONTENT_SECURITY_POLICY_ADMIN_UPDATE}
+        form_actions = getattr(request, FORM_ACTIONS, None)
+        if form_actions:
+            update = dict(parts.update or {})
+            update["form-action"] = [*update.get("form-action", []), *sorted(form_actions)]
+            parts.update = update
         return parts
 
 

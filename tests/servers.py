@@ -7,6 +7,7 @@ import base64
 import contextlib
 import email
 import email.utils
+import html
 import itertools
 import json
 import os
@@ -317,6 +318,9 @@ class FakeHelloAsso(FakeApi):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length).decode()
+                if match := re.fullmatch(r"/checkout/(\d+)/(pay|refuse)", self.path):
+                    self.record("POST", raw)
+                    return self.pay_from_page(int(match[1]), match[2])
                 if self.path == "/oauth2/token":
                     form = {key: values[0] for key, values in parse_qs(raw).items()}
                     self.record("POST", form)
@@ -349,6 +353,8 @@ class FakeHelloAsso(FakeApi):
 
             def do_GET(self):
                 path = self.record("GET", None)
+                if match := re.fullmatch(r"/checkout/(\d+)", path):
+                    return self.payment_page(int(match[1]))
                 if not self.authorized() or self.failed():
                     return None
                 if fake.reply_delay:
@@ -388,6 +394,44 @@ class FakeHelloAsso(FakeApi):
                         "expires_in": fake.token_lifetime,
                     },
                 )
+
+            def payment_page(self, checkout_id):
+                """HelloAsso's payment page, simulated: the amount, « Payer » and « Refuser », and the way back."""
+                checkout = fake.checkouts.get(checkout_id)
+                if checkout is None:
+                    return self.reply(404, {"message": "Checkout intent not found"})
+                body = checkout["body"]
+                euros = f"{body['totalAmount'] / 100:.2f}".replace(".", ",")
+                page = (
+                    '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+                    '<meta name="viewport" content="width=device-width"><title>HelloAsso (simulé)</title></head>'
+                    f"<body><h1>Paiement HelloAsso (simulé)</h1><p>{html.escape(body['itemName'])}</p>"
+                    f"<p>Montant : {euros} €</p>"
+                    f'<form method="post" action="/checkout/{checkout_id}/pay"><button>Payer {euros} €</button></form>'
+                    f'<form method="post" action="/checkout/{checkout_id}/refuse"><button>Carte refusée</button></form>'
+                    f'<p><a href="{html.escape(body["backUrl"])}">Retour au site</a></p></body></html>'
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return None
+
+            def pay_from_page(self, checkout_id, action):
+                """The payer's click: paid (back to ``returnUrl``) or refused (to ``errorUrl``), as HelloAsso does."""
+                if checkout_id not in fake.checkouts:
+                    return self.reply(404, {"message": "Checkout intent not found"})
+                body = fake.checkouts[checkout_id]["body"]
+                paid = action == "pay"
+                fake.pay(checkout_id, state="Authorized" if paid else "Refused")
+                target = body["returnUrl"] if paid else body["errorUrl"]
+                code = "succeeded" if paid else "refused"
+                self.send_response(303)
+                self.send_header("Location", f"{target}?checkoutIntentId={checkout_id}&code={code}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
 
             def failed(self):
                 if not fake.failures:

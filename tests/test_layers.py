@@ -19,7 +19,7 @@ SHELL = len(LAYERS)  # memberspace itself: urls, views, wagtail_hooks, templates
 PACKAGE_ROOT = -1  # memberspace/__init__.py: only MemberspaceError, importable from everywhere
 CMS_APPS = ["home", "pages", "activities", "stays"]
 # The project package's modules the member area may use: they import nothing of it.
-CONFIG_FOR_MEMBERS = {"config.roles"}
+CONFIG_FOR_MEMBERS = {"config.roles", "config.csp"}
 
 
 def layer_of_module(module):

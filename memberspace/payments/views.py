@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from config.csp import allow_form_action
 from memberspace import MemberspaceError
 from memberspace.accounts.access import validated_parent_required
 from memberspace.enrollments import services as enrollments
@@ -139,12 +140,15 @@ class EnrollmentPaymentPanel(RecordPanel):
         club = ClubSettings.for_request(request)
         ledger = ledger_for(enrollment, club)
         due = ledger.next_due() if enrollment.takes_a_place else None
+        choices = ledger.choices() if enrollment.takes_a_place and backends.online_payment_on() else []
+        if choices:  # its form is redirected to the provider's payment page: the page's policy must let it
+            allow_form_action(request, backends.checkout_origins())
         return {
             "enrollment": enrollment,
             "ledger": ledger,
             "payments": enrollment.payments.counted().order_by("received_on", "pk"),
             "refunds": enrollment.refunds.order_by("refunded_on", "pk"),
-            "choices": ledger.choices() if enrollment.takes_a_place and backends.online_payment_on() else [],
+            "choices": choices,
             "how": enrollments.payment_context(enrollment, enrollment.offer),
             "transfer": {"due": due, "code": transfer_code(club, due.amount, enrollment.reference)} if due else None,
         }

@@ -29,6 +29,11 @@ def get_backend():
     return import_string(settings.PAYMENT_BACKEND)()
 
 
+def checkout_origins():
+    """Where the chosen backend's payment pages are (for the Content-Security-Policy's ``form-action``)."""
+    return import_string(settings.PAYMENT_BACKEND).checkout_origins() if settings.PAYMENT_BACKEND else []
+
+
 def online_payment_on():
     """Whether parents are offered to pay online: a backend is chosen, and it has its credentials."""
     return bool(settings.PAYMENT_BACKEND) and import_string(settings.PAYMENT_BACKEND).configured()
@@ -43,6 +48,7 @@ __all__ = [
     "ProviderPayment",
     "UncertainPaymentError",
     "calls",
+    "checkout_origins",
     "checkouts",
     "get_backend",
     "online_payment_on",

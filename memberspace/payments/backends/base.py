@@ -54,6 +54,12 @@ class BasePaymentBackend:
     name = ""
 
     @classmethod
+    def checkout_origins(cls):
+        """The origins of the provider's payment pages: a form that opens a checkout is redirected there
+        (the page's Content-Security-Policy ``form-action`` must allow them)."""
+        return []
+
+    @classmethod
     def configured(cls):
         """Whether the backend has what it needs (credentials): online payment is offered only then."""
         return True

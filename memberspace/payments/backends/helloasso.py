@@ -11,6 +11,7 @@ is made again. Every HTTP call gives up after HELLOASSO_TIMEOUT seconds.
 """
 
 import hashlib
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -65,6 +66,17 @@ class HelloAssoBackend(BasePaymentBackend):
         return bool(
             settings.HELLOASSO_CLIENT_ID and settings.HELLOASSO_CLIENT_SECRET and settings.HELLOASSO_ORGANIZATION_SLUG
         )
+
+    @classmethod
+    def checkout_origins(cls):
+        """HelloAsso's payment pages: any host of HelloAsso's domain (``https://*.helloasso.com`` for the API
+        at ``https://api.helloasso.com``, the sandbox's likewise); the API's own origin for any other base (a
+        test double)."""
+        base = urlsplit(settings.HELLOASSO_API_BASE_URL)
+        host = base.hostname or ""
+        if host.startswith("api."):
+            return [f"{base.scheme}://*.{host.removeprefix('api.')}"]
+        return [f"{base.scheme}://{base.netloc}"]
 
     def __init__(self):
         if not (settings.HELLOASSO_CLIENT_ID and settings.HELLOASSO_CLIENT_SECRET):

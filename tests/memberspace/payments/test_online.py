@@ -257,3 +257,17 @@ def test_no_online_payment_is_offered_without_credentials(parent_client, enrollm
     settings.HELLOASSO_CLIENT_ID = ""
     page = parent_client.get(reverse("memberspace:enrollment_detail", args=[enrollment.pk])).content.decode()
     assert "Payer l'acompte en ligne" not in page and "IBAN" in page
+
+
+def test_the_page_lets_its_payment_form_lead_to_helloasso_only(parent_client, enrollment, helloasso, settings):
+    url = reverse("memberspace:enrollment_detail", args=[enrollment.pk])
+    policy = parent_client.get(url)["Content-Security-Policy"]
+    assert f"form-action 'self' {helloasso.base_url}" in policy  # the fake's pages
+    settings.HELLOASSO_API_BASE_URL = "https://api.helloasso.com"
+    assert "form-action 'self' https://*.helloasso.com" in parent_client.get(url)["Content-Security-Policy"]
+    settings.HELLOASSO_API_BASE_URL = "https://api.helloasso-sandbox.com"
+    assert "https://*.helloasso-sandbox.com" in parent_client.get(url)["Content-Security-Policy"]
+    # Elsewhere, and once nothing is left to pay online, forms stay on the site.
+    assert "helloasso" not in parent_client.get(reverse("memberspace:dashboard"))["Content-Security-Policy"]
+    Payment.objects.create(enrollment=enrollment, amount=Decimal("450"), method=Method.CHEQUE)
+    assert "helloasso" not in parent_client.get(url)["Content-Security-Policy"]
