@@ -49,6 +49,13 @@ SCHEDULES = [
         "first_run": lambda: next_local_time(9),
     },
     {
+        # Idempotent: a checkout's payment is recorded once, however many reads (and notifications).
+        "name": "Paiements : paiements en ligne ouverts relus chez HelloAsso",
+        "func": "memberspace.payments.tasks.sync_open_checkouts",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 15,
+    },
+    {
         # Idempotent: a due is reminded once (payments.DueReminder), however many runs.
         "name": "Paiements : rappel avant l'échéance de l'acompte ou du solde",
         "func": "memberspace.payments.tasks.send_due_reminders",

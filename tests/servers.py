@@ -462,10 +462,11 @@ class FakeHelloAsso(FakeApi):
         """The next API call is answered ``status`` (with ``payload``, a HelloAsso-like message by default)."""
         self.failures.append((status, payload or {"message": f"Error {status}"}))
 
-    def pay(self, checkout_id, state="Authorized", amount=None):
+    def pay(self, checkout_id, state="Authorized", amount=None, tip=0):
         """The payer paid on HelloAsso's page (or tried: ``state="Refused"``); returns the payment's JSON.
 
-        ``amount`` in cents, the checkout's total by default. An authorised payment
+        ``amount`` in cents, the checkout's total by default; ``tip``, the payer's contribution to
+        HelloAsso, added to it (as the order's ``amountTip``). An authorised payment
         makes the order, which the checkout intent then shows.
         """
         checkout = self.checkouts[checkout_id]
@@ -473,8 +474,8 @@ class FakeHelloAsso(FakeApi):
         payment = as_json(
             HelloAssoApiV5ModelsStatisticsOrderPayment(
                 id=next(self.ids),
-                amount=checkout["body"]["totalAmount"] if amount is None else amount,
-                amount_tip=0,
+                amount=(checkout["body"]["totalAmount"] if amount is None else amount) + tip,
+                amount_tip=tip,
                 date=now,
                 payment_means="Card",
                 installment_number=1,

@@ -141,12 +141,23 @@ class EnrollmentIndexView(IndexView):
         return context
 
 
+# What a parent wrote and why the club refused: the secretariat's, not for staff who only see
+# enrollments to find whose money it is (the treasury): a parent's message may speak of health.
+DECIDERS_ONLY_FIELDS = {"parent_comment", "refusal_reason"}
+
+
 class EnrollmentInspectView(InspectView):
     """The enrollment, the child's guardians, then the panels the apps above add (its payments).
 
     An app adds a panel with the ``construct_enrollment_panels`` hook:
     ``fn(request, enrollment, panels)`` appends Wagtail components, shown in their ``order``.
     """
+
+    def get_fields_dict(self):
+        names = self.model_admin.get_inspect_view_fields()
+        if not self.request.user.has_perm(DECIDE_PERMISSION):
+            names = [name for name in names if name not in DECIDERS_ONLY_FIELDS]
+        return [self.get_dict_for_field(name) for name in names]
 
     def get_context_data(self, **kwargs):
         enrollment = self.instance
@@ -295,6 +306,20 @@ class EnrollmentAdmin(SecretariatOnlyMixin, TransitionAdminMixin, ModelAdmin):
         return formatting.ordinal(position, feminine=True)
 
     line.short_description = gettext_lazy("Position")
+
+    def get_list_display(self, request):
+        if request.user.has_perm(DECIDE_PERMISSION):
+            return self.list_display
+        return tuple("requested_plain" if name == "requested" else name for name in self.list_display)
+
+    def requested_plain(self, obj):
+        """When and by whom, without the parent's message (``DECIDERS_ONLY_FIELDS``)."""
+        by = obj.requested_by.get_full_name() if obj.requested_by else "—"
+        return format_html(
+            "{}<br><small>{}</small>", timezone.localtime(obj.requested_at).strftime("%d/%m/%Y %H:%M:%S"), by
+        )
+
+    requested_plain.short_description = gettext_lazy("Demandée le, par")
 
     def requested(self, obj):
         by = obj.requested_by.get_full_name() if obj.requested_by else "—"

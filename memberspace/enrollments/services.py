@@ -599,7 +599,7 @@ def lock_for_payment(enrollment):
     enrollment are then recorded one at a time, each reading the ones before it.
     """
     _lock_offer(enrollment.offer)
-    return Enrollment.objects.select_for_update().select_related("child", "offer").get(pk=enrollment.pk)
+    return Enrollment.objects.select_for_update(of=("self",)).select_related("child", "offer").get(pk=enrollment.pk)
 
 
 def record_deposit(enrollment, *, by):
@@ -880,9 +880,17 @@ def accept_place(place_offer, *, by):
         for enrollment in family:
             enrollment.status = Status.VALIDATED
             enrollment.validated_at = now
-            enrollment.deposit_amount = offer.deposit_amount
-            enrollment.deposit_due_date = deposit_due_date(offer, club, timezone.localdate(now))
-            enrollment.save(update_fields=["status", "validated_at", "deposit_amount", "deposit_due_date"])
+            _set_dues(enrollment, offer, club, timezone.localdate(now))
+            enrollment.save(
+                update_fields=[
+                    "status",
+                    "validated_at",
+                    "price",
+                    "deposit_amount",
+                    "deposit_due_date",
+                    "balance_due_date",
+                ]
+            )
             log(instance=enrollment, action="po.enrollment.accept_place", user=by)
             _notify_guardians(enrollment, "enrollment_validated", payment_context(enrollment, offer))
     return family

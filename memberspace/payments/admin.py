@@ -90,6 +90,11 @@ class PaymentForm(forms.Form):
     note = CountedTextField(
         label=gettext_lazy("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    again = forms.BooleanField(
+        label=gettext_lazy("Enregistrer quand même"),
+        required=False,
+        help_text=gettext_lazy("Seulement pour un second paiement identique à un autre enregistré juste avant."),
+    )
 
 
 class RefundForm(forms.Form):

@@ -128,9 +128,12 @@ def retained_on_cancellation(enrollment, club):
 
     The full price when cancelled fewer than ``cancellation_full_price_days`` days
     before the start; otherwise the deposit when ``cancellation_keeps_deposit``;
-    nothing for a request the club never validated.
+    nothing for a request the club never validated, nor for a place the club released
+    itself (``release_unpaid_places``: cancelled by nobody), a late payment included.
     """
     if enrollment.validated_at is None or enrollment.cancelled_at is None:
+        return ZERO
+    if enrollment.cancelled_by_id is None:  # released by the club (deposit not received): all is given back
         return ZERO
     price, deposit = _price(enrollment), enrollment.deposit_amount or ZERO
     days_left = (enrollment.offer.start_date - timezone.localdate(enrollment.cancelled_at)).days

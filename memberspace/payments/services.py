@@ -17,7 +17,8 @@ provider's payment is recorded once (a database constraint besides).
 import datetime
 import json
 import logging
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999.99")
+# The same payment recorded again this soon is taken for a double entry (``record_payment``'s ``again``).
+SAME_PAYMENT_WINDOW = datetime.timedelta(minutes=30)
 # An online checkout opened this recently for the same amount is offered again (a double click).
 REUSE_CHECKOUT_SECONDS = 15 * 60
 # The provider's state of a payment that brought the money in (HelloAsso's; the in-memory backend's too).
@@ -52,15 +55,26 @@ class PaymentRefused(MemberspaceError):
     """A payment, a refund or a checkout the rules refuse (translated, shown to the user)."""
 
 
+CHECKOUT_ID = re.compile(r"[0-9]{1,18}")
+AMOUNT = re.compile(r"(?P<units>\d{1,6})(?:[.,](?P<cents>\d{1,2}))?")
+
+
 def money(value):
-    """``value`` as euros to the cent, positive; a clear error otherwise (never a float)."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", ".").replace("\u00a0", "").replace(" ", "").rstrip("€"))
-    except (InvalidOperation, ValueError):
-        raise PaymentRefused(_("Montant invalide : indiquez un nombre d'euros, par exemple 120 ou 120,50.")) from None
-    if not amount.is_finite() or amount != amount.quantize(CENT) or not CENT <= amount <= MAX_AMOUNT:
+    """``value`` as euros to the cent, positive (« 120 », « 120,50 », « 1 250 € »); a clear error otherwise.
+
+    Only digits, one decimal comma or point and at most two decimals: no exponent, no
+    thousands separator other than spaces (« 1,000 » is refused, not read as 1 €).
+    """
+    text = str(value).strip().removesuffix("€").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    match = AMOUNT.fullmatch(text)
+    if match is None:
+        if re.fullmatch(r"\d+[.,]\d{3,}", text):
+            raise PaymentRefused(_("Montant invalide : un nombre d'euros positif, au centime près."))
+        raise PaymentRefused(_("Montant invalide : indiquez un nombre d'euros, par exemple 120 ou 120,50."))
+    amount = Decimal(f"{match['units']}.{(match['cents'] or '0').ljust(2, '0')}")
+    if not CENT <= amount <= MAX_AMOUNT:
         raise PaymentRefused(_("Montant invalide : un nombre d'euros positif, au centime près."))
-    return amount.quantize(CENT)
+    return amount
 
 
 def _cents(amount):
@@ -96,6 +110,7 @@ def received_context(enrollment, payment, ledger):
     """What the message « Paiement reçu » says: the money, and what remains to pay, by when."""
     due = ledger.next_due()
     return {
+        "cancelled": ledger.cancelled or enrollment.status not in TAKEN_STATUSES,
         "enrollment": enrollment,
         "child": enrollment.child,
         "offer": enrollment.offer,
@@ -140,8 +155,14 @@ def record_payment(
     reference="",
     cash_on=None,
     note="",
+    again=False,
 ):
-    """Record money the secretariat received for ``enrollment``; a cheque with ``cash_on`` is held until then."""
+    """Record money the secretariat received for ``enrollment``; a cheque with ``cash_on`` is held until then.
+
+    The same payment (method, amount, reference) recorded for the enrollment within
+    ``SAME_PAYMENT_WINDOW`` is refused unless ``again``: a double click, or the cheque
+    entered by two people, records it once.
+    """
     amount = money(amount)
     if method == Method.ONLINE:
         raise PaymentRefused(_("Un paiement en ligne est enregistré par HelloAsso, pas à la main."))
@@ -158,6 +179,25 @@ def record_payment(
         if enrollment.status not in (*TAKEN_STATUSES, EnrollmentStatus.CANCELLED):
             raise PaymentRefused(
                 _("L'inscription %(ref)s n'est pas validée : aucun paiement n'est attendu.") % _describe(enrollment)
+            )
+        same = Payment.objects.filter(
+            enrollment=enrollment,
+            amount=amount,
+            method=method,
+            reference=reference.strip(),
+            recorded_at__gte=timezone.now() - SAME_PAYMENT_WINDOW,
+        )
+        if not again and same.exists():
+            raise PaymentRefused(
+                _(
+                    "Un paiement identique (%(amount)s, %(method)s) vient d'être enregistré pour %(ref)s. "
+                    "S'il s'agit bien d'un second paiement, cochez « Enregistrer quand même »."
+                )
+                % {
+                    "amount": formatting.euros(amount),
+                    "method": Method(method).label.lower(),
+                    "ref": enrollment.reference,
+                }
             )
         payment = Payment.objects.create(
             enrollment=enrollment,
@@ -264,7 +304,10 @@ def start_online_payment(enrollment, *, kind, by, urls):
     """
     backend = backends.get_backend()
     with transaction.atomic():
-        enrollment = Enrollment.objects.select_for_update().select_related("child", "offer").get(pk=enrollment.pk)
+        # The enrollment's row only (``of``: not the child's nor the offer's, which a join would lock too).
+        enrollment = (
+            Enrollment.objects.select_for_update(of=("self",)).select_related("child", "offer").get(pk=enrollment.pk)
+        )
         if enrollment.status not in TAKEN_STATUSES:
             raise PaymentRefused(_("Cette inscription n'attend pas de paiement."))
         ledger = ledger_for(enrollment, ClubSettings.current())
@@ -337,6 +380,9 @@ def sync_checkout(payment):
     fetched = backend.fetch_checkout(payment.checkout_id)
     if _metadata_payment(fetched.metadata) != payment.pk:
         logger.error("Checkout %s does not carry payment %s in its metadata: ignored.", payment.checkout_id, payment.pk)
+        Payment.objects.filter(pk=payment.pk, review_reason="").update(
+            review_reason=_("HelloAsso ne rattache pas ce paiement en ligne à cette inscription : à vérifier.")
+        )
         return payment
     with transaction.atomic():
         enrollment = enrollments.lock_for_payment(payment.enrollment)
@@ -375,7 +421,10 @@ def sync_checkout(payment):
 
 def _record_online(payment, found, enrollment):
     """Record the provider's payment ``found``: on the checkout's pending row, or a row of its own."""
-    amount = _euros(found.amount_cents)
+    cents = found.amount_cents
+    if found.tip_cents and cents - found.tip_cents == _cents(payment.amount):
+        cents -= found.tip_cents  # the payer's contribution to HelloAsso, counted in its amount: not the club's
+    amount = _euros(cents)
     received_on = timezone.localdate(found.paid_at) if found.paid_at else timezone.localdate()
     expected = payment.amount
     if payment.state in (PaymentState.PENDING, PaymentState.FAILED) and not payment.provider_payment_id:
@@ -412,10 +461,11 @@ def _refused(fetched):
 
 
 def _metadata_payment(metadata):
-    try:
-        return int(metadata.get("payment"))
-    except (AttributeError, TypeError, ValueError):
+    """The payment's number our metadata carries (an int of at most 18 digits), else None."""
+    found = metadata.get("payment") if isinstance(metadata, dict) else None
+    if isinstance(found, bool) or not isinstance(found, int | str) or not CHECKOUT_ID.fullmatch(str(found)):
         return None
+    return int(found)
 
 
 def handle_notification(body):
@@ -427,7 +477,7 @@ def handle_notification(body):
     """
     try:
         data = json.loads(body)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # not JSON, a number too big, nested too deep
         return None
     online = Payment.objects.filter(provider=backends.get_backend().name, method=Method.ONLINE).exclude(checkout_id="")
     checkout_id = _checkout_id(data)
@@ -454,14 +504,41 @@ def _checkout_id(data):
     found = data["data"].get("checkoutIntentId")
     if found is None and isinstance(data["data"].get("order"), dict):
         found = data["data"]["order"].get("checkoutIntentId")
-    if isinstance(found, bool) or not isinstance(found, int | str) or not str(found).isdigit():
+    if isinstance(found, bool) or not isinstance(found, int | str) or not CHECKOUT_ID.fullmatch(str(found)):
         return None
     return str(int(found))
 
 
-def pending_for(enrollment):
-    """The online payments of ``enrollment`` still open (the parent may come back from the provider)."""
-    return Payment.objects.filter(enrollment=enrollment, state=PaymentState.PENDING).exclude(checkout_id="")
+# How long an open checkout is read back (a notification lost, a tab closed); older, it is abandoned.
+CHECKOUT_LIFETIME = datetime.timedelta(days=3)
+
+
+def sync_open_checkouts(now=None):
+    """Read back every checkout still open, so that a payment whose notification was lost is recorded anyway.
+
+    Run every quarter of an hour (config/schedules.py). A checkout open longer than
+    ``CHECKOUT_LIFETIME`` is marked abandoned (failed): it is read back a last time
+    first, so money paid at the last minute is not missed. Returns
+    ``(read, recorded, abandoned)``; a provider that cannot be read is tried again at
+    the next run.
+    """
+    now = now or timezone.now()
+    read = recorded = abandoned = 0
+    open_checkouts = Payment.objects.filter(state=PaymentState.PENDING, method=Method.ONLINE).exclude(checkout_id="")
+    for payment in open_checkouts.select_related("enrollment").order_by("recorded_at", "pk"):
+        try:
+            payment = sync_checkout(payment)
+        except backends.PaymentError as error:
+            logger.warning("Checkout of payment %s not read back: %s", payment.pk, error)
+            continue
+        read += 1
+        if payment.state == PaymentState.RECEIVED:
+            recorded += 1
+        elif payment.state == PaymentState.PENDING and payment.recorded_at < now - CHECKOUT_LIFETIME:
+            abandoned += Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(
+                state=PaymentState.FAILED
+            )
+    return read, recorded, abandoned
 
 
 def queue():

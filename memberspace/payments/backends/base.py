@@ -37,6 +37,7 @@ class ProviderPayment:
     state: str
     paid_at: datetime | None
     means: str | None = None
+    tip_cents: int = 0  # a voluntary contribution to the provider (HelloAsso's), which the club does not get
 
 
 @dataclass(frozen=True)

@@ -209,6 +209,7 @@ class HelloAssoBackend(BasePaymentBackend):
                 state=payment.state.value if payment.state else "",
                 paid_at=payment.var_date,
                 means=payment.payment_means.value if payment.payment_means else None,
+                tip_cents=payment.amount_tip or 0,
             )
             for payment in ((order.payments or []) if order else [])
         ]

@@ -30,6 +30,10 @@ def record_deposits(apps, schema_editor):
             recorded_by_id=enrollment.deposit_received_by_id,
             note=NOTE,
         )
+        if enrollment.status == "deposit_received" and enrollment.price is not None:
+            if enrollment.deposit_amount >= enrollment.price:  # the deposit was the whole price: « soldée »
+                enrollment.status, enrollment.paid_at = "paid", enrollment.deposit_received_at
+                enrollment.save(update_fields=["status", "paid_at"])
 
 
 def forget_deposits(apps, schema_editor):

@@ -92,8 +92,9 @@ def test_an_offer_without_price_costs_its_deposit_and_a_free_one_nothing():
 # The cancellation rules, as the club states them in its terms
 
 
-def cancelled(enrollment, days_before_start):
+def cancelled(enrollment, days_before_start, by="family"):
     enrollment.status = EnrollmentStatus.CANCELLED
+    enrollment.cancelled_by = enrollment.requested_by if by == "family" else None
     enrollment.cancelled_at = timezone.make_aware(
         datetime.datetime.combine(
             enrollment.offer.start_date - datetime.timedelta(days=days_before_start), datetime.time(12)
@@ -107,6 +108,8 @@ def test_the_deposit_is_kept_by_default_and_the_whole_price_when_late(enrollment
     club = club_settings(cancellation_full_price_days=10)
     assert ledger_for(cancelled(enrollment, 40), club).retained == D("150")
     assert ledger_for(cancelled(enrollment, 9), club).retained == D("450")
+    # A place the club released itself (the deposit late): a payment arriving after it is all given back.
+    assert ledger_for(cancelled(enrollment, 9, by=None), club).retained == 0
     club = club_settings(cancellation_keeps_deposit=False, cancellation_full_price_days=0)
     assert ledger_for(cancelled(enrollment, 9), club).retained == 0
 
@@ -171,3 +174,25 @@ def test_the_terms_the_family_reads_state_the_cancellation_rules(client, enrollm
     client.force_login(mother)
     page = client.get(f"/espace-adherent/inscriptions/{enrollment.pk}/").content.decode()
     assert "le prix entier reste dû" in page
+
+
+def test_a_place_accepted_from_the_waiting_list_costs_its_price_not_only_its_deposit(stay, lea, mother, secretary):
+    from tests.factories import ChildFactory
+
+    stay.capacity = 1
+    stay.save_revision().publish()
+    first = ChildFactory(first_name="Tom", birth_date=lea.birth_date, guardians=[(mother, "mere")])
+    (taken,) = enrollments.request_enrollments(mother, offer=stay, children=[first])
+    enrollments.validate(taken, by=secretary)
+    (waiting,) = enrollments.request_enrollments(mother, offer=stay, children=[lea])
+    if waiting.status == EnrollmentStatus.REQUESTED:
+        enrollments.waitlist(waiting, by=secretary)
+    enrollments.cancel_by_staff(taken, by=secretary)  # the place is offered to Léa
+    waiting.refresh_from_db()
+    enrollments.accept_place(waiting.place_offer, by=mother)
+    waiting.refresh_from_db()
+    assert waiting.status == EnrollmentStatus.VALIDATED and waiting.price == D("450")
+    assert waiting.balance_due_date == stay.start_date - datetime.timedelta(days=30)
+    payments.record_payment(waiting, amount="150", method=Method.CHEQUE, by=secretary)
+    waiting.refresh_from_db()
+    assert waiting.status == EnrollmentStatus.DEPOSIT_RECEIVED  # not « soldée » for its deposit

@@ -5,6 +5,7 @@ the return page and the provider's notifications both read the checkout back, an
 only what the API confirms is recorded, once.
 """
 
+import datetime
 import json
 import threading
 from decimal import Decimal
@@ -15,6 +16,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import close_old_connections
 from django.urls import reverse
+from django.utils import timezone
 
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import EnrollmentStatus
@@ -241,6 +243,9 @@ def test_a_payment_after_the_place_was_released_goes_to_the_secretariat(
     assert payment.state == PaymentState.RECEIVED and "inscription annulée" in payment.review_reason
     assert refresh(enrollment).status == Status.CANCELLED
     assert list(payments.queue()) == [payment]
+    told = Notification.objects.filter(kind="payment_received", channel="email").first().body_text
+    assert "L'inscription étant annulée, le secrétariat vous contacte pour rembourser ce paiement" in told
+    assert "la place est réservée" not in told
 
 
 def test_a_different_amount_paid_is_recorded_and_flagged(client, parent_client, enrollment, helloasso):
@@ -271,3 +276,47 @@ def test_the_page_lets_its_payment_form_lead_to_helloasso_only(parent_client, en
     assert "helloasso" not in parent_client.get(reverse("memberspace:dashboard"))["Content-Security-Policy"]
     Payment.objects.create(enrollment=enrollment, amount=Decimal("450"), method=Method.CHEQUE)
     assert "helloasso" not in parent_client.get(url)["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"eventType": "Order", "data": {"checkoutIntentId": 1e400}}',
+        b'{"eventType": "Order", "data": {"checkoutIntentId": "\\u00b2"}}',
+        b'{"eventType": "Payment", "data": {}, "metadata": {"payment": 1e400}}',
+        b'{"eventType": "Payment", "data": {}, "metadata": {"payment": 99999999999999999999999}}',
+        b"[" * 100_00 + b"]" * 100_00,
+    ],
+)
+def test_a_malformed_notification_is_answered_calmly(db, client, body, helloasso):
+    assert client.post(NOTIFY, body, content_type="application/json").status_code == 200
+    assert helloasso.api_requests() == []
+
+
+def test_a_payment_whose_notification_was_lost_is_recorded_by_the_quarter_hours_reading(
+    parent_client, enrollment, helloasso
+):
+    checkout_id = open_checkout(parent_client, enrollment)
+    abandoned_id = open_checkout(parent_client, enrollment, "everything")
+    Payment.objects.filter(checkout_id=str(abandoned_id)).update(
+        recorded_at=timezone.now() - payments.CHECKOUT_LIFETIME - datetime.timedelta(minutes=1)
+    )
+    helloasso.pay(checkout_id)  # no notification reaches the site, the parent closed the tab
+    helloasso.fail_next(500)
+    # The oldest first: HelloAsso down for its read, it is read again next time, not abandoned unread.
+    assert payments.sync_open_checkouts() == (1, 1, 0)
+    assert Payment.objects.get(checkout_id=str(checkout_id)).state == PaymentState.RECEIVED
+    assert Payment.objects.get(checkout_id=str(abandoned_id)).state == PaymentState.PENDING
+    assert payments.sync_open_checkouts() == (1, 0, 1)
+    assert Payment.objects.get(checkout_id=str(abandoned_id)).state == PaymentState.FAILED
+    assert refresh(enrollment).status == Status.DEPOSIT_RECEIVED
+    assert payments.sync_open_checkouts() == (0, 0, 0)
+
+
+def test_a_contribution_to_helloasso_is_not_counted_as_the_clubs(client, parent_client, enrollment, helloasso):
+    checkout_id = open_checkout(parent_client, enrollment)
+    helloasso.pay(checkout_id, tip=1500)  # 150 € for the club, 15 € for HelloAsso
+    notify(client, helloasso.notification(checkout_id))
+    payment = Payment.objects.get()
+    assert payment.amount == Decimal("150") and payment.review_reason == ""
+    assert refresh(enrollment).status == Status.DEPOSIT_RECEIVED

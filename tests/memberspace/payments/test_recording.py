@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -9,7 +10,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from memberspace.enrollments import services as enrollments
-from memberspace.enrollments.models import EnrollmentStatus
+from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.notifications.models import Notification
 from memberspace.payments import services as payments
 from memberspace.payments.models import Method, Payer, Payment, PaymentState
@@ -243,3 +244,26 @@ def test_nothing_is_reminded_once_paid_or_when_the_club_says_no(enrollment, secr
     payments.record_payment(enrollment, amount="450", method=Method.TRANSFER, by=secretary)
     assert payments.send_due_reminders(today=before) == 0
     assert not Notification.objects.filter(kind="payment_due_soon").exists()
+
+
+def test_the_same_payment_entered_twice_is_recorded_once_unless_confirmed(client, enrollment, secretary, treasurer):
+    login_staff(client, secretary)
+    cheque = {"amount": "75", "method": "cheque", "payer": "family", "reference": "n° 4521", "received_on": TODAY}
+    assert client.post(payment_url(enrollment), cheque).status_code == 302
+    again = client.post(payment_url(enrollment), cheque)  # the treasurer's entry of the same cheque, or a double click
+    shown = unescape(again.content.decode())
+    assert again.status_code == 200 and "Un paiement identique (75\u00a0€, chèque) vient d'être enregistré" in shown
+    assert Payment.objects.count() == 1
+    assert client.post(payment_url(enrollment), {**cheque, "again": "on"}).status_code == 302
+    assert Payment.objects.count() == 2 and refresh(enrollment).status == Status.DEPOSIT_RECEIVED
+
+
+def test_the_treasurer_does_not_read_what_the_parent_wrote_to_the_club(client, enrollment, treasurer, secretary):
+    Enrollment.objects.filter(pk=enrollment.pk).update(parent_comment="Asthme sévère, ventoline dans le sac")
+    for user, shown in ((treasurer, False), (secretary, True)):
+        client.logout()
+        login_staff(client, user)
+        inspect = client.get(reverse("enrollments_enrollment_modeladmin_inspect", args=[enrollment.pk]))
+        listing = client.get(reverse("enrollments_enrollment_modeladmin_index"))
+        for page in (inspect, listing):
+            assert page.status_code == 200 and ("Asthme sévère" in page.content.decode()) is shown
