@@ -12,6 +12,7 @@ from memberspace.enrollments.admin import EnrollmentAdmin
 from memberspace.families.admin import ChildAdmin
 from memberspace.notifications.admin import NotificationAdmin
 from memberspace.payments.admin import PaymentAdmin
+from memberspace.payments.statements_admin import StatementLineAdmin
 
 
 @modeladmin_register
@@ -19,4 +20,4 @@ class SecretariatGroup(ModelAdminGroup):
     menu_label = _("Secrétariat")
     menu_icon = "group"
     menu_order = 150
-    items = (EnrollmentAdmin, PaymentAdmin, ParentAccountAdmin, ChildAdmin, NotificationAdmin)
+    items = (EnrollmentAdmin, PaymentAdmin, StatementLineAdmin, ParentAccountAdmin, ChildAdmin, NotificationAdmin)

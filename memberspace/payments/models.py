@@ -172,3 +172,111 @@ class DueReminder(PrivateRecord):
 
     def __str__(self):
         return f"{self.enrollment_id} · {self.kind} · {self.due_date}"
+
+
+# Bank statements: each credit of the club's account is a transfer to match with an enrollment.
+
+
+class StatementFormat(models.TextChoices):
+    CAMT053 = "camt053", _("CAMT.053 (XML ISO 20022)")
+    OFX = "ofx", _("OFX")
+    CSV = "csv", _("CSV (tableur exporté par la banque)")
+
+
+class StatementImport(PrivateRecord):
+    """One statement file imported by the treasurer, with what became of its lines."""
+
+    file_name = models.CharField(_("fichier"), max_length=255)
+    format = models.CharField(_("format"), max_length=10, choices=StatementFormat.choices)
+    imported_at = models.DateTimeField(_("importé le"), default=timezone.now)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("importé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lines_count = models.PositiveIntegerField(_("lignes"), default=0)
+    matched_count = models.PositiveIntegerField(_("rapprochées"), default=0)
+    to_reconcile_count = models.PositiveIntegerField(_("à rapprocher"), default=0)
+    ignored_count = models.PositiveIntegerField(_("ignorées"), default=0)
+    already_count = models.PositiveIntegerField(_("déjà importées"), default=0)
+
+    class Meta:
+        verbose_name = _("relevé importé")
+        verbose_name_plural = _("relevés importés")
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.imported_at:%d/%m/%Y})"
+
+
+class LineState(models.TextChoices):
+    MATCHED = "matched", _("Rapprochée")
+    TO_RECONCILE = "to_reconcile", _("À rapprocher")
+    IGNORED = "ignored", _("Ignorée")
+    ALREADY = "already", _("Déjà importée")
+
+
+class StatementLine(PrivateRecord):
+    """One line of a bank statement: a credit becomes a payment once matched with an enrollment.
+
+    ``checksum`` (SHA-256 of the account, date, amount, payer, text, bank id and rank
+    among identical lines of its file: ``statements.checksum``) is unique among the lines
+    that are not duplicates, in the database: importing the same statement again stores
+    its lines as « Déjà importée », and records nothing twice.
+    """
+
+    statement = models.ForeignKey(
+        StatementImport, verbose_name=_("relevé"), on_delete=models.CASCADE, related_name="lines"
+    )
+    booked_on = models.DateField(_("date d'opération"))
+    amount = models.DecimalField(
+        _("montant"), max_digits=10, decimal_places=2, help_text=_("Positif pour un crédit, négatif pour un débit.")
+    )
+    payer_name = models.CharField(_("émetteur"), max_length=200, blank=True)
+    reference = models.CharField(_("libellé"), max_length=500, blank=True)
+    bank_id = models.CharField(_("identifiant bancaire"), max_length=100, blank=True)
+    account = models.CharField(_("compte"), max_length=50, blank=True)
+    checksum = models.CharField(_("empreinte"), max_length=64, editable=False)
+    state = models.CharField(_("état"), max_length=16, choices=LineState.choices, db_index=True)
+    note = models.CharField(_("remarque"), max_length=300, blank=True)
+    # What it matched, or could match (suggested to the treasurer when it waits « à rapprocher »).
+    payment = models.OneToOneField(
+        Payment,
+        verbose_name=_("paiement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statement_line",
+    )
+    candidates = models.ManyToManyField(
+        "enrollments.Enrollment", verbose_name=_("inscriptions possibles"), blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("traitée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("ligne de relevé")
+        verbose_name_plural = _("lignes de relevé")
+        ordering = ["booked_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checksum"], condition=~Q(state="already"), name="one_statement_line_per_checksum"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.booked_on:%d/%m/%Y} · {self.amount} € · {self.payer_name or '—'}"
+
+    @property
+    def is_credit(self):
+        return self.amount > 0

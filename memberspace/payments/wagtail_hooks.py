@@ -25,6 +25,9 @@ declare_log_actions(
         "po.payment.cash": _("Chèque encaissé"),
         "po.payment.refund": _("Remboursement enregistré"),
         "po.payment.review": _("Paiement à vérifier traité"),
+        "po.statement.import": _("Relevé bancaire importé"),
+        "po.statement.attach": _("Ligne de relevé rattachée à une inscription"),
+        "po.statement.dismiss": _("Ligne de relevé ignorée"),
     }
 )
 

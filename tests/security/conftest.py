@@ -27,7 +27,7 @@ from memberspace.legacy.models import AttachmentRequest
 from memberspace.notifications.models import Notification
 from memberspace.payments import services as payments
 from memberspace.payments.ledger import EVERYTHING
-from memberspace.payments.models import Method, Payment, Refund
+from memberspace.payments.models import LineState, Method, Payment, Refund, StatementImport, StatementLine
 from pages.models import ClubSettings
 from tests.auth import login_staff
 from tests.factories import (
@@ -104,6 +104,8 @@ SNAPSHOT_MODELS = (
     AttachmentRequest,
     Payment,
     Refund,
+    StatementImport,
+    StatementLine,
     EmailAddress,
 )
 
@@ -156,6 +158,7 @@ class World:
     held_cheque: object
     to_review: object
     online_payment: object
+    statement_line: object
     clients: dict = field(default_factory=dict)
 
     def user(self, role):
@@ -182,6 +185,7 @@ MODEL_APPS = {
     "child": "families",
     "enrollment": "enrollments",
     "payment": "payments",
+    "statementline": "payments",
     "notification": "notifications",
 }
 
@@ -283,6 +287,18 @@ def build_world(stay_index, activity_index, secretary, editor):
         by=owner,
         urls=lambda payment: dict.fromkeys(("return_url", "back_url", "error_url"), "https://le-po.test/retour/"),
     )
+    # A transfer of the bank statement, from the owner, waiting to be attached (« à rapprocher »).
+    statement = StatementImport.objects.create(file_name="releve.xml", format="camt053", imported_by=secretary)
+    statement_line = StatementLine.objects.create(
+        statement=statement,
+        booked_on=TODAY,
+        amount=Decimal("35.00"),
+        payer_name=f"Claire {OWNER_LAST}",
+        reference="Virement judo",
+        checksum="0" * 64,
+        state=LineState.TO_RECONCILE,
+    )
+    statement_line.candidates.set([validated])
 
     world = World(
         owner=owner,
@@ -308,6 +324,7 @@ def build_world(stay_index, activity_index, secretary, editor):
         held_cheque=held_cheque,
         to_review=to_review,
         online_payment=online_payment,
+        statement_line=statement_line,
     )
     for role in ROLES:
         client = Client()

@@ -23,6 +23,7 @@ marker; and an outsider gets the same answer for an id that exists and one
 that does not (ids cannot be enumerated).
 """
 
+import io
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -225,6 +226,25 @@ def payment_form(**fields):
     return {"payer": "family", "received_on": timezone.localdate().isoformat(), **fields}
 
 
+class StatementFile(io.BytesIO):
+    """A statement to upload, read whole at each request (every role posts the same file)."""
+
+    name = "releve.csv"
+
+    def read(self, *args):
+        self.seek(0)
+        return super().read(*args)
+
+
+def statement_form():
+    return {
+        "file": StatementFile(b"Date;Montant;Libelle\n01/01/2026;12,00;Test\n"),
+        "file_format": "csv",
+        "date": "1",
+        "amount": "2",
+    }
+
+
 def refund_form():
     return {"amount": "5", "method": "transfer", "refunded_on": timezone.localdate().isoformat(), **REASON}
 
@@ -399,6 +419,20 @@ SPECS.update(
             },
             read_shows=CHILD_LAST,
         ),
+        # The bank statements' lines (memberspace.payments.statements_admin): attached or set aside by the secretariat.
+        **admin_model(
+            "statementline",
+            lambda w: w.statement_line.pk,
+            {
+                "attach": (lambda w: w.statement_line.pk, lambda w: {"enrollment": w.validated.pk}),
+                "dismiss": (lambda w: w.statement_line.pk, no_data),
+            },
+            read_shows=OWNER_LAST,
+        ),
+        "payments_statementline_modeladmin_import": lambda w: [
+            Target(expected=ADMIN_VIEW),
+            Target(method="POST", data=statement_form(), expected=ADMIN_ACT),
+        ],
         **{
             "enrollments_enrollment_modeladmin_automatic_offers": lambda w: (
                 [
