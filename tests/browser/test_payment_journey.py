@@ -3,26 +3,41 @@
 A parent whose stay the club validated pays the deposit online (the real HelloAsso
 backend, against the local fake of HelloAsso's API and its simulated payment page):
 back on the site, the page says it is received and the dashboard shows the deposit
-paid. A first attempt with a card refused debits nothing and says so.
+paid. A first attempt with a card refused debits nothing and says so. Then the treasurer
+imports the bank's statement, which holds the family's transfer of the balance: the
+enrollment is « soldée », and the parent's dashboard says so.
 """
 
 import datetime
 from decimal import Decimal
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.payments.models import Payment, PaymentState
+from tests.auth import give_totp
 from tests.browser.pages import LoginPage
-from tests.factories import PASSWORD, ChildFactory, ParentFactory, StayIndexPageFactory, StayPageFactory, club_settings
+from tests.factories import (
+    PASSWORD,
+    ChildFactory,
+    ParentFactory,
+    StaffFactory,
+    StayIndexPageFactory,
+    StayPageFactory,
+    club_settings,
+)
+from tests.memberspace.payments.test_statements import camt053
 from tests.servers import FakeHelloAsso
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 NARROW = {"width": 360, "height": 740}
+WIDE = {"width": 1280, "height": 900}
 NBSP = "\u00a0"
 
 
@@ -39,7 +54,9 @@ def helloasso(settings):
     fake.stop()
 
 
-def test_a_parent_pays_the_deposit_online_and_sees_it_received(new_page, live_site, secretary, helloasso):
+def test_a_parent_pays_the_deposit_online_and_the_treasurer_imports_the_balance(
+    new_page, live_site, secretary, helloasso, roles, tmp_path
+):
     club_settings(
         deposit_due_days=15,
         bank_account_holder="Association Le PO",
@@ -100,3 +117,27 @@ def test_a_parent_pays_the_deposit_online_and_sees_it_received(new_page, live_si
     page.goto("/espace-adherent/")
     expect(item).to_contain_text(f"Reçu : 150{NBSP}€. L'acompte est réglé : la place est réservée.")
     expect(item).to_contain_text(f"Solde : 300{NBSP}€ à régler avant le")
+
+    # The treasurer imports the statement holding the family's transfer of the balance.
+    treasurer = StaffFactory(
+        email="tresorerie@le-po.test", first_name="Tom", last_name="Trésorier", groups=["Trésorerie"]
+    )
+    EmailAddress.objects.create(user=treasurer, email=treasurer.email, verified=True, primary=True)
+    secret = give_totp(treasurer)
+    statement = tmp_path / "releve-decembre.xml"
+    statement.write_bytes(
+        camt053([{"amount": "300.00", "payer": "MME CLAIRE MARTIN", "text": f"SOLDE SEJOUR {enrollment.reference}"}])
+    )
+    desk = new_page(viewport=WIDE)
+    LoginPage(desk).log_in(treasurer.email, PASSWORD, totp_secret=secret)
+    desk.wait_for_url("**/admin/**")
+    desk.goto(reverse("payments_statementline_modeladmin_import"))
+    desk.get_by_label("Relevé").set_input_files(statement)
+    desk.get_by_role("button", name="Importer").click()
+    expect(desk.locator(".messages")).to_contain_text("Relevé « releve-decembre.xml » importé")
+    assert Enrollment.objects.get(pk=enrollment.pk).status == EnrollmentStatus.PAID
+    desk.goto(reverse("payments_totals"))
+    expect(desk.locator("table.listing tbody")).to_contain_text(f"450{NBSP}€")
+
+    page.goto("/espace-adherent/")
+    expect(item).to_contain_text(f"Soldée : 450{NBSP}€ payés, plus rien à régler.")
