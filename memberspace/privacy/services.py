@@ -39,7 +39,7 @@ from memberspace.accounts import services as accounts_service
 from memberspace.accounts.models import AccountStatus, ParentAccount
 from memberspace.accounts.services import AccountError
 from memberspace.enrollments import services as enrollments_service
-from memberspace.enrollments.models import Enrollment, EnrollmentStatus
+from memberspace.enrollments.models import TAKEN_STATUSES, Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, ChildStatus, Guardianship, Invitation
 from memberspace.families.services import children as children_service
 from memberspace.families.text import name_key
@@ -50,8 +50,15 @@ from pages.models import ClubSettings
 
 UNVERIFIED_ACCOUNT_DAYS = 7
 NOTIFICATION_LOG_DAYS = 365
-# Enrollments the club keeps for its accounts (without names) once a family is erased.
-ACCOUNTING_STATUSES = [EnrollmentStatus.VALIDATED, EnrollmentStatus.DEPOSIT_RECEIVED]
+# Enrollments the club keeps for its accounts (without names) once a family is erased: a place
+# taken, or money received or given back, whatever became of the place (payments point to them).
+KEPT_FOR_ACCOUNTS = Q(status__in=TAKEN_STATUSES) | Q(payments__isnull=False) | Q(refunds__isnull=False)
+
+
+def kept_for_accounts(enrollments):
+    return enrollments.filter(KEPT_FOR_ACCOUNTS).distinct()
+
+
 ERASED_NAME = "—"
 # The message confirming an erasure to the address the account had: deleted once sent.
 ERASURE_CONFIRMATION = "account_erased"
@@ -72,7 +79,10 @@ def export_for(parent):
     if not parent.is_validated_parent:
         guardianships, children = guardianships.none(), children.none()
     enrollments = (
-        Enrollment.objects.filter(child__in=children).select_related("offer", "requested_by").order_by("requested_at")
+        Enrollment.objects.filter(child__in=children)
+        .select_related("offer", "requested_by")
+        .prefetch_related("payments", "refunds")
+        .order_by("requested_at")
     )
     return {
         "export": {
@@ -118,6 +128,21 @@ def export_for(parent):
                 "deposit_amount": str(enrollment.deposit_amount) if enrollment.deposit_amount is not None else None,
                 "deposit_due_date": _iso(enrollment.deposit_due_date),
                 "deposit_received_at": _iso(enrollment.deposit_received_at),
+                "price": str(enrollment.price) if enrollment.price is not None else None,
+                "payments": [
+                    {
+                        "date": _iso(payment.received_on),
+                        "amount": str(payment.amount),
+                        "method": payment.get_method_display(),
+                        "paid_by": payment.get_payer_display(),
+                        "state": payment.get_state_display(),
+                    }
+                    for payment in enrollment.payments.all()
+                ],
+                "refunds": [
+                    {"date": _iso(refund.refunded_on), "amount": str(refund.amount), "reason": refund.reason}
+                    for refund in enrollment.refunds.all()
+                ],
             }
             for enrollment in enrollments
         ],
@@ -234,9 +259,7 @@ def erase_account(parent, *, by):
                 report.cancelled += 1
             children_service.archive(child)
             report.archived_children.append(str(child))
-        report.kept_for_accounts = Enrollment.objects.filter(
-            requested_by=parent, status__in=ACCOUNTING_STATUSES
-        ).count()
+        report.kept_for_accounts = kept_for_accounts(Enrollment.objects.filter(requested_by=parent)).count()
         # What the parent typed on their requests (a phone number, an address...) is theirs.
         Enrollment.objects.filter(requested_by=parent).exclude(parent_comment="").update(parent_comment="")
         invitations = Invitation.objects.filter(
@@ -437,8 +460,8 @@ def _delete_accounts(accounts):
 def purge_archived_children(now=None, dry_run=False):
     """Erase the children archived for longer than the retention period.
 
-    A child whose enrollments the club's accounts must keep (validated, deposit
-    received) stays as an anonymous row: no name, no health or contact data,
+    A child whose enrollments the club's accounts must keep (a place taken, money
+    received or refunded: ``kept_for_accounts``) stays as an anonymous row: no name, no health or contact data,
     the birth date reduced to its year. Any other child is deleted with its
     past requests.
     """
@@ -452,8 +475,9 @@ def purge_archived_children(now=None, dry_run=False):
                 for enrollment in child.enrollments.all():
                     _anonymise_history(enrollment, enrollment.reference or _("Inscription effacée"))
                 child.legacy_contacts.all().delete()
-                if child.enrollments.filter(status__in=ACCOUNTING_STATUSES).exists():
-                    child.enrollments.exclude(status__in=ACCOUNTING_STATUSES).delete()
+                kept = kept_for_accounts(child.enrollments.all())
+                if kept.exists():
+                    child.enrollments.exclude(pk__in=kept.values("pk")).delete()
                     # Kept for the club's accounts, without what was typed about the family.
                     child.enrollments.update(parent_comment="", staff_note="", refusal_reason="")
                     _anonymise_child(child)

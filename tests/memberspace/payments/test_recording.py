@@ -267,3 +267,39 @@ def test_the_treasurer_does_not_read_what_the_parent_wrote_to_the_club(client, e
         listing = client.get(reverse("enrollments_enrollment_modeladmin_index"))
         for page in (inspect, listing):
             assert page.status_code == 200 and ("Asthme sévère" in page.content.decode()) is shown
+
+
+# Personal data: what the family reads of its money, and what the club's accounts keep
+
+
+def test_the_familys_export_holds_its_payments(enrollment, secretary, mother):
+    from memberspace.privacy import services as privacy
+
+    payments.record_payment(enrollment, amount="150", method=Method.ANCV, by=secretary)
+    [exported] = privacy.export_for(mother)["enrollments"]
+    assert exported["price"] == "450.00"
+    assert exported["payments"] == [
+        {
+            "date": TODAY.isoformat(),
+            "amount": "150.00",
+            "method": "Chèques-vacances ANCV (papier)",
+            "paid_by": "La famille",
+            "state": "Reçu",
+        }
+    ]
+
+
+def test_an_erased_childs_enrollments_with_money_are_kept_for_the_accounts(enrollment, stay, secretary, mother, lea):
+    from memberspace.families.services import children as children_service
+    from memberspace.privacy import services as privacy
+
+    payments.record_payment(enrollment, amount="450", method=Method.TRANSFER, by=secretary)  # paid in full
+    enrollments.cancel_by_staff(enrollment, by=secretary)
+    payments.record_refund(enrollment, amount="300", method=Method.TRANSFER, reason="Annulation", by=secretary)
+    (second,) = enrollments.request_enrollments(mother, offer=stay, children=[lea])
+    enrollments.cancel_by_guardian(second, by=mother)  # no money: it goes
+    children_service.archive(lea)
+    privacy.purge_archived_children(now=timezone.now() + datetime.timedelta(days=365 * 4))
+    kept = Enrollment.objects.get(pk=enrollment.pk)  # cancelled, but money came and went: kept
+    assert kept.child.first_name == privacy.ERASED_NAME and kept.payments.count() == 1 and kept.refunds.count() == 1
+    assert not Enrollment.objects.filter(pk=second.pk).exists()
