@@ -6,7 +6,7 @@ from memberspace.notifications import kinds
 from memberspace.secretariat.history import declare_log_actions
 
 from . import services
-from .admin import VIEW_PERMISSION, EnrollmentLedgerPanel, RecordPaymentView, RecordRefundView
+from .admin import VIEW_PERMISSION, EnrollmentLedgerPanel, EnrollmentReceiptView, RecordPaymentView, RecordRefundView
 
 declare_log_actions(
     {
@@ -25,9 +25,9 @@ kinds.declare({"payment_received": _("Paiement reçu")})
 
 @hooks.register("register_enrollment_actions")
 def register_payment_actions():
-    # "payment" is the transition table's (its button, label and guard); "refund" has no button:
-    # the ledger panel links to it.
-    return {"payment": RecordPaymentView, "refund": RecordRefundView}
+    # "payment" is the transition table's (its button, label and guard); "refund" and "receipt"
+    # (the attestation de paiement, a PDF) have no button: the ledger panel links to them.
+    return {"payment": RecordPaymentView, "refund": RecordRefundView, "receipt": EnrollmentReceiptView}
 
 
 @hooks.register("construct_enrollment_panels")
