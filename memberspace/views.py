@@ -11,7 +11,7 @@ from memberspace.enrollments import services as enrollments
 from memberspace.families.services import children as families
 from memberspace.families.services import invitations
 from memberspace.notifications import phones
-from memberspace.payments import ledger
+from memberspace.payments import ledger, receipts
 
 
 @login_required
@@ -30,5 +30,10 @@ def dashboard(request):
         taken = [enrollment for child in children for enrollment in child.upcoming_enrollments]
         ledger.with_ledgers([enrollment for enrollment in taken if enrollment.takes_a_place])
         received, sent = invitations.pending_for_dashboard(user)
-        context.update(children=children, invitations_received=received, invitations_sent=sent)
+        context.update(
+            children=children,
+            invitations_received=received,
+            invitations_sent=sent,
+            receipt_years=receipts.receipt_years(user),  # the years with an attestation de paiement
+        )
     return TemplateResponse(request, "memberspace/dashboard.html", context)

@@ -4,7 +4,8 @@
   chèques-vacances, cash, a works council…) or a refund;
 - the payments' listing, filtered by offer, method, payer, state and date, with the queue
   of payments to look at (money for a place released, more than due…);
-- a held cheque marked cashed, a payment of the queue marked dealt with.
+- a held cheque marked cashed, a payment of the queue marked dealt with;
+- an enrollment's attestation de paiement, as the family downloads it (receipts.py).
 
 Only the « Trésorerie » and « Secrétariat » groups have these permissions
 (config/roles.py); every change calls memberspace.payments.services.
@@ -37,9 +38,10 @@ from memberspace.secretariat.fields import CountedTextField
 from pages import formatting
 from pages.models import ClubSettings, OfferPage
 
-from . import exports, services
+from . import exports, receipts, services
 from .ledger import ledger_for
 from .models import Method, Payer, Payment, PaymentState
+from .pdf import pdf_response, render_pdf, safe_filename
 
 VIEW_PERMISSION = "payments.view_payment"
 RECORD_PERMISSION = "payments.record_payment"
@@ -197,6 +199,25 @@ class RecordRefundView(EnrollmentMoneyView):
             "child": self.instance.child,
             "ref": self.instance.reference,
         }
+
+
+class EnrollmentReceiptView(ActionView):
+    """An enrollment's attestation de paiement, as PDF (404 before any payment): a download, nothing to confirm.
+
+    The permission is checked before the enrollment is read (``ActionView.as_view``): 403 alike
+    for an id that exists and one that does not.
+    """
+
+    permission = VIEW_PERMISSION
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        enrollment = self.instance
+        context = receipts.enrollment_receipt(enrollment, ClubSettings.for_request(request))
+        if context is None:
+            raise Http404
+        pdf = render_pdf(receipts.ENROLLMENT_RECEIPT, context, request)
+        return pdf_response(pdf, safe_filename(_("attestation-paiement"), enrollment.reference))
 
 
 class PaymentActionView(ActionView):
@@ -421,10 +442,15 @@ class EnrollmentLedgerPanel(RecordPanel):
 
     def context(self, request):
         enrollment = self.record
+        payments = list(enrollment.payments.select_related("recorded_by").order_by("received_on", "pk"))
+        counted = any(payment.is_counted for payment in payments)
         return {
             "enrollment": enrollment,
             "ledger": ledger_for(enrollment, ClubSettings.current()),
-            "payments": enrollment.payments.select_related("recorded_by").order_by("received_on", "pk"),
+            "payments": payments,
+            "receipt_url": (
+                reverse("enrollments_enrollment_modeladmin_receipt", args=[enrollment.pk]) if counted else ""
+            ),
             "refunds": enrollment.refunds.select_related("recorded_by").order_by("refunded_on", "pk"),
             "can_record": request.user.has_perm(RECORD_PERMISSION) and enrollment.can_take_payment(),
             "can_refund": request.user.has_perm(RECORD_PERMISSION),

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from config.csp import allow_form_action
 from memberspace import MemberspaceError
@@ -25,9 +25,10 @@ from memberspace.secretariat.admin import RecordPanel
 from pages import formatting
 from pages.models import ClubSettings
 
-from . import backends, services
+from . import backends, receipts, services
 from .ledger import DEPOSIT, EVERYTHING, ledger_for
 from .models import Method, Payment, PaymentState
+from .pdf import pdf_response, render_pdf, safe_filename
 from .transfer import transfer_code
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,46 @@ def provider_notification(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+# Receipts: 404 when there is nothing to attest, as for another family's enrollment.
+
+
+@validated_parent_required
+@require_GET
+def enrollment_receipt(request, pk):
+    """The attestation de paiement of one of the parent's enrollments, as PDF (404 before any payment)."""
+    enrollment = own_enrollment(request, pk)
+    context = receipts.enrollment_receipt(enrollment, ClubSettings.for_request(request))
+    if context is None:
+        raise Http404
+    pdf = render_pdf(receipts.ENROLLMENT_RECEIPT, context, request)
+    return pdf_response(pdf, safe_filename(_("attestation-paiement"), enrollment.reference))
+
+
+@validated_parent_required
+@require_GET
+def enrollment_confirmation(request, pk):
+    """The confirmation of one of the parent's enrollments, once validated, as PDF."""
+    enrollment = own_enrollment(request, pk)
+    context = receipts.confirmation(enrollment, ClubSettings.for_request(request))
+    if context is None:
+        raise Http404
+    pdf = render_pdf(receipts.CONFIRMATION, context, request)
+    return pdf_response(pdf, safe_filename(_("confirmation-inscription"), enrollment.reference))
+
+
+@validated_parent_required
+@require_GET
+def family_receipt(request, year):
+    """The attestation of the parent's children's payments received in ``year``, as PDF (404 for a year without)."""
+    if year not in receipts.receipt_years(request.user):
+        raise Http404
+    context = receipts.family_receipt(request.user, year, ClubSettings.for_request(request))
+    if context is None:
+        raise Http404
+    pdf = render_pdf(receipts.FAMILY_RECEIPT, context, request)
+    return pdf_response(pdf, safe_filename(_("attestation-paiement"), year))
+
+
 class EnrollmentPaymentPanel(RecordPanel):
     """On the enrollment's page of the member area: what is due, received, and the ways to pay."""
 
@@ -143,10 +184,16 @@ class EnrollmentPaymentPanel(RecordPanel):
         choices = ledger.choices() if enrollment.takes_a_place and backends.online_payment_on() else []
         if choices:  # its form is redirected to the provider's payment page: the page's policy must let it
             allow_form_action(request, backends.checkout_origins())
+        payments = list(enrollment.payments.counted().order_by("received_on", "pk"))
         return {
             "enrollment": enrollment,
             "ledger": ledger,
-            "payments": enrollment.payments.counted().order_by("received_on", "pk"),
+            "payments": payments,
+            # The PDFs: an attestation once money is counted, a confirmation once the place is taken.
+            "receipt_url": reverse("memberspace:enrollment_receipt", args=[enrollment.pk]) if payments else "",
+            "confirmation_url": (
+                reverse("memberspace:enrollment_confirmation", args=[enrollment.pk]) if enrollment.takes_a_place else ""
+            ),
             "refunds": enrollment.refunds.order_by("refunded_on", "pk"),
             "choices": choices,
             "how": enrollments.payment_context(enrollment, enrollment.offer),

@@ -11,6 +11,7 @@ from . import services
 from .admin import (
     VIEW_PERMISSION,
     EnrollmentLedgerPanel,
+    EnrollmentReceiptView,
     RecordPaymentView,
     RecordRefundView,
     balances_view,
@@ -37,9 +38,9 @@ kinds.declare({"payment_received": _("Paiement reçu"), "payment_due_soon": _("R
 
 @hooks.register("register_enrollment_actions")
 def register_payment_actions():
-    # "payment" is the transition table's (its button, label and guard); "refund" has no button:
-    # the ledger panel links to it.
-    return {"payment": RecordPaymentView, "refund": RecordRefundView}
+    # "payment" is the transition table's (its button, label and guard); "refund" and "receipt"
+    # (the attestation de paiement, a PDF) have no button: the ledger panel links to them.
+    return {"payment": RecordPaymentView, "refund": RecordRefundView, "receipt": EnrollmentReceiptView}
 
 
 @hooks.register("construct_enrollment_panels")

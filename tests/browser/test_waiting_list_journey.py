@@ -137,11 +137,12 @@ def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_th
     assert [e.status for e in (lea, yanis, tom)] == [EnrollmentStatus.WAITLISTED] * 3
     assert [(e.line_position(), e.waiting_rank()) for e in (lea, yanis, tom)] == [(41, 1), (42, 2), (43, 3)]
 
-    # Claire, on her phone, reads her rank on her dashboard: six queries, the ranks in one of them (the
-    # site's menu and settings, cached once read, are read by a first visit).
+    # Claire, on her phone, reads her rank on her dashboard: seven queries, the ranks in one of them, the
+    # years of her attestations de paiement in another (the site's menu and settings, cached once read,
+    # are read by a first visit).
     client.force_login(claire)
     client.get("/espace-adherent/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get("/espace-adherent/").status_code == 200
     page = new_page(viewport=NARROW)
     LoginPage(page).log_in(claire.email, PASSWORD)
@@ -216,7 +217,7 @@ def test_the_41st_family_is_offered_a_freed_place_on_her_phone_accepts_it_and_th
     assert f"réglez l'acompte de 180{NBSP}€ avant le {due_text}" in only_message_to(claire, "enrollment_validated").body
 
     # Back on her dashboard, signed in: validated, with the deposit to pay and its date.
-    with django_assert_num_queries(6):  # the club's deposit terms, no rank to read any more
+    with django_assert_num_queries(7):  # the club's deposit terms, no rank to read any more
         assert client.get("/espace-adherent/").status_code == 200
     dashboard.open()
     expect(dashboard.status_of("Léa Martin", STAY)).to_have_text("Validée")

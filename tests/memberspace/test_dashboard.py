@@ -58,9 +58,9 @@ def test_the_dashboard_reads_as_many_queries_for_one_child_as_for_many(client, h
     few, _page = dashboard_queries(client, small)
     many, page = dashboard_queries(client, large)
     # The session, the user, the children, their upcoming enrollments, the waiting ranks,
-    # the payments received (none: no refunds to read), the invitations and their children:
-    # eight, whatever the family's size.
-    assert few == many == 8
+    # the payments received (none: no refunds to read), the years of the attestations de
+    # paiement, the invitations and their children: nine, whatever the family's size.
+    assert few == many == 9
     assert "Enfant3 Martin" in page and "Liste grande 3" in page and "autre3@exemple.fr" in page
     assert page.count("Solde : 300\u00a0€ à régler avant le") == 4  # each validated stay's balance
 

@@ -327,6 +327,19 @@ SPECS = dict(
                 )
             ],
         ),
+        # The receipts, as PDF: a guardian's own, 404 for another family's enrollment or a year without payments.
+        member("enrollment_receipt", lambda w: [Target(kwargs={"pk": w.validated.pk}, expected=MEMBER_OWN)]),
+        member("enrollment_confirmation", lambda w: [Target(kwargs={"pk": w.validated.pk}, expected=MEMBER_OWN)]),
+        member(
+            "family_receipt",
+            lambda w: [
+                Target(kwargs={"year": timezone.localdate().year}, expected=MEMBER_OWN),
+                Target(
+                    kwargs={"year": timezone.localdate().year - 5},
+                    expected=expect(DASHBOARD, owner="404", coparent="404", other="404", anonymous=LOGIN),
+                ),
+            ],
+        ),
         member(
             "payment_notification",
             # The provider's notification: open to all, trusted for nothing (the checkout is read back).
@@ -452,6 +465,15 @@ SPECS.update(
                     ),
                 ]
             ),
+            # The attestation de paiement of an enrollment (a PDF: nothing to confirm, nothing posted).
+            "enrollments_enrollment_modeladmin_receipt": lambda w: [
+                Target(kwargs={"instance_pk": w.validated.pk}, expected=ADMIN_VIEW),
+                Target(
+                    kwargs={"instance_pk": w.validated.pk},
+                    method="POST",
+                    expected=expect(LOGIN, editor="403", secretary="405"),
+                ),
+            ],
             "enrollments_enrollment_modeladmin_roster": lambda w: [
                 Target(kwargs={"offer_pk": w.activity.pk, "file_format": "csv"}, expected=ADMIN_VIEW, shows=CHILD_LAST),
                 Target(kwargs={"offer_pk": w.activity.pk, "file_format": "xlsx"}, expected=ADMIN_VIEW),
