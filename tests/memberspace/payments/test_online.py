@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import close_old_connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -126,7 +126,7 @@ def test_notifications_sent_at_once_record_one_payment(transactional_db, enrollm
         except Exception as error:  # noqa: BLE001 (reported below)
             errors.append(error)
         finally:
-            close_old_connections()
+            connection.close()  # the thread's own: PostgreSQL would keep it and refuse to drop the test database
 
     threads = [threading.Thread(target=deliver) for _ in range(10)]
     for thread in threads:
