@@ -3,12 +3,14 @@
 A parent whose stay the club validated pays the deposit online (the real HelloAsso
 backend, against the local fake of HelloAsso's API and its simulated payment page):
 back on the site, the page says it is received and the dashboard shows the deposit
-paid. A first attempt with a card refused debits nothing and says so. Then the treasurer
+paid, and the attestation de paiement downloads. A first attempt with a card refused
+debits nothing and says so. Then the treasurer
 imports the bank's statement, which holds the family's transfer of the balance: the
 enrollment is « soldée », and the parent's dashboard says so.
 """
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -16,6 +18,7 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
@@ -113,6 +116,13 @@ def test_a_parent_pays_the_deposit_online_and_the_treasurer_imports_the_balance(
     received = Payment.objects.get(state=PaymentState.RECEIVED)
     assert received.amount == Decimal("150.00") and received.provider_payment_id
     assert Enrollment.objects.get(pk=enrollment.pk).status == EnrollmentStatus.DEPOSIT_RECEIVED
+
+    # The attestation de paiement, for a works council or the CAF: a PDF that says what was paid.
+    with page.expect_download() as download:
+        payment.get_by_role("link", name="Attestation de paiement (PDF)").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    text = " ".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
+    assert "Léa Martin" in text and enrollment.reference in text and "150" in text
 
     page.goto("/espace-adherent/")
     expect(item).to_contain_text(f"Reçu : 150{NBSP}€. L'acompte est réglé : la place est réservée.")
