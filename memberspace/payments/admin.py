@@ -239,11 +239,13 @@ class PaymentActionView(ActionView):
         return self.question_text % self.describe()
 
     def get_success_url(self):
-        return self.request.GET.get("next") if _safe(self.request.GET.get("next")) else self.index_url
+        return admin_next_url(self.request, self.index_url)
 
 
-def _safe(url):
-    return bool(url) and url.startswith("/admin/") and "//" not in url
+def admin_next_url(request, default):
+    """The ``next`` page a payments screen was opened from, when it is one of the admin's own; else ``default``."""
+    url = request.GET.get("next")
+    return url if url and url.startswith("/admin/") and "//" not in url else default
 
 
 class CashChequeView(PaymentActionView):

@@ -30,7 +30,7 @@ from memberspace.secretariat.admin import ActionView, ActionViewsMixin, Secretar
 from pages import formatting
 
 from . import reconciliation, statements
-from .admin import RECORD_PERMISSION, VIEW_PERMISSION
+from .admin import RECORD_PERMISSION, VIEW_PERMISSION, admin_next_url
 from .models import LineState, StatementFormat, StatementImport, StatementLine
 
 ACTION_FORM_ID = "statement-line-action"  # the one form of the listing's buttons (their ``form`` attribute)
@@ -206,11 +206,7 @@ class LineActionView(ActionView):
         return self.question_text % self.describe()
 
     def get_success_url(self):
-        return self.request.GET.get("next") if _safe(self.request.GET.get("next")) else self.index_url
-
-
-def _safe(url):
-    return bool(url) and url.startswith("/admin/") and "//" not in url
+        return admin_next_url(self.request, self.index_url)
 
 
 class AttachView(LineActionView):
