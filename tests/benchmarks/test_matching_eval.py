@@ -282,3 +282,25 @@ def test_the_seeds_option_reads_a_comma_separated_list(benchmark):
     assert benchmark.seed_list("1,2,3") == [1, 2, 3]
     with pytest.raises(Exception, match="not a list of seeds"):
         benchmark.seed_list("1,x")
+
+
+def test_recall_over_named_children_leaves_out_the_family_of_a_message_naming_none(benchmark):
+    """The issue's recall counts named children; « all children referred to » adds an empty message's family."""
+    from types import SimpleNamespace
+
+    def result(found, named, new_family=False):
+        return {
+            "signup": SimpleNamespace(new_family=new_family),
+            "found": found,
+            "named": named,
+            "shown": [child for child, wrong in found.items() if wrong is not None],
+            "right": sum(1 for wrong in found.values() if wrong is not None),
+            "evidence": True,
+        }
+
+    named_found = result({1: 0, 2: 1}, named={1, 2})
+    empty_message_missed = result({3: None, 4: None}, named=set())
+    figures = benchmark.figures([named_found, empty_message_missed])
+    assert figures["recall_at_3_named"] == 1.0
+    assert figures["named_children"] == 2
+    assert figures["recall_at_3"] == 0.5

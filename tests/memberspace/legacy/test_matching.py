@@ -412,3 +412,87 @@ def test_a_child_the_parent_added_with_another_birth_date_is_another_child(db):
         parent=requester, first_name="Vincent", last_name="Chambon", birth_date=datetime.date(2011, 2, 10)
     )
     assert names(requester) == []
+
+
+# What an unknown writer's message still tells (a step-parent, a grandparent, a new email and phone).
+
+
+def test_a_four_letter_word_may_have_lost_a_letter_of_a_longer_name(db):
+    ahmed = migrated("Ahmed", "Leclercq", "1")
+    migrated("Léna", "Vassal", "2")
+    legacy_index.forget()
+    assert [s.child for s in suggest_children(account("la belle-mère de Amed Leclercq"))] == [ahmed]
+    # a short name still needs its exact letters: « Lean » is not Léna
+    assert names(account("j'inscris Vassal Lean")) == []
+
+
+def test_a_compound_first_name_typed_with_a_typo(db):
+    child = migrated("Mohamed-Adam", "Rauscher", "1")
+    migrated("Mohamed", "Rauscher", "2", datetime.date(2010, 1, 1))
+    legacy_index.forget()
+    assert [s.child for s in suggest_children(account("j'inscris Moohamed-Adam rauscher"))][:1] == [child]
+    # both parts wrong is another name
+    assert names(account("j'inscris Moohamed-Adan Rauscher")) != ["Mohamed-Adam Rauscher"]
+
+
+def test_a_diminutive_that_is_a_common_word_counts_with_its_capital(db):
+    """« nico » is among wordfreq's common words: « Nico » with its capital is Nicolas, beside his brother."""
+    father = parent("Noureddine", "Stella", postal_code="35700")
+    nicolas = migrated("Nicolas", "Stella", "1", datetime.date(2012, 10, 19), contacts=[father])
+    issam = migrated("Issam", "Stella", "2", datetime.date(2016, 3, 28), contacts=[father])
+    legacy_index.forget()
+    writer = {"first_name": "Jean", "last_name": "Coppin", "postal_code": "35700"}
+    found = match_account(account("Je souhaite réinscrire Nico et Issam pour la rentrée.", **writer))
+    assert {s.child for s in found.suggestions} == {nicolas, issam}
+    lower = match_account(account("Je souhaite réinscrire nico et Issam pour la rentrée.", **writer))
+    assert nicolas not in {s.child for s in lower.suggestions}
+
+
+def test_a_household_shown_brings_its_other_children_named_with_a_typo(db):
+    """« Paulin et Alexsi »: Alexsi alone would not reach the threshold; Paulin's household settles it."""
+    father = parent("Stéphane", "Le Corre", postal_code="35000")
+    paulin = migrated("Paulin", "Le Corre", "1", datetime.date(2010, 7, 29), contacts=[father])
+    alexis = migrated("Alexis", "Le Corre", "2", datetime.date(2011, 6, 2), contacts=[father])
+    migrated("Alexis", "Fournier", "3", contacts=[parent("Anne", "Fournier", postal_code="35000")])
+    legacy_index.forget()
+    writer = {"first_name": "Joséphine", "last_name": "Paillot", "postal_code": "35000"}
+    found = match_account(account("Paulin et Alexsi - déjà venus en séjour ski", **writer))
+    assert [s.child for s in found.suggestions] == [paulin, alexis]
+    assert found.suggestions[1].score < THRESHOLD  # its own score, shown with its household
+
+
+def test_a_first_name_with_its_whole_birth_date_counts_alone(db):
+    noan = migrated("Noan", "Marteau", "1", datetime.date(2020, 12, 11))
+    migrated("Noan", "Girard", "2", datetime.date(2019, 4, 2))
+    legacy_index.forget()
+    assert [s.child for s in suggest_children(account("Réinscription de Noan né le 11/12/2020 svp"))] == [noan]
+    assert names(account("Réinscription de Noan (né en 2020) svp")) == []  # a year is not enough
+    assert names(account("Réinscription de Noan svp")) == []
+
+
+def test_the_family_name_and_the_birth_date_beside_a_nickname_we_cannot_read(db):
+    ambre = migrated("Ambre", "Fourny", "1", datetime.date(2017, 9, 18))
+    migrated("Manon", "Fourny", "2", datetime.date(2012, 11, 8))
+    legacy_index.forget()
+    assert [s.child for s in suggest_children(account("Bibou Fourny 18/09/17"))] == [ambre]
+    assert names(account("Bibou Fourny")) == []
+
+
+def test_a_child_added_with_another_birth_date_is_not_the_namesake_the_message_names(db):
+    """A new family writes « Gaby Chihi » and adds Gaby born in 2019: the old base's Gaby Chihi was born in 2014."""
+    migrated("Gaby", "Chihi", "1", datetime.date(2014, 3, 4))
+    requester = account("enfants : Luc Chihi et Gaby Chihi", last_name="Chihi")
+    AttachmentRequest.objects.create(
+        parent=requester, first_name="Gaby", last_name="Chihi", birth_date=datetime.date(2019, 12, 5)
+    )
+    assert names(requester) == []
+    assert names(account("enfants : Luc Chihi et Gaby Chihi", last_name="Chihi")) == ["Gaby Chihi"]
+
+
+def test_the_writers_own_name_in_the_message_is_a_signature(db):
+    """« … Marie Donnart »: Marie is the mother, not the old base's Marie Lefort whose mother is a Marie too."""
+    mother = parent("Marie", "Lefort", postal_code="35135")
+    migrated("Marie", "Lefort", "1", datetime.date(2019, 11, 25), contacts=[mother])
+    legacy_index.forget()
+    writer = {"first_name": "Marie", "last_name": "Donnart", "postal_code": "35135"}
+    assert names(account("Bonsoir, Lysandre est déjà adhérent. Marie Donnart", **writer)) == []
