@@ -89,7 +89,12 @@ def payment_return(request, pk, outcome):
     amount = formatting.euros(payment.amount)
     if payment.state == PaymentState.RECEIVED:
         messages.success(
-            request, _("Paiement de %(amount)s reçu : merci ! Un reçu vous est envoyé.") % {"amount": amount}
+            request,
+            _(
+                "Paiement de %(amount)s reçu : merci ! Une confirmation vous est envoyée, et l'attestation de "
+                "paiement se télécharge sur cette page."
+            )
+            % {"amount": amount},
         )
     elif payment.state == PaymentState.FAILED or outcome == "erreur":
         messages.error(

@@ -85,7 +85,12 @@ def test_the_deposit_paid_online_secures_the_place(parent_client, enrollment, he
     assert refresh(enrollment).status == Status.VALIDATED
 
     helloasso.pay(checkout_id)
-    assert come_back(parent_client, payment) == ["Paiement de 150\u00a0€ reçu : merci ! Un reçu vous est envoyé."]
+    assert come_back(parent_client, payment) == [
+        "Paiement de 150\u00a0€ reçu : merci ! Une confirmation vous est envoyée, et l'attestation de paiement se "
+        "télécharge sur cette page."
+    ]
+    landing = parent_client.get(reverse("memberspace:enrollment_detail", args=[enrollment.pk]))
+    assert "Attestation de paiement (PDF)" in landing.content.decode()  # the page the message speaks of
     payment.refresh_from_db()
     assert payment.state == PaymentState.RECEIVED and payment.amount == Decimal("150") and payment.provider_payment_id
     assert refresh(enrollment).status == Status.DEPOSIT_RECEIVED and enrollment.deposit_received_by is None
