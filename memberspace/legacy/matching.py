@@ -14,20 +14,21 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    (data/stopwords_fr.txt, from wordfreq), and a very common one in lower case is never a
    family name (« mon petit Léo »); diminutives (nicknames.py) and parts or initials of
    compound first names count for less; a diminutive that is also a common word (« Nico »)
-   needs its capital. A word of four letters may have lost a letter of a longer name
-   (« Amed » for Ahmed); a compound first name may hold a typo in one part. A child's first
-   and last names must be next to each other, in either order, or joined through a list of
-   first names (« Léa, Tom et Hugo Martin »). A first name alone counts in a household that
-   the parent's identity or a sibling named in full points to; the family name or the
-   parent's first name with the postcode or a second child; or three of its children's
-   first names. A household shown brings the other children of it the parent named, even
-   by a diminutive or with a typo. The writer's own first and last names side by side are
-   a signature, not a child's name.
+   needs its capital. A compound first name may hold one typo in a part of five letters or
+   more. A child's first and last names must be next to each other, in either order, or
+   joined through a list of first names (« Léa, Tom et Hugo Martin »). A first name alone
+   counts in a household that the parent's identity or a sibling named in full points to;
+   the family name or the parent's first name with the postcode or a second child; or three
+   of its children's first names. A household shown brings the other children of it the
+   parent named (of no other age written), even by a diminutive or with a typo, and even by
+   a word of four letters that lost a letter of the first name (« Amed » for Ahmed), which
+   alone names no one. The writer's own first and last names side by side, in either order,
+   are a signature, not a child's name.
 3. **Birth dates and ages** written in the message or given for a child the parent tried to
    add: they settle homonyms and twins, and a child born another day is another child (also
-   when the message names the child the parent added). A first name with its whole birth date
-   written counts alone; so does the family name with the birth date beside a word we cannot
-   read (« Bibou Fourny 18/09/17 »).
+   when the message names the child the parent added). A first name followed by its whole
+   birth date (« Noan né le 11/12/2020 ») counts alone; so does a family name followed by
+   its birth date, beside a word we cannot read (« Bibou Fourny 18/09/17 »).
 
 Children compete for the words that name them: of the children a name designates in several
 households, those of the household with the most evidence are suggested; the others, with
@@ -83,6 +84,8 @@ MONTHS = {
 NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b")
 WRITTEN_DATE = re.compile(r"\b(\d{1,2}|1er)\s+([a-z]+)\.?\s+(\d{4})\b")
 PARENTHESIS = re.compile(r"\([^)]*\)")
+# What may stand between a name and its birth date: « Léa Martin, née le 03/02/2017 », « Noan (né le … »
+BESIDE = re.compile(r"^[\s,(:]*(?:nee?s?\s+)?(?:le\s+)?$")
 # An age written for a child: « Léa (8 ans) », « Léa, 8 ans », « qui a 8 ans », « n'a que 8 ans »; never a
 # duration (« depuis 2 ans », « il y a 2 ans »).
 AGE = re.compile(r"(?:\(\s*|,\s*|(?<!\by )\ba\s+(?:que\s+)?|\bagee?\s+de\s+)(\d{1,2})\s*ans?\b")
@@ -250,6 +253,7 @@ class Reading:
     numbers: set  # written as old-base numbers
     plain: set = field(default_factory=set)  # positions of very common words written in lower case
     ages: set = field(default_factory=set)  # ages written (« Léa (8 ans) »)
+    dated: dict = field(default_factory=dict)  # position of a word → the dates written right after it
 
 
 def age(birth_date, today):
@@ -261,14 +265,28 @@ def born_otherwise(birth_date, given_dates):
     return bool(given_dates) and all(abs((birth_date - given).days) > 31 for given in given_dates)
 
 
-def without_signature(reading, first, last):
-    """The account holder's own first and last names, side by side in the message, are a signature (« Marie
-    Donnart »), not a child's: their words are read as common words."""
-    own = [*first.split(), *last.split()]
+def without_signature(reading, first, last, index):
+    """The account holder's own first and last names side by side, in either order, are a signature (« Marie
+    Donnart », « DONNART Marie »), not a child's: their words are read as common words.
+
+    Unless they are a migrated child's name too (a parent who typed the child's name in the form), or
+    the first name is the end of a compound one (« Jean-Pierre Martin » written by Pierre Martin).
+    """
     if not first or not last:
         return
-    for start in range(len(reading.tokens) - len(own) + 1):
-        if reading.tokens[start : start + len(own)] == own:
+    names_a_child = {child for child, how in index.first_names.get(first, ()) if how == "full"} & {
+        child for child, how in index.last_names.get(last, ()) if how == "full"
+    }
+    if names_a_child:
+        return
+    tokens = reading.tokens
+    for own, first_at in (([*first.split(), *last.split()], 0), ([*last.split(), *first.split()], len(last.split()))):
+        for start in range(len(tokens) - len(own) + 1):
+            if tokens[start : start + len(own)] != own:
+                continue
+            at = start + first_at  # where the first name begins
+            if at and f"{tokens[at - 1]} {first}" in index.first_names:
+                continue  # « Jean-Pierre »
             for position in range(start, start + len(own)):
                 reading.kinds[position] = "stop"
 
@@ -284,22 +302,25 @@ def allowed_typos(name):
     return 0 if length <= 4 else 1 if length <= 7 else 2
 
 
-def typos_typed(word):
-    """Typos a word as typed may hold: a word of four letters may have lost one (« Amed » for Ahmed)."""
-    return max(allowed_typos(word), 1 if len(word.replace(" ", "")) == 4 else 0)
-
-
 def read_dates(text):
-    dates = set()
-    for day, month, year in NUMERIC_DATE.findall(text):
+    """``(date, start)`` of each date written in ``text`` (lower case, no accents)."""
+    dates = []
+    for match in NUMERIC_DATE.finditer(text):
+        day, month, year = match.groups()
         year = int(year) + (2000 if int(year) < 50 else 1900) if len(year) == 2 else int(year)
         with contextlib.suppress(ValueError):  # « 31/02/2016 »: no date
-            dates.add(datetime.date(year, int(month), int(day)))
-    for day, month, year in WRITTEN_DATE.findall(text):
+            dates.append((datetime.date(year, int(month), int(day)), match.start()))
+    for match in WRITTEN_DATE.finditer(text):
+        day, month, year = match.groups()
         if month in MONTHS:
             with contextlib.suppress(ValueError):
-                dates.add(datetime.date(int(year), MONTHS[month], 1 if day == "1er" else int(day)))
+                dates.append((datetime.date(int(year), MONTHS[month], 1 if day == "1er" else int(day)), match.start()))
     return dates
+
+
+def blank(pattern, text):
+    """``text`` with ``pattern``'s matches turned into spaces: the words keep their places."""
+    return pattern.sub(lambda match: " " * len(match.group()), text)
 
 
 def initials(cased, position):
@@ -310,8 +331,10 @@ def initials(cased, position):
 
 def diminutive(token, cased, index):
     """« Nico », « Nat »: a diminutive of the table (nicknames.py) for a first name of the old base, written with
-    its capital; in lower case a common word stays one (« nat », « coco »)."""
-    return cased[:1].isupper() and any(index.first_names.get(name) for name in NICKNAMES.get(token, ()))
+    its capital; in lower case a common word stays one (« nat », « nico »)."""
+    return cased[:1].isupper() and any(
+        how == "full" for name in NICKNAMES.get(token, ()) for _child, how in index.first_names.get(name, ())
+    )
 
 
 def read(text, index):
@@ -321,13 +344,26 @@ def read(text, index):
     (« petit », « le », « rose »), is marked ``plain``: ``find_mentions`` reads it as a first name
     only beside another name, never as a family name (« mon petit Léo », « Tom le mercredi »).
     """
-    folded = strip_accents(text or "").replace("œ", "oe").replace("Œ", "OE")
+    folded = strip_accents(text or "")
+    for letters, written in (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE")):
+        folded = folded.replace(letters, written)
     lower = folded.lower()
-    body = PARENTHESIS.sub(" ", NUMERIC_DATE.sub(" ", folded)).replace("'", " ")
-    raw = TOKEN.findall(body.lower())
+    body = blank(PARENTHESIS, blank(NUMERIC_DATE, folded)).replace("'", " ")
+    found = list(TOKEN.finditer(body.lower()))
+    raw = [match.group() for match in found]
     cased = re.findall(r"[A-Za-z0-9]+|[,&/+]", body)
     if len(cased) != len(raw):
         cased = raw
+    dates = read_dates(lower)
+    dated = defaultdict(set)
+    for date, start in dates if len(lower) == len(body) else ():
+        anchor = None  # the word the date follows, « né le » and the like between them
+        for position in reversed([position for position, match in enumerate(found) if match.end() <= start]):
+            if not BESIDE.match(lower[found[position].end() : start]):
+                break
+            anchor = position
+        if anchor is not None:
+            dated[anchor].add(date)
     kinds, plain = [], set()
     for position, token in enumerate(raw):
         if token in CONNECTORS:
@@ -347,7 +383,8 @@ def read(text, index):
         tokens=raw,
         kinds=kinds,
         raw=cased,
-        dates=read_dates(lower),
+        dates={date for date, _start in dates},
+        dated=dict(dated),
         numbers=set(LEGACY_NUMBER_WRITTEN.findall(lower)),
         plain=plain,
         ages={int(age) for age in AGE.findall(lower)},
@@ -371,8 +408,10 @@ def spans(reading):
 
 
 def find_mentions(reading, index):
-    """First-name and last-name mentions of the message."""
-    firsts, lasts = [], []
+    """``(firsts, lasts, loose)``: the first-name and last-name mentions of the message, and the words of four
+    letters one letter away from a longer first name (« Amed » for Ahmed), which only name a child of a
+    household that something else shows (``rank``)."""
+    firsts, lasts, loose = [], [], []
     fuzzy = []  # (start, end, term) with no exact name
     compound_spans = []  # two words with no exact name: a compound first name with a typo (« Moohamed Adam »)
     for start, end in spans(reading):
@@ -428,20 +467,31 @@ def find_mentions(reading, index):
             quality = ONE_TYPO if best == 1 else TWO_TYPOS
             for position in np.flatnonzero(row == best):
                 name = names[position]
-                if best > allowed_typos(name) or best > typos_typed(term):
+                if best > allowed_typos(name):
                     continue
-                for table, out in ((index.first_names, firsts), (index.last_names, lasts)):
+                if best <= allowed_typos(term):
+                    tables = ((index.first_names, firsts), (index.last_names, lasts))
+                elif best == 1 and len(term) == 4:
+                    tables = ((index.first_names, loose),)
+                else:
+                    continue
+                for table, out in tables:
                     children = {child: quality for child, how in table.get(name, ()) if how == "full"}
                     if children:
                         out.append(Mention(start, end, children))
-    for start, end, term in compound_spans:  # one typo, in one of the two parts
+    for start, end, term in compound_spans:  # one typo, in a part of five letters or more (« Léna » is not Léa)
+        typed = term.split()
         for name, _distance, _position in process.extract(
             term, index.compound_first_names, scorer=OSA.distance, score_cutoff=1, limit=None
         ):
-            if name != term and allowed_typos(name) and set(name.split()) & set(term.split()):
-                children = {child: ONE_TYPO for child, how in index.first_names[name] if how == "full"}
-                firsts.append(Mention(start, end, children))
-    return plain_words_settled(reading, firsts, lasts)
+            parts = name.split()
+            differing = [(part, word) for part, word in zip(parts, typed, strict=False) if part != word]
+            if len(parts) == len(typed) and len(differing) == 1:
+                part, word = differing[0]
+                if allowed_typos(part) and len(word) >= 4:
+                    children = {child: ONE_TYPO for child, how in index.first_names[name] if how == "full"}
+                    firsts.append(Mention(start, end, children))
+    return (*plain_words_settled(reading, firsts, lasts), loose)
 
 
 def plain_words_settled(reading, firsts, lasts):
@@ -529,7 +579,8 @@ class Evidence:
     name_reason: str = ""
     first_name: float = 0
     birth_date: bool = False
-    dated: bool = False  # its first name and its whole birth date are written in the message
+    dated: bool = False  # its first name and, right after, its whole birth date are written in the message
+    loose: bool = False  # a word of four letters one letter away from its first name (« Amed » for Ahmed)
     mentions: set = field(default_factory=set)  # the words that name it: (text, start, end)
     wrong_age: bool = False  # ages are written, none is its age
 
@@ -586,14 +637,14 @@ def gather(account, index):
     for number, (text, given_dates) in enumerate(texts):
         reading = read(text, index)
         if number == 0:
-            without_signature(reading, first, last)
+            without_signature(reading, first, last, index)
         dates = reading.dates | given_dates
         # Born another day than the child the parent added: with this text's date, or for the message, the
         # dates given for that first name (« Gaby Chihi » written, added as born in 2019: the old base's Gaby
         # Chihi born in 2014 is another child).
         added = (lambda entry, dates=given_dates: dates) if number else (lambda entry: requested.get(entry.first, ()))
 
-        firsts, lasts = find_mentions(reading, index)
+        firsts, lasts, loose = find_mentions(reading, index)
         first_positions = {i for mention in firsts for i in range(mention.start, mention.end)}
         last_positions = {i for mention in lasts for i in range(mention.start, mention.end)} - first_positions
         by_child_last = defaultdict(list)
@@ -609,8 +660,11 @@ def gather(account, index):
                 found.wrong_age = found.wrong_age or aged_otherwise(
                     index.entries[child].birth_date, reading.ages, today
                 )
+                # The whole birth date written right after the first name, or after the family name joined to it.
+                dated = set(reading.dated.get(mention.end - 1, ()))
                 for last_mention, last_quality in by_child_last.get(child, ()):
                     if joined(mention, last_mention, reading, first_positions, last_positions):
+                        dated |= reading.dated.get(last_mention.end - 1, set())
                         points = FULL_NAME * quality * last_quality
                         if points > found.name:
                             found.name = points
@@ -623,7 +677,15 @@ def gather(account, index):
                 found.mentions.add((number, mention.start, mention.end))
                 if dates and index.entries[child].birth_date in dates:
                     found.birth_date = True
-                    found.dated = found.dated or index.entries[child].birth_date in reading.dates
+                found.dated = found.dated or entry.birth_date in dated
+        for mention in loose:
+            for child in mention.children:
+                entry = index.entries[child]
+                if not born_otherwise(entry.birth_date, added(entry)) and not aged_otherwise(
+                    entry.birth_date, reading.ages, today
+                ):
+                    evidence[child].loose = True
+                    evidence[child].mentions.add((number, mention.start, mention.end))
         for mention in weak_readings(reading, index):
             for child, quality in mention.children.items():
                 entry = index.entries[child]
@@ -642,16 +704,17 @@ def gather(account, index):
                             found.name_reason = _("prénom abrégé ou diminutif, et nom, écrits par le parent")
                         if dates and index.entries[child].birth_date in dates:
                             found.birth_date = True
-        for mention in lasts:  # « Bibou Fourny 18/09/17 »: a name we cannot read, the family name, the birth date
+        for mention in lasts:  # « Bibou Fourny 18/09/17 »: a name we cannot read, the family name, its birth date
             beside = [
                 i
                 for i in (mention.start - 1, mention.end)
                 if 0 <= i < len(reading.kinds) and reading.kinds[i] == "name" and i not in first_positions
             ]
-            if not beside or not reading.dates:
+            dated = reading.dated.get(mention.end - 1, ())
+            if not beside or not dated:
                 continue
             for child, last_quality in mention.children.items():
-                if index.entries[child].birth_date in reading.dates:
+                if index.entries[child].birth_date in dated:
                     found = evidence[child]
                     found.mentions.add((number, mention.start, mention.end))
                     points = FULL_NAME * ONE_TYPO * last_quality
@@ -746,6 +809,7 @@ class Scored:
     full_name: bool  # its first and last names (or number) written together
     identity: bool  # the account's own details are a parent's of it
     mentions: set  # the words that name it
+    with_household: bool = False  # its first name is written (of no other age): shown when its household is
 
 
 def score_children(account, index):
@@ -755,10 +819,10 @@ def score_children(account, index):
     scored = []
     for child, found in evidence.items():
         household = support[index.entries[child].household]
-        named = bool(found.name or found.first_name)
+        named = bool(found.name or found.first_name or found.loose)
         # A first name counts where something points to its household, or with the whole birth date written.
         first_name_counts = found.first_name and (household.first_name_counts or found.dated)
-        if not (found.name or found.identity or first_name_counts):
+        if not (found.name or found.identity or first_name_counts or found.loose):
             continue  # a first name alone, in a household nothing else points to
         total, why = found.identity, list(found.identity_reasons)
         if found.name:
@@ -767,6 +831,8 @@ def score_children(account, index):
         elif first_name_counts:
             total += FIRST_NAME * found.first_name
             why.append(_("prénom écrit par le parent"))
+        elif found.loose:
+            why.append(_("prénom écrit par le parent, à une lettre près"))
         if named:
             total += household.points
             why += household.reasons
@@ -789,6 +855,7 @@ def score_children(account, index):
                 full_name=bool(found.name),
                 identity=bool(found.identity),
                 mentions=found.mentions,
+                with_household=bool(first_name_counts or found.loose) and not found.wrong_age,
             )
         )
     return scored
@@ -825,7 +892,7 @@ def rank(scored, index, *, threshold=THRESHOLD):
             shown.append(found)
         elif found.full_name:
             homonyms.append(found)  # a name written, another household's child
-        elif found.named and not (beaten or tied):
+        elif found.with_household and not (beaten or tied):
             below.append(found)
     # A household shown brings its other children the parent named, even by a diminutive or with a typo
     # (« Nico et Issam », « Paulin et Alexsi »): their household is settled, their first name is enough.

@@ -417,22 +417,36 @@ def test_a_child_the_parent_added_with_another_birth_date_is_another_child(db):
 # What an unknown writer's message still tells (a step-parent, a grandparent, a new email and phone).
 
 
-def test_a_four_letter_word_may_have_lost_a_letter_of_a_longer_name(db):
-    ahmed = migrated("Ahmed", "Leclercq", "1")
-    migrated("Léna", "Vassal", "2")
+def test_a_four_letter_word_one_letter_from_a_first_name_names_a_child_only_beside_its_household(db):
+    mother = [parent("Murielle", "Leclercq", postal_code="35000")]
+    ahmed = migrated("Ahmed", "Leclercq", "1", datetime.date(2016, 6, 10), contacts=mother)
+    jade = migrated("Jade", "Leclercq", "2", datetime.date(2020, 10, 25), contacts=mother)
+    migrated("Léna", "Vassal", "3")
+    migrated("Léo", "Petit", "4")
+    migrated("Lucas", "Dupont", "5")
+    migrated("Milan", "Martin", "6")
     legacy_index.forget()
-    assert [s.child for s in suggest_children(account("la belle-mère de Amed Leclercq"))] == [ahmed]
+    found = match_account(account("la belle-mère de Amed Leclercq et Jade Leclercq"))
+    assert [s.child for s in found.suggestions] == [jade, ahmed]
+    assert "prénom écrit par le parent, à une lettre près" in found.suggestions[1].reasons
+    assert names(account("la belle-mère de Amed Leclercq")) == []  # alone, it names no one
+    # nor does it read a family name (« ptit » is not Petit), nor another first name by itself: Luca, Mila
+    for message in ("Je réinscris mon ptit Léo", "Inscription de Luca Dupont", "Inscription de Mila Martin"):
+        assert names(account(message)) == [], message
     # a short name still needs its exact letters: « Lean » is not Léna
     assert names(account("j'inscris Vassal Lean")) == []
 
 
-def test_a_compound_first_name_typed_with_a_typo(db):
+def test_a_compound_first_name_typed_with_a_typo_in_a_long_part(db):
     child = migrated("Mohamed-Adam", "Rauscher", "1")
     migrated("Mohamed", "Rauscher", "2", datetime.date(2010, 1, 1))
+    migrated("Marie-Léa", "Dupont", "3")
     legacy_index.forget()
     assert [s.child for s in suggest_children(account("j'inscris Moohamed-Adam rauscher"))][:1] == [child]
     # both parts wrong is another name
-    assert names(account("j'inscris Moohamed-Adan Rauscher")) != ["Mohamed-Adam Rauscher"]
+    assert "Mohamed-Adam Rauscher" not in names(account("j'inscris Moohamed-Adan Rauscher"))
+    # a typo in a short part is another name: Marie-Léna is not Marie-Léa
+    assert names(account("Inscription de Marie-Léna Dupont")) == []
 
 
 def test_a_diminutive_that_is_a_common_word_counts_with_its_capital(db):
@@ -459,23 +473,36 @@ def test_a_household_shown_brings_its_other_children_named_with_a_typo(db):
     found = match_account(account("Paulin et Alexsi - déjà venus en séjour ski", **writer))
     assert [s.child for s in found.suggestions] == [paulin, alexis]
     assert found.suggestions[1].score < THRESHOLD  # its own score, shown with its household
+    # not a child of another age than the one written
+    today = datetime.date.today()
+    paulin.birth_date, alexis.birth_date = datetime.date(today.year - 8, 1, 1), datetime.date(today.year - 14, 1, 1)
+    Child.objects.bulk_update([paulin, alexis], ["birth_date"])
+    legacy_index.forget()
+    aged = match_account(account("Paulin (8 ans) et Alexsi (3 ans) - déjà venus en séjour ski", **writer))
+    assert alexis not in [s.child for s in aged.suggestions]
 
 
-def test_a_first_name_with_its_whole_birth_date_counts_alone(db):
+def test_a_first_name_followed_by_its_whole_birth_date_counts_alone(db):
     noan = migrated("Noan", "Marteau", "1", datetime.date(2020, 12, 11))
     migrated("Noan", "Girard", "2", datetime.date(2019, 4, 2))
     legacy_index.forget()
     assert [s.child for s in suggest_children(account("Réinscription de Noan né le 11/12/2020 svp"))] == [noan]
+    assert [s.child for s in suggest_children(account("Réinscription de Noan, né le 11/12/2020."))] == [noan]
     assert names(account("Réinscription de Noan (né en 2020) svp")) == []  # a year is not enough
     assert names(account("Réinscription de Noan svp")) == []
+    # a date elsewhere in the message is not his
+    assert names(account("Noan, et sa sœur née le 11/12/2020")) == []
 
 
 def test_the_family_name_and_the_birth_date_beside_a_nickname_we_cannot_read(db):
     ambre = migrated("Ambre", "Fourny", "1", datetime.date(2017, 9, 18))
     migrated("Manon", "Fourny", "2", datetime.date(2012, 11, 8))
+    migrated("Léa", "Martin", "3", datetime.date(2016, 4, 3))
     legacy_index.forget()
     assert [s.child for s in suggest_children(account("Bibou Fourny 18/09/17"))] == [ambre]
     assert names(account("Bibou Fourny")) == []
+    # a date in another sentence is no one's birth date
+    assert names(account("Inscription de Kenzo Martin. Le 03/04/2016 j'ai déménagé.")) == []
 
 
 def test_a_child_added_with_another_birth_date_is_not_the_namesake_the_message_names(db):
@@ -496,3 +523,17 @@ def test_the_writers_own_name_in_the_message_is_a_signature(db):
     legacy_index.forget()
     writer = {"first_name": "Marie", "last_name": "Donnart", "postal_code": "35135"}
     assert names(account("Bonsoir, Lysandre est déjà adhérent. Marie Donnart", **writer)) == []
+    assert names(account("Bonsoir, Lysandre est déjà adhérent. DONNART Marie", **writer)) == []
+
+
+def test_a_childs_name_that_holds_the_writers_is_no_signature(db):
+    jean_pierre = migrated("Jean-Pierre", "Martin", "1")
+    lea = migrated("Léa", "Martin", "2", datetime.date(2017, 5, 5))
+    legacy_index.forget()
+    father = {"first_name": "Pierre", "last_name": "Martin"}
+    assert [s.child for s in suggest_children(account("Réinscription de Jean-Pierre Martin", **father))] == [
+        jean_pierre
+    ]
+    # an account filled in with the child's own name
+    child_named = {"first_name": "Léa", "last_name": "Martin"}
+    assert [s.child for s in suggest_children(account("Inscription de Léa Martin", **child_named))] == [lea]
