@@ -34,6 +34,17 @@ def parent(first, last, email="", phone="", postal_code="75011"):
     return {"first_name": first, "last_name": last, "email": email, "phone": phone, "postal_code": postal_code}
 
 
+def household(parent_first, last, postal_code, *children):
+    """Migrated brothers and sisters ``(first name, birth date)`` sharing one parent in the old base."""
+    contacts = [parent(parent_first, last, postal_code=postal_code)]
+    made = [
+        migrated(first, last, f"{last[:3]}{number}", birth, contacts=contacts)
+        for number, (first, birth) in enumerate(children, start=1)
+    ]
+    legacy_index.forget()
+    return made
+
+
 DUPONTS = [
     parent("Marie", "Dupont", "marie.dupont@exemple.fr", "+33612345678"),
     parent("Paul", "Dupont", "paul.dupont@exemple.fr"),
@@ -366,10 +377,9 @@ def test_a_diminutive_or_an_abridged_first_name_counts_beside_the_family_name(db
 
 def test_one_word_counts_for_the_child_the_rest_of_the_message_points_to(db):
     """« Lulu » may be Lucie or Lucas of the same household: the birth date written settles it."""
-    father = parent("Marc", "Courteille", postal_code="35200")
-    lucie = migrated("Lucie", "Courteille", "1", datetime.date(2022, 12, 1), contacts=[father])
-    lucas = migrated("Lucas", "Courteille", "2", datetime.date(2014, 3, 2), contacts=[father])
-    legacy_index.forget()
+    lucie, lucas = household(
+        "Marc", "Courteille", "35200", ("Lucie", datetime.date(2022, 12, 1)), ("Lucas", datetime.date(2014, 3, 2))
+    )
     writer = {"first_name": "Liliane", "last_name": "Courteille", "postal_code": "35200"}
     assert [s.child for s in match_account(account("Lulu Courteille", **writer)).suggestions] == [lucie, lucas]
     found = match_account(account("Lulu Courteille, née le 01/12/2022", **writer))
@@ -418,9 +428,9 @@ def test_a_child_the_parent_added_with_another_birth_date_is_another_child(db):
 
 
 def test_a_four_letter_word_one_letter_from_a_first_name_names_a_child_only_beside_its_household(db):
-    mother = [parent("Murielle", "Leclercq", postal_code="35000")]
-    ahmed = migrated("Ahmed", "Leclercq", "1", datetime.date(2016, 6, 10), contacts=mother)
-    jade = migrated("Jade", "Leclercq", "2", datetime.date(2020, 10, 25), contacts=mother)
+    ahmed, jade = household(
+        "Murielle", "Leclercq", "35000", ("Ahmed", datetime.date(2016, 6, 10)), ("Jade", datetime.date(2020, 10, 25))
+    )
     migrated("Léna", "Vassal", "3")
     migrated("Léo", "Petit", "4")
     migrated("Lucas", "Dupont", "5")
@@ -451,10 +461,9 @@ def test_a_compound_first_name_typed_with_a_typo_in_a_long_part(db):
 
 def test_a_diminutive_that_is_a_common_word_counts_with_its_capital(db):
     """« nico » is among wordfreq's common words: « Nico » with its capital is Nicolas, beside his brother."""
-    father = parent("Noureddine", "Stella", postal_code="35700")
-    nicolas = migrated("Nicolas", "Stella", "1", datetime.date(2012, 10, 19), contacts=[father])
-    issam = migrated("Issam", "Stella", "2", datetime.date(2016, 3, 28), contacts=[father])
-    legacy_index.forget()
+    nicolas, issam = household(
+        "Noureddine", "Stella", "35700", ("Nicolas", datetime.date(2012, 10, 19)), ("Issam", datetime.date(2016, 3, 28))
+    )
     writer = {"first_name": "Jean", "last_name": "Coppin", "postal_code": "35700"}
     found = match_account(account("Je souhaite réinscrire Nico et Issam pour la rentrée.", **writer))
     assert {s.child for s in found.suggestions} == {nicolas, issam}
@@ -464,11 +473,10 @@ def test_a_diminutive_that_is_a_common_word_counts_with_its_capital(db):
 
 def test_a_household_shown_brings_its_other_children_named_with_a_typo(db):
     """« Paulin et Alexsi »: Alexsi alone would not reach the threshold; Paulin's household settles it."""
-    father = parent("Stéphane", "Le Corre", postal_code="35000")
-    paulin = migrated("Paulin", "Le Corre", "1", datetime.date(2010, 7, 29), contacts=[father])
-    alexis = migrated("Alexis", "Le Corre", "2", datetime.date(2011, 6, 2), contacts=[father])
     migrated("Alexis", "Fournier", "3", contacts=[parent("Anne", "Fournier", postal_code="35000")])
-    legacy_index.forget()
+    paulin, alexis = household(
+        "Stéphane", "Le Corre", "35000", ("Paulin", datetime.date(2010, 7, 29)), ("Alexis", datetime.date(2011, 6, 2))
+    )
     writer = {"first_name": "Joséphine", "last_name": "Paillot", "postal_code": "35000"}
     found = match_account(account("Paulin et Alexsi - déjà venus en séjour ski", **writer))
     assert [s.child for s in found.suggestions] == [paulin, alexis]
