@@ -136,28 +136,29 @@ def provider_notification(request):
 # Receipts: 404 when there is nothing to attest, as for another family's enrollment.
 
 
+def enrollment_pdf(request, pk, build, template, name):
+    """One of the parent's enrollments as the PDF ``build`` gives a context for (404 when it gives none)."""
+    enrollment = own_enrollment(request, pk)
+    context = build(enrollment, ClubSettings.for_request(request))
+    if context is None:
+        raise Http404
+    return pdf_response(render_pdf(template, context, request), safe_filename(name, enrollment.reference))
+
+
 @validated_parent_required
 @require_GET
 def enrollment_receipt(request, pk):
     """The attestation de paiement of one of the parent's enrollments, as PDF (404 before any payment)."""
-    enrollment = own_enrollment(request, pk)
-    context = receipts.enrollment_receipt(enrollment, ClubSettings.for_request(request))
-    if context is None:
-        raise Http404
-    pdf = render_pdf(receipts.ENROLLMENT_RECEIPT, context, request)
-    return pdf_response(pdf, safe_filename(_("attestation-paiement"), enrollment.reference))
+    return enrollment_pdf(
+        request, pk, receipts.enrollment_receipt, receipts.ENROLLMENT_RECEIPT, _("attestation-paiement")
+    )
 
 
 @validated_parent_required
 @require_GET
 def enrollment_confirmation(request, pk):
     """The confirmation of one of the parent's enrollments, once validated, as PDF."""
-    enrollment = own_enrollment(request, pk)
-    context = receipts.confirmation(enrollment, ClubSettings.for_request(request))
-    if context is None:
-        raise Http404
-    pdf = render_pdf(receipts.CONFIRMATION, context, request)
-    return pdf_response(pdf, safe_filename(_("confirmation-inscription"), enrollment.reference))
+    return enrollment_pdf(request, pk, receipts.confirmation, receipts.CONFIRMATION, _("confirmation-inscription"))
 
 
 @validated_parent_required
