@@ -15,7 +15,10 @@ real town); about 30 % of them bear a member family's surname (namesakes, cousin
 town) and a few have a child with a member's very first and last name (« true_homonym »).
 About 10 % of the existing families' sign-ups are by a guardian the old base does not know (a
 step-parent, a grandparent, the parent the record lacks: « unknown_guardian »), with their own
-name, email and mobile.
+name, email and mobile. The street address the sign-up form asks for is the household's where the
+writer lives with the children (``LIVES_WITH_CHILDREN``; « guardian_at_home » for a guardian the
+old base does not know), typed as people type it; another of the town's streets otherwise, where
+new families live too (ten streets of 120 numbers per postcode: neighbours in one building happen).
 
 The old base's numbers depend on the seed (``NUMBERINGS``): plain integers from 1, from 1 with
 gaps (members deleted), or from 1001. Some messages quote a child's number (« n° 12 »), and
@@ -55,6 +58,11 @@ NEW_FAMILIES = 0.3
 UNKNOWN_GUARDIAN = 0.10  # of the existing families' sign-ups: a step-parent, a grandparent, an absent parent
 NEW_KIN_SURNAME = 0.30  # of new families: the surname of a member family (namesakes, cousins)
 NEW_HOMONYM = 0.04  # of new families: a child with a migrated child's first and last name
+# Whether the writer lives at the household's address in the old base (unless they moved to another
+# postcode): a parent the old base knows, unless they moved within the town; a step-parent living with
+# the children's parent, in a household they mostly live in; the parent the record lacks, where the
+# record left them out, not where they live apart; a grandparent, rarely.
+LIVES_WITH_CHILDREN = {"parent": 0.95, "step_parent": 0.5, "absent_parent": 0.35, "grandparent": 0.05}
 MEMBER_NUMBER = 0.05  # a named child's number quoted from an old card
 AGE_REMARK = 0.12
 YEAR_REMARK = 0.10
@@ -67,7 +75,8 @@ STYLES = [
     "full_names", "first_names_only", "swapped_order", "sibling_list", "typo", "no_accents", "capitals",
     "nickname", "compound_partial", "particle", "twins", "birth_date", "age", "empty", "vague", "signed",
     "attachment_request", "mother_other_surname", "email_changed", "phone_changed", "moved", "subset_named",
-    "blended", "parent_other_surname", "new_family", "unknown_guardian", "kin_surname", "true_homonym",
+    "blended", "parent_other_surname", "new_family", "unknown_guardian", "guardian_at_home", "kin_surname",
+    "true_homonym",
     "member_number", "numbers_in_text", "initials",
 ]  # fmt: skip
 # How a named child's first name was written (``Signup.written``), for the benchmark's breakdown.
@@ -123,6 +132,7 @@ class Signup:
     person: int | None = None  # the old base's Person; None for a new family or an unknown guardian
     new_children: list = field(default_factory=list)  # a new family's children, never members
     new_child_names: list = field(default_factory=list)  # (first name, last name) of each of them
+    street: str = ""  # the street address, as typed in the sign-up form
     written: dict = field(default_factory=dict)  # legacy id → how the message wrote its first name (WRITTEN)
 
     @property
@@ -215,6 +225,7 @@ class EvaluationSet:
 class Builder:
     def __init__(self, seed, numbering=None):
         self.rng = random.Random(seed)
+        self.seed = seed
         self.persons = {}
         self.emails = set()
         self.numbering = numbering or NUMBERINGS[seed % len(NUMBERINGS)]
@@ -558,6 +569,7 @@ class Builder:
             new_family=False,
             person=person.key,
         )
+        signup.street, _home = self.street(key, household, styles, LIVES_WITH_CHILDREN["parent"])
         return self.write_about(signup, kids, styles, (first_name, last_name, person.sex), "parent")
 
     def guardian_signup(self, key, household, by_id):
@@ -595,9 +607,22 @@ class Builder:
             styles=[],
             new_family=False,
         )
+        signup.street, home = self.street(key, household, styles, LIVES_WITH_CHILDREN[role])
+        if home:
+            styles.add("guardian_at_home")
         return self.write_about(
             signup, kids, styles, (first_name, surname, sex), "parent" if role == "absent_parent" else role
         )
+
+    def street(self, key, household, styles, lives_there):
+        """``(address as typed, whether it is the household's)``: the street address the writer types in the
+        sign-up form, the household's where they live there (and did not move to another postcode), else one
+        of the town's. Drawn from a generator of its own (seed, sign-up): adding the address left every other
+        draw of a seed as it was."""
+        side = random.Random(f"{self.seed}/{key}/street")
+        home = household is not None and "moved" not in styles and side.random() < lives_there
+        street = household.street if home else f"{side.randint(1, 120)} {side.choice(STREETS)}"
+        return writing.address_as_typed(side, street), home
 
     def postcode(self, household, styles):
         rng = self.rng
@@ -684,6 +709,7 @@ class Builder:
             new_family=True,
             new_children=[f"{child.first_name} {child.last_name} ({child.birth_date})" for child in kids],
             new_child_names=[(child.first_name, child.last_name) for child in kids],
+            street=self.street(key, None, styles, 0)[0],
         )
 
     def phone_as_typed(self, digits):

@@ -1,7 +1,7 @@
 """Loading an ``EvaluationSet`` on a database: the old base through the real importer, the sign-ups as accounts.
 
 Needs Django set up. The accounts are created as the sign-up form leaves them (names,
-email in lower case, the mobile in E.164 as ``PhoneField`` stores it, postcode, message),
+email in lower case, the mobile in E.164 as ``PhoneField`` stores it, street address, postcode, message),
 and the children a parent added as ``AttachmentRequest`` rows.
 """
 
@@ -41,6 +41,7 @@ def load(evaluation, workdir):
             first_name=signup.first_name,
             last_name=signup.last_name,
             phone=mobile_e164(signup.phone) or "",
+            street=signup.street,
             postal_code=signup.postal_code.replace(" ", ""),
             club_message=signup.club_message.strip(),
         )

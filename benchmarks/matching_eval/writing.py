@@ -157,6 +157,36 @@ def particle_as_typed(rng, surname):
     return surname.lower()
 
 
+# How people shorten a kind of street when they type their address (written here, not taken from the matcher).
+STREET_ABBREVIATIONS = {"rue": ["r.", "r"], "avenue": ["av.", "av", "ave"], "boulevard": ["bd", "bd.", "boul."],
+                        "allée": ["all.", "allee"], "impasse": ["imp.", "imp"], "place": ["pl.", "pl"]}  # fmt: skip
+ADDRESS_COMPLEMENTS = ["appt {n}", "apt {n}", "bât. B", "bat A", "{n}e étage", "appartement {n}", "Bât C appt {n}"]
+
+
+def address_as_typed(rng, street):
+    """« 12 rue des Lilas » as people type it in a form: as is, in lower or upper case, with a comma after
+    the number, the kind of street shortened, a flat or floor after it, or a slip of the fingers."""
+    number, kind, rest = (street.split(" ", 2) + ["", ""])[:3]
+    style = rng.random()
+    if style < 0.4:
+        return street
+    if style < 0.55:
+        return street.lower()
+    if style < 0.6:
+        return street.upper()
+    if style < 0.7:
+        return f"{number}, {kind} {rest}"
+    if style < 0.82:
+        return f"{number} {rng.choice(STREET_ABBREVIATIONS.get(kind, [kind]))} {rest}"
+    if style < 0.94:
+        separator = rng.choice([", ", " ", " - "])
+        return f"{street}{separator}{rng.choice(ADDRESS_COMPLEMENTS).format(n=rng.randint(1, 40))}"
+    words = rest.split()
+    longest = max(range(len(words)), key=lambda index: len(words[index]))
+    words[longest] = typo(rng, words[longest])
+    return f"{number} {kind} {' '.join(words)}"
+
+
 OPENINGS = ["Bonjour,", "Bonjour !", "Bonjour", "Bonsoir,", "Madame, Monsieur,", "Hello,", "", "", "Coucou,"]
 CLOSINGS = [
     "Merci !", "Merci d'avance.", "Cordialement.", "Bonne journée", "Merci beaucoup", "", "", "",

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz
 
 from benchmarks.matching_eval import names, writing
 from benchmarks.matching_eval.generator import NUMBERINGS, STYLES, generate, mobile_digits
@@ -146,6 +147,29 @@ def test_a_tenth_of_existing_families_sign_up_through_a_guardian_the_old_base_do
         assert not default_set.identity_matches(signup) & {"email", "mobile"}
     assert sum(not default_set.identity_matches(signup) for signup in guardians) >= 0.9 * len(guardians)
     assert sum(bool(signup.named) for signup in guardians) >= 0.7 * len(guardians)  # messages as usual
+
+
+def test_the_street_address_is_the_households_where_the_writer_lives_with_the_children(default_set):
+    """Known parents mostly, step-parents and the parent the record lacks sometimes, typed in several ways."""
+    by_id = default_set.children_by_id()
+
+    def home(signup):  # the household's number and street, against what the sign-up typed
+        household = default_set.households[by_id[signup.family[0]].household - 1]
+        number, street = household.street.split(" ", 1)
+        typed = writing.fold(signup.street)
+        name = writing.fold(street).split()[-1]  # « lilas », or « lials » typed with a slip
+        return typed.split()[0] == number and any(fuzz.partial_ratio(name, word) >= 75 for word in typed.split())
+
+    existing = [signup for signup in default_set.signups if not signup.new_family]
+    known = [signup for signup in existing if "unknown_guardian" not in signup.styles and "moved" not in signup.styles]
+    guardians = [signup for signup in existing if "unknown_guardian" in signup.styles]
+    at_home = [signup for signup in guardians if "guardian_at_home" in signup.styles]
+    assert sum(map(home, known)) >= 0.85 * len(known)
+    assert all(map(home, at_home)) and 0.2 <= len(at_home) / len(guardians) <= 0.5
+    assert not any("moved" in signup.styles for signup in at_home)
+    typed_otherwise = {signup.street for signup in known} - {household.street for household in default_set.households}
+    assert len(typed_otherwise) >= 0.3 * len(known)  # « 12, r. des lilas, appt 4 »
+    assert all(signup.street for signup in default_set.signups)
 
 
 def test_a_third_of_new_families_bear_a_member_surname_and_a_few_have_a_true_homonym(default_set):
