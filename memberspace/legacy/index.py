@@ -5,15 +5,20 @@ process: an account's matching then reads no child from the database.
 
 A household is a set of migrated children who share a parent in the old base: the same
 email, the same mobile, or the same full name and postcode (union-find over the
-contacts). Blended families join through the parent they share.
+contacts). Blended families join through the parent they share. Where its parents lived
+(street address and postcode) is kept to compare with the account's: the sign-up form asks
+for it.
 """
 
 import bisect
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+
+from rapidfuzz.distance import OSA
 
 from memberspace.families.models import Child
 from memberspace.families.text import name_key
@@ -53,6 +58,52 @@ def normalise_email(email):
     return (email or "").strip().lower()
 
 
+# The kinds of street as the post office abbreviates them (« r. », « av. », « bd »), spelled out.
+STREET_TYPES = {
+    "r": "rue", "av": "avenue", "ave": "avenue", "bd": "boulevard", "bld": "boulevard", "boul": "boulevard",
+    "all": "allee", "imp": "impasse", "pl": "place", "ch": "chemin", "chem": "chemin", "rte": "route",
+    "sq": "square", "crs": "cours", "fg": "faubourg", "fbg": "faubourg", "pass": "passage", "qu": "quai",
+    "res": "residence", "lot": "lotissement", "st": "saint", "ste": "sainte",
+}  # fmt: skip
+# What follows the street in an address and is no part of it: « appt 4 », « bât. B », « 2e étage ».
+COMPLEMENTS = frozenset(
+    ["appt", "app", "apt", "appartement", "bat", "batiment", "etage", "etg", "porte", "esc", "escalier", "chez"]
+)
+HOUSE_NUMBER = re.compile(r"^(\d{1,4})(bis|ter|quater|[abc])?$")
+NUMBER_SUFFIXES = frozenset(["bis", "ter", "quater", "a", "b", "c"])
+
+
+def address_key(address):
+    """``(number, street)`` of a street address as people write it, or ``None``.
+
+    « 12, r. des Lilas, appt 4 » and « 12 RUE DES LILAS » → ``("12", "rue lilas")``: the house
+    number with its « bis », the street's words with its kind spelled out and its particles left
+    out, up to what follows the street (« appt », « bât. », « 2e étage »).
+    """
+    words = name_key(address).split()
+    position = next((position for position, word in enumerate(words) if HOUSE_NUMBER.match(word)), None)
+    if position is None:
+        return None
+    number = HOUSE_NUMBER.match(words[position])
+    house, suffix = number.group(1).lstrip("0") or "0", number.group(2) or ""
+    rest = words[position + 1 :]
+    if not suffix and rest and rest[0] in NUMBER_SUFFIXES and len(rest) > 1:
+        suffix, rest = rest[0], rest[1:]
+    street = []
+    for word in rest:
+        if word in COMPLEMENTS or word[0].isdigit():
+            break
+        word = STREET_TYPES.get(word, word)
+        if word not in PARTICLES:
+            street.append(word)
+    return (house + suffix, " ".join(street)) if street else None
+
+
+def same_street(one, other):
+    """Whether two streets (``address_key``'s) are one, give or take a typo (two in a long name)."""
+    return OSA.distance(one, other, score_cutoff=2) <= (1 if max(len(one), len(other)) <= 12 else 2)
+
+
 @dataclass
 class Contact:
     first: str  # name keys
@@ -60,6 +111,7 @@ class Contact:
     email: str
     phone: str
     postal_code: str
+    address: tuple | None = None  # ``address_key`` of the street address
 
 
 @dataclass
@@ -84,6 +136,7 @@ class Index:
         self.by_email = defaultdict(set)
         self.by_phone = defaultdict(set)
         self.by_parent = defaultdict(set)  # (first, last) -> children
+        self.by_address = defaultdict(set)  # (postcode, house number) -> (street, child, parent's first name)
         self.by_legacy_id = {}
         for index, entry in enumerate(entries):
             if entry.legacy_id:
@@ -96,6 +149,9 @@ class Index:
                 for first in name_variants(contact.first):
                     for last in name_variants(contact.last):
                         self.by_parent[(first, last)].add(index)
+                if contact.address and contact.postal_code:
+                    number, street = contact.address
+                    self.by_address[(contact.postal_code, number)].add((street, index, contact.first))
         self.households = self._households()
         self.first_names = defaultdict(set)  # name or part of a compound name -> (child, how)
         self.last_names = defaultdict(set)
@@ -164,6 +220,17 @@ class Index:
                     if len(part) > 2:
                         self.last_names[part].add((index, "part"))  # "Nguyen" for "Nguyen-Leroy"
 
+    def living_at(self, postal_code, address):
+        """``{child: first names of its parents}`` of the children whose parents lived at ``address``
+        (``address_key``'s) in ``postal_code``."""
+        children = defaultdict(set)
+        if postal_code and address:
+            number, street = address
+            for known, child, first in self.by_address.get((postal_code, number), ()):
+                if same_street(street, known):
+                    children[child].add(first)
+        return children
+
     @cached_property
     def sorted_first_names(self):
         return sorted(name for name, found in self.first_names.items() if any(how == "full" for _c, how in found))
@@ -198,9 +265,9 @@ def build(version):
     for pk, first, last, birth_date, legacy_id in children.iterator(chunk_size=2000):
         entries[pk] = Entry(pk=pk, first=first, last=last, birth_date=birth_date, legacy_id=legacy_id or "")
     contacts = LegacyContact.objects.filter(child_id__in=Child.objects.migrated().values("pk")).values_list(
-        "child_id", "first_name", "last_name", "email", "phone", "postal_code"
+        "child_id", "first_name", "last_name", "email", "phone", "postal_code", "address"
     )
-    for child_id, first, last, email, phone, postal_code in contacts.iterator(chunk_size=2000):
+    for child_id, first, last, email, phone, postal_code, address in contacts.iterator(chunk_size=2000):
         entry = entries.get(child_id)
         if entry is not None:
             entry.contacts.append(
@@ -210,6 +277,7 @@ def build(version):
                     email=normalise_email(email),
                     phone=phone or "",
                     postal_code=(postal_code or "").replace(" ", ""),
+                    address=address_key(address),
                 )
             )
     return Index(version, list(entries.values()))

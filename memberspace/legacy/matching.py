@@ -4,9 +4,12 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
 (memberspace/legacy/admin.py). The evidence, in the order it weighs:
 
 1. **The parent's own identity** against the old base's parents (memberspace/legacy/index.py):
-   the account's email, its mobile, its first and last names with its postcode. It points
+   the account's email, its mobile, its first and last names with its postcode, its first name
+   at a parent's street address (a mother the old base knew by her married name). It points
    to a household: the children who share that parent. Its children are suggested even
-   when the message names none of them.
+   when the message names none of them. The account's street address, where a household's
+   parents lived, lets a first name the parent wrote name a child of it (a step-parent living
+   with the children); alone, it names no one (the family now living in the old flat).
 2. **Names in the message** (and in the children the parent tried to add, with their birth
    dates): each word counts only for the names it is closest to, so « Louis » does not
    credit Louise; a name of four letters or fewer must be written exactly (accents aside),
@@ -21,9 +24,11 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    the family name or the parent's first name with the postcode or a second child; or three
    of its children's first names. A household shown brings the other children of it the
    parent named (of no other age written), even by a diminutive or with a typo, and even by
-   a word of four letters that lost a letter of the first name (« Amed » for Ahmed), which
-   alone names no one. The writer's own first and last names side by side, in either order,
-   are a signature, not a child's name.
+   a word of three or four letters one letter away from the first name (« Amed » for Ahmed,
+   « Inè » for Inès), which alone names no one. A writer of the household's family name whom
+   its two known parents are not (another family of that name) needs more than one first
+   name: two of its children named in its postcode. The writer's own first and last names
+   side by side, in either order, are a signature, not a child's name.
 3. **Birth dates and ages** written in the message or given for a child the parent tried to
    add: they settle homonyms and twins, and a child born another day is another child (also
    when the message names the child the parent added). A first name followed by its whole
@@ -57,7 +62,7 @@ from memberspace.legacy import index as legacy_index
 from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
-VERSION = 4  # of these rules: raise it when they change, and the stored suggestions are computed again
+VERSION = 5  # of these rules: raise it when they change, and the stored suggestions are computed again
 THRESHOLD = 50  # the least score of a suggestion shown
 CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
 MONTHS = {
@@ -218,12 +223,14 @@ EMAIL = 60  # the account's email is a parent's of the child in the old base
 PHONE = 50  # its mobile
 PARENT = 50  # its first and last names, with its postcode
 PARENT_MOVED = 30  # its first and last names, another postcode
+PARENT_AT_ADDRESS = 50  # its first name and street address (a mother the old base knew by her married name)
 FULL_NAME = 55  # the child's first and last names together in the message (times the match's quality)
 LEGACY_NUMBER = 60  # the child's number in the old base
 FIRST_NAME = 30  # the first name alone, in a household something else points to (times the quality)
 SIBLINGS = 15  # two children of the household named (three or more: 25)
 SURNAME = 10  # the account's family name is the household's
 POSTCODE = 5  # the account's postcode is the household's
+ADDRESS = 20  # and its street address, house number included (a step-parent living with the children)
 PARENT_FIRST_NAME = 15  # the account holder's first name is a parent's of the household (her surname may differ)
 BIRTH_DATE = 30  # the birth date given matches
 WRONG_AGE = 20  # ages are written and none is the child's (give or take a year)
@@ -440,7 +447,7 @@ def find_mentions(reading, index):
                 if children:
                     firsts.append(Mention(start, end, children))
                     found = True
-            if not found and len(word) >= 4:
+            if not found and len(word) >= 3:
                 fuzzy.append((start, end, word))
         elif end - start == 2 and not found and index.compound_first_names:
             compound_spans.append((start, end, term))
@@ -467,11 +474,9 @@ def find_mentions(reading, index):
             quality = ONE_TYPO if best == 1 else TWO_TYPOS
             for position in np.flatnonzero(row == best):
                 name = names[position]
-                if best > allowed_typos(name):
-                    continue
-                if best <= allowed_typos(term):
+                if best <= allowed_typos(term) and best <= allowed_typos(name):
                     tables = ((index.first_names, firsts), (index.last_names, lasts))
-                elif best == 1 and len(term) == 4:
+                elif best == 1 and len(term) <= 4:
                     tables = ((index.first_names, loose),)
                 else:
                     continue
@@ -609,6 +614,17 @@ def gather(account, index):
         )
     first, last = account_key(account)
     postal_code = (account.postal_code or "").replace(" ", "")
+    living_at = index.living_at(postal_code, legacy_index.address_key(account.street))
+    if first:
+        identity(
+            [
+                child
+                for child, parents in living_at.items()
+                if first in {variant for parent in parents for variant in legacy_index.name_variants(parent)}
+            ],
+            PARENT_AT_ADDRESS,
+            _("prénom et adresse du compte chez un parent de l'ancienne base"),
+        )
     if first and last:
         same_name = {
             child
@@ -745,8 +761,10 @@ def household_support(account, index, evidence):
     """Per household: the points and reasons that the account's identity, family name and postcode give it."""
     first, last = account_key(account)
     postal_code = (account.postal_code or "").replace(" ", "")
+    address = legacy_index.address_key(account.street)
     support = {}
     touched = {index.entries[child].household for child in evidence}
+    at_address = {index.entries[child].household for child in index.living_at(postal_code, address)} & touched
     for key in touched:
         members = index.households[key]
         contacts = [contact for child in members for contact in index.entries[child].contacts]
@@ -764,31 +782,40 @@ def household_support(account, index, evidence):
         if last and last in surnames:
             points += SURNAME
             reasons.append(_("même nom de famille que le compte"))
-        if postal_code and postal_code in {contact.postal_code for contact in contacts}:
+        here = bool(postal_code) and postal_code in {contact.postal_code for contact in contacts}
+        if here:
             points += POSTCODE
             reasons.append(_("même code postal que le compte"))
+        if key in at_address:
+            points += ADDRESS
+            reasons.append(_("même adresse que le compte"))
         parents = {(contact.first, contact.last) for contact in contacts if contact.first}
         if (
             not identity
+            and not (sibling_count >= 2 and here)
             and last in surnames
             and len(parents) >= 2
             and first
             and first not in {name for name, _last in parents}
         ):
-            points -= STRANGER  # another family of the same name: both parents known, the account holder is neither
+            # Another family of the same name: both parents known, the account holder is neither, and one child
+            # named (a new family's Alice Cochet); two of its children named in its postcode are this household.
+            points -= STRANGER
         parent_first_names = {variant for name, _last in parents for variant in legacy_index.name_variants(name)}
         same_first_name = bool(first) and not identity and first in parent_first_names
         if same_first_name:
             points += PARENT_FIRST_NAME
             reasons.append(_("même prénom qu'un parent du foyer"))
-        # A first name alone counts in a household that the parent's own details point to, or where a
-        # sibling is named in full; the family name or the parent's first name alone are not enough
-        # (other families share them), but either counts with the postcode or a second child named.
-        # Three first names of one household's children are that household; two, with its postcode.
+        # A first name alone counts in a household that the parent's own details point to (its street
+        # address among them: a step-parent living with the children), or where a sibling is named in
+        # full; the family name or the parent's first name alone are not enough (other families share
+        # them), but either counts with the postcode or a second child named. Three first names of one
+        # household's children are that household; two, with its postcode. The address alone names no
+        # one: the family that moved into the old household's flat is shown none of its children.
         siblings = sibling_count >= 2
-        here = bool(postal_code) and postal_code in {contact.postal_code for contact in contacts}
         first_name_counts = bool(
             identity
+            or key in at_address
             or any(evidence[child].name for child in named)
             or ((last in surnames or same_first_name) and (here or siblings))
             or sibling_count >= 3

@@ -43,6 +43,7 @@ def account_signature(account, *, version=None):
         account.first_name,
         account.last_name,
         account.postal_code,
+        account.street,
         account.email,
         account.phone,
         account.club_message,

@@ -545,3 +545,98 @@ def test_a_childs_name_that_holds_the_writers_is_no_signature(db):
     # an account filled in with the child's own name
     child_named = {"first_name": "Léa", "last_name": "Martin"}
     assert [s.child for s in suggest_children(account("Inscription de Léa Martin", **child_named))] == [lea]
+
+
+# The street address the sign-up form asks for, against the old base's.
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["12 rue des Lilas", "12, r. des lilas", "12 RUE DES LILAS, appt 4", "12 rue des Lials", "012 Rue Des Lilas bât B"],
+)
+def test_an_address_is_read_as_people_type_it(typed):
+    assert legacy_index.address_key(typed)[0] == "12"
+    assert legacy_index.same_street(legacy_index.address_key(typed)[1], "rue lilas")
+
+
+def test_another_number_or_no_number_is_another_address():
+    assert legacy_index.address_key("12 bis rue des Lilas") == ("12bis", "rue lilas")
+    assert legacy_index.address_key("14 rue des Lilas") == ("14", "rue lilas")
+    assert legacy_index.address_key("Lieu-dit La Haye") is None
+    assert not legacy_index.same_street("rue lilas", "rue stade")
+
+
+def at(first, last, address, postal_code="35000"):
+    return {**parent(first, last, postal_code=postal_code), "address": address}
+
+
+def test_a_step_parent_living_at_the_childrens_address_finds_them_by_first_name(db):
+    """« J'inscris Tiago (l'enfant de ma compagne) »: a first name, from the household's own address."""
+    tiago = migrated("Tiago", "Magat", "1", contacts=[at("Sandrine", "Magat", "12 rue des Lilas")])
+    migrated("Tiago", "Roux", "2", datetime.date(2014, 1, 1), contacts=[at("Eric", "Roux", "3 rue du Stade")])
+    legacy_index.forget()
+    step_father = {"first_name": "Aziz", "last_name": "Personeni", "postal_code": "35000"}
+    message = "Bonjour, j'inscris Tiago (l'enfant de ma compagne)."
+    found = match_account(account(message, street="12, r. des lilas, appt 4", **step_father)).suggestions
+    assert [s.child for s in found] == [tiago]
+    assert "même adresse que le compte" in found[0].reasons
+    # elsewhere in the town, or at that address in another town, the first name alone names no one
+    assert names(account(message, street="40 rue des Lilas", **step_father)) == []
+    assert names(account(message, street="12 rue des Lilas", **{**step_father, "postal_code": "35200"})) == []
+
+
+def test_the_family_living_in_the_old_households_flat_is_shown_none_of_its_children(db):
+    migrated("Tiago", "Magat", "1", contacts=[at("Sandrine", "Magat", "12 rue des Lilas")])
+    legacy_index.forget()
+    new_tenant = {"first_name": "Julie", "last_name": "Bernard", "postal_code": "35000", "street": "12 rue des Lilas"}
+    assert names(account("", **new_tenant)) == []
+    assert names(account("Inscription de Lina et Noé, nouveaux au club", **new_tenant)) == []
+
+
+def test_a_mother_known_by_her_married_name_finds_her_household_by_first_name_and_address(db):
+    """The old base knew Katy Ramirez; she signs up as Katy Benaouda, with a new email and mobile."""
+    adil = migrated(
+        "Adil",
+        "Ramirez",
+        "1",
+        contacts=[at(first, "Ramirez", "85 impasse des Tilleuls") for first in ("Thierry", "Katy")],
+    )
+    legacy_index.forget()
+    katy = {"first_name": "Katy", "last_name": "Benaouda", "postal_code": "35000", "street": "85 imp. des Tilleuls"}
+    found = match_account(account("Bonjour", **katy)).suggestions
+    assert [s.child for s in found] == [adil]
+    assert "prénom et adresse du compte chez un parent de l'ancienne base" in found[0].reasons
+    # another first name at that address, or Katy elsewhere, is not her
+    assert names(account("Bonjour", **{**katy, "first_name": "Julie"})) == []
+    assert names(account("Bonjour", **{**katy, "street": "8 impasse des Tilleuls"})) == []
+
+
+def test_a_short_name_with_a_typo_counts_in_a_household_shown(db):
+    """« Maelys, Inè et Gabin »: Inès, one letter lost, beside her brother and sister."""
+    maelys, ines, gabin = household(
+        "Nadia",
+        "Doucet",
+        "35830",
+        ("Maëlys", datetime.date(2012, 4, 1)),
+        ("Inès", datetime.date(2017, 12, 10)),
+        ("Gabin", datetime.date(2019, 2, 3)),
+    )
+    writer = {"first_name": "Gwendal", "last_name": "Beyer", "postal_code": "35830"}
+    found = match_account(account("Anciens adhérents : Maelys, Inè et Gabin.", **writer)).suggestions
+    assert {s.child for s in found} == {maelys, ines, gabin}
+    assert names(account("Inscription de Inè", **writer)) == []  # alone, it names no one
+
+
+def test_two_children_named_are_their_household_even_for_a_writer_its_parents_are_not(db):
+    """A grandfather Da Cunha names Éléna and Léna: the Da Cunhas whose parents are Adrien and Pauline."""
+    contacts = [parent("Adrien", "Da Cunha", postal_code="35700"), parent("Pauline", "Da Cunha", postal_code="35700")]
+    elena = migrated("Éléna", "Da Cunha", "1", datetime.date(2021, 10, 16), contacts=contacts)
+    lena = migrated("Léna", "Da Cunha", "2", datetime.date(2016, 11, 15), contacts=contacts)
+    legacy_index.forget()
+    grandfather = {"first_name": "Sami", "last_name": "Da Cunha", "postal_code": "35700"}
+    found = match_account(account("Nous avons un compte dans l'ancienne base pour Éléna et Léna.", **grandfather))
+    assert {s.child for s in found.suggestions} == {elena, lena}
+    # one first name is not enough, nor two in another town: another family of that name may have them
+    assert names(account("Nous avons un compte dans l'ancienne base pour Léna.", **grandfather)) == []
+    elsewhere = {**grandfather, "postal_code": "35000"}
+    assert names(account("Nous avons un compte dans l'ancienne base pour Éléna et Léna.", **elsewhere)) == []

@@ -139,6 +139,14 @@ def test_an_attachment_requests_birth_date_is_part_of_the_signature(parent):
     assert stored.account_signature(parent) != before
 
 
+def test_the_street_address_is_part_of_the_signature(parent):
+    """The matching reads it (a step-parent at the children's address): a new one computes them again."""
+    before = stored.account_signature(parent)
+    parent.street = "12 rue des Lilas" if parent.street != "12 rue des Lilas" else "14 rue des Lilas"
+    parent.save()
+    assert stored.account_signature(parent) != before
+
+
 def test_a_child_attached_since_drops_out_without_computing_again(parent, counted):
     lea, hugo = migrated("Léa", "Dupont", "1001"), migrated("Hugo", "Dupont", "1002")
     noah = migrated("Noah", "Dupont", "1003", parents=0)  # deleting a contact would move the base's version on
