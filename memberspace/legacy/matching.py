@@ -8,8 +8,9 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    at a parent's street address (a mother the old base knew by her married name). It points
    to a household: the children who share that parent. Its children are suggested even
    when the message names none of them. The account's street address, where a household's
-   parents lived, lets a first name the parent wrote name a child of it (a step-parent living
-   with the children); alone, it names no one (the family now living in the old flat).
+   parents lived, lets a first name the parent wrote, or a diminutive of the table, name a
+   child of it (a step-parent living with the children); alone, it names no one (the family
+   now living in the old flat).
 2. **Names in the message** (and in the children the parent tried to add, with their birth
    dates): each word counts only for the names it is closest to, so « Louis » does not
    credit Louise; a name of four letters or fewer must be written exactly (accents aside),
@@ -230,7 +231,7 @@ FIRST_NAME = 30  # the first name alone, in a household something else points to
 SIBLINGS = 15  # two children of the household named (three or more: 25)
 SURNAME = 10  # the account's family name is the household's
 POSTCODE = 5  # the account's postcode is the household's
-ADDRESS = 20  # and its street address, house number included (a step-parent living with the children)
+ADDRESS = 25  # and its street address, house number included (a step-parent living with the children)
 PARENT_FIRST_NAME = 15  # the account holder's first name is a parent's of the household (her surname may differ)
 BIRTH_DATE = 30  # the birth date given matches
 WRONG_AGE = 20  # ages are written and none is the child's (give or take a year)

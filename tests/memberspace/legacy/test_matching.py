@@ -585,6 +585,16 @@ def test_a_step_parent_living_at_the_childrens_address_finds_them_by_first_name(
     assert names(account(message, street="12 rue des Lilas", **{**step_father, "postal_code": "35200"})) == []
 
 
+def test_at_the_childrens_address_a_diminutive_of_the_table_is_enough(db):
+    timothee = migrated("Timothée", "Magat", "1", contacts=[at("Sandrine", "Magat", "12 rue des Lilas")])
+    legacy_index.forget()
+    step_father = {"first_name": "Aziz", "last_name": "Personeni", "postal_code": "35000"}
+    assert [s.child for s in suggest_children(account("J'inscris Tim", street="12 rue des Lilas", **step_father))] == [
+        timothee
+    ]
+    assert names(account("J'inscris Tim", street="14 rue des Lilas", **step_father)) == []
+
+
 def test_the_family_living_in_the_old_households_flat_is_shown_none_of_its_children(db):
     migrated("Tiago", "Magat", "1", contacts=[at("Sandrine", "Magat", "12 rue des Lilas")])
     legacy_index.forget()
