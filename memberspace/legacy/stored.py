@@ -117,6 +117,16 @@ def parents_of(children):
         for contact in child.legacy_contacts.all():
             parents.setdefault(
                 (name_key(str(contact)), contact.email.lower(), contact.phone),
-                {"name": str(contact), "email": contact.email, "phone": phones.display(contact.phone)},
+                {
+                    "name": str(contact),
+                    "email": contact.email,
+                    "phone": phones.display(contact.phone),
+                    # where they lived, to compare with the account's address
+                    "address": ", ".join(
+                        part
+                        for part in (contact.address, f"{contact.postal_code} {contact.city}".strip())
+                        if part.strip()
+                    ),
+                },
             )
     return list(parents.values())

@@ -118,6 +118,7 @@ class Command(BaseCommand):
                 first_name="Julien",
                 last_name="Bernard",
                 email="parent.attente@exemple.fr",
+                address="8 rue de Charenton",
                 postal_code="75012",
                 city="Paris",
             )

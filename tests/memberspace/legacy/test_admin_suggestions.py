@@ -80,7 +80,14 @@ def dupont_family(home, monkeypatch):
         LegacyContactFactory(child=child, last_name="Dupont", **contact)
         return child
 
-    mother = {"first_name": "Marie", "email": "m.dupont@exemple.fr", "phone": "+33612345678"}
+    mother = {
+        "first_name": "Marie",
+        "email": "m.dupont@exemple.fr",
+        "phone": "+33612345678",
+        "address": "12 rue des Lilas",
+        "postal_code": "75005",
+        "city": "Paris",
+    }
     children = {
         "lea": migrated("Léa", datetime.date(2016, 3, 12), "1001", **mother),
         "hugo": migrated("Hugo", datetime.date(2018, 7, 1), "1002", **mother),
@@ -119,7 +126,8 @@ def test_the_page_shows_each_household_with_why_its_parents_and_its_children(cli
     text = household.get_text(" ", strip=True)
     assert "confirmé par l'identité du parent" in text
     assert "adresse e-mail du compte chez un parent de l'ancienne base" in text
-    assert "Marie Dupont <m.dupont@exemple.fr> 06 12 34 56 78" in text  # the household's parent, once
+    # the household's parent, once, with where the old base had them live (to compare with the account's)
+    assert "Marie Dupont <m.dupont@exemple.fr> 06 12 34 56 78, 12 rue des Lilas, 75005 Paris" in text
     assert text.count("m.dupont@exemple.fr") == 1
     rows = [[cell.get_text(" ", strip=True) for cell in row.select("td")] for row in household.select("tbody tr")]
     assert [row[0] for row in rows] == ["Léa Dupont", "Hugo Dupont", "Tom Dupont"]
