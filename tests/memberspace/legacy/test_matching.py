@@ -271,6 +271,27 @@ def test_the_family_name_alone_does_not_open_first_names(old_base):
     assert names(account("Léa et Tom voudraient faire du foot", **writer)) == []
 
 
+def test_a_first_name_written_by_a_writer_of_the_childs_own_surname_is_its_full_name(db):
+    """Frantz Chomat, in the postcode, writes « killian »: that is Killian Chomat written in full, even though the
+    two parents the old base knows are not him (a grandfather, a father the record lacked)."""
+    parents = [parent("Nadia", "Chomat", postal_code="35000"), parent("Eric", "Chomat", postal_code="35000")]
+    killian = migrated("Killian", "Chomat", "1", contacts=parents)
+    # the child of a household of that family name who bears another one is not named by a first name alone
+    alexis = migrated("Alexis", "Le Corre", "2", contacts=[parent("Anne", "Chomat", postal_code="35000")])
+    legacy_index.forget()
+    writer = {"first_name": "Frantz", "last_name": "Chomat", "postal_code": "35000"}
+    found = match_account(account("mes enfants killian sont au judo depuis 2 ans", **writer)).suggestions
+    assert [s.child for s in found] == [killian]
+    assert "prénom écrit par le parent, qui porte son nom" in found[0].reasons
+    # the family name written with a typo is no less his (« Rania soyllard » by a Soullard)
+    typed = match_account(account("Nous revenons après une année sans : Killian chomatt", **writer)).suggestions
+    assert [s.child for s in typed] == [killian]
+    assert match_account(account("Inscription d'Alexis", **writer)).suggestions == []
+    # from another postcode, the family name and a first name are not enough
+    assert match_account(account("Inscription de Killian", **{**writer, "postal_code": "29200"})).suggestions == []
+    assert alexis.legacy_id == "2"
+
+
 def test_nothing_is_attached_by_the_matching(old_base):
     match_account(account("Léa, Tom et Hugo Martin", email="sophie.leclerc@exemple.fr"))
     assert not Guardianship.objects.exists()
@@ -413,6 +434,31 @@ def test_ages_written_for_the_children_tell_a_homonym_from_ones_own(db):
     assert [s.child for s in suggest_children(account("Inscription Rayan Garrigues (9 ans)"))] == [nine]
     # a duration is no age: « depuis 2 ans »
     assert [s.child for s in suggest_children(account("Rayan Garrigues est au judo depuis 2 ans"))] == [nine]
+
+
+def test_an_age_written_beside_a_name_is_that_childs_not_a_siblings(db):
+    """« Romane Chenard (16 ans) et Lorie CHENARD (14 ans) »: the old base's Lorie Chenard is 16, Romane's age."""
+    lorie = migrated("Lorie", "Chenard", "1", datetime.date(2010, 1, 1))
+    on = datetime.date(2026, 6, 1)  # Lorie is 16
+
+    def found(message):
+        return [s.child for s in match_account(account(message), today=on).suggestions]
+
+    assert found("Réinscription de Romane Chenard (16 ans) et Lorie CHENARD (14 ans) svp") == []
+    assert found("Réinscription de Romane Chenard (14 ans) et Lorie CHENARD (16 ans) svp") == [lorie]
+    assert found("Réinscription de CHENARD Lorie, 16 ans, et Romane, 14 ans") == [lorie]
+    assert found("Réinscription de CHENARD Lorie, 14 ans, et Romane, 16 ans") == []
+    # an age that follows no name is any child's of the message
+    assert found("Lorie Chenard. Elle a 14 ans") == []
+    assert found("Lorie Chenard. Elle a 16 ans") == [lorie]
+
+
+def test_ages_are_reckoned_on_the_day_given(db):
+    """The benchmark's messages were written on its own day: the ages in them are reckoned on that day."""
+    rayan = migrated("Rayan", "Garrigues", "1", datetime.date(2017, 1, 1))
+    writer = account("Inscription Rayan Garrigues (9 ans)")
+    assert [s.child for s in match_account(writer, today=datetime.date(2026, 6, 1)).suggestions] == [rayan]
+    assert match_account(writer, today=datetime.date(2030, 6, 1)).suggestions == []
 
 
 def test_a_child_the_parent_added_with_another_birth_date_is_another_child(db):
@@ -646,7 +692,8 @@ def test_two_children_named_are_their_household_even_for_a_writer_its_parents_ar
     grandfather = {"first_name": "Sami", "last_name": "Da Cunha", "postal_code": "35700"}
     found = match_account(account("Nous avons un compte dans l'ancienne base pour Éléna et Léna.", **grandfather))
     assert {s.child for s in found.suggestions} == {elena, lena}
-    # one first name is not enough, nor two in another town: another family of that name may have them
-    assert names(account("Nous avons un compte dans l'ancienne base pour Léna.", **grandfather)) == []
+    # one first name is Léna Da Cunha written in full, as a full name is (see the next test); two in another
+    # town are not enough: another family of that name may have them
+    assert names(account("Nous avons un compte dans l'ancienne base pour Léna.", **grandfather)) == ["Léna Da Cunha"]
     elsewhere = {**grandfather, "postal_code": "35000"}
     assert names(account("Nous avons un compte dans l'ancienne base pour Éléna et Léna.", **elsewhere)) == []
