@@ -512,15 +512,7 @@ class Builder:
         return " ".join(part for part in parts if part).strip()
 
     def attachments(self, chosen, styles):
-        rng = self.rng
-        rows = []
-        for child in chosen:
-            first = child.first_name if rng.random() < 0.8 else writing.strip_accents(child.first_name)
-            last = child.last_name if rng.random() < 0.8 else child.last_name.upper()
-            birth = child.birth_date
-            if rng.random() < 0.05:  # a slip in the date
-                birth += datetime.timedelta(days=1)
-            rows.append((first, last, birth))
+        rows = [child_as_typed(self.rng, child) for child in chosen]
         if rows:
             styles.add("attachment_request")
         return rows
@@ -714,6 +706,17 @@ class Builder:
 
     def phone_as_typed(self, digits):
         return writing_phone(self.rng, digits)
+
+
+def child_as_typed(rng, child):
+    """``(first name, last name, birth date)`` of ``child`` as a parent types them in the form that adds a child
+    (announcement, step 5): accents left out or the family name in capitals now and then, a slip in the date."""
+    first = child.first_name if rng.random() < 0.8 else writing.strip_accents(child.first_name)
+    last = child.last_name if rng.random() < 0.8 else child.last_name.upper()
+    birth = child.birth_date
+    if rng.random() < 0.05:  # a slip in the date
+        birth += datetime.timedelta(days=1)
+    return first, last, birth
 
 
 def writing_phone(rng, digits):

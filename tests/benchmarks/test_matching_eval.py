@@ -328,3 +328,39 @@ def test_recall_over_named_children_leaves_out_the_family_of_a_message_naming_no
     assert figures["recall_at_3_named"] == 1.0
     assert figures["named_children"] == 2
     assert figures["recall_at_3"] == 0.5
+
+
+@pytest.mark.django_db
+def test_step_five_adds_the_missed_children_through_the_real_service_and_the_secretariat_is_shown_them(
+    tmp_path, benchmark
+):
+    """The journey figure: a child missed at sign-up, added by the parent, is flagged and suggested."""
+    from benchmarks.matching_eval.generator import REFERENCE_DATE
+    from benchmarks.matching_eval.load import load
+    from memberspace.families.models import Child, ChildStatus
+    from memberspace.legacy.matching import match_account
+    from memberspace.legacy.models import AttachmentRequest
+
+    evaluation = generate(seed=3, children=300, signups=150)
+    loaded = load(evaluation, tmp_path)
+    results = [
+        benchmark.score(
+            signup, match_account(loaded.accounts[signup.key], today=REFERENCE_DATE), loaded.child_ids, evaluation
+        )
+        for signup in evaluation.signups
+    ]
+    missing = [child for result in results if not result["signup"].new_family for child in benchmark.missed(result)]
+    assert missing, "the set must miss some children at sign-up for this test to mean anything"
+    requests = AttachmentRequest.objects.count()
+
+    figures = benchmark.step_five(evaluation, loaded, results)
+
+    assert figures["step5_missed"] == figures["step5_added"] + figures["step5_refused"] == len(missing)
+    assert Child.objects.exclude(status=ChildStatus.MIGRATED).count() == figures["step5_added"]
+    assert AttachmentRequest.objects.count() - requests == figures["step5_flagged"] > 0
+    assert 0 < figures["step5_found"] <= figures["step5_flagged"]
+    before = benchmark.figures(results)
+    assert figures["journey_recall_at_3"] > before["recall_at_3"]
+    assert figures["journey_recall_at_3_named"] >= before["recall_at_3_named"]
+    # no migrated child was attached along the way: the secretariat still decides
+    assert not Child.objects.filter(status=ChildStatus.MIGRATED, guardianships__isnull=False).exists()
