@@ -11,7 +11,7 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run setup test test-fast fuzz lint format migrations-check deploy-check bench backup restore clean
+.PHONY: help install run setup test test-fast fuzz guide lint format migrations-check deploy-check bench backup restore clean
 
 help:
 	@echo "make run     installe, migre, charge la démo et sert le site (+ worker) sur RUN_ADDRESS, 127.0.0.1:8000 par défaut"
@@ -19,6 +19,7 @@ help:
 	@echo "             (SITE_BASE_URL=http://… pour leur donner une autre adresse)"
 	@echo "make test    lance toute la suite de tests (ce que lance la CI)"
 	@echo "make test-fast  les tests sans navigateur ni serveurs réels, base de test gardée (--create-db pour la refaire)"
+	@echo "make guide   reprend les captures d'écran du guide du secrétariat (docs/guide/)"
 	@echo "make fuzz    les formulaires face à des saisies aléatoires nouvelles (FUZZ_EXAMPLES=500)"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make bench   lance les benchmarks"
@@ -74,6 +75,10 @@ test-fast: install
 # The forms' fuzz tests on new random input, FUZZ_EXAMPLES per form (make test replays fixed ones).
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -p no:cacheprovider tests/security/test_forms_fuzz.py
+
+# The secretariat's guide's screenshots (docs/guide/), taken again of the admin as it is.
+guide: install $(CHROMIUM)
+	REFRESH_GUIDE=1 $(BIN)/pytest -p no:cacheprovider tests/browser/test_secretariat_guide.py
 
 lint: install
 	$(BIN)/ruff check .

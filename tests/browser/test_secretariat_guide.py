@@ -4,15 +4,18 @@ One secretary, signed in with her second factor, does in headless Chromium every
 describes: validate, refuse and suspend parents' accounts, attach migrated children from the
 suggestions, decide on enrollment requests, record a deposit, export a roster, resend a failed
 notification. Each step is checked (state in the database, message on screen, downloaded file)
-and photographed into docs/guide/, so that the guide's pictures are those of the admin as it is.
+and photographed, so that the guide's pictures are those of the admin as it is.
 
 The data are fixed (names, amounts, times of day relative to today, references) so that
-the pictures come out the same run after run. Run the test again to refresh them.
+the pictures come out the same run after run. ``make guide`` (REFRESH_GUIDE=1) runs the test
+to refresh them in docs/guide/; any other run photographs into a temporary folder and leaves
+the checkout as it was.
 """
 
 import csv
 import datetime
 import io
+import os
 import re
 from decimal import Decimal
 
@@ -243,7 +246,7 @@ def build_club(home, secretary):
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary):
+def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary, tmp_path):
     stay = build_club(live_site, secretary)
     EmailAddress.objects.create(user=secretary, email=secretary.email, verified=True, primary=True)
     secret = give_totp(secretary)
@@ -251,13 +254,13 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
     taken = []
 
     def shoot(name, *regions, whole_width=False, clip=None):
-        """The viewport, or the part of the page the regions cover, into docs/guide/name.
+        """The viewport, or the part of the page the regions cover, into docs/guide/name (``make guide``).
 
         ``whole_width``: from the top of the page, the sidebar included, down to the regions.
         ``clip``: that part of the viewport.
         """
         assert name in SCREENSHOTS and name not in taken, name
-        path = settings.BASE_DIR / "docs" / "guide" / name
+        path = (settings.BASE_DIR / "docs" / "guide" if os.environ.get("REFRESH_GUIDE") else tmp_path) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         page.mouse.move(1200, 10)  # away from the sidebar and the rows: no hover effect in the picture
         page.wait_for_timeout(SETTLE_MS)  # the sidebar's and the menu's transitions over
@@ -273,6 +276,7 @@ def test_the_secretariat_does_what_the_guide_says(new_page, live_site, secretary
             page.set_viewport_size(DESKTOP)
         else:
             page.screenshot(path=path, animations="disabled")
+        assert path.read_bytes().startswith(b"\x89PNG"), name
         taken.append(name)
 
     messages = page.locator(".messages")
