@@ -69,7 +69,7 @@ from memberspace.legacy import index as legacy_index
 from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
-VERSION = 6  # of these rules: raise it when they change, and the stored suggestions are computed again
+VERSION = 7  # of these rules: raise it when they change, and the stored suggestions are computed again
 THRESHOLD = 50  # the least score of a suggestion shown
 CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
 MONTHS = {
@@ -958,8 +958,10 @@ def rank(scored, index, *, threshold=THRESHOLD):
         tied = any(found.weight == best.get(key) and len(households_at_best[key]) > 1 for key in keys)
         if found.score >= threshold and (found.identity or not (beaten or tied)):
             shown.append(found)
-        elif found.full_name:
-            homonyms.append(found)  # a name written, another household's child
+        elif found.full_name or (tied and not beaten and found.score >= threshold):
+            # a name written, another household's child; or a child of households that nothing tells apart
+            # (two of the postcode both have a Zoé and an Augustin): the secretariat compares them
+            homonyms.append(found)
         elif found.with_household and not (beaten or tied):
             below.append(found)
     # A household shown brings its other children the parent named, even by a diminutive or with a typo

@@ -292,6 +292,23 @@ def test_a_first_name_written_by_a_writer_of_the_childs_own_surname_is_its_full_
     assert alexis.legacy_id == "2"
 
 
+def test_households_nothing_tells_apart_are_folded_as_homonyms_not_dropped(db):
+    """A step-mother writes « Zoé et Augustin »: two households of her postcode have both. Neither is
+    suggested, and the secretariat sees all four children under « Homonymes possibles » to compare."""
+    cruz = household("Inès", "De La Cruz", "35000", ("Zoé", datetime.date(2021, 3, 22)), ("Augustin", BIRTH))
+    defossez = household("Marc", "Defossez", "35000", ("Zoé", datetime.date(2019, 1, 5)), ("Augustin", BIRTH))
+    writer = {"first_name": "Claudine", "last_name": "Bourin", "postal_code": "35000"}
+    found = match_account(account("J'inscris Zoé et Augustin, les enfants de mon conjoint", **writer))
+    assert found.suggestions == []
+    assert {s.child for s in found.homonyms} == {*cruz, *defossez}
+    # one household only: suggested, nothing folded
+    defossez[0].delete()
+    legacy_index.forget()
+    found = match_account(account("J'inscris Zoé et Augustin, les enfants de mon conjoint", **writer))
+    assert [s.child for s in found.suggestions] == cruz
+    assert [s.child for s in found.homonyms] == []
+
+
 def test_nothing_is_attached_by_the_matching(old_base):
     match_account(account("Léa, Tom et Hugo Martin", email="sophie.leclerc@exemple.fr"))
     assert not Guardianship.objects.exists()
