@@ -324,6 +324,9 @@ def evaluate(seed, args, workdir):
     return overall, results
 
 
+BENCHMARK_SECRETARY = "secretariat@benchmark.invalid"
+
+
 def missed(result):
     """The children ``result``'s sign-up refers to that the secretariat was not shown (at 3)."""
     return [child for child, wrong in result["found"].items() if wrong is None or wrong >= 3]
@@ -332,7 +335,8 @@ def missed(result):
 def step_five(evaluation, loaded, results):
     """The announcement's step 5 for the families whose children were missed at sign-up.
 
-    Once validated, a parent who finds a child missing from the account adds it through the
+    The parent's email is verified (step 2) and the club validates the account through the accounts'
+    service (step 3); a parent who then finds a child missing from the account adds it through the
     real service (``families.services.children.create_child``), typed as in the form
     (``generator.child_as_typed``, from a generator of its own: the seed's other draws are
     unchanged). A child the old base knows with the same names and birth date is flagged to
@@ -341,13 +345,20 @@ def step_five(evaluation, loaded, results):
     """
     import random
 
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
     from benchmarks.matching_eval.generator import REFERENCE_DATE, child_as_typed
-    from memberspace.accounts.models import AccountStatus, ParentAccount
+    from memberspace.accounts import services as accounts
     from memberspace.families.models import Relationship
     from memberspace.families.services.children import ChildError, create_child
     from memberspace.legacy.matching import match_account
     from memberspace.legacy.models import AttachmentRequest
 
+    staff = get_user_model()
+    secretary = staff.objects.filter(email=BENCHMARK_SECRETARY).first() or staff.objects.create_user(
+        email=BENCHMARK_SECRETARY, password=None, is_staff=True
+    )
     by_id = evaluation.children_by_id()
     legacy_of = {pk: legacy_id for legacy_id, pk in loaded.child_ids.items()}
     requests_before = AttachmentRequest.objects.count()
@@ -360,8 +371,9 @@ def step_five(evaluation, loaded, results):
             continue
         lost += len(missing)
         account = loaded.accounts[signup.key]
-        ParentAccount.objects.filter(pk=account.pk).update(account_status=AccountStatus.VALIDATED)
-        account.refresh_from_db()
+        EmailAddress.objects.create(user=account, email=account.email, verified=True, primary=True)
+        accounts.mark_email_verified(account)
+        account = accounts.validate(account, by=secretary)
         typing = random.Random(f"{evaluation.seed}/{signup.key}/step5")
         for child in missing:
             first, last, birth = child_as_typed(typing, by_id[legacy_of[child]])

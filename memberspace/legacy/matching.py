@@ -784,7 +784,7 @@ class Support:
     points: int  # siblings, family name, postcode, parent's first name; less a stranger's
     reasons: list
     first_name_counts: bool  # whether a first name alone names one of its children
-    here: bool = False  # the account's postcode is its
+    here: bool  # the account's postcode is its
 
 
 def household_support(account, index, evidence):
