@@ -69,7 +69,7 @@ from memberspace.legacy import index as legacy_index
 from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
-VERSION = 7  # of these rules: raise it when they change, and the stored suggestions are computed again
+VERSION = 8  # of these rules: raise it when they change, and the stored suggestions are computed again
 THRESHOLD = 50  # the least score of a suggestion shown
 CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
 MONTHS = {
@@ -892,7 +892,7 @@ def score_children(account, index, today=None):
         )
         if carried > found.name:
             total += carried
-            why.append(_("prénom écrit par le parent, qui porte son nom"))
+            why.append(_("prénom écrit par le parent, qui porte le nom de famille de l'enfant"))
         elif found.name:
             total += found.name
             why.append(found.name_reason)

@@ -282,7 +282,7 @@ def test_a_first_name_written_by_a_writer_of_the_childs_own_surname_is_its_full_
     writer = {"first_name": "Frantz", "last_name": "Chomat", "postal_code": "35000"}
     found = match_account(account("mes enfants killian sont au judo depuis 2 ans", **writer)).suggestions
     assert [s.child for s in found] == [killian]
-    assert "prénom écrit par le parent, qui porte son nom" in found[0].reasons
+    assert "prénom écrit par le parent, qui porte le nom de famille de l'enfant" in found[0].reasons
     # the family name written with a typo is no less his (« Rania soyllard » by a Soullard)
     typed = match_account(account("Nous revenons après une année sans : Killian chomatt", **writer)).suggestions
     assert [s.child for s in typed] == [killian]
