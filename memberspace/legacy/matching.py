@@ -16,7 +16,8 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    credit Louise; a name of four letters or fewer must be written exactly (accents aside),
    longer ones allow one typo, long ones two; common French words are never names
    (data/stopwords_fr.txt, from wordfreq), and a very common one in lower case is never a
-   family name (« mon petit Léo »); diminutives (nicknames.py) and parts or initials of
+   family name, nor a first name unless beside a name or in a list of them (« mon petit Léo »,
+   « louis et Safa Macedo »); diminutives (nicknames.py) and parts or initials of
    compound first names count for less; a diminutive that is also a common word (« Nico »)
    needs its capital. A compound first name may hold one typo in a part of five letters or
    more. A child's first and last names must be next to each other, in either order, or
@@ -25,8 +26,10 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    the family name or the parent's first name with the postcode or a second child; or three
    of its children's first names. A household shown brings the other children of it the
    parent named (of no other age written), even by a diminutive or with a typo, and even by
-   a word of three or four letters one letter away from the first name (« Amed » for Ahmed,
-   « Inè » for Inès), which alone names no one. A writer of the household's family name whom
+   a word one letter away from a first name where either is four letters or fewer (« Amed » for
+   Ahmed, « Toony » for Tony), or from the first name of a child whose family name it stands
+   beside, though it is another child's first name (« Calie Messaoudi » for Callie); alone, such
+   a word names no one. A writer of the household's family name whom
    its two known parents are not (another family of that name) needs more than one first
    name: two of its children named in its postcode. A first name written by a parent whose own
    family name is the child's, in its household's postcode, is that child's full name (« Killian »
@@ -36,8 +39,8 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
 3. **Birth dates and ages** written in the message or given for a child the parent tried to
    add: they settle homonyms and twins, and a child born another day is another child (also
    when the message names the child the parent added). A first name followed by its whole
-   birth date (« Noan né le 11/12/2020 ») counts alone; so does a family name followed by
-   its birth date, beside a word we cannot read (« Bibou Fourny 18/09/17 »). An age written right
+   birth date (« Noan né le 11/12/2020 ») counts alone; so does a family name beside a word we
+   cannot read, followed by its birth date (« Bibou Fourny 18/09/17 », « Fourny Bibou 18/09/17 »). An age written right
    after a child's name is that child's (« Romane Chenard (16 ans) et Lorie Chenard (14 ans) »:
    a Lorie Chenard of 16 is another child); an age that follows no name is any child's of the
    message. Ages are reckoned on the day of the matching (``today``).
@@ -69,7 +72,7 @@ from memberspace.legacy import index as legacy_index
 from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
-VERSION = 8  # of these rules: raise it when they change, and the stored suggestions are computed again
+VERSION = 9  # of these rules: raise it when they change, and the stored suggestions are computed again
 THRESHOLD = 50  # the least score of a suggestion shown
 CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
 MONTHS = {
@@ -365,7 +368,8 @@ def read(text, index):
 
     A very common French word that is also a name in the old base, written in lower case
     (« petit », « le », « rose »), is marked ``plain``: ``find_mentions`` reads it as a first name
-    only beside another name, never as a family name (« mon petit Léo », « Tom le mercredi »).
+    only beside another name or in a list of names (« louis et Safa »), never as a family name (« mon petit Léo »,
+    « Tom le mercredi »).
     """
     folded = strip_accents(text or "")
     for letters, written in (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE")):
@@ -503,7 +507,7 @@ def find_mentions(reading, index):
                 name = names[position]
                 if best <= allowed_typos(term) and best <= allowed_typos(name):
                     tables = ((index.first_names, firsts), (index.last_names, lasts))
-                elif best == 1 and len(term) <= 4:
+                elif best == 1 and min(len(term), len(name)) <= 4:  # « Amed » for Ahmed, « Toony » for Tony
                     tables = ((index.first_names, loose),)
                 else:
                     continue
@@ -527,15 +531,27 @@ def find_mentions(reading, index):
 
 
 def plain_words_settled(reading, firsts, lasts):
-    """Very common words in lower case: a first name beside another name (« tom dupont »), never a family name."""
+    """Very common words in lower case: a first name beside another name (« tom dupont ») or in a list of names
+    (« louis et Safa Macedo »), never a family name."""
 
     def plain(mention):
         return any(position in reading.plain for position in range(mention.start, mention.end))
 
-    def name_beside(mention):
-        return any(
+    def name_at(position):
+        return (
             0 <= position < len(reading.kinds) and reading.kinds[position] == "name" and position not in reading.plain
-            for position in (mention.start - 1, mention.end)
+        )
+
+    def connector_at(position):
+        return 0 <= position < len(reading.kinds) and reading.kinds[position] == "connector"
+
+    def name_beside(mention):
+        before, after = mention.start - 1, mention.end
+        return (
+            name_at(before)
+            or name_at(after)
+            or (connector_at(after) and name_at(after + 1))
+            or (connector_at(before) and name_at(before - 1))
         )
 
     def particles_only(mention):  # « le », « de » alone are a family name (Lê, De) only with their capital
@@ -571,6 +587,29 @@ def weak_readings(reading, index):
         if children:
             weak.append(Mention(position, position + 1, children))
     return weak
+
+
+def misspelt_beside_family_name(reading, lasts, last_positions, index):
+    """« Calie Messaoudi »: a word beside a family name, one letter away from the first name of a child of that
+    name, none of whom bears the word itself, though other children of the base may (Calie Henri). Yields
+    ``(mention, family name mention)``: read as words one letter away, which only name a child of a household
+    that something else shows (``rank``)."""
+    for last in lasts:
+        family = [child for child, quality in last.children.items() if quality == EXACT]
+        first_names = {index.entries[child].first for child in family}
+        for position in (last.start - 1, last.end):
+            if not 0 <= position < len(reading.tokens) or reading.kinds[position] != "name":
+                continue
+            word = reading.tokens[position]
+            if position in last_positions or word in first_names:
+                continue
+            children = {
+                child: ONE_TYPO
+                for child in family
+                if OSA.distance(word, index.entries[child].first, score_cutoff=1) <= 1
+            }
+            if children:
+                yield Mention(position, position + 1, children), last
 
 
 def joined(first, last, reading, first_positions, last_positions=frozenset()):
@@ -723,11 +762,18 @@ def gather(account, index, today):
                 if dates and index.entries[child].birth_date in dates:
                     found.birth_date = True
                 found.dated = found.dated or entry.birth_date in dated
-        for mention in loose:
+        one_letter_away = [
+            *((mention, ()) for mention in loose),
+            *(
+                (mention, [last_mention])
+                for mention, last_mention in misspelt_beside_family_name(reading, lasts, last_positions, index)
+            ),
+        ]
+        for mention, beside in one_letter_away:
             for child in mention.children:
                 entry = index.entries[child]
                 if not born_otherwise(entry.birth_date, added(entry)) and not aged_otherwise(
-                    entry.birth_date, stated_ages(reading, mention), today
+                    entry.birth_date, stated_ages(reading, mention, beside), today
                 ):
                     evidence[child].loose = True
                     evidence[child].mentions.add((number, mention.start, mention.end))
@@ -749,13 +795,17 @@ def gather(account, index, today):
                             found.name_reason = _("prénom abrégé ou diminutif, et nom, écrits par le parent")
                         if dates and index.entries[child].birth_date in dates:
                             found.birth_date = True
-        for mention in lasts:  # « Bibou Fourny 18/09/17 »: a name we cannot read, the family name, its birth date
+        # « Bibou Fourny 18/09/17 », « Fourny Bibou 18/09/17 »: a name we cannot read beside the family name, and
+        # right after them, the birth date
+        for mention in lasts:
             beside = [
                 i
                 for i in (mention.start - 1, mention.end)
                 if 0 <= i < len(reading.kinds) and reading.kinds[i] == "name" and i not in first_positions
             ]
-            dated = reading.dated.get(mention.end - 1, ())
+            dated = set(reading.dated.get(mention.end - 1, ()))
+            if mention.end in beside:
+                dated |= reading.dated.get(mention.end, set())
             if not beside or not dated:
                 continue
             for child, last_quality in mention.children.items():

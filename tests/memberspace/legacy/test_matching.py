@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from memberspace.families.models import Child, ChildStatus, Guardianship
 from memberspace.legacy import index as legacy_index
-from memberspace.legacy.matching import THRESHOLD, match_account, suggest_children
+from memberspace.legacy.matching import THRESHOLD, age, match_account, suggest_children
 from memberspace.legacy.models import AttachmentRequest, LegacyContact
 from tests.factories import UserFactory
 
@@ -191,6 +191,20 @@ def test_a_common_word_that_is_a_family_name_needs_its_capital(db):
     assert [s.child for s in suggest_children(account("Léo Petit"))] == [leo]
     assert [s.child for s in suggest_children(account("Tom Le, merci"))] == [tom]
     assert [s.child for s in suggest_children(account("tom Le"))] == [tom]
+
+
+def test_a_common_word_in_a_list_of_names_is_a_first_name(db):
+    """« louis » in lower case is a common word (« un louis d'or »); in a list of names it is Louis Macedo."""
+    louis = migrated("Louis", "Macedo", "1")
+    safa = migrated("Safa", "Macedo", "2")
+    legacy_index.forget()
+    found = suggest_children(account("mes enfants louis et Safa macedo sont au judo", postal_code="75011"))
+    assert {s.child for s in found} == {louis, safa}
+    assert {s.child for s in suggest_children(account("louis et Safa Macedo"))} == {louis, safa}
+    # still never a family name: « Léa et Hugo louis » names no Louis
+    migrated("Léa", "Louis", "3")
+    legacy_index.forget()
+    assert names(account("Léa et Hugo louis")) == []
 
 
 def test_short_names_need_an_exact_or_accent_only_match(old_base):
@@ -572,6 +586,9 @@ def test_the_family_name_and_the_birth_date_beside_a_nickname_we_cannot_read(db)
     legacy_index.forget()
     assert [s.child for s in suggest_children(account("Bibou Fourny 18/09/17"))] == [ambre]
     assert names(account("Bibou Fourny")) == []
+    # in the other order too, the date after the word we cannot read
+    assert [s.child for s in suggest_children(account("Fourny Bibou 18/09/17 - déjà venus en séjour"))] == [ambre]
+    assert names(account("Fourny Bibou 18/09/15")) == []
     # a date in another sentence is no one's birth date
     assert names(account("Inscription de Kenzo Martin. Le 03/04/2016 j'ai déménagé.")) == []
 
@@ -698,6 +715,45 @@ def test_a_short_name_with_a_typo_counts_in_a_household_shown(db):
     found = match_account(account("Anciens adhérents : Maelys, Inè et Gabin.", **writer)).suggestions
     assert {s.child for s in found} == {maelys, ines, gabin}
     assert names(account("Inscription de Inè", **writer)) == []  # alone, it names no one
+
+
+def test_a_short_name_typed_with_a_letter_more_counts_in_a_household_shown(db):
+    """« Maelys, Toony et Gabin »: Tony, his name typed with a letter more, beside his brother and sister."""
+    maelys, tony, gabin = household(
+        "Nadia",
+        "Doucet",
+        "35830",
+        ("Maëlys", datetime.date(2012, 4, 1)),
+        ("Tony", datetime.date(2017, 12, 10)),
+        ("Gabin", datetime.date(2019, 2, 3)),
+    )
+    writer = {"first_name": "Gwendal", "last_name": "Beyer", "postal_code": "35830"}
+    found = match_account(account("Anciens adhérents : Maelys, Toony et Gabin.", **writer)).suggestions
+    assert {s.child for s in found} == {maelys, tony, gabin}
+    assert "prénom écrit par le parent, à une lettre près" in next(s for s in found if s.child == tony).reasons
+    assert names(account("Inscription de Toony", **writer)) == []  # alone, it names no one
+    # nor does a word two letters longer
+    assert {s.child for s in suggest_children(account("Maelys, Tooony et Gabin", **writer))} == {maelys, gabin}
+
+
+def test_a_misspelt_first_name_beside_its_family_name_counts_though_another_child_bears_it(db):
+    """« Calie Messaoudi et Lino Messaoudi »: Calie is a first name of the old base (Calie Henri), but no
+    Messaoudi bears it; their Callie, one letter away, comes with her brother."""
+    callie, lino = household(
+        "Samira", "Messaoudi", "35830", ("Callie", datetime.date(2017, 11, 25)), ("Lino", datetime.date(2021, 6, 1))
+    )
+    calie = migrated("Calie", "Henri", "3", datetime.date(2017, 5, 2))
+    legacy_index.forget()
+    found = suggest_children(account("Je voudrais inscrire Calie Messaoudi (née en 2017) et Lino Messaoudi"))
+    assert [s.child for s in found] == [lino, callie]
+    assert "prénom écrit par le parent, à une lettre près" in found[1].reasons
+    assert names(account("Je voudrais inscrire Calie Messaoudi")) == []  # alone, it names no one
+    # the Calie whose family name is written is still hers
+    assert {s.child for s in suggest_children(account("Calie Henri et Lino Messaoudi"))} == {calie, lino}
+    # nor with an age beside it that is not Callie's
+    lino_age = age(lino.birth_date, datetime.date.today())
+    written = f"Calie Messaoudi (3 ans) et Lino Messaoudi ({lino_age} ans)"
+    assert names(account(written)) == ["Lino Messaoudi"]
 
 
 def test_two_children_named_are_their_household_even_for_a_writer_its_parents_are_not(db):
