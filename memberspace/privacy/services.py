@@ -43,7 +43,7 @@ from memberspace.enrollments.models import TAKEN_STATUSES, Enrollment, Enrollmen
 from memberspace.families.models import Child, ChildStatus, Guardianship, Invitation
 from memberspace.families.services import children as children_service
 from memberspace.families.text import name_key
-from memberspace.legacy.models import AttachmentRequest, LegacyContact
+from memberspace.legacy.models import AccountSuggestions, AttachmentRequest, LegacyContact
 from memberspace.notifications.models import Notification
 from memberspace.notifications.services import notify, notify_address
 from pages.models import ClubSettings
@@ -267,6 +267,7 @@ def erase_account(parent, *, by):
         )
         _delete_with_history(invitations, _("Invitation effacée"))
         AttachmentRequest.objects.filter(parent=parent).delete()
+        AccountSuggestions.objects.filter(account=parent).delete()  # the children its message named
         LegacyContact.objects.filter(identity.legacy_contacts(children)).delete()
         EmailAddress.objects.filter(user=parent).delete()  # and their confirmations (cascade)
         Authenticator.objects.filter(user=parent).delete()

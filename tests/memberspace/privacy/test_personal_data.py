@@ -21,6 +21,7 @@ from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, ChildStatus
 from memberspace.families.services import children as children_service
+from memberspace.legacy.models import AccountSuggestions
 from memberspace.notifications.models import Notification
 from memberspace.privacy import services as privacy
 from pages.models import ClubSettings
@@ -123,6 +124,7 @@ def test_a_parent_asks_for_erasure_with_the_password_and_the_secretariat_is_told
 
 def test_the_secretariat_erases_a_requested_account_and_keeps_what_the_accounts_need(client, family, secretary):
     mother, father, shared, own, stay = family
+    AccountSuggestions.objects.create(account=mother, signature="x", data={"households": [], "homonyms": []})
     (waiting,) = enrollments.request_enrollments(mother, offer=stay, children=[own])
     (paid,) = enrollments.request_enrollments(mother, offer=stay, children=[shared])
     enrollments.validate(paid, by=secretary)
@@ -141,6 +143,7 @@ def test_the_secretariat_erases_a_requested_account_and_keeps_what_the_accounts_
     assert mother.email == f"efface-{mother.pk}@efface.invalid" and not mother.has_usable_password()
     assert not EmailAddress.objects.filter(user=mother).exists()
     assert not Notification.objects.filter(user=mother).exists()
+    assert not AccountSuggestions.objects.filter(account=mother).exists()  # which children its message named
     assert not ModelLogEntry.objects.filter(object_id=str(mother.pk), label__contains="Claire").exists()
     # The shared child stays with the father; the other is archived, its pending request cancelled.
     assert list(shared.guardians.all()) == [father]
