@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from memberspace.accounts.access import id_from
 from memberspace.families.admin import MANAGE_PERMISSION, AttachForm
 from memberspace.families.models import Child, ChildStatus, Relationship
-from memberspace.families.services import children as children_service
 from memberspace.families.text import name_key
 from memberspace.legacy import services
 from memberspace.legacy.stored import parents_of, stored_matches
@@ -30,10 +29,10 @@ MAX_HOUSEHOLD_CHILDREN = 20
 class AttachSuggestedChildView(ActionView):
     """From a parent's account page: attach one of the suggested (or any) children, or a household's at once.
 
-    One ``child`` value: that child (a suggestion's or a homonym's « Rattacher Léa »), under
-    ``attach_child``'s rules. Several: the second click, « Rattacher les N enfants cités »
-    of a household, all or nothing (``services.attach_household``): a child attached by
-    someone else in between refuses the whole form with a message.
+    One ``child`` value: that child (a suggestion's or a homonym's « Rattacher Léa »). Several: the
+    second click, « Rattacher les N enfants cités » of a household, all or nothing. Both through
+    ``services.attach_household``: a child no longer in the old base (attached by someone else in
+    between, merged) refuses the whole form with a message.
     """
 
     permission = MANAGE_PERMISSION
@@ -72,20 +71,18 @@ class AttachSuggestedChildView(ActionView):
         return super().post(request, *args, **kwargs)
 
     def act(self, request):
-        relationship = self.form.cleaned_data["relationship"]
-        if len(self.children) > 1:
-            attached = services.attach_household(
-                self.children, self.instance, by=request.user, relationship=relationship
-            )
+        # One child or several, the same rules: still in the old base when the click lands (a page shown
+        # before another secretary attached the child to another family gives it no second family).
+        attached = services.attach_household(
+            self.children, self.instance, by=request.user, relationship=self.form.cleaned_data["relationship"]
+        )
+        if len(attached) > 1:
             return _("%(children)s sont rattachés au compte de %(parent)s.") % {
                 "children": names_list(attached),
                 "parent": self.instance.get_full_name(),
             }
-        child = children_service.attach_child(
-            self.children[0], self.instance, by=request.user, relationship=relationship
-        )
         return _("%(child)s est rattaché(e) au compte de %(parent)s.") % {
-            "child": child,
+            "child": attached[0],
             "parent": self.instance.get_full_name(),
         }
 

@@ -21,7 +21,7 @@ from wagtail.models import Site
 from memberspace.accounts.models import ParentAccount
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, PlaceOffer, WaitingList
-from memberspace.families.models import Child, Guardianship, Invitation
+from memberspace.families.models import Child, ChildStatus, Guardianship, Invitation
 from memberspace.families.services import invitations as invitation_service
 from memberspace.legacy.models import AttachmentRequest
 from memberspace.notifications.models import Notification
@@ -145,6 +145,7 @@ class World:
     secretary: object
     child: object
     other_child: object
+    migrated_child: object  # in the old base, no guardian yet: the secretariat may attach it
     stay: object
     activity: object
     free_stay: object
@@ -220,6 +221,9 @@ def build_world(stay_index, activity_index, secretary, editor):
     )
     other_child = ChildFactory(
         first_name="Noé", last_name="Voisin", birth_date=birth_date_for(8), sex="M", guardians=[(other, "pere")]
+    )
+    migrated_child = Child.objects.create(
+        first_name="Lou", last_name="Ancien", birth_date=birth_date_for(9), status=ChildStatus.MIGRATED, legacy_id="42"
     )
 
     stay = StayPageFactory(
@@ -311,6 +315,7 @@ def build_world(stay_index, activity_index, secretary, editor):
         secretary=secretary,
         child=child,
         other_child=other_child,
+        migrated_child=migrated_child,
         stay=stay,
         activity=activity,
         free_stay=free_stay,

@@ -487,7 +487,10 @@ SPECS.update(
                 "reject": (lambda w: w.pending.pk, lambda w: REASON),
                 "suspend": (lambda w: w.owner.pk, lambda w: REASON),
                 "reinstate": (lambda w: w.suspended.pk, no_data),
-                "attach_child": (lambda w: w.other.pk, lambda w: {"child": w.child.pk, "relationship": "autre"}),
+                "attach_child": (
+                    lambda w: w.other.pk,
+                    lambda w: {"child": w.migrated_child.pk, "relationship": "autre"},
+                ),
                 "erase": (lambda w: w.leaving.pk, no_data),
             },
             read_shows=OWNER_LAST,

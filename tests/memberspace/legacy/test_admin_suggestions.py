@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from memberspace.accounts.models import AccountStatus, ParentAccount
 from memberspace.families.models import Child, ChildStatus, Guardianship
 from memberspace.families.services import children as children_service
 from memberspace.legacy import stored
@@ -223,17 +224,33 @@ def test_a_forged_household_form_with_another_familys_child_attaches_nothing(cli
     assert not parent.children.exists()
 
 
-def test_a_single_child_outside_the_suggestions_is_still_under_attach_childs_rules(client, secretary, dupont_family):
+def test_a_single_child_no_longer_in_the_old_base_is_refused(client, secretary, dupont_family):
+    """A page shown before another secretary attached Hugo to another family: its « Rattacher Hugo » gives him no
+    second family. Nor does a forged form naming a child the parent already has."""
     parent, children = dupont_family
     login_staff(client, secretary)
+    someone = ParentFactory(email="quelquun@exemple.fr")
+    children_service.attach_child(children["hugo"], someone, by=secretary, relationship="pere")
+    response = post_household(client, parent, [children["hugo"]])
+    assert "Hugo Dupont n&#x27;est plus dans l&#x27;ancienne base à rattacher" in response.content.decode()
+    assert list(children["hugo"].guardians.all()) == [someone]
     own = ChildFactory(first_name="Zoé", last_name="Dupont", guardians=[parent])
-    response = client.post(
-        admin_url("accounts.parentaccount", "attach_child", parent.pk),
-        {"child": own.pk, "relationship": "mere"},
-        follow=True,
-    )
-    assert "Marie Dupont est déjà responsable de Zoé Dupont." in response.content.decode()
+    response = post_household(client, parent, [own])
+    assert "Zoé Dupont n&#x27;est plus dans l&#x27;ancienne base à rattacher" in response.content.decode()
     assert Guardianship.objects.filter(child=own).count() == 1
+    # nor to an account the club refused or suspended
+    original = parent.account_status
+    for status, word in ((AccountStatus.REJECTED, "refusé"), (AccountStatus.SUSPENDED, "suspendu")):
+        ParentAccount.objects.filter(pk=parent.pk).update(account_status=status)
+        response = post_household(client, parent, [children["lea"]])
+        assert (
+            f"Le compte de Marie Dupont est {word} : aucun enfant n&#x27;a été rattaché." in response.content.decode()
+        )
+        assert not children["lea"].guardians.exists()
+    ParentAccount.objects.filter(pk=parent.pk).update(account_status=original)
+    # the one still there is attached
+    response = post_household(client, parent, [children["lea"]])
+    assert "Léa Dupont est rattaché(e) au compte de Marie Dupont." in response.content.decode()
 
 
 def test_staff_without_the_permission_see_no_forms_and_cannot_post(client, roles, dupont_family):
