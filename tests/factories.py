@@ -35,6 +35,7 @@ from memberspace.notifications.models import Notification
 from memberspace.payments.models import Method, Payment
 from pages.models import ClubSettings, StandardPage
 from stays.models import StayIndexPage, StayPage
+from tests import dates
 
 PASSWORD = "un-mot-de-passe-solide"
 
@@ -115,7 +116,7 @@ class OfferFactoryMixin(factory.Factory):
     intro = "Une offre du PO."
     min_age = 6
     max_age = 10
-    start_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+    start_date = factory.LazyFunction(dates.offer_start)
     end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=7))
     capacity = 20
     price = Decimal("450.00")
@@ -190,12 +191,7 @@ def club_settings(**fields):
 
 def years_ago(years, days=30):
     """A birth date making the child ``years`` old today (``days`` past a birthday)."""
-    today = timezone.localdate()
-    try:
-        birthday = today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        birthday = today.replace(year=today.year - years, day=28)
-    return birthday - datetime.timedelta(days=days)
+    return dates.years_before(dates.today(), years) - datetime.timedelta(days=days)
 
 
 class EmailAddressFactory(factory.django.DjangoModelFactory):

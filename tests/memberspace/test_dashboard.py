@@ -12,15 +12,15 @@ from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.services import children as children_service
 from memberspace.families.services import invitations
+from tests import dates
 from tests.factories import StayPageFactory
-from tests.memberspace.enrollments.test_enrollments import START, child_of, parent, text
+from tests.memberspace.enrollments.test_enrollments import child_of, parent, text
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 
-
-def offer(stay_index, title, start=START):
+def offer(stay_index, title, start=None):
+    start = start or dates.offer_start()
     return StayPageFactory(parent=stay_index, title=title, capacity=1, start_date=start, end_date=start)
 
 
@@ -34,8 +34,8 @@ def family_with(mother, stay_index, count, name):
             status="validated",
             price=450,
             deposit_amount=150,
-            deposit_due_date=TODAY + datetime.timedelta(days=15),
-            balance_due_date=START - datetime.timedelta(days=30),
+            deposit_due_date=dates.today() + datetime.timedelta(days=15),
+            balance_due_date=dates.offer_start() - datetime.timedelta(days=30),
             validated_at=timezone.now(),
         )
         Enrollment.objects.create(child=child, offer=offer(stay_index, f"Liste {name} {number}"), status="waitlisted")
@@ -78,7 +78,7 @@ def test_upcoming_enrollments_leave_out_the_cancelled_and_the_offers_over(home, 
     ahead = Enrollment.objects.create(child=child, offer=offer(stay_index, "À venir"), status="requested")
     waiting = Enrollment.objects.create(child=child, offer=offer(stay_index, "Complet"), status="waitlisted")
     Enrollment.objects.create(child=child, offer=offer(stay_index, "Annulé"), status=EnrollmentStatus.CANCELLED)
-    past = TODAY - datetime.timedelta(days=30)
+    past = dates.today() - datetime.timedelta(days=30)
     Enrollment.objects.create(child=child, offer=offer(stay_index, "Passé", start=past), status="validated")
     [listed] = enrollments.with_upcoming_enrollments(children_service.children_for_dashboard(mother))
     assert {enrollment.pk for enrollment in listed.upcoming_enrollments} == {ahead.pk, waiting.pk}

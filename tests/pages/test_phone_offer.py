@@ -8,11 +8,11 @@ from bs4 import BeautifulSoup
 from django.utils import timezone
 
 from pages import formatting
+from tests import dates
 from tests.factories import ActivityPageFactory, StayPageFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 # « 09h00 », « 20h00 », « 9:00 »: the ways a time must no longer be written.
 OTHER_TIME_FORMATS = re.compile(r"\b\d{1,2}(h\d{2}|:\d{2})\b")
 
@@ -28,7 +28,10 @@ def page_text(response):
 
 @pytest.mark.parametrize("kind", ["activity", "stay"])
 def test_an_offer_page_writes_every_time_the_french_way(client, activity_index, stay_index, kind):
-    opens, closes = at(TODAY - datetime.timedelta(days=10), 9), at(TODAY + datetime.timedelta(days=20), 20, 30)
+    opens, closes = (
+        at(dates.today() - datetime.timedelta(days=10), 9),
+        at(dates.today() + datetime.timedelta(days=20), 20, 30),
+    )
     if kind == "activity":
         offer = ActivityPageFactory(parent=activity_index, registration_opens_at=opens, registration_closes_at=closes)
     else:

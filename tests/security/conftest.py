@@ -29,6 +29,7 @@ from memberspace.payments import services as payments
 from memberspace.payments.ledger import EVERYTHING
 from memberspace.payments.models import LineState, Method, Payment, Refund, StatementImport, StatementLine
 from pages.models import ClubSettings
+from tests import dates
 from tests.auth import login_staff
 from tests.factories import (
     ActivityPageFactory,
@@ -39,9 +40,6 @@ from tests.factories import (
     StaffFactory,
     StayPageFactory,
 )
-
-TODAY = timezone.localdate()
-START = TODAY + datetime.timedelta(days=60)
 
 # Words that appear only in the family's records.
 CHILD_FIRST = "Zoltanelle"
@@ -61,7 +59,7 @@ MISSING_ID = 987_654_321
 
 
 def birth_date_for(age):
-    return START.replace(year=START.year - age) - datetime.timedelta(days=30)
+    return dates.years_before(dates.offer_start(), age) - datetime.timedelta(days=30)
 
 
 def leaked_markers(content):
@@ -229,8 +227,8 @@ def build_world(stay_index, activity_index, secretary, editor):
     stay = StayPageFactory(
         parent=stay_index,
         title="Neige à Morzine",
-        start_date=START,
-        end_date=START + datetime.timedelta(days=6),
+        start_date=dates.offer_start(),
+        end_date=dates.offer_start() + datetime.timedelta(days=6),
         capacity=5,
         price=Decimal("450.00"),
         deposit_amount=Decimal("150.00"),
@@ -238,11 +236,11 @@ def build_world(stay_index, activity_index, secretary, editor):
     free_stay = StayPageFactory(
         parent=stay_index,
         title="Mer à Quiberon",
-        start_date=START + datetime.timedelta(days=20),
-        end_date=START + datetime.timedelta(days=26),
+        start_date=dates.offer_start() + datetime.timedelta(days=20),
+        end_date=dates.offer_start() + datetime.timedelta(days=26),
         capacity=5,
     )
-    activity = ActivityPageFactory(parent=activity_index, title="Judo du mercredi", start_date=START)
+    activity = ActivityPageFactory(parent=activity_index, title="Judo du mercredi", start_date=dates.offer_start())
     (requested,) = enrollments.request_enrollments(owner, offer=stay, children=[child], comment="Covoiturage")
     (validated,) = enrollments.request_enrollments(coparent, offer=activity, children=[child])
     validated = enrollments.validate(validated, by=secretary)
@@ -250,8 +248,8 @@ def build_world(stay_index, activity_index, secretary, editor):
     waiting_stay = StayPageFactory(
         parent=stay_index,
         title="Voile à Brest",
-        start_date=START + datetime.timedelta(days=40),
-        end_date=START + datetime.timedelta(days=46),
+        start_date=dates.offer_start() + datetime.timedelta(days=40),
+        end_date=dates.offer_start() + datetime.timedelta(days=46),
         capacity=1,
     )
     place_offer = PlaceOffer.objects.create(offer=waiting_stay, expires_at=timezone.now() + datetime.timedelta(days=2))
@@ -295,7 +293,7 @@ def build_world(stay_index, activity_index, secretary, editor):
     statement = StatementImport.objects.create(file_name="releve.xml", format="camt053", imported_by=secretary)
     statement_line = StatementLine.objects.create(
         statement=statement,
-        booked_on=TODAY,
+        booked_on=dates.today(),
         amount=Decimal("35.00"),
         payer_name=f"Claire {OWNER_LAST}",
         reference="Virement judo",

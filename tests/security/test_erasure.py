@@ -32,12 +32,12 @@ from memberspace.families.services import invitations as invitations_service
 from memberspace.legacy.models import LegacyContact
 from memberspace.notifications.models import Notification
 from memberspace.privacy import services as privacy
+from tests import dates
 from tests.auth import give_totp
 from tests.factories import ParentFactory, StayPageFactory
 
 pytestmark = pytest.mark.django_db
 
-START = timezone.localdate() + datetime.timedelta(days=60)
 
 # The erased parent's strings: found nowhere once the account is erased.
 FIRST = "Ysalinette"
@@ -139,7 +139,7 @@ def used_account(home, stay_index, secretary):
     father = ParentFactory(email="armand.tanguy@exemple.fr", first_name="Armand", last_name="Tanguy")
     accounts.suspend(mother, by=secretary, reason=f"{SUSPENSION} : joindre {FIRST} au {PHONE_NATIONAL}")
     accounts.reinstate(mother, by=secretary)
-    birth = START.replace(year=START.year - 8)
+    birth = dates.years_before(dates.offer_start(), 8)
     lone = children_service.create_child(
         mother,
         data={"first_name": LONE_FIRST, "last_name": LONE_LAST, "birth_date": birth, "health_notes": HEALTH},
@@ -159,7 +159,7 @@ def used_account(home, stay_index, secretary):
     invitations_service.invite(mother, email=INVITEE, children=[lone], relationship="autre")
     stays = [
         StayPageFactory(parent=stay_index, start_date=day, end_date=day, capacity=10)
-        for day in (START + datetime.timedelta(days=7 * week) for week in range(3))
+        for day in (dates.offer_start() + datetime.timedelta(days=7 * week) for week in range(3))
     ]
     comment = f"{COMMENT} : joignable au {PHONE_NATIONAL}, {STREET}"
     (paid,) = enrollments.request_enrollments(mother, offer=stays[0], children=[shared], comment=comment)

@@ -7,27 +7,23 @@ on the account's page, and attaching the old base's record merges it into the
 child the parent created.
 """
 
-import datetime
 import re
 from html import unescape
 
 import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
-from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from memberspace.families.models import Child, ChildStatus, Guardianship
 from memberspace.families.services import children as children_service
 from memberspace.legacy.models import AttachmentRequest, LegacyContact
+from tests import dates
 from tests.admin_urls import admin_url
 from tests.auth import login_staff
 from tests.factories import ParentFactory
 
 pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate()
-BIRTH = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=10)
 
 
 def child_data(first_name, last_name):
@@ -35,7 +31,7 @@ def child_data(first_name, last_name):
         "relationship": "mere",
         "first_name": first_name,
         "last_name": last_name,
-        "birth_date": BIRTH.isoformat(),
+        "birth_date": dates.eight_years_old().isoformat(),
         "sex": "F",
         "school_level": "CE2",
         "health_notes": "",
@@ -54,7 +50,7 @@ def old_base(home):
     lea = Child.objects.create(
         first_name="Léa",
         last_name="Martin",
-        birth_date=BIRTH,
+        birth_date=dates.eight_years_old(),
         status=ChildStatus.MIGRATED,
         legacy_id="77",
         legacy_activities="Judo 2024",
@@ -95,7 +91,9 @@ def test_the_child_form_answers_the_same_whether_the_old_base_knows_the_child(cl
 def test_the_secretariat_sees_the_possible_duplicate(client, secretary, old_base):
     mother = ParentFactory(first_name="Sophie", last_name="Martin", email="s.martin@exemple.fr")
     children_service.create_child(
-        mother, data={"first_name": "Lea", "last_name": "MARTIN", "birth_date": BIRTH, "sex": "F"}, relationship="mere"
+        mother,
+        data={"first_name": "Lea", "last_name": "MARTIN", "birth_date": dates.eight_years_old(), "sex": "F"},
+        relationship="mere",
     )
     created = Child.objects.get(guardianships__parent=mother)
     assert AttachmentRequest.objects.filter(parent=mother).exists()
@@ -114,7 +112,13 @@ def test_attaching_the_old_base_record_merges_it_into_the_parents_child(client, 
     mother = ParentFactory(first_name="Sophie", last_name="Martin")
     created = children_service.create_child(
         mother,
-        data={"first_name": "Léa", "last_name": "Martin", "birth_date": BIRTH, "sex": "F", "health_notes": "Asthme"},
+        data={
+            "first_name": "Léa",
+            "last_name": "Martin",
+            "birth_date": dates.eight_years_old(),
+            "sex": "F",
+            "health_notes": "Asthme",
+        },
         relationship="mere",
     )
     login_staff(client, secretary)

@@ -19,6 +19,7 @@ from wagtail.models import PageLogEntry
 from memberspace.enrollments import services as service
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, Guardianship
+from tests import dates
 from tests.auth import login_staff
 from tests.factories import StayPageFactory, UserFactory
 
@@ -30,7 +31,6 @@ BULK = {
     for action in ("refuse", "validate")
 }
 ENROLLMENTS = reverse("enrollments_enrollment_modeladmin_index")
-START = timezone.localdate() + datetime.timedelta(days=60)
 
 
 def text(response):
@@ -54,7 +54,7 @@ def family(number, *, health_notes="", second_parent=False, **child_fields):
     child = Child.objects.create(
         first_name=f"Enfant{number}",
         last_name=f"Famille{number}",
-        birth_date=START.replace(year=START.year - 8),
+        birth_date=dates.years_before(dates.offer_start(), 8),
         health_notes=health_notes,
         **child_fields,
     )
@@ -77,8 +77,8 @@ def stay(stay_index):
         parent=stay_index,
         title="Voile à Quiberon",
         capacity=2,
-        start_date=START,
-        end_date=START + datetime.timedelta(days=5),
+        start_date=dates.offer_start(),
+        end_date=dates.offer_start() + datetime.timedelta(days=5),
         deposit_amount=Decimal("200.00"),
     )
 
@@ -342,9 +342,19 @@ def test_a_communication_editor_sees_no_enrollment_nor_roster(client, editor, st
 
 
 def test_the_admin_home_shows_fill_rates_and_the_requests_waiting(staff_client, stay, secretary, stay_index):
-    empty = StayPageFactory(parent=stay_index, title="Cirque", capacity=12, start_date=START, end_date=START)
-    StayPageFactory(parent=stay_index, title="Fermé", closed=True, start_date=START, end_date=START)
-    StayPageFactory(parent=stay_index, title="Bientôt", not_yet_open=True, start_date=START, end_date=START)
+    empty = StayPageFactory(
+        parent=stay_index, title="Cirque", capacity=12, start_date=dates.offer_start(), end_date=dates.offer_start()
+    )
+    StayPageFactory(
+        parent=stay_index, title="Fermé", closed=True, start_date=dates.offer_start(), end_date=dates.offer_start()
+    )
+    StayPageFactory(
+        parent=stay_index,
+        title="Bientôt",
+        not_yet_open=True,
+        start_date=dates.offer_start(),
+        end_date=dates.offer_start(),
+    )
     oldest = request(stay, 1)
     service.validate(request(stay, 2), by=secretary)
     page = staff_client.get("/admin/")

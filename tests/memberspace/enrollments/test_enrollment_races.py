@@ -14,12 +14,11 @@ from django.utils import timezone
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, PlaceOffer, PlaceOfferStatus
 from memberspace.enrollments.services import EnrollmentError
-from tests import concurrency
+from tests import concurrency, dates
 from tests.factories import ChildFactory, ParentFactory, StaffFactory, StayIndexPageFactory, StayPageFactory
 
 pytestmark = pytest.mark.integration
 
-START = timezone.localdate() + datetime.timedelta(days=60)
 ROUNDS = 8
 
 
@@ -31,7 +30,7 @@ def child_of(*guardians, number=0):
     return ChildFactory(
         first_name=f"Enfant{number}",
         last_name="Course",
-        birth_date=START.replace(year=START.year - 8),
+        birth_date=dates.years_before(dates.offer_start(), 8),
         guardians=guardians,
     )
 
@@ -41,7 +40,9 @@ def stays(transactional_home):
     index = StayIndexPageFactory(parent=transactional_home)
 
     def make(capacity):
-        return StayPageFactory(parent=index, capacity=capacity, start_date=START, end_date=START)
+        return StayPageFactory(
+            parent=index, capacity=capacity, start_date=dates.offer_start(), end_date=dates.offer_start()
+        )
 
     return make
 

@@ -20,6 +20,7 @@ from memberspace.notifications.models import Notification
 from memberspace.payments import services as payments
 from memberspace.payments.models import Method
 from pages import formatting
+from tests import dates
 from tests.factories import (
     ActivityPageFactory,
     ChildFactory,
@@ -32,8 +33,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 Status = EnrollmentStatus
-TODAY = timezone.localdate()
-START = TODAY + datetime.timedelta(days=60)
 REQUEST_URL = "/espace-adherent/inscriptions/demande/"
 
 
@@ -43,7 +42,7 @@ def parent(email, status="validated", **kwargs):
 
 def child_of(*guardians, first_name="Léa", age_at_start=8, **fields):
     """A child ``age_at_start`` years old when the offers start (the factory's ages are today's)."""
-    birth = START.replace(year=START.year - age_at_start) - datetime.timedelta(days=30)
+    birth = dates.years_before(dates.offer_start(), age_at_start) - datetime.timedelta(days=30)
     return ChildFactory(first_name=first_name, birth_date=birth, guardians=guardians, **fields)
 
 
@@ -69,7 +68,12 @@ def club(home):
 @pytest.fixture
 def stay(stay_index, club):
     return week_stay(
-        stay_index, "Neige à Morzine", START, capacity=2, price=Decimal("1250.50"), deposit_amount=Decimal("300.00")
+        stay_index,
+        "Neige à Morzine",
+        dates.offer_start(),
+        capacity=2,
+        price=Decimal("1250.50"),
+        deposit_amount=Decimal("300.00"),
     )
 
 
@@ -109,8 +113,12 @@ def test_the_age_is_taken_on_the_offer_start_date(mother, stay):
 
 
 def test_registration_not_yet_open_or_closed_is_a_reason(lea, stay_index, club):
-    soon = StayPageFactory(parent=stay_index, not_yet_open=True, start_date=START, end_date=START)
-    closed = StayPageFactory(parent=stay_index, closed=True, start_date=START, end_date=START)
+    soon = StayPageFactory(
+        parent=stay_index, not_yet_open=True, start_date=dates.offer_start(), end_date=dates.offer_start()
+    )
+    closed = StayPageFactory(
+        parent=stay_index, closed=True, start_date=dates.offer_start(), end_date=dates.offer_start()
+    )
     assert reasons(lea, soon)[0].startswith("les inscriptions ouvrent le ")
     assert reasons(lea, closed) == ["les inscriptions sont closes"]
 
@@ -125,14 +133,18 @@ def test_overlapping_stays_are_refused_but_not_activities_or_other_dates(lea, mo
     overlapping = StayPageFactory(
         parent=stay_index,
         title="Mer",
-        start_date=START + datetime.timedelta(days=3),
-        end_date=START + datetime.timedelta(days=9),
+        start_date=dates.offer_start() + datetime.timedelta(days=3),
+        end_date=dates.offer_start() + datetime.timedelta(days=9),
     )
     later = StayPageFactory(
-        parent=stay_index, start_date=START + datetime.timedelta(days=7), end_date=START + datetime.timedelta(days=9)
+        parent=stay_index,
+        start_date=dates.offer_start() + datetime.timedelta(days=7),
+        end_date=dates.offer_start() + datetime.timedelta(days=9),
     )
     activity = ActivityPageFactory(
-        parent=activity_index, start_date=START, end_date=START + datetime.timedelta(days=200)
+        parent=activity_index,
+        start_date=dates.offer_start(),
+        end_date=dates.offer_start() + datetime.timedelta(days=200),
     )
     assert reasons(lea, overlapping) == ["déjà inscrit(e) au séjour « Neige à Morzine » à ces dates"]
     assert reasons(lea, later) == []
@@ -193,7 +205,7 @@ def test_the_other_guardian_sees_the_request_and_who_made_it(client, mother, fat
     dashboard = text(client.get("/espace-adherent/"))
     # Léa is 7 today and 8 when the stay starts: the offer's age says its date.
     assert (
-        f"Neige à Morzine (8 ans au {formatting.day_month(START)}) — Demandée 1re demande pour 2 places "
+        f"Neige à Morzine (8 ans au {formatting.day_month(dates.offer_start())}) — Demandée 1re demande pour 2 places "
         "demandée par Claire" in dashboard
     )
 
@@ -237,7 +249,9 @@ def test_another_familys_child_cannot_be_requested(client, mother, stay):
 def test_waiting_ranks_follow_arrival_on_each_offer_and_are_read_in_one_query(
     client, mother, stay, stay_index, django_assert_num_queries
 ):
-    other = StayPageFactory(parent=stay_index, title="Mer à Biarritz", start_date=START, end_date=START)
+    other = StayPageFactory(
+        parent=stay_index, title="Mer à Biarritz", start_date=dates.offer_start(), end_date=dates.offer_start()
+    )
     waiting = {}
     # Arrivals interleaved on two offers, numbered as the services number them; C and D came
     # together (siblings sent at once share their number, and the first recorded goes first).
@@ -401,7 +415,7 @@ def test_validation_fixes_the_deposit_and_sends_the_payment_terms(requested, sec
     enrollment = enrollments.validate(requested, by=secretary)
     assert enrollment.status == Status.VALIDATED and enrollment.validated_by == secretary
     assert enrollment.deposit_amount == Decimal("300.00") and isinstance(enrollment.deposit_amount, Decimal)
-    assert enrollment.deposit_due_date == TODAY + datetime.timedelta(days=15)
+    assert enrollment.deposit_due_date == dates.today() + datetime.timedelta(days=15)
     assert ModelLogEntry.objects.filter(action="po.enrollment.validate", object_id=str(enrollment.pk)).exists()
     emails = Notification.objects.filter(kind="enrollment_validated", channel="email")
     assert sorted(emails.values_list("address", flat=True)) == ["claire.martin@exemple.fr", "paul.martin@exemple.fr"]
@@ -592,7 +606,7 @@ def test_member_pages_make_as_many_queries_for_many_requests_as_for_one(
         return found
 
     def add_offers_and_requests(number):
-        start = START + datetime.timedelta(days=10 * (number + 1))
+        start = dates.offer_start() + datetime.timedelta(days=10 * (number + 1))
         offer = StayPageFactory(parent=stay_index, capacity=1, start_date=start, end_date=start)
         ActivityPageFactory(parent=activity_index, start_date=start, end_date=start + datetime.timedelta(days=90))
         first = child_of(parent(f"avant{number}@exemple.fr"), first_name=f"Avant{number}")
@@ -646,12 +660,12 @@ def test_a_second_reminder_run_sends_nothing(requested, secretary, mother):
 @pytest.fixture
 def started_activity(activity_index, club):
     """An annual activity that started in September and takes requests all year."""
-    started = TODAY - datetime.timedelta(days=70)
+    started = dates.today() - datetime.timedelta(days=70)
     return ActivityPageFactory(
         parent=activity_index,
         title="Théâtre d'improvisation",
         start_date=started,
-        end_date=TODAY + datetime.timedelta(days=200),
+        end_date=dates.today() + datetime.timedelta(days=200),
         registration_closes_at=timezone.now() + datetime.timedelta(days=150),
         price=Decimal("450.00"),
         deposit_amount=Decimal("150.00"),
@@ -668,29 +682,36 @@ def started_request(mother, father, started_activity):
 
 def test_validated_on_the_day_an_activity_started_the_deposit_leaves_the_clubs_delay(started_request, secretary, club):
     enrollment = enrollments.validate(started_request, by=secretary)
-    assert enrollment.deposit_due_date == TODAY + datetime.timedelta(days=club.deposit_due_days)
+    assert enrollment.deposit_due_date == dates.today() + datetime.timedelta(days=club.deposit_due_days)
 
 
 def test_a_due_date_is_never_today_nor_past_whatever_the_start(club):
-    for start in (TODAY - datetime.timedelta(days=90), TODAY, TODAY + datetime.timedelta(days=3)):
+    for start in (
+        dates.today() - datetime.timedelta(days=90),
+        dates.today(),
+        dates.today() + datetime.timedelta(days=3),
+    ):
         offer = ActivityPageFactory.build(start_date=start)
-        assert enrollments.deposit_due_date(offer, club, TODAY) == TODAY + datetime.timedelta(days=15)
+        assert enrollments.deposit_due_date(offer, club, dates.today()) == dates.today() + datetime.timedelta(days=15)
 
 
 def test_the_reminder_the_day_after_validating_a_started_activity_sends_nothing(started_request, secretary):
     enrollments.validate(started_request, by=secretary)
     Notification.objects.all().delete()
-    assert enrollments.send_deposit_reminders(today=TODAY + datetime.timedelta(days=1)) == 0
+    assert enrollments.send_deposit_reminders(today=dates.today() + datetime.timedelta(days=1)) == 0
     assert not Notification.objects.filter(kind="deposit_reminder").exists()
 
 
 def test_a_due_date_stored_before_it_could_be_met_is_not_counted_late(started_request, secretary, club):
     """A date set by the old rule (the day of validation) only counts once the club's delay has passed."""
     enrollments.validate(started_request, by=secretary)
-    Enrollment.objects.filter(pk=started_request.pk).update(deposit_due_date=TODAY)
+    Enrollment.objects.filter(pk=started_request.pk).update(deposit_due_date=dates.today())
     Notification.objects.all().delete()
-    assert enrollments.send_deposit_reminders(today=TODAY + datetime.timedelta(days=1)) == 0
-    assert enrollments.send_deposit_reminders(today=TODAY + datetime.timedelta(days=club.deposit_due_days + 1)) == 1
+    assert enrollments.send_deposit_reminders(today=dates.today() + datetime.timedelta(days=1)) == 0
+    assert (
+        enrollments.send_deposit_reminders(today=dates.today() + datetime.timedelta(days=club.deposit_due_days + 1))
+        == 1
+    )
 
 
 def test_the_email_of_a_started_activity_promises_only_dates_that_can_be_met(started_request, secretary, club):
@@ -712,7 +733,9 @@ def test_the_email_of_a_later_stay_gives_the_balance_date_computed_from_the_star
     Notification.objects.all().delete()
     enrollments.validate(requested, by=secretary)
     email = Notification.objects.filter(kind="enrollment_validated", channel="email").first()
-    balance_due = formatting.day_month(START - datetime.timedelta(days=club.balance_due_days_before_start))
+    balance_due = formatting.day_month(
+        dates.offer_start() - datetime.timedelta(days=club.balance_due_days_before_start)
+    )
     expected = f"Le solde de 950,50\u00a0€ est à régler avant le {balance_due}."
     assert expected in email.body_text
     assert expected in text_of_html(email.body_html)
@@ -728,7 +751,7 @@ def test_the_dashboard_and_the_enrollment_page_show_what_is_due_and_what_was_rec
     enrollment = enrollments.validate(requested, by=secretary)
     due = formatting.day_month(enrollment.deposit_due_date)
     client.force_login(mother)
-    balance_due = formatting.day_month(START - datetime.timedelta(days=30))
+    balance_due = formatting.day_month(dates.offer_start() - datetime.timedelta(days=30))
     dashboard = text(client.get("/espace-adherent/"))
     page = text(client.get(f"/espace-adherent/inscriptions/{requested.pk}/"))
     assert f"Réglez 300\u00a0€ avant le {due}" in page
@@ -745,7 +768,7 @@ def test_the_dashboard_and_the_enrollment_page_show_what_is_due_and_what_was_rec
         assert "Reçu : 300\u00a0€. L'acompte est réglé : la place est réservée." in shown
         assert "Acompte : 300" not in shown
         assert f"Solde : 950,50\u00a0€ à régler avant le {balance_due}." in shown
-    assert f"{formatting.day_month(TODAY)} : 300\u00a0€, Chèque" in page
+    assert f"{formatting.day_month(dates.today())} : 300\u00a0€, Chèque" in page
 
 
 def test_the_dashboard_asks_the_balance_of_a_started_activity_with_the_deposit(
@@ -791,7 +814,7 @@ def test_the_childs_page_reads_as_many_queries_for_many_enrollments_as_for_one(c
     with CaptureQueriesContext(connection) as one:
         assert child_page(client, lea).status_code == 200
     for number in range(5):
-        start = START + datetime.timedelta(days=10 * (number + 1))
+        start = dates.offer_start() + datetime.timedelta(days=10 * (number + 1))
         other = StayPageFactory(parent=stay_index, title=f"Séjour {number}", start_date=start, end_date=start)
         Enrollment.objects.create(child=lea, offer=other, status="waitlisted" if number % 2 else "validated")
     child_page(client, lea)
@@ -805,7 +828,11 @@ def test_the_request_page_lists_the_offers_the_child_can_request_first_and_folds
     client, mother, lea, stay, stay_index
 ):
     teens = StayPageFactory(  # sooner than the stay, but not for Léa's age
-        parent=stay_index, title="Ados en Corse", min_age=12, max_age=14, start_date=START - datetime.timedelta(days=5)
+        parent=stay_index,
+        title="Ados en Corse",
+        min_age=12,
+        max_age=14,
+        start_date=dates.offer_start() - datetime.timedelta(days=5),
     )
     client.force_login(mother)
     response = client.get(REQUEST_URL, {"enfant": lea.pk})
@@ -825,11 +852,11 @@ def test_the_dashboard_says_at_which_date_an_age_is_computed_when_it_differs(cli
     client.force_login(mother)
     page = text(client.get(reverse("memberspace:dashboard")))
     assert "7 ans aujourd'hui" in page
-    assert f"8 ans au {formatting.day_month(START)}" in page
+    assert f"8 ans au {formatting.day_month(dates.offer_start())}" in page
 
 
 def test_the_dashboard_gives_one_age_when_it_is_the_same_at_the_offers_start(client, mother, stay):
-    birth = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=1)
+    birth = dates.years_before(dates.today(), 8) - datetime.timedelta(days=1)
     steady = ChildFactory(first_name="Zoé", birth_date=birth, guardians=[mother])
     enrollments.request_enrollments(mother, offer=stay, children=[steady])
     client.force_login(mother)

@@ -27,13 +27,13 @@ from memberspace.enrollments.checks import check_waiting_list_watch
 from memberspace.enrollments.models import Enrollment, EnrollmentStatus, PlaceOffer, PlaceOfferStatus
 from memberspace.enrollments.services import EnrollmentError
 from memberspace.notifications.models import Notification
+from tests import dates
 from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, club_settings, week_stay
 from tests.servers import QCluster, wait_until
 
 pytestmark = pytest.mark.django_db
 
 Status = EnrollmentStatus
-START = timezone.localdate() + datetime.timedelta(days=60)
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -50,7 +50,12 @@ def club(home):
 @pytest.fixture
 def stay(stay_index, club):
     return week_stay(
-        stay_index, "Voile à Quiberon", START, capacity=2, price=Decimal("600.00"), deposit_amount=Decimal("150.00")
+        stay_index,
+        "Voile à Quiberon",
+        dates.offer_start(),
+        capacity=2,
+        price=Decimal("600.00"),
+        deposit_amount=Decimal("150.00"),
     )
 
 
@@ -65,7 +70,7 @@ def family(name, *, children=1, phone="+33612345678", preference="email", second
     guardians = [guardian]
     if second_parent:
         guardians.append(ParentFactory(email=f"autre.{name.lower()}@exemple.fr", last_name=name))
-    birth = START.replace(year=START.year - 9)
+    birth = dates.years_before(dates.offer_start(), 9)
     kids = [
         ChildFactory(first_name=f"{name}{n}", last_name=name, birth_date=birth, guardians=guardians)
         for n in range(children)
@@ -768,7 +773,7 @@ def test_half_siblings_only_the_guardian_of_both_answers_and_the_other_parent_is
         services.validate(ask(stay, name)[0], by=secretary)
     mother = ParentFactory(email="mere@exemple.fr", phone="+33612345670", last_name="Demi")
     father = ParentFactory(email="pere@exemple.fr", phone="+33612345671", first_name="Marc", last_name="Demi")
-    birth = START.replace(year=START.year - 9)
+    birth = dates.years_before(dates.offer_start(), 9)
     xavier = ChildFactory(first_name="Xavier", last_name="Demi", birth_date=birth, guardians=[mother, father])
     yasmine = ChildFactory(first_name="Yasmine", last_name="Demi", birth_date=birth, guardians=[mother])
     pair = services.request_enrollments(mother, offer=stay, children=[xavier, yasmine])

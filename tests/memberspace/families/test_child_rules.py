@@ -19,15 +19,16 @@ from memberspace.families.services import children as children_service
 from memberspace.families.services.children import ChildError, DuplicateChildError
 from memberspace.notifications.models import Notification
 from pages.models import club_ages, offer_age_validators
+from tests import dates
 from tests.factories import ParentFactory as parent
-from tests.memberspace.families.test_children import BIRTH, TODAY, child_data, make_child, text
+from tests.memberspace.families.test_children import child_data, make_child, text
 
 pytestmark = pytest.mark.django_db
 
 FORM_DATA = {
     "first_name": "Léa",
     "last_name": "Martin",
-    "birth_date": BIRTH,
+    "birth_date": dates.eight_years_old(),
     "sex": "F",
     "school_level": "CE2",
     "health_notes": "Allergie aux arachides",
@@ -39,7 +40,7 @@ FORM_DATA = {
 
 
 def years_ago(years):
-    return TODAY.replace(year=TODAY.year - years) - datetime.timedelta(days=10)
+    return dates.years_before(dates.today(), years) - datetime.timedelta(days=10)
 
 
 # No copy of one of the parent's children, on edit as on creation
@@ -48,12 +49,16 @@ def years_ago(years):
 def test_update_child_refuses_to_make_a_child_a_copy_of_another_of_the_parents_own():
     mother = parent()
     lea = make_child(mother)
-    noah = make_child(mother, first_name="Noah", sex="M", birth_date=BIRTH - datetime.timedelta(days=400))
+    noah = make_child(
+        mother, first_name="Noah", sex="M", birth_date=dates.eight_years_old() - datetime.timedelta(days=400)
+    )
     with pytest.raises(DuplicateChildError, match="est déjà sur votre compte") as refused:
-        children_service.update_child(noah, by=mother, data={"first_name": "LÉA", "birth_date": BIRTH})
+        children_service.update_child(
+            noah, by=mother, data={"first_name": "LÉA", "birth_date": dates.eight_years_old()}
+        )
     assert refused.value.existing == lea
     noah.refresh_from_db()
-    assert (noah.first_name, noah.birth_date) == ("Noah", BIRTH - datetime.timedelta(days=400))
+    assert (noah.first_name, noah.birth_date) == ("Noah", dates.eight_years_old() - datetime.timedelta(days=400))
 
 
 def test_update_child_may_take_the_names_of_another_familys_child():
@@ -67,7 +72,10 @@ def test_update_child_may_take_the_names_of_another_familys_child():
 def test_a_copy_already_there_does_not_block_editing_the_rest_of_a_childs_details():
     """Two records of one child (the secretariat attached both): the parent still edits them."""
     mother = parent()
-    records = [Child.objects.create(first_name="Léa", last_name="Martin", birth_date=BIRTH) for _copy in range(2)]
+    records = [
+        Child.objects.create(first_name="Léa", last_name="Martin", birth_date=dates.eight_years_old())
+        for _copy in range(2)
+    ]
     for record in records:
         Guardianship.objects.create(child=record, parent=mother, relationship="mere")
     children_service.update_child(records[0], by=mother, data={"first_name": "Léa", "health_notes": "Asthme"})
@@ -83,7 +91,7 @@ def test_editing_a_child_into_a_copy_is_refused_in_french_and_keeps_what_was_typ
     response = client.post(reverse("memberspace:child_edit", args=[noah.pk]), posted)
     assert response.status_code == 200
     page = text(response)
-    assert f"Léa Martin, né(e) le {BIRTH:%d/%m/%Y}, est déjà sur votre compte." in page
+    assert f"Léa Martin, né(e) le {dates.eight_years_old():%d/%m/%Y}, est déjà sur votre compte." in page
     soup = BeautifulSoup(response.content, "html.parser")
     assert soup.find("a", href=reverse("memberspace:child_detail", args=[lea.pk])) is not None
     assert soup.find("input", {"name": "first_name"})["value"] == "Léa"
@@ -118,11 +126,11 @@ def test_create_child_and_update_child_both_apply_the_age_limits():
     with pytest.raises(ChildError, match="Le PO accueille les enfants de 3 à 17 ans"):
         make_child(mother, birth_date=years_ago(30))
     with pytest.raises(ChildError, match="ne peut pas être dans le futur"):
-        make_child(mother, birth_date=TODAY + datetime.timedelta(days=1))
+        make_child(mother, birth_date=dates.today() + datetime.timedelta(days=1))
     lea = make_child(mother)
     with pytest.raises(ChildError, match="cette date donne 1 ans"):
         children_service.update_child(lea, by=mother, data={"birth_date": years_ago(1)})
-    assert Child.objects.get(pk=lea.pk).birth_date == BIRTH
+    assert Child.objects.get(pk=lea.pk).birth_date == dates.eight_years_old()
 
 
 def test_a_birth_date_left_unchanged_is_not_checked_again():

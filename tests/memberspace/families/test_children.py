@@ -17,12 +17,10 @@ from memberspace.families.services.invitations import InvitationError
 from memberspace.legacy.models import AttachmentRequest
 from memberspace.notifications.models import Notification
 from pages.formatting import date_and_time
+from tests import dates
 from tests.factories import ChildFactory, InvitationFactory, ParentFactory
 
 pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate()
-BIRTH = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=10)
 
 
 def child_data(**overrides):
@@ -30,7 +28,7 @@ def child_data(**overrides):
         "relationship": "mere",
         "first_name": "Léa",
         "last_name": "Martin",
-        "birth_date": BIRTH.isoformat(),
+        "birth_date": dates.eight_years_old().isoformat(),
         "sex": "F",
         "school_level": "CE2",
         "health_notes": "Allergie aux arachides",
@@ -43,7 +41,7 @@ def child_data(**overrides):
 
 
 def make_child(guardian, **fields):
-    data = {"first_name": "Léa", "last_name": "Martin", "birth_date": BIRTH, "sex": "F", **fields}
+    data = {"first_name": "Léa", "last_name": "Martin", "birth_date": dates.eight_years_old(), "sex": "F", **fields}
     return children_service.create_child(guardian, data=data, relationship="mere")
 
 
@@ -73,12 +71,12 @@ def test_a_validated_parent_creates_a_child_and_finds_it_on_the_dashboard(client
     ("overrides", "field", "message"),
     [
         (
-            {"birth_date": (TODAY + datetime.timedelta(days=3)).isoformat()},
+            {"birth_date": (dates.today() + datetime.timedelta(days=3)).isoformat()},
             "birth_date",
             "ne peut pas être dans le futur",
         ),
         (
-            {"birth_date": TODAY.replace(year=TODAY.year - 1).isoformat()},
+            {"birth_date": dates.years_before(dates.today(), 1).isoformat()},
             "birth_date",
             "Le PO accueille les enfants de 3 à 17 ans",
         ),
@@ -121,7 +119,11 @@ def test_the_same_child_twice_is_pointed_out(client, home):
 def test_a_child_the_old_base_knows_is_created_and_flagged_to_the_club_only(client, home):
     """The parent is not told (tests/security/test_membership_leak.py); the secretariat is."""
     Child.objects.create(
-        first_name="Léa", last_name="Martin", birth_date=BIRTH, status=ChildStatus.MIGRATED, legacy_id="77"
+        first_name="Léa",
+        last_name="Martin",
+        birth_date=dates.eight_years_old(),
+        status=ChildStatus.MIGRATED,
+        legacy_id="77",
     )
     mother = ParentFactory()
     client.force_login(mother)
@@ -129,7 +131,7 @@ def test_a_child_the_old_base_knows_is_created_and_flagged_to_the_club_only(clie
     assert response.status_code == 302
     assert Child.objects.filter(guardianships__parent=mother, status=ChildStatus.ACTIVE).count() == 1
     request = AttachmentRequest.objects.get()
-    assert (request.parent, request.first_name, request.birth_date) == (mother, "Léa", BIRTH)
+    assert (request.parent, request.first_name, request.birth_date) == (mother, "Léa", dates.eight_years_old())
 
 
 # Guardians

@@ -23,6 +23,7 @@ from memberspace.families.models import Child, Guardianship
 from memberspace.families.services import children as children_service
 from memberspace.families.services.children import ChildError
 from memberspace.notifications.models import Notification
+from tests import dates
 from tests.admin_urls import admin_url
 from tests.auth import login_staff
 from tests.factories import (
@@ -36,8 +37,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-BIRTH = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=10)
 NEUTRAL = "Le club vérifie chaque nouvelle adhésion et vous contactera si besoin."
 
 
@@ -46,7 +45,7 @@ def child_data(first_name, relationship="mere"):
         "relationship": relationship,
         "first_name": first_name,
         "last_name": "Martin",
-        "birth_date": BIRTH.isoformat(),
+        "birth_date": dates.eight_years_old().isoformat(),
         "sex": "F",
         "school_level": "CE2",
         "health_notes": "",
@@ -57,7 +56,7 @@ def child_data(first_name, relationship="mere"):
 
 
 def create(parent, first_name="Élodie", relationship="mere"):
-    data = {"first_name": first_name, "last_name": "Martin", "birth_date": BIRTH, "sex": "F"}
+    data = {"first_name": first_name, "last_name": "Martin", "birth_date": dates.eight_years_old(), "sex": "F"}
     return children_service.create_child(parent, data=data, relationship=relationship)
 
 
@@ -113,7 +112,7 @@ def test_two_co_parents_create_the_same_child_the_second_is_flagged_and_both_rea
 
     first = add(mother, "Élodie", "mere")  # nothing like it in the club
     second = add(father, "ELODIE", "pere")  # the same child, in capitals, without the accent
-    elodie, copy = Child.objects.filter(last_name="Martin", birth_date=BIRTH).order_by("pk")
+    elodie, copy = Child.objects.filter(last_name="Martin", birth_date=dates.eight_years_old()).order_by("pk")
     assert (elodie.first_name, copy.first_name) == ("Élodie", "ELODIE")
     assert copy.duplicate_of == elodie and elodie.duplicate_of is None
     assert list(copy.guardians.all()) == [father] and list(elodie.guardians.all()) == [mother]
@@ -152,7 +151,7 @@ def test_the_duplicate_check_is_one_query(co_parents, django_assert_num_queries)
     mother, father, _noah = co_parents
     create(mother)
     with django_assert_num_queries(1):
-        matches = children_service.find_duplicate(father, "élodie", "MARTIN", BIRTH)
+        matches = children_service.find_duplicate(father, "élodie", "MARTIN", dates.eight_years_old())
     assert matches.own is None and matches.other is not None
 
 
@@ -311,7 +310,9 @@ def test_a_co_guardian_does_not_see_a_child_the_other_guardian_created(client, c
 def test_merging_the_old_bases_record_moves_its_number_contacts_and_past_activities(co_parents, secretary):
     """The generic walk covers the apps above (here legacy's contacts) without families importing them."""
     mother, _father, _noah = co_parents
-    old = ChildFactory(migrated=True, first_name="Élodie", last_name="Martin", birth_date=BIRTH, legacy_id="77")
+    old = ChildFactory(
+        migrated=True, first_name="Élodie", last_name="Martin", birth_date=dates.eight_years_old(), legacy_id="77"
+    )
     contact = LegacyContactFactory(child=old)
     elodie = create(mother)
     assert elodie.duplicate_of == old
@@ -343,7 +344,7 @@ def test_two_records_with_neither_the_same_names_nor_the_same_birth_date_are_not
     stranger = ChildFactory(
         first_name="Yanis",
         last_name="Benali",
-        birth_date=BIRTH - datetime.timedelta(days=400),
+        birth_date=dates.eight_years_old() - datetime.timedelta(days=400),
         guardians=[ParentFactory()],
     )
     with pytest.raises(ChildError, match="ce ne sont pas deux fiches du même enfant"):
@@ -353,14 +354,11 @@ def test_two_records_with_neither_the_same_names_nor_the_same_birth_date_are_not
     assert list(stranger.guardianships.values_list("child", flat=True)) == [stranger.pk]
 
 
-@pytest.mark.parametrize(
-    "typo",
-    [{"first_name": "Elodye"}, {"birth_date": BIRTH - datetime.timedelta(days=1)}],
-    ids=["same-birth-date", "same-names"],
-)
+@pytest.mark.parametrize("typo", ["first_name", "birth_date"], ids=["same-birth-date", "same-names"])
 def test_two_records_of_one_child_with_a_typo_in_one_detail_are_merged(duplicated, secretary, typo):
     elodie, copy = duplicated["elodie"], duplicated["copy"]
-    Child.objects.filter(pk=copy.pk).update(**typo)
+    typed = {"first_name": "Elodye", "birth_date": copy.birth_date - datetime.timedelta(days=1)}[typo]
+    Child.objects.filter(pk=copy.pk).update(**{typo: typed})
     copy.refresh_from_db()
     if "first_name" in typo:
         copy.save(update_fields=["first_name"])  # its name keys follow
@@ -372,7 +370,10 @@ def test_a_number_typed_in_the_merge_form_is_compared_before_anything_is_merged(
     """The comparison shown is that of the record merged into: a typed number is shown first, merged on confirming."""
     copy, elodie = duplicated["copy"], duplicated["elodie"]
     third = ChildFactory(
-        first_name="Élodie", last_name="Martin", birth_date=BIRTH, guardians=[ParentFactory(first_name="Inès")]
+        first_name="Élodie",
+        last_name="Martin",
+        birth_date=dates.eight_years_old(),
+        guardians=[ParentFactory(first_name="Inès")],
     )
     login_staff(client, secretary)
     merge_url = admin_url("families.child", "merge", copy.pk)
@@ -400,7 +401,7 @@ def test_an_archived_record_merged_gives_none_of_its_details(duplicated, secreta
         archived=True,
         first_name="Élodie",
         last_name="Martin",
-        birth_date=BIRTH,
+        birth_date=dates.eight_years_old(),
         school_level="CP",
         health_notes="Asthme",
         emergency_contact_name="Mamie Martin",

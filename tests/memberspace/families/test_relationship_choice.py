@@ -10,17 +10,14 @@ import datetime
 import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
-from django.utils import timezone
 
 from memberspace.families.models import Child, Guardianship, Invitation
+from tests import dates
 from tests.admin_urls import admin_url
 from tests.auth import login_staff
 from tests.factories import ChildFactory, ParentFactory
 
 pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate()
-BIRTH = TODAY.replace(year=TODAY.year - 8) - datetime.timedelta(days=10)
 
 
 def selected(select):
@@ -42,7 +39,7 @@ def test_the_child_form_starts_with_no_relationship_and_refuses_none(client, hom
     data = {
         "first_name": "Léa",
         "last_name": "Martin",
-        "birth_date": BIRTH.isoformat(),
+        "birth_date": dates.eight_years_old().isoformat(),
         "sex": "F",
         "health_notes": "Allergie aux arachides",
         "may_leave_alone": "False",

@@ -4,17 +4,15 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from memberspace.enrollments import services as enrollments
+from tests import dates
 from tests.factories import ChildFactory, ParentFactory, StaffFactory, StayPageFactory, club_settings
 from tests.servers import FakeHelloAsso
 
 CLIENT_ID = "po-client-id"
 CLIENT_SECRET = "po-client-secret"  # noqa: S105 (a test value)
 SLUG = "le-po"
-TODAY = timezone.localdate()
-START = TODAY + datetime.timedelta(days=60)
 
 
 @pytest.fixture
@@ -42,7 +40,7 @@ def father(db):
 
 @pytest.fixture
 def lea(mother, father):
-    birth = START.replace(year=START.year - 9)
+    birth = dates.years_before(dates.offer_start(), 9)
     return ChildFactory(
         first_name="Léa", last_name="Martin", birth_date=birth, guardians=[(mother, "mere"), (father, "pere")]
     )
@@ -53,8 +51,8 @@ def stay(club, stay_index):
     return StayPageFactory(
         parent=stay_index,
         title="Neige à Morzine",
-        start_date=START,
-        end_date=START + datetime.timedelta(days=6),
+        start_date=dates.offer_start(),
+        end_date=dates.offer_start() + datetime.timedelta(days=6),
         capacity=10,
         price=Decimal("450.00"),
         deposit_amount=Decimal("150.00"),

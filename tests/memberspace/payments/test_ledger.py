@@ -13,20 +13,20 @@ from memberspace.enrollments.models import Enrollment, EnrollmentStatus
 from memberspace.payments import services as payments
 from memberspace.payments.ledger import DEPOSIT, EVERYTHING, Ledger, ledger_for, with_ledgers
 from memberspace.payments.models import Method, Payment, PaymentState
+from tests import dates
 from tests.factories import club_settings
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-TODAY = timezone.localdate()
 
 
 def ledger(**fields):
     values = {
         "price": D("450"),
         "deposit": D("150"),
-        "deposit_due_date": TODAY + datetime.timedelta(days=15),
-        "balance_due_date": TODAY + datetime.timedelta(days=30),
+        "deposit_due_date": dates.today() + datetime.timedelta(days=15),
+        "balance_due_date": dates.today() + datetime.timedelta(days=30),
         "received": D("0"),
         "refunded": D("0"),
     }
@@ -71,7 +71,7 @@ def test_refunds_count_against_what_was_received():
 
 
 def test_a_balance_due_with_the_deposit_is_due_by_the_deposits_date():
-    close = ledger(balance_due_date=TODAY + datetime.timedelta(days=15))
+    close = ledger(balance_due_date=dates.today() + datetime.timedelta(days=15))
     assert close.balance_with_deposit and close.balance_due_on == close.deposit_due_date
 
 
@@ -138,7 +138,11 @@ def test_held_cheques_count_and_failed_or_pending_checkouts_do_not(enrollment, s
     Payment.objects.create(enrollment=enrollment, amount=D("99"), method=Method.ONLINE, state=PaymentState.PENDING)
     Payment.objects.create(enrollment=enrollment, amount=D("99"), method=Method.ONLINE, state=PaymentState.FAILED)
     payments.record_payment(
-        enrollment, amount="150", method=Method.CHEQUE, cash_on=TODAY + datetime.timedelta(days=20), by=secretary
+        enrollment,
+        amount="150",
+        method=Method.CHEQUE,
+        cash_on=dates.today() + datetime.timedelta(days=20),
+        by=secretary,
     )
     assert ledger_for(enrollment, club).paid == D("150")
 

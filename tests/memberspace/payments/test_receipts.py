@@ -17,7 +17,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from pypdf import PdfReader
 
 from memberspace.enrollments import services as enrollments
@@ -26,13 +25,12 @@ from memberspace.payments.ledger import EVERYTHING
 from memberspace.payments.models import Method, Payer
 from memberspace.payments.pdf import html_to_pdf, safe_filename
 from pages.formatting import day_month, euros
+from tests import dates
 from tests.auth import login_staff
 from tests.factories import ActivityPageFactory, ChildFactory, ParentFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-LAST_YEAR_END = datetime.date(TODAY.year - 1, 12, 31)
 ADDRESS = "12 rue des Colonies\n75013 Paris"
 
 
@@ -95,8 +93,8 @@ def judo(club, activity_index):
     return ActivityPageFactory(
         parent=activity_index,
         title="Judo du mercredi",
-        start_date=TODAY + datetime.timedelta(days=30),
-        end_date=TODAY + datetime.timedelta(days=300),
+        start_date=dates.today() + datetime.timedelta(days=30),
+        end_date=dates.today() + datetime.timedelta(days=300),
         capacity=10,
         price=Decimal("200.00"),
         deposit_amount=Decimal("50.00"),
@@ -124,7 +122,7 @@ def test_the_attestation_counts_the_money_received_and_held_never_an_open_checko
         by=secretary,
     )
     payments.record_payment(
-        enrollment, amount="20", method=Method.ANCV, cash_on=TODAY + datetime.timedelta(days=20), by=secretary
+        enrollment, amount="20", method=Method.ANCV, cash_on=dates.today() + datetime.timedelta(days=20), by=secretary
     )
     open_checkout = payments.start_online_payment(enrollment, kind=EVERYTHING, by=mother, urls=no_urls)
     assert open_checkout.amount == Decimal("79.50")  # pending: never on a receipt
@@ -149,7 +147,7 @@ def test_the_attestation_counts_the_money_received_and_held_never_an_open_checko
     assert f"Total payé {eur('370.50')}" in text
     assert "La famille" not in text  # the payer is named only when it is not the family
     assert eur("79.50") not in text and "HelloAsso" not in text
-    assert f"Fait le {flat(day_month(TODAY))}" in text
+    assert f"Fait le {flat(day_month(dates.today()))}" in text
 
     assert response["Content-Disposition"] == f'attachment; filename="attestation-paiement-{enrollment.reference}.pdf"'
     assert response["Cache-Control"] == "private, no-store"
@@ -178,7 +176,7 @@ def test_no_receipt_before_any_payment(client, club, enrollment, mother, secreta
     assert confirmation_url(enrollment) in page  # validated: confirmed, even before the deposit
     dashboard = client.get(reverse("memberspace:dashboard")).content.decode()
     assert "Attestations de paiement" not in dashboard
-    assert client.get(year_url(TODAY.year)).status_code == 404
+    assert client.get(year_url(dates.today().year)).status_code == 404
     staff = login_staff(client, secretary)
     assert staff.get(admin_receipt_url(enrollment)).status_code == 404
 
@@ -353,7 +351,13 @@ def test_the_years_attestation_groups_the_childrens_payments_and_leaves_out_othe
     client, club, enrollment, hugo, judo, mother, father, secretary
 ):
     judo_enrollment = validated(father, judo, hugo, secretary)
-    payments.record_payment(enrollment, amount="37", method=Method.CHEQUE, received_on=LAST_YEAR_END, by=secretary)
+    payments.record_payment(
+        enrollment,
+        amount="37",
+        method=Method.CHEQUE,
+        received_on=datetime.date(dates.today().year - 1, 12, 31),
+        by=secretary,
+    )
     payments.record_payment(enrollment, amount="150", method=Method.CHEQUE, by=secretary)
     payments.record_payment(
         judo_enrollment, amount="80.50", method=Method.CASH, payer=Payer.CAF, payer_name="CAF de Paris", by=secretary
@@ -367,35 +371,35 @@ def test_the_years_attestation_groups_the_childrens_payments_and_leaves_out_othe
 
     dashboard = client.get(reverse("memberspace:dashboard")).content.decode()
     assert "Attestations de paiement" in dashboard
-    assert year_url(TODAY.year) in dashboard and year_url(TODAY.year - 1) in dashboard
-    assert dashboard.index(year_url(TODAY.year)) < dashboard.index(year_url(TODAY.year - 1))
+    assert year_url(dates.today().year) in dashboard and year_url(dates.today().year - 1) in dashboard
+    assert dashboard.index(year_url(dates.today().year)) < dashboard.index(year_url(dates.today().year - 1))
 
-    response = client.get(year_url(TODAY.year))
+    response = client.get(year_url(dates.today().year))
     text = pdf_text(response)
-    assert f"Attestation de paiement — année {TODAY.year}" in text
+    assert f"Attestation de paiement — année {dates.today().year}" in text
     assert "Claire Martin" in text
-    assert f"du 1er janvier au 31 décembre {TODAY.year}, la somme de {eur('220.50')}" in text
+    assert f"du 1er janvier au 31 décembre {dates.today().year}, la somme de {eur('220.50')}" in text
     assert text.index("Hugo Martin") < text.index("Léa Martin")  # by child
     assert "Judo du mercredi" in text and judo_enrollment.reference in text
     assert "Neige à Morzine" in text and enrollment.reference in text
     assert eur("150") in text and eur("80.50") in text and "La CAF — CAF de Paris" in text
     assert "Remboursement (Espèces)" in text
-    assert f"Total payé en {TODAY.year} {eur('220.50')}" in text
+    assert f"Total payé en {dates.today().year} {eur('220.50')}" in text
     assert eur("37") not in text  # last year's
     assert "Noé" not in text and eur("61") not in text
-    assert response["Content-Disposition"] == f'attachment; filename="attestation-paiement-{TODAY.year}.pdf"'
+    assert response["Content-Disposition"] == f'attachment; filename="attestation-paiement-{dates.today().year}.pdf"'
     assert response["Cache-Control"] == "private, no-store"
 
-    last_year = pdf_text(client.get(year_url(TODAY.year - 1)))
+    last_year = pdf_text(client.get(year_url(dates.today().year - 1)))
     assert f"la somme de {eur('37')}" in last_year and "Hugo" not in last_year and eur("150") not in last_year
 
-    assert client.get(year_url(TODAY.year - 2)).status_code == 404
+    assert client.get(year_url(dates.today().year - 2)).status_code == 404
     assert client.get(year_url(99999)).status_code == 404
     client.force_login(father)  # the co-parent: the same children, the same attestation
-    assert f"la somme de {eur('220.50')}" in pdf_text(client.get(year_url(TODAY.year)))
+    assert f"la somme de {eur('220.50')}" in pdf_text(client.get(year_url(dates.today().year)))
     client.force_login(other)
-    assert f"la somme de {eur('61')}" in pdf_text(client.get(year_url(TODAY.year)))
-    assert client.get(year_url(TODAY.year - 1)).status_code == 404
+    assert f"la somme de {eur('61')}" in pdf_text(client.get(year_url(dates.today().year)))
+    assert client.get(year_url(dates.today().year - 1)).status_code == 404
 
 
 # Queries
@@ -415,7 +419,7 @@ def test_a_receipt_reads_as_many_queries_for_one_payment_as_for_many(
     payments.record_payment(enrollment, amount="10", method=Method.CHEQUE, by=secretary)
     client.force_login(mother)
     few = [queries_for(client, url) for url in (receipt_url(enrollment), confirmation_url(enrollment))]
-    few_year = queries_for(client, year_url(TODAY.year))
+    few_year = queries_for(client, year_url(dates.today().year))
 
     for amount in ("11", "12", "13", "14"):
         payments.record_payment(enrollment, amount=amount, method=Method.TRANSFER, by=secretary)
@@ -426,11 +430,11 @@ def test_a_receipt_reads_as_many_queries_for_one_payment_as_for_many(
 
     many = [queries_for(client, url) for url in (receipt_url(enrollment), confirmation_url(enrollment))]
     assert many == few
-    assert queries_for(client, year_url(TODAY.year)) == few_year
+    assert queries_for(client, year_url(dates.today().year)) == few_year
 
 
 def test_staff_without_a_family_get_the_dashboard(client, club, enrollment, secretary):
     payments.record_payment(enrollment, amount="150", method=Method.CHEQUE, by=secretary)
     staff = StaffFactory(email="animation@le-po.test")
     client.force_login(staff)
-    assert client.get(year_url(TODAY.year))["Location"] == reverse("memberspace:dashboard")
+    assert client.get(year_url(dates.today().year))["Location"] == reverse("memberspace:dashboard")

@@ -15,12 +15,12 @@ from memberspace.notifications.models import Notification
 from memberspace.payments import services as payments
 from memberspace.payments.models import Method, Payer, Payment, PaymentState
 from memberspace.payments.services import PaymentRefused
+from tests import dates
 from tests.auth import login_staff
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-TODAY = timezone.localdate()
 Status = EnrollmentStatus
 
 
@@ -87,11 +87,19 @@ def test_what_the_secretariat_cannot_record(enrollment, secretary, stay, lea, mo
         payments.record_payment(enrollment, amount="10", method=Method.ONLINE, by=secretary)
     with pytest.raises(PaymentRefused, match="futur"):
         payments.record_payment(
-            enrollment, amount="10", method=Method.CHEQUE, received_on=TODAY + datetime.timedelta(days=1), by=secretary
+            enrollment,
+            amount="10",
+            method=Method.CHEQUE,
+            received_on=dates.today() + datetime.timedelta(days=1),
+            by=secretary,
         )
     with pytest.raises(PaymentRefused, match="Seul un chèque"):
         payments.record_payment(
-            enrollment, amount="10", method=Method.CASH, cash_on=TODAY + datetime.timedelta(days=5), by=secretary
+            enrollment,
+            amount="10",
+            method=Method.CASH,
+            cash_on=dates.today() + datetime.timedelta(days=5),
+            by=secretary,
         )
     with pytest.raises(PaymentRefused, match="seulement ont été payés"):
         payments.record_refund(enrollment, amount="1", method=Method.CASH, reason="test", by=secretary)
@@ -106,11 +114,15 @@ def test_what_the_secretariat_cannot_record(enrollment, secretary, stay, lea, mo
 
 def test_a_held_cheque_counts_until_cashed(enrollment, secretary):
     cheque = payments.record_payment(
-        enrollment, amount="150", method=Method.CHEQUE, cash_on=TODAY + datetime.timedelta(days=30), by=secretary
+        enrollment,
+        amount="150",
+        method=Method.CHEQUE,
+        cash_on=dates.today() + datetime.timedelta(days=30),
+        by=secretary,
     )
     assert cheque.state == PaymentState.HELD and refresh(enrollment).status == Status.DEPOSIT_RECEIVED
     cheque = payments.cash_cheque(cheque, by=secretary)
-    assert cheque.state == PaymentState.RECEIVED and cheque.cash_on == TODAY
+    assert cheque.state == PaymentState.RECEIVED and cheque.cash_on == dates.today()
     with pytest.raises(PaymentRefused, match="pas en attente"):
         payments.cash_cheque(cheque, by=secretary)
 
@@ -146,14 +158,14 @@ def test_the_form_proposes_what_is_due_and_keeps_what_was_typed_on_a_refusal(cli
         "payer": "works_council",
         "payer_name": "CSE Renault <b>",
         "reference": '=HYPERLINK("http://x")',
-        "received_on": (TODAY + datetime.timedelta(days=3)).isoformat(),
+        "received_on": (dates.today() + datetime.timedelta(days=3)).isoformat(),
         "note": "Reçu au guichet",
     }
     refused = client.post(payment_url(enrollment), typed)
     page = refused.content.decode()
     assert refused.status_code == 200 and "ne peut pas être dans le futur" in page
     assert "CSE Renault &lt;b&gt;" in page and "Reçu au guichet" in page and not Payment.objects.exists()
-    typed["received_on"] = TODAY.isoformat()
+    typed["received_on"] = dates.today().isoformat()
     done = client.post(payment_url(enrollment), typed)
     assert done.status_code == 302
     payment = Payment.objects.get()
@@ -166,7 +178,8 @@ def test_the_form_proposes_what_is_due_and_keeps_what_was_typed_on_a_refusal(cli
 def test_a_bad_amount_in_the_form_is_said_beside_the_field(client, enrollment, secretary):
     login_staff(client, secretary)
     response = client.post(
-        payment_url(enrollment), {"amount": "cent euros", "method": "cheque", "payer": "family", "received_on": TODAY}
+        payment_url(enrollment),
+        {"amount": "cent euros", "method": "cheque", "payer": "family", "received_on": dates.today()},
     )
     assert response.status_code == 200 and "Montant invalide" in response.content.decode()
 
@@ -177,7 +190,8 @@ def test_the_treasurer_records_payments_but_decides_no_enrollment(client, enroll
     inspect = client.get(reverse("enrollments_enrollment_modeladmin_inspect", args=[enrollment.pk]))
     assert "Enregistrer un paiement" in inspect.content.decode()
     response = client.post(
-        payment_url(enrollment), {"amount": "150", "method": "transfer", "payer": "family", "received_on": TODAY}
+        payment_url(enrollment),
+        {"amount": "150", "method": "transfer", "payer": "family", "received_on": dates.today()},
     )
     assert response.status_code == 302 and refresh(enrollment).status == Status.DEPOSIT_RECEIVED
     assert client.post(reverse("enrollments_enrollment_modeladmin_cancel", args=[enrollment.pk])).status_code == 403
@@ -199,7 +213,7 @@ def test_the_recorded_deposits_become_payments(enrollment, secretary):
     migration.record_deposits(apps, None)  # twice: nothing twice
     payment = Payment.objects.get()
     assert payment.amount == D("150") and payment.method == Method.OTHER and payment.recorded_by == secretary
-    assert payment.received_on == TODAY
+    assert payment.received_on == dates.today()
     migration.forget_deposits(apps, None)
     assert not Payment.objects.exists()
 
@@ -248,7 +262,13 @@ def test_nothing_is_reminded_once_paid_or_when_the_club_says_no(enrollment, secr
 
 def test_the_same_payment_entered_twice_is_recorded_once_unless_confirmed(client, enrollment, secretary, treasurer):
     login_staff(client, secretary)
-    cheque = {"amount": "75", "method": "cheque", "payer": "family", "reference": "n° 4521", "received_on": TODAY}
+    cheque = {
+        "amount": "75",
+        "method": "cheque",
+        "payer": "family",
+        "reference": "n° 4521",
+        "received_on": dates.today(),
+    }
     assert client.post(payment_url(enrollment), cheque).status_code == 302
     again = client.post(payment_url(enrollment), cheque)  # the treasurer's entry of the same cheque, or a double click
     shown = unescape(again.content.decode())
@@ -280,7 +300,7 @@ def test_the_familys_export_holds_its_payments(enrollment, secretary, mother):
     assert exported["price"] == "450.00"
     assert exported["payments"] == [
         {
-            "date": TODAY.isoformat(),
+            "date": dates.today().isoformat(),
             "amount": "150.00",
             "method": "Chèques-vacances ANCV (papier)",
             "paid_by": "La famille",

@@ -8,7 +8,6 @@ from xml.sax.saxutils import escape
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
 from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import EnrollmentStatus
@@ -16,14 +15,20 @@ from memberspace.payments import reconciliation, statements
 from memberspace.payments.models import LineState, Method, Payment, StatementFormat, StatementImport, StatementLine
 from memberspace.payments.services import PaymentRefused
 from memberspace.payments.statements import CsvMapping, StatementError
+from tests import dates
 from tests.auth import login_staff
 from tests.factories import ChildFactory, ParentFactory
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-TODAY = timezone.localdate()
-BOOKED = TODAY - datetime.timedelta(days=2)
+
+
+def booked():
+    """The day the bank booked the lines of the statements below."""
+    return dates.today() - datetime.timedelta(days=2)
+
+
 IBAN = "FR7630006000011234567890189"
 
 
@@ -36,10 +41,11 @@ def camt053(entries, version="camt.053.001.02"):
     for entry in entries:
         indicator = "DBIT" if entry.get("debit") else "CRDT"
         party = "Cdtr" if entry.get("debit") else "Dbtr"
+        day = entry.get("date", booked()).isoformat()
         ntries.append(
             f"""<Ntry><Amt Ccy="EUR">{entry["amount"]}</Amt><CdtDbtInd>{indicator}</CdtDbtInd>
-            <Sts>{entry.get("status", "BOOK")}</Sts><BookgDt><Dt>{entry.get("date", BOOKED).isoformat()}</Dt></BookgDt>
-            <ValDt><Dt>{entry.get("date", BOOKED).isoformat()}</Dt></ValDt>
+            <Sts>{entry.get("status", "BOOK")}</Sts><BookgDt><Dt>{day}</Dt></BookgDt>
+            <ValDt><Dt>{day}</Dt></ValDt>
             <AcctSvcrRef>{entry.get("bank_id", "")}</AcctSvcrRef>
             <NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
             <RltdPties><{party}><Nm>{escape(entry.get("payer", ""))}</Nm></{party}></RltdPties>
@@ -47,7 +53,7 @@ def camt053(entries, version="camt.053.001.02"):
         )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:{version}"><BkToCstmrStmt>
-<GrpHdr><MsgId>RELEVE-1</MsgId><CreDtTm>{TODAY.isoformat()}T08:00:00</CreDtTm></GrpHdr>
+<GrpHdr><MsgId>RELEVE-1</MsgId><CreDtTm>{dates.today().isoformat()}T08:00:00</CreDtTm></GrpHdr>
 <Stmt><Id>1</Id><Acct><Id><IBAN>{IBAN}</IBAN></Id></Acct>{"".join(ntries)}</Stmt>
 </BkToCstmrStmt></Document>""".encode()
 
@@ -55,7 +61,7 @@ def camt053(entries, version="camt.053.001.02"):
 def ofx_sgml(transactions):
     """An OFX 1.02 (SGML) statement, as French banks still export it."""
     rows = "".join(
-        f"<STMTTRN><TRNTYPE>{'DEBIT' if amount.startswith('-') else 'CREDIT'}<DTPOSTED>{BOOKED:%Y%m%d}"
+        f"<STMTTRN><TRNTYPE>{'DEBIT' if amount.startswith('-') else 'CREDIT'}<DTPOSTED>{booked():%Y%m%d}"
         f"<TRNAMT>{amount}<FITID>{fitid}<NAME>{name}{f'<MEMO>{memo}' if memo else ''}</STMTTRN>\n"
         for fitid, amount, name, memo in transactions
     )
@@ -66,8 +72,8 @@ def ofx_sgml(transactions):
         "<LANGUAGE>FRA</SONRS></SIGNONMSGSRSV1><BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0"
         "<SEVERITY>INFO</STATUS><STMTRS><CURDEF>EUR<BANKACCTFROM><BANKID>30006<BRANCHID>00001"
         "<ACCTID>12345678901<ACCTTYPE>CHECKING</BANKACCTFROM><BANKTRANLIST>"
-        f"<DTSTART>{BOOKED:%Y%m%d}<DTEND>{TODAY:%Y%m%d}\n{rows}</BANKTRANLIST>"
-        f"<LEDGERBAL><BALAMT>100.00<DTASOF>{TODAY:%Y%m%d}</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n"
+        f"<DTSTART>{booked():%Y%m%d}<DTEND>{dates.today():%Y%m%d}\n{rows}</BANKTRANLIST>"
+        f"<LEDGERBAL><BALAMT>100.00<DTASOF>{dates.today():%Y%m%d}</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n"
     ).encode("cp1252")
 
 
@@ -79,7 +85,7 @@ def bank_csv(rows, encoding="cp1252"):
         "Date opération;Libellé;Émetteur;Débit;Crédit",
     ]
     lines += [";".join(row) for row in rows]
-    lines.append(";Solde au " + TODAY.strftime("%d/%m/%Y") + ";;;1 234,56")
+    lines.append(";Solde au " + dates.today().strftime("%d/%m/%Y") + ";;;1 234,56")
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
@@ -127,10 +133,10 @@ def test_a_transfer_naming_its_reference_is_recorded_and_the_deposit_received(en
     statement = import_file(data, treasurer)
     assert (statement.lines_count, statement.matched_count, statement.to_reconcile_count) == (1, 1, 0)
     line = statement.lines.get()
-    assert line.state == LineState.MATCHED and line.booked_on == BOOKED and line.account == IBAN
+    assert line.state == LineState.MATCHED and line.booked_on == booked() and line.account == IBAN
     payment = line.payment
     assert (payment.enrollment, payment.amount, payment.method) == (enrollment, D("150.00"), Method.TRANSFER)
-    assert payment.received_on == BOOKED and payment.recorded_by == treasurer
+    assert payment.received_on == booked() and payment.recorded_by == treasurer
     assert payment.payer_name == "M. PAUL MARTIN" and spaced(enrollment.reference) in payment.reference
     assert refresh(enrollment).status == EnrollmentStatus.DEPOSIT_RECEIVED
 
@@ -255,7 +261,7 @@ def test_the_same_ofx_and_csv_imported_twice_record_nothing_twice(enrollment, tr
     ofx = ofx_sgml([("F1", "150,00", "VIR PAUL MARTIN", enrollment.reference)])
     assert import_file(ofx, treasurer, StatementFormat.OFX, name="r.ofx").matched_count == 1
     assert import_file(ofx, treasurer, StatementFormat.OFX, name="r.ofx").already_count == 1
-    csv_data = bank_csv([(BOOKED.strftime("%d/%m/%Y"), f"VIR {enrollment.reference}", "PAUL MARTIN", "", "300,00")])
+    csv_data = bank_csv([(booked().strftime("%d/%m/%Y"), f"VIR {enrollment.reference}", "PAUL MARTIN", "", "300,00")])
     assert import_file(csv_data, treasurer, StatementFormat.CSV, CSV_MAPPING, "r.csv").matched_count == 1
     assert import_file(csv_data, treasurer, StatementFormat.CSV, CSV_MAPPING, "r.csv").already_count == 1
     assert Payment.objects.count() == 2 and refresh(enrollment).status == EnrollmentStatus.PAID
@@ -273,7 +279,7 @@ def test_an_ofx_statement_is_read(enrollment):
     )
     credit, debit = statements.read(data, StatementFormat.OFX)
     assert (credit.booked_on, credit.amount, credit.bank_id, credit.account) == (
-        BOOKED,
+        booked(),
         D("150.00"),
         "F1",
         "12345678901",
@@ -290,8 +296,8 @@ def test_a_camt053_of_a_later_version_is_read():
 def test_a_french_csv_is_read_with_the_treasurers_columns():
     data = bank_csv(
         [
-            (BOOKED.strftime("%d/%m/%Y"), "VIR DE M. MARTIN", "Paul Martin", "", "1 234,56"),
-            (BOOKED.strftime("%d/%m/%Y"), "CB PAPETERIE", "", "12,30", ""),
+            (booked().strftime("%d/%m/%Y"), "VIR DE M. MARTIN", "Paul Martin", "", "1 234,56"),
+            (booked().strftime("%d/%m/%Y"), "CB PAPETERIE", "", "12,30", ""),
             ("", "", "", "", ""),
         ]
     )
@@ -308,12 +314,12 @@ def test_a_csv_with_column_numbers_and_one_signed_amount_column_in_utf8():
 
 def test_a_formula_in_a_csv_cell_is_kept_as_plain_text(treasurer, enrollment):
     formula = "=cmd|' /C calc'!A0"
-    data = bank_csv([(BOOKED.strftime("%d/%m/%Y"), formula, "@SUM(1+1)", "", "10,00")])
+    data = bank_csv([(booked().strftime("%d/%m/%Y"), formula, "@SUM(1+1)", "", "10,00")])
     line = import_file(data, treasurer, StatementFormat.CSV, CSV_MAPPING, "r.csv").lines.get()
     assert (line.reference, line.payer_name) == (formula, "@SUM(1+1)")
     assert line.state == LineState.TO_RECONCILE
     # A formula where an amount is expected is no amount.
-    data = bank_csv([(BOOKED.strftime("%d/%m/%Y"), "x", "y", "", "=1+1")])
+    data = bank_csv([(booked().strftime("%d/%m/%Y"), "x", "y", "", "=1+1")])
     with pytest.raises(StatementError, match="Ligne 4 : montant illisible « =1\\+1 » \\(colonne crédit\\)"):
         statements.read(data, "csv", CSV_MAPPING)
 
@@ -437,7 +443,7 @@ def test_attaching_a_line_from_the_queue_records_it_once(client, enrollment, tre
     line.refresh_from_db()
     assert line.state == LineState.MATCHED and line.handled_by == treasurer
     assert Payment.objects.filter(enrollment=enrollment).count() == 1
-    assert line.payment.amount == D("120.00") and line.payment.received_on == BOOKED
+    assert line.payment.amount == D("120.00") and line.payment.received_on == booked()
 
 
 def test_a_line_is_attached_by_reference_to_any_enrollment(client, enrollment, treasurer):

@@ -10,19 +10,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from memberspace.enrollments import services as enrollments
 from memberspace.payments import exports
 from memberspace.payments import services as payments
 from memberspace.payments.models import Method, Payer
+from tests import dates
 from tests.auth import login_staff
 from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-TODAY = timezone.localdate()
 
 
 def enrolled(stay, mother, secretary, first_name):
@@ -38,7 +37,7 @@ def test_the_totals_add_up_each_offers_accounts(enrollment, stay, mother, secret
     over = enrolled(stay, mother, secretary, "Tom")
     gone = enrolled(stay, mother, secretary, "Zoé")
     payments.record_payment(
-        enrollment, amount="150", method=Method.CHEQUE, cash_on=TODAY + datetime.timedelta(days=9), by=secretary
+        enrollment, amount="150", method=Method.CHEQUE, cash_on=dates.today() + datetime.timedelta(days=9), by=secretary
     )
     payments.record_payment(paid, amount="450", method=Method.TRANSFER, payer=Payer.WORKS_COUNCIL, by=secretary)
     payments.record_payment(over, amount="500", method=Method.TRANSFER, by=secretary)

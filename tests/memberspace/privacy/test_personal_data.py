@@ -25,13 +25,11 @@ from memberspace.legacy.models import AccountSuggestions
 from memberspace.notifications.models import Notification
 from memberspace.privacy import services as privacy
 from pages.models import ClubSettings
+from tests import dates
 from tests.auth import login_staff
 from tests.factories import PASSWORD, ChildFactory, ParentFactory, StayPageFactory
 
 pytestmark = pytest.mark.django_db
-
-NOW = timezone.now()
-START = timezone.localdate() + datetime.timedelta(days=60)
 
 
 def text(response):
@@ -45,7 +43,7 @@ def parent(email, status="validated", **kwargs):
 def child_of(*guardians, first_name="Léa", health_notes="Allergie aux arachides", **fields):
     return ChildFactory(
         first_name=first_name,
-        birth_date=START.replace(year=START.year - 8),
+        birth_date=dates.years_before(dates.offer_start(), 8),
         health_notes=health_notes,
         guardians=guardians,
         **fields,
@@ -58,7 +56,9 @@ def family(home, stay_index):
     father = parent("paul.martin@exemple.fr", first_name="Paul", last_name="Martin")
     shared = child_of(mother, father)
     own = child_of(mother, first_name="Hugo", health_notes="Asthme")
-    stay = StayPageFactory(parent=stay_index, title="Voile", start_date=START, end_date=START, capacity=10)
+    stay = StayPageFactory(
+        parent=stay_index, title="Voile", start_date=dates.offer_start(), end_date=dates.offer_start(), capacity=10
+    )
     return mother, father, shared, own, stay
 
 
@@ -181,7 +181,7 @@ def test_the_admin_home_lists_the_erasure_requests(client, family, secretary):
 
 
 def age(user, days, field="date_joined"):
-    type(user).objects.filter(pk=user.pk).update(**{field: NOW - datetime.timedelta(days=days)})
+    type(user).objects.filter(pk=user.pk).update(**{field: timezone.now() - datetime.timedelta(days=days)})
 
 
 def test_accounts_never_verified_are_deleted_after_seven_days(home):
@@ -224,7 +224,7 @@ def test_archived_children_are_erased_after_the_retention_period(family, secreta
         children_service.archive(child)
     recent = child_of(first_name="Tom")
     children_service.archive(recent)
-    Child.objects.filter(pk__in=[own.pk, lone.pk]).update(archived_at=NOW - datetime.timedelta(days=3 * 366))
+    Child.objects.filter(pk__in=[own.pk, lone.pk]).update(archived_at=timezone.now() - datetime.timedelta(days=3 * 366))
     assert {c.first_name for c in privacy.purge_archived_children(dry_run=True).found} == {"Hugo", "Zoé"}
     privacy.purge_archived_children()
     own.refresh_from_db()
@@ -244,7 +244,7 @@ def test_the_notification_log_is_kept_one_year(family):
     old_queued = Notification.objects.create(kind="test", channel="email", user=mother, address="a@b.fr")
     recent = Notification.objects.create(kind="test", channel="email", user=mother, address="a@b.fr", status="sent")
     Notification.objects.filter(pk__in=[old_sent.pk, old_queued.pk]).update(
-        created_at=NOW - datetime.timedelta(days=400)
+        created_at=timezone.now() - datetime.timedelta(days=400)
     )
     assert privacy.purge_notification_log().count == 1
     assert set(Notification.objects.values_list("pk", flat=True)) == {old_queued.pk, recent.pk}
@@ -310,7 +310,7 @@ def test_error_reports_leave_health_notes_out(client, family, monkeypatch):
                 "relationship": "mere",
                 "first_name": "Zoé",
                 "last_name": "Martin",
-                "birth_date": START.replace(year=START.year - 7).isoformat(),
+                "birth_date": dates.years_before(dates.offer_start(), 7).isoformat(),
                 "sex": "F",
                 "health_notes": "Épilepsie sévère",
                 "emergency_contact_name": "Mamie Martin",

@@ -17,12 +17,12 @@ from memberspace.enrollments import services as enrollments
 from memberspace.enrollments.models import ENROLLMENT_TRANSITIONS, Enrollment, EnrollmentStatus
 from memberspace.families.models import Child, Guardianship
 from memberspace.secretariat.transitions import StateMachine, Transition
+from tests import dates
 from tests.auth import login_staff
 from tests.factories import StayPageFactory, UserFactory
 
 ACCOUNTS = reverse("accounts_parentaccount_modeladmin_index")
 ENROLLMENTS = reverse("enrollments_enrollment_modeladmin_index")
-START = timezone.localdate() + datetime.timedelta(days=60)
 CALLS = []
 
 
@@ -174,8 +174,8 @@ def stay(stay_index):
         parent=stay_index,
         title="Voile à Quiberon",
         capacity=2,
-        start_date=START,
-        end_date=START + datetime.timedelta(days=5),
+        start_date=dates.offer_start(),
+        end_date=dates.offer_start() + datetime.timedelta(days=5),
         deposit_amount=Decimal("200.00"),
     )
 
@@ -183,7 +183,9 @@ def stay(stay_index):
 def enrollment_request(offer):
     guardian = UserFactory(account_status=AccountStatus.VALIDATED)
     EmailAddress.objects.create(user=guardian, email=guardian.email, verified=True, primary=True)
-    child = Child.objects.create(first_name="Léa", last_name="Martin", birth_date=START.replace(year=START.year - 8))
+    child = Child.objects.create(
+        first_name="Léa", last_name="Martin", birth_date=dates.years_before(dates.offer_start(), 8)
+    )
     Guardianship.objects.create(child=child, parent=guardian, relationship="mere")
     (enrollment,) = enrollments.request_enrollments(guardian, offer=offer, children=[child])
     return enrollment
