@@ -44,6 +44,10 @@ class AccountStatus(models.TextChoices):
     ERASED = "erased", _("Effacé")
 
 
+# Accounts the club closed: refused, suspended or erased. No child is attached to them.
+CLOSED_STATUSES = (AccountStatus.REJECTED, AccountStatus.SUSPENDED, AccountStatus.ERASED)
+
+
 def _email_verified(account):
     return account.has_verified_email()
 

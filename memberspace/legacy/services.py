@@ -6,11 +6,9 @@ families knows nothing of this app: ``after_create_child_known_to_old_base`` and
 """
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
-from memberspace.accounts.models import AccountStatus
 from memberspace.families.models import Child, ChildStatus
 from memberspace.families.services import children as children_service
 from memberspace.families.text import name_key
@@ -65,10 +63,6 @@ def merge_legacy_record(migrated, *, into, parent, by):
     return into
 
 
-# Accounts the old base's children are not attached to: the club refused or suspended them, or erased them.
-CLOSED = (AccountStatus.REJECTED, AccountStatus.SUSPENDED, AccountStatus.ERASED)
-
-
 def attach_household(children, parent, *, by, relationship):
     """The secretariat attaches several of the old base's children to ``parent`` at once: all of them, or none.
 
@@ -78,11 +72,6 @@ def attach_household(children, parent, *, by, relationship):
     refusal undoes the whole call. Returns the attached children, in the given order.
     """
     ids = [child.pk for child in children]
-    if parent.account_status in CLOSED:
-        raise children_service.ChildError(
-            _("Le compte de %(parent)s est %(status)s : aucun enfant n'a été rattaché.")
-            % {"parent": parent.get_full_name() or parent.email, "status": parent.get_account_status_display().lower()}
-        )
     with transaction.atomic():
         locked = Child.objects.select_for_update().filter(pk__in=ids).order_by("pk").in_bulk()
         gone = [child for child in children if child.pk not in locked]

@@ -81,7 +81,8 @@ class ActionView(InstanceSpecificView):
     Subclasses set ``permission``, ``title``, ``question`` and ``act(request)``,
     and ``form_class`` when the action asks for something (a reason); an invalid
     form is shown again with what was typed. A domain error is shown as a
-    message, like any refused transition.
+    message, like any refused transition; when the action had a form, above that
+    form shown again, so that what was typed is not lost.
     """
 
     permission = None
@@ -128,6 +129,9 @@ class ActionView(InstanceSpecificView):
         try:
             message = self.act(request)
         except MemberspaceError as error:
+            if self.form is not None:
+                self.form.add_error(None, str(error))
+                return TemplateResponse(request, self.template_name, self.get_context_data(form=self.form))
             messages.error(request, str(error))
         else:
             messages.success(request, message)

@@ -42,7 +42,7 @@ from wagtail.log_actions import log
 from wagtail.log_actions import registry as log_registry
 
 from memberspace import MemberspaceError
-from memberspace.accounts.models import AccountStatus
+from memberspace.accounts.models import CLOSED_STATUSES, AccountStatus
 from memberspace.families.models import Child, ChildStatus, Guardianship
 from memberspace.families.text import name_key
 from memberspace.notifications.services import notify
@@ -254,12 +254,20 @@ def attach_child(child, parent, *, by, relationship):
     """The secretariat makes ``parent`` a guardian of ``child`` (a migrated child becomes active).
 
     A migrated child that the parent has already created (same names and birth date) is
-    not attached a second time: its old-base record is merged into the parent's child.
+    not attached a second time: its old-base record is merged into the parent's child. No
+    child is attached to an account the club closed (refused, suspended, erased): its status
+    is read again here, as a page shown before the closing may still offer the attaching.
     """
     with transaction.atomic():
         child = Child.objects.select_for_update().get(pk=child.pk)
         if not parent.is_parent:
             raise ChildError(_("Un compte du personnel ne peut pas être responsable d'un enfant."))
+        status = type(parent).objects.filter(pk=parent.pk).values_list("account_status", flat=True).get()
+        if status in CLOSED_STATUSES:
+            raise ChildError(
+                _("Le compte de %(parent)s est %(status)s : aucun enfant ne peut lui être rattaché.")
+                % {"parent": parent.get_full_name() or parent.email, "status": AccountStatus(status).label.lower()}
+            )
         if child.status == ChildStatus.MIGRATED:
             # The old base's record of a child the parent created already is merged into it
             # rather than attached a second time (memberspace.legacy registers the merge).
@@ -309,6 +317,8 @@ def children_for_dashboard(user):
 
 # The permission of the secretariat's changes to a child (config/roles.py gives it to « Secrétariat »).
 MANAGE_PERMISSION = "families.change_child"
+# The permission to see children's personal data in the admin, on an account's screen too (« Secrétariat »).
+VIEW_PERMISSION = "families.view_child"
 # The details of the merged child that the kept record takes when it has none.
 DETAILS_TAKEN_IF_BLANK = ("sex", "school_level", "emergency_contact_name", "emergency_contact_phone")
 

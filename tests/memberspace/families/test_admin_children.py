@@ -1,10 +1,12 @@
 """Enfants in the admin, and attaching migrated children from a parent's account page."""
 
 import datetime
+from html import unescape
 
 import pytest
 from bs4 import BeautifulSoup
 
+from memberspace.accounts.models import AccountStatus, ParentAccount
 from memberspace.families.admin import AgeFilter
 from memberspace.families.models import Child, ChildStatus, Guardianship
 from memberspace.notifications.models import Notification
@@ -120,6 +122,24 @@ def test_attach_by_hand_and_detach(client, secretary, family):
     family["other"].refresh_from_db()
     assert not family["other"].guardians.exists()
     assert family["other"].status == ChildStatus.ARCHIVED  # no guardian left
+
+
+def test_no_child_is_attached_by_hand_to_an_account_the_club_closed(client, secretary, family):
+    """The child's own « Rattacher à un parent » refuses a refused or suspended account, and keeps what was typed."""
+    login_staff(client, secretary)
+    parent, noah = family["parent"], family["other"]
+    for status, word in ((AccountStatus.REJECTED, "refusé"), (AccountStatus.SUSPENDED, "suspendu")):
+        ParentAccount.objects.filter(pk=parent.pk).update(account_status=status)
+        response = client.post(
+            admin_url("families.child", "attach", noah.pk), {"email": "marie.dupont@exemple.fr", "relationship": "mere"}
+        )
+        html = unescape(response.content.decode())
+        assert response.status_code == 200
+        assert f"Le compte de Marie Dupont est {word} : aucun enfant ne peut lui être rattaché." in html
+        assert 'value="marie.dupont@exemple.fr"' in html
+        assert not noah.guardians.exists()
+        noah.refresh_from_db()
+        assert noah.status == ChildStatus.MIGRATED
 
 
 def test_health_notes_are_shown_to_the_secretariat(client, secretary, family):

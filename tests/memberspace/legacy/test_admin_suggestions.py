@@ -244,7 +244,8 @@ def test_a_single_child_no_longer_in_the_old_base_is_refused(client, secretary, 
         ParentAccount.objects.filter(pk=parent.pk).update(account_status=status)
         response = post_household(client, parent, [children["lea"]])
         assert (
-            f"Le compte de Marie Dupont est {word} : aucun enfant n&#x27;a été rattaché." in response.content.decode()
+            f"Le compte de Marie Dupont est {word} : aucun enfant ne peut lui être rattaché."
+            in response.content.decode()
         )
         assert not children["lea"].guardians.exists()
     ParentAccount.objects.filter(pk=parent.pk).update(account_status=original)
