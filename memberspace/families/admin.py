@@ -31,6 +31,7 @@ from memberspace.secretariat.admin import (
 )
 
 MANAGE_PERMISSION = children_service.MANAGE_PERMISSION
+VIEW_PERMISSION = children_service.VIEW_PERMISSION
 
 
 class GuardianFilter(SimpleListFilter):

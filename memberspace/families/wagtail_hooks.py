@@ -4,7 +4,7 @@ from wagtail import hooks
 from memberspace.notifications import kinds
 from memberspace.secretariat.history import declare_log_actions
 
-from .admin import FamilyPanel
+from .admin import VIEW_PERMISSION, FamilyPanel
 
 LOG_ACTIONS = {
     "po.child.create": _("Adhésion créée par un parent"),
@@ -24,7 +24,8 @@ declare_log_actions(LOG_ACTIONS)
 
 @hooks.register("construct_parent_account_panels")
 def add_family_panel(request, account, panels):
-    panels.append(FamilyPanel(account))
+    if request.user.has_perm(VIEW_PERMISSION):  # the account's children are children's personal data
+        panels.append(FamilyPanel(account))
 
 
 # The messages this app sends (memberspace.notifications.kinds): each kind names its templates.

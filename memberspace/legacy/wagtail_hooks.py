@@ -1,5 +1,7 @@
 from wagtail import hooks
 
+from memberspace.families.admin import VIEW_PERMISSION
+
 from . import services
 from .admin import AttachSuggestedChildView, LegacyContactsPanel, MatchingPanel
 
@@ -12,7 +14,9 @@ def register_attach_child():
 
 @hooks.register("construct_parent_account_panels")
 def add_matching_panel(request, account, panels):
-    panels.append(MatchingPanel(account, request))
+    # The suggested children and the old base's parents are children's personal data.
+    if request.user.has_perm(VIEW_PERMISSION):
+        panels.append(MatchingPanel(account, request))
 
 
 @hooks.register("construct_child_panels")
