@@ -43,7 +43,8 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    cannot read, followed by its birth date (« Bibou Fourny 18/09/17 », « Fourny Bibou 18/09/17 »). An age written right
    after a child's name is that child's (« Romane Chenard (16 ans) et Lorie Chenard (14 ans) »:
    a Lorie Chenard of 16 is another child); an age that follows no name is any child's of the
-   message. Ages are reckoned on the day of the matching (``today``).
+   message. Ages are reckoned on the day the message was written, the account's sign-up
+   (``written_on``): a pending account's suggestions do not change with its children's birthdays.
 
 Children compete for the words that name them: of the children a name designates in several
 households, those of the household with the most evidence are suggested; the others, with
@@ -72,7 +73,7 @@ from memberspace.legacy import index as legacy_index
 from memberspace.legacy.models import BaseVersion
 from memberspace.legacy.nicknames import NICKNAMES
 
-VERSION = 9  # of these rules: raise it when they change, and the stored suggestions are computed again
+VERSION = 10  # of these rules: raise it when they change, and the stored suggestions are computed again
 THRESHOLD = 50  # the least score of a suggestion shown
 CONNECTORS = frozenset({",", "et", "&", "/", "+", "ainsi", "que", "puis"})
 MONTHS = {
@@ -919,10 +920,16 @@ class Scored:
     with_household: bool = False  # its first name is written (of no other age): shown when its household is
 
 
+def written_on(account):
+    """The day the account's message was written, its sign-up: the ages in it were the children's on that day."""
+    joined = getattr(account, "date_joined", None)
+    return timezone.localdate(joined) if joined else timezone.localdate()
+
+
 def score_children(account, index, today=None):
     """A ``Scored`` for every child some evidence points to; the ages written are reckoned on ``today``."""
     _first, last = account_key(account)
-    evidence = gather(account, index, today or timezone.localdate())
+    evidence = gather(account, index, today or written_on(account))
     support = household_support(account, index, evidence)
     scored = []
     for child, found in evidence.items():
@@ -1032,7 +1039,8 @@ def match_index(account, index, *, threshold=THRESHOLD, today=None):
 def match_account(account, *, limit=10, threshold=THRESHOLD, today=None):
     """The ``Matches`` of ``account``, computed now (``stored.stored_matches`` keeps the page's copy).
 
-    ``today``: the day the ages written are reckoned on (a benchmark's messages were written on its own day).
+    ``today``: the day the ages written are reckoned on, by default the sign-up's (``written_on``): a
+    pending account's suggestions do not change as its children have birthdays.
     """
     index = legacy_index.current(base_version(), latest=base_version)
     scored = score_children(account, index, today)

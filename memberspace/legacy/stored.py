@@ -5,7 +5,9 @@ view. Its result is stored in ``AccountSuggestions`` with a signature of what it
 (the account's names, postcode, email, phone, message, attachment requests, and the old
 base's version); a view whose signature matches reads the row instead. Either way the
 children are then loaded in one query, their old-base contacts in one more, whatever the
-number of suggestions: a child attached since (no longer migrated) simply drops out.
+number of suggestions. A child attached since (no longer migrated) changed the contest the
+copy settled (a homonym it outranked may now be the one suggested): the copy is computed
+again, once, and stored.
 """
 
 import hashlib
@@ -58,11 +60,12 @@ def stored_matches(account):
     signature = account_signature(account)
     stored = AccountSuggestions.objects.filter(account=account).only("signature", "data").first()
     if stored is not None and stored.signature == signature:
-        data = stored.data
-    else:
-        data = match_account(account).as_dict()
-        store(account, signature, data)
-    return matches_from(data)
+        matches, complete = matches_from(stored.data)
+        if complete:
+            return matches
+    data = match_account(account).as_dict()
+    store(account, signature, data)
+    return matches_from(data)[0]
 
 
 def store(account, signature, data):
@@ -99,15 +102,18 @@ def refresh_pending():
 
 
 def matches_from(data):
-    """``Matches`` from stored data: the still-migrated children in one query, their old-base contacts in one more."""
-    ids = [row["child"] for household in data.get("households", []) for row in household["suggestions"]]
-    ids += [row["child"] for row in data.get("homonyms", [])]
+    """``Matches`` from stored data, and whether all its children are still in the old base.
+
+    The still-migrated children in one query, their old-base contacts in one more.
+    """
+    ids = {row["child"] for household in data.get("households", []) for row in household["suggestions"]}
+    ids |= {row["child"] for row in data.get("homonyms", [])}
     children = (
-        Child.objects.filter(status=ChildStatus.MIGRATED).prefetch_related("legacy_contacts").in_bulk(set(ids))
+        Child.objects.filter(status=ChildStatus.MIGRATED).prefetch_related("legacy_contacts").in_bulk(ids)
         if ids
         else {}
     )
-    return Matches.from_dict(data, children)
+    return Matches.from_dict(data, children), len(children) == len(ids)
 
 
 def parents_of(children):

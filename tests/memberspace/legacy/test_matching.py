@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from memberspace.families.models import Child, ChildStatus, Guardianship
 from memberspace.legacy import index as legacy_index
 from memberspace.legacy.matching import THRESHOLD, age, match_account, suggest_children
 from memberspace.legacy.models import AttachmentRequest, LegacyContact
+from tests import dates
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -459,12 +461,22 @@ def test_an_empty_old_base_suggests_nothing_without_failing(db):
 
 def test_ages_written_for_the_children_tell_a_homonym_from_ones_own(db):
     """A new family's Rayan (7 ans): the old base's Rayan Garrigues is 9."""
-    today = datetime.date.today()
+    today = dates.today()
     nine = migrated("Rayan", "Garrigues", "1", datetime.date(today.year - 9, 1, 1))
     assert names(account("Inscription Rayan GARRIGUES (7 ans) et Shaïna (3 ans)")) == []
     assert [s.child for s in suggest_children(account("Inscription Rayan Garrigues (9 ans)"))] == [nine]
     # a duration is no age: « depuis 2 ans »
     assert [s.child for s in suggest_children(account("Rayan Garrigues est au judo depuis 2 ans"))] == [nine]
+
+
+def test_the_ages_written_are_the_childrens_on_the_day_of_the_sign_up(db):
+    """A message of June 2024, « Rayan Garrigues (9 ans) », names the Rayan born in 2015 however long the
+    account waits; the same words written today name no one: that Rayan is older now."""
+    rayan = migrated("Rayan", "Garrigues", "1", datetime.date(2015, 1, 1))
+    signed_up = timezone.make_aware(datetime.datetime(2024, 6, 1, 10))
+    waiting = account("Inscription de Rayan Garrigues (9 ans)", date_joined=signed_up)
+    assert [s.child for s in suggest_children(waiting)] == [rayan]
+    assert names(account("Inscription de Rayan Garrigues (9 ans)")) == []
 
 
 def test_an_age_written_beside_a_name_is_that_childs_not_a_siblings(db):
@@ -559,7 +571,7 @@ def test_a_household_shown_brings_its_other_children_named_with_a_typo(db):
     assert [s.child for s in found.suggestions] == [paulin, alexis]
     assert found.suggestions[1].score < THRESHOLD  # its own score, shown with its household
     # not a child of another age than the one written
-    today = datetime.date.today()
+    today = dates.today()
     paulin.birth_date, alexis.birth_date = datetime.date(today.year - 8, 1, 1), datetime.date(today.year - 14, 1, 1)
     Child.objects.bulk_update([paulin, alexis], ["birth_date"])
     legacy_index.forget()
@@ -751,7 +763,7 @@ def test_a_misspelt_first_name_beside_its_family_name_counts_though_another_chil
     # the Calie whose family name is written is still hers
     assert {s.child for s in suggest_children(account("Calie Henri et Lino Messaoudi"))} == {calie, lino}
     # nor with an age beside it that is not Callie's
-    lino_age = age(lino.birth_date, datetime.date.today())
+    lino_age = age(lino.birth_date, dates.today())
     written = f"Calie Messaoudi (3 ans) et Lino Messaoudi ({lino_age} ans)"
     assert names(account(written)) == ["Lino Messaoudi"]
 
