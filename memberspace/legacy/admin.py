@@ -38,6 +38,7 @@ class AttachSuggestedChildView(ActionView):
     permission = MANAGE_PERMISSION
     title = gettext_lazy("Rattacher un enfant")
     form_class = AttachForm
+    form_on_this_page = False  # the forms are the account page's: a refusal is shown there, at the top
 
     def post(self, request, *args, **kwargs):
         back = redirect(self.url_helper.get_action_url("inspect", self.instance.pk))

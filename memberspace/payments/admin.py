@@ -12,10 +12,9 @@ Only the « Trésorerie » and « Secrétariat » groups have these permissions
 """
 
 from django import forms
-from django.contrib import messages
 from django.contrib.admin import SimpleListFilter
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -119,18 +118,6 @@ class EnrollmentMoneyView(ActionView):
 
     def initial(self):
         return {}
-
-    def post(self, request, *args, **kwargs):
-        self.form = self.get_form()
-        if self.form.is_valid():
-            try:
-                message = self.act(request)
-            except MemberspaceError as error:
-                self.form.add_error(None, str(error))
-            else:
-                messages.success(request, message)
-                return redirect(self.get_success_url())
-        return TemplateResponse(request, self.template_name, self.get_context_data(form=self.form))
 
     def get_success_url(self):
         return reverse("enrollments_enrollment_modeladmin_inspect", args=[self.instance.pk])

@@ -81,8 +81,9 @@ class ActionView(InstanceSpecificView):
     Subclasses set ``permission``, ``title``, ``question`` and ``act(request)``,
     and ``form_class`` when the action asks for something (a reason); an invalid
     form is shown again with what was typed. A domain error is shown as a
-    message, like any refused transition; when the action had a form, above that
-    form shown again, so that what was typed is not lost.
+    message, like any refused transition; when the action's form is on its own
+    page (``form_on_this_page``), above that form shown again, so that what was
+    typed is not lost.
     """
 
     permission = None
@@ -91,6 +92,8 @@ class ActionView(InstanceSpecificView):
     confirm_label = ""
     form_class = None
     form = None
+    # False when the form is on another screen (a record's page posts to the action): a refusal goes back there.
+    form_on_this_page = True
     template_name = "secretariat/confirm_action.html"
 
     def check_action_permitted(self, user):
@@ -129,7 +132,7 @@ class ActionView(InstanceSpecificView):
         try:
             message = self.act(request)
         except MemberspaceError as error:
-            if self.form is not None:
+            if self.form is not None and self.form_on_this_page:
                 self.form.add_error(None, str(error))
                 return TemplateResponse(request, self.template_name, self.get_context_data(form=self.form))
             messages.error(request, str(error))

@@ -233,6 +233,8 @@ def test_a_single_child_no_longer_in_the_old_base_is_refused(client, secretary, 
     children_service.attach_child(children["hugo"], someone, by=secretary, relationship="pere")
     response = post_household(client, parent, [children["hugo"]])
     assert "Hugo Dupont n&#x27;est plus dans l&#x27;ancienne base à rattacher" in response.content.decode()
+    # shown at the top of the account's page, whose suggestions are up to date
+    assert response.redirect_chain[-1][0] == admin_url("accounts.parentaccount", "inspect", parent.pk)
     assert list(children["hugo"].guardians.all()) == [someone]
     own = ChildFactory(first_name="Zoé", last_name="Dupont", guardians=[parent])
     response = post_household(client, parent, [own])

@@ -5,6 +5,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -273,6 +274,8 @@ def test_the_same_payment_entered_twice_is_recorded_once_unless_confirmed(client
     again = client.post(payment_url(enrollment), cheque)  # the treasurer's entry of the same cheque, or a double click
     shown = unescape(again.content.decode())
     assert again.status_code == 200 and "Un paiement identique (75\u00a0€, chèque) vient d'être enregistré" in shown
+    assert shown.count("Un paiement identique") == 1  # once, above the form shown again as typed
+    assert BeautifulSoup(again.content, "html.parser").find("input", {"name": "reference"})["value"] == "n° 4521"
     assert Payment.objects.count() == 1
     assert client.post(payment_url(enrollment), {**cheque, "again": "on"}).status_code == 302
     assert Payment.objects.count() == 2 and refresh(enrollment).status == Status.DEPOSIT_RECEIVED
