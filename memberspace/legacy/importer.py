@@ -32,6 +32,7 @@ from memberspace.families.models import Child, ChildStatus, Sex
 from memberspace.families.text import name_key
 from memberspace.legacy.matching import bump_base_version
 from memberspace.legacy.models import LegacyContact
+from memberspace.legacy.signals import one_version_for_all
 from memberspace.notifications import phones
 
 COLUMNS = {
@@ -345,8 +346,9 @@ def import_file(path, *, dry_run=False, progress=None):
             [child for child, _row in to_update], fields + ["first_name_key", "last_name_key"], batch_size=BATCH
         )
         updated_ids = [child.pk for child, _row in to_update]
-        for start in range(0, len(updated_ids), BATCH):
-            LegacyContact.objects.filter(child_id__in=updated_ids[start : start + BATCH]).delete()
+        with one_version_for_all():  # each contact deleted would move the version on (legacy.signals)
+            for start in range(0, len(updated_ids), BATCH):
+                LegacyContact.objects.filter(child_id__in=updated_ids[start : start + BATCH]).delete()
         LegacyContact.objects.bulk_create(contacts, batch_size=BATCH)
-        bump_base_version()  # bulk writes send no signal: the matching's suggestions are out of date
+        bump_base_version()  # once for the run: the matching's suggestions are out of date
     return report

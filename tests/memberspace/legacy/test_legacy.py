@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -222,3 +224,19 @@ def test_an_import_computes_the_waiting_accounts_suggestions_once(db):
     stored = AccountSuggestions.objects.get()
     assert stored.account_id == waiting.pk and stored.signature == account_signature(waiting)
     assert "Suggestions recalculées" not in run(SAMPLE)  # nothing changed: nothing to compute
+
+
+@pytest.mark.parametrize("changed", [1, 12])
+def test_a_reimport_moves_the_base_version_on_once_however_many_lines_changed(db, tmp_path, changed):
+    """Each changed line's old contacts are deleted: the version is moved on once for the run, not per contact."""
+    run(SAMPLE)
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    for number in range(1, changed + 1):
+        lines[number] += ", Théâtre 2026-2027"
+    second = tmp_path / "second.csv"
+    second.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with CaptureQueriesContext(connection) as queries:
+        output = run(second)
+    assert f"{changed} mis à jour" in output
+    bumps = [query["sql"] for query in queries if "legacy_baseversion" in query["sql"] and "UPDATE" in query["sql"]]
+    assert len(bumps) == 1
