@@ -20,6 +20,7 @@ import logging
 import re
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -56,6 +57,8 @@ class PaymentRefused(MemberspaceError):
 
 
 CHECKOUT_ID = re.compile(r"[0-9]{1,18}")
+# The provider's notifications read a payment's checkout back at most once in this many seconds.
+NOTIFICATION_READ_SECONDS = 10
 AMOUNT = re.compile(r"(?P<units>\d{1,6})(?:[.,](?P<cents>\d{1,2}))?")
 
 
@@ -494,7 +497,22 @@ def handle_notification(body):
         return None
     if payment.state == PaymentState.RECEIVED:
         return payment  # recorded already (a replay, the other event of the pair): nothing to read again
-    return sync_checkout(payment)
+    # Anyone can post a notification naming our payments' numbers, and each read is a call to HelloAsso:
+    # one read per payment per NOTIFICATION_READ_SECONDS. One within that reads nothing: the read of a
+    # moment ago, the parent's return and the quarter-hourly read-back (sync_open_checkouts) record it.
+    key = f"payments:notification-read:{payment.pk}"
+    if not cache.add(key, True, NOTIFICATION_READ_SECONDS):
+        logger.info(
+            "Notification for payment %s within %s s of the last read: not read again.",
+            payment.pk,
+            NOTIFICATION_READ_SECONDS,
+        )
+        return payment
+    try:
+        return sync_checkout(payment)
+    except backends.PaymentError:
+        cache.delete(key)  # not read: the provider's next sending reads
+        raise
 
 
 def _checkout_id(data):

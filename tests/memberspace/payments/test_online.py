@@ -8,6 +8,7 @@ only what the API confirms is recorded, once.
 import datetime
 import json
 import threading
+import time
 from decimal import Decimal
 from html import unescape
 from urllib.parse import urlsplit
@@ -117,6 +118,27 @@ def test_a_notification_replayed_ten_times_records_one_payment(parent_client, cl
     assert Notification.objects.filter(kind="payment_received", channel="email").count() == 2  # one per guardian
 
 
+def test_notifications_read_a_payments_checkout_at_most_once_in_an_interval(
+    client, parent_client, enrollment, helloasso, monkeypatch
+):
+    """Posted by anyone, notifications naming an open payment cost HelloAsso one read per interval, not one each."""
+    monkeypatch.setattr(payments, "NOTIFICATION_READ_SECONDS", 1)
+    checkout_id = open_checkout(parent_client, enrollment)
+    client.logout()
+
+    def reads():
+        return [path for method, path in helloasso.api_requests() if method == "GET"]
+
+    unpaid = {"eventType": "Order", "data": {"checkoutIntentId": checkout_id}}
+    for _flood in range(20):  # not paid yet: each would be read
+        assert notify(client, unpaid).status_code == 200
+    assert len(reads()) == 1
+    helloasso.pay(checkout_id)
+    time.sleep(1.2)  # the interval has passed
+    assert notify(client, helloasso.notification(checkout_id)).status_code == 200
+    assert len(reads()) == 2 and Payment.objects.get().state == PaymentState.RECEIVED
+
+
 def test_notifications_sent_at_once_record_one_payment(transactional_db, enrollment, helloasso, mother):
     """Ten deliveries of the same notification at the same time, each in its own thread and connection."""
     payment = payments.start_online_payment(enrollment, kind="everything", by=mother, urls=lambda p: urls())
@@ -147,7 +169,10 @@ def urls():
     return dict.fromkeys(("return_url", "back_url", "error_url"), "https://www.le-po.com/retour/")
 
 
-def test_a_forged_notification_records_only_what_the_api_confirms(client, parent_client, enrollment, helloasso):
+def test_a_forged_notification_records_only_what_the_api_confirms(
+    client, parent_client, enrollment, helloasso, monkeypatch
+):
+    monkeypatch.setattr(payments, "NOTIFICATION_READ_SECONDS", 0)  # each notification read (the interval: above)
     checkout_id = open_checkout(parent_client, enrollment)
     forged = {
         "eventType": "Order",
