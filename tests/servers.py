@@ -260,10 +260,6 @@ def as_json(model):
     return json.loads(json.dumps(model.to_dict(), default=lambda value: value.isoformat()))
 
 
-# The payments an order lists: authorised ones, and those refunded since.
-ORDER_STATES = ("Authorized", "Refunded", "Refunding")
-
-
 class FakeHelloAsso(FakeApi):
     """HelloAsso's OAuth2 token endpoint and checkout API (v5), enough to test the real client.
 
@@ -493,16 +489,9 @@ class FakeHelloAsso(FakeApi):
             if checkout["order_id"] is None:
                 checkout["order_id"] = self.new_order(checkout_id, now)
             order = self.orders[checkout["order_id"]]
-            order["payments"] = [entry for entry in checkout["payments"] if entry["state"] in ORDER_STATES]
+            order["payments"] = [entry for entry in checkout["payments"] if entry["state"] == "Authorized"]
             order["amount"]["total"] = sum(entry["amount"] for entry in order["payments"])
         return payment
-
-    def refund(self, checkout_id):
-        """The association refunds the checkout's paid payments from HelloAsso's back office: « Refunded »."""
-        checkout = self.checkouts[checkout_id]
-        for entry in checkout["payments"]:
-            if entry["state"] == "Authorized":
-                entry["state"] = "Refunded"  # the order lists the same entries
 
     def new_order(self, checkout_id, now):
         body = self.checkouts[checkout_id]["body"]

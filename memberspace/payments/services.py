@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -50,8 +50,6 @@ REUSE_CHECKOUT_SECONDS = 15 * 60
 # The provider's state of a payment that brought the money in (HelloAsso's; the in-memory backend's too).
 AUTHORIZED = "Authorized"
 REFUSED_STATES = {"Refused", "Canceled", "Abandoned", "Error"}
-# A payment the association refunded from HelloAsso's back office (or is refunding).
-REFUNDED_STATES = {"Refunded", "Refunding"}
 
 
 class PaymentRefused(MemberspaceError):
@@ -409,7 +407,6 @@ def sync_checkout(payment):
         if not recorded and payment.state == PaymentState.PENDING and _refused(fetched):
             payment.state = PaymentState.FAILED
             payment.save(update_fields=["state"])
-        _flag_provider_refunds(enrollment, payment, fetched)
         if recorded:
             ledger = _follow_money(enrollment, None)
             for row in recorded:
@@ -462,30 +459,6 @@ def _record_online(payment, found, enrollment):
     return row
 
 
-def _flag_provider_refunds(enrollment, payment, fetched):
-    """Payments of the checkout that HelloAsso says were refunded, more than the club's refunds recorded: to review.
-
-    A refund made from HelloAsso's back office is money given back that the ledger does not know
-    until the treasury records it (« Enregistrer un remboursement »): until then, the payment is in the
-    secretariat's queue of payments to look at, again after a review that recorded nothing.
-    """
-    ids = [str(found.id) for found in fetched.payments if found.state in REFUNDED_STATES]
-    rows = Payment.objects.filter(provider=payment.provider, provider_payment_id__in=ids, state=PaymentState.RECEIVED)
-    at_provider = rows.aggregate(total=Sum("amount"))["total"] or 0
-    recorded = enrollment.refunds.filter(method=Method.ONLINE).aggregate(total=Sum("amount"))["total"] or 0
-    if not ids or at_provider <= recorded:
-        return
-    reason = _(
-        "HelloAsso indique que ce paiement a été remboursé : enregistrez le remboursement (%(amount)s) "
-        "avec « Enregistrer un remboursement »."
-    ) % {"amount": formatting.euros(at_provider - recorded)}
-    flagged = rows.exclude(review_reason=reason, reviewed_at__isnull=True).update(
-        review_reason=reason, reviewed_at=None, reviewed_by=None
-    )
-    if flagged:
-        logger.warning("Checkout %s refunded at the provider, not recorded: to review.", payment.checkout_id)
-
-
 def _refused(fetched):
     return any(found.state in REFUSED_STATES for found in fetched.payments)
 
@@ -522,7 +495,7 @@ def handle_notification(body):
     if payment is None:
         logger.info("Notification naming no checkout of ours (%s): ignored.", checkout_id)
         return None
-    if payment.state == PaymentState.RECEIVED and not _says_refunded(data):
+    if payment.state == PaymentState.RECEIVED:
         return payment  # recorded already (a replay, the other event of the pair): nothing to read again
     # Anyone can post a notification naming our payments' numbers, and each read is a call to HelloAsso:
     # one read per payment per NOTIFICATION_READ_SECONDS. One within that reads nothing: the read of a
@@ -540,13 +513,6 @@ def handle_notification(body):
     except backends.PaymentError:
         cache.delete(key)  # not read: the provider's next sending reads
         raise
-
-
-def _says_refunded(data):
-    """Whether a notification says its payment was refunded: a hint to read the checkout again, never trusted."""
-    payment = data.get("data") if isinstance(data, dict) else None
-    state = payment.get("state") if isinstance(payment, dict) else None
-    return isinstance(state, str) and state in REFUNDED_STATES
 
 
 def _checkout_id(data):

@@ -139,42 +139,6 @@ def test_notifications_read_a_payments_checkout_at_most_once_in_an_interval(
     assert len(reads()) == 2 and Payment.objects.get().state == PaymentState.RECEIVED
 
 
-def test_a_refund_made_at_helloasso_puts_the_payment_in_the_queue_until_recorded(
-    client, parent_client, enrollment, helloasso, secretary, monkeypatch
-):
-    """Refunded from HelloAsso's back office: its notification is read back, and the payment waits in the queue
-    until the refund is recorded; a notification of a paid payment that says nothing new reads nothing."""
-    monkeypatch.setattr(payments, "NOTIFICATION_READ_SECONDS", 0)  # each notification read (the interval: above)
-    checkout_id = open_checkout(parent_client, enrollment)
-    helloasso.pay(checkout_id)
-    client.logout()
-    assert notify(client, helloasso.notification(checkout_id, "Payment")).status_code == 200
-    payment = Payment.objects.get()
-    assert payment.state == PaymentState.RECEIVED and payment.review_reason == ""
-    reads = len(helloasso.api_requests())
-    assert notify(client, helloasso.notification(checkout_id, "Order")).status_code == 200
-    assert len(helloasso.api_requests()) == reads
-
-    helloasso.refund(checkout_id)
-    assert notify(client, helloasso.notification(checkout_id, "Payment")).status_code == 200
-    payment.refresh_from_db()
-    assert payment.review_reason == (
-        "HelloAsso indique que ce paiement a été remboursé : enregistrez le remboursement (150\u00a0€) "
-        "avec « Enregistrer un remboursement »."
-    )
-    assert payment.state == PaymentState.RECEIVED  # the ledger changes when the treasury records the refund
-    payments.mark_reviewed(payment, by=secretary)  # looked at, nothing recorded: back in the queue at the next
-    assert notify(client, helloasso.notification(checkout_id, "Payment")).status_code == 200
-    payment.refresh_from_db()
-    assert payment.reviewed_at is None and "remboursé" in payment.review_reason
-
-    payments.record_refund(enrollment, amount="150", method=Method.ONLINE, reason="Séjour annulé", by=secretary)
-    payments.mark_reviewed(payment, by=secretary)
-    assert notify(client, helloasso.notification(checkout_id, "Payment")).status_code == 200
-    payment.refresh_from_db()
-    assert payment.reviewed_at is not None  # recorded: it stays out of the queue
-
-
 def test_notifications_sent_at_once_record_one_payment(transactional_db, enrollment, helloasso, mother):
     """Ten deliveries of the same notification at the same time, each in its own thread and connection."""
     payment = payments.start_online_payment(enrollment, kind="everything", by=mother, urls=lambda p: urls())
