@@ -73,6 +73,7 @@ def attach_household(children, parent, *, by, relationship):
     """
     ids = [child.pk for child in children]
     with transaction.atomic():
+        children_service.lock_account_status(parent)  # the account first, as attach_child and the erasure do
         locked = Child.objects.select_for_update().filter(pk__in=ids).order_by("pk").in_bulk()
         gone = [child for child in children if child.pk not in locked]
         taken = [locked[pk] for pk in ids if pk in locked and locked[pk].status != ChildStatus.MIGRATED]

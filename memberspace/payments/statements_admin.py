@@ -215,6 +215,7 @@ class AttachView(LineActionView):
     confirm_label = gettext_lazy("Rattacher")
     form_class = AttachForm
     template_name = "payments/admin/statement_attach.html"
+    form_on_this_page = False  # the listing's « Rattacher à … » buttons post here too: a refusal goes back there
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(line=self.instance, candidates=_candidates(self.instance), **kwargs)

@@ -256,13 +256,15 @@ def attach_child(child, parent, *, by, relationship):
     A migrated child that the parent has already created (same names and birth date) is
     not attached a second time: its old-base record is merged into the parent's child. No
     child is attached to an account the club closed (refused, suspended, erased): its status
-    is read again here, as a page shown before the closing may still offer the attaching.
+    is read again, locked, as a page shown before the closing may still offer the attaching
+    and a closing may be under way. The account is locked before the child, in the order of
+    the erasure (memberspace.privacy.services), so that the two never wait on each other.
     """
     with transaction.atomic():
+        status = lock_account_status(parent)
         child = Child.objects.select_for_update().get(pk=child.pk)
         if not parent.is_parent:
             raise ChildError(_("Un compte du personnel ne peut pas être responsable d'un enfant."))
-        status = type(parent).objects.filter(pk=parent.pk).values_list("account_status", flat=True).get()
         if status in CLOSED_STATUSES:
             raise ChildError(
                 _("Le compte de %(parent)s est %(status)s : aucun enfant ne peut lui être rattaché.")
@@ -287,6 +289,11 @@ def attach_child(child, parent, *, by, relationship):
         if parent.is_validated_parent:
             notify(parent, "child_attached", {"child": child}, channels={"email"})
     return child
+
+
+def lock_account_status(parent):
+    """The account's status, its row locked until the transaction ends (a closing waits for the attaching)."""
+    return type(parent).objects.select_for_update().filter(pk=parent.pk).values_list("account_status", flat=True).get()
 
 
 def detach_guardian(child, parent, *, by):

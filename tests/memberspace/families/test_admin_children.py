@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 from memberspace.accounts.models import AccountStatus, ParentAccount
 from memberspace.families.admin import AgeFilter
 from memberspace.families.models import Child, ChildStatus, Guardianship
+from memberspace.families.services import children as children_service
 from memberspace.notifications.models import Notification
 from tests.admin_urls import admin_url
 from tests.auth import login_staff
@@ -140,6 +141,11 @@ def test_no_child_is_attached_by_hand_to_an_account_the_club_closed(client, secr
         assert not noah.guardians.exists()
         noah.refresh_from_db()
         assert noah.status == ChildStatus.MIGRATED
+    # the service reads the status again: an account object loaded before the suspension is refused too
+    assert parent.account_status == AccountStatus.VALIDATED
+    with pytest.raises(children_service.ChildError, match="est suspendu"):
+        children_service.attach_child(noah, parent, by=secretary, relationship="mere")
+    assert not noah.guardians.exists()
 
 
 def test_health_notes_are_shown_to_the_secretariat(client, secretary, family):

@@ -440,6 +440,8 @@ def test_attaching_a_line_from_the_queue_records_it_once(client, enrollment, tre
     assert "Virement de 120\u00a0€ rattaché à Léa Martin" in first.content.decode()
     again = client.post(attach_url, {"enrollment": enrollment.pk}, follow=True)
     assert "Cette ligne est déjà rattachée à l&#x27;inscription" in again.content.decode()
+    # a double click on the listing's button: back on the listing, not on the attach page of a matched line
+    assert again.redirect_chain[-1][0] == reverse("payments_statementline_modeladmin_index")
     line.refresh_from_db()
     assert line.state == LineState.MATCHED and line.handled_by == treasurer
     assert Payment.objects.filter(enrollment=enrollment).count() == 1
