@@ -661,13 +661,17 @@ def written_alone(reading, mention, first_positions):
     """Whether a first name stands without a family name: no other word beside it, nor at either end of the
     list of first names it is in (« Camille (11 ans) et Naomy (9 ans) Marquer »)."""
     for step, position in ((-1, mention.start - 1), (1, mention.end)):
+        after_connector = False
         while 0 <= position < len(reading.tokens):
-            if reading.kinds[position] == "connector" or position in first_positions:
-                position += step
-            elif reading.kinds[position] == "name":
-                return False
-            else:
+            if reading.kinds[position] == "connector":
+                after_connector = True
+            elif reading.kinds[position] == "name" and (position not in first_positions or not after_connector):
+                return False  # a family name, or a first name right beside it (« Mohamed-Amine »)
+            elif reading.kinds[position] != "name":
                 break
+            else:
+                after_connector = False
+            position += step
     return True
 
 

@@ -891,6 +891,9 @@ def test_a_first_name_alone_with_its_age_or_birth_year_names_the_one_child_so_na
     assert names(account("Inscription de Elsa", **grandmother)) == []
     assert names(account("Inscription de Elsa (9 ans)", **{**grandmother, "postal_code": "35000"})) == []
     assert names(account("Inscription de Elsa (9 ans) Morvan", **grandmother)) == []
+    migrated("Maude", "Roux", "4", contacts=[parent("Eve", "Roux", postal_code="35000")])
+    legacy_index.forget()
+    assert names(account("Inscription de Elsa-Maude (9 ans)", **grandmother)) == []  # a compound first name
     assert names(account("Léo (12 ans), Zoé (4 ans). Merci, Elsa", **{**grandmother, "first_name": "Elsa"})) == []
     migrated(
         "Elsa", "Tanguy", "3", dates.years_before(today, 9), contacts=[parent("Luc", "Tanguy", postal_code="35000")]
