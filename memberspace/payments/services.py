@@ -57,8 +57,10 @@ class PaymentRefused(MemberspaceError):
 
 
 CHECKOUT_ID = re.compile(r"[0-9]{1,18}")
-# The provider's notifications read a payment's checkout back at most once in this many seconds.
+# The provider's notifications read a payment's checkout back at most once in this many seconds, and all
+# payments' checkouts at most NOTIFICATION_READS times in that interval (anyone can post a notification).
 NOTIFICATION_READ_SECONDS = 10
+NOTIFICATION_READS = 30
 AMOUNT = re.compile(r"(?P<units>\d{1,6})(?:[.,](?P<cents>\d{1,2}))?")
 
 
@@ -498,8 +500,9 @@ def handle_notification(body):
     if payment.state == PaymentState.RECEIVED:
         return payment  # recorded already (a replay, the other event of the pair): nothing to read again
     # Anyone can post a notification naming our payments' numbers, and each read is a call to HelloAsso:
-    # one read per payment per NOTIFICATION_READ_SECONDS. One within that reads nothing: the read of a
-    # moment ago, the parent's return and the quarter-hourly read-back (sync_open_checkouts) record it.
+    # one read per payment per NOTIFICATION_READ_SECONDS, NOTIFICATION_READS for all payments. One beyond
+    # reads nothing: the read of a moment ago, the parent's return and the quarter-hourly read-back
+    # (sync_open_checkouts) record it.
     key = f"payments:notification-read:{payment.pk}"
     if not cache.add(key, True, NOTIFICATION_READ_SECONDS):
         logger.info(
@@ -508,11 +511,32 @@ def handle_notification(body):
             NOTIFICATION_READ_SECONDS,
         )
         return payment
+    if not _notification_read_allowed():
+        logger.warning(
+            "Notification for payment %s: %s checkouts read on notifications in %s s already; not read now.",
+            payment.pk,
+            NOTIFICATION_READS,
+            NOTIFICATION_READ_SECONDS,
+        )
+        cache.delete(key)  # the next notification for it, once the interval is over, reads
+        return payment
     try:
         return sync_checkout(payment)
     except backends.PaymentError:
         cache.delete(key)  # not read: the provider's next sending reads
         raise
+
+
+def _notification_read_allowed():
+    """Whether the notifications' reads of all payments, in the current interval, are under NOTIFICATION_READS."""
+    if NOTIFICATION_READ_SECONDS <= 0:
+        return True
+    key = "payments:notification-reads"
+    cache.add(key, 0, NOTIFICATION_READ_SECONDS)  # the interval starts with its first read
+    try:
+        return cache.incr(key) <= NOTIFICATION_READS
+    except ValueError:  # the interval ended between the two calls
+        return True
 
 
 def _checkout_id(data):

@@ -24,6 +24,7 @@ from memberspace.enrollments.models import EnrollmentStatus
 from memberspace.notifications.models import Notification
 from memberspace.payments import services as payments
 from memberspace.payments.models import Method, Payment, PaymentState
+from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.integration
 
@@ -350,3 +351,34 @@ def test_a_contribution_to_helloasso_is_not_counted_as_the_clubs(client, parent_
     payment = Payment.objects.get()
     assert payment.amount == Decimal("150") and payment.review_reason == ""
     assert refresh(enrollment).status == Status.DEPOSIT_RECEIVED
+
+
+def test_notifications_read_at_most_so_many_checkouts_in_an_interval_across_payments(
+    client, stay, lea, mother, father, secretary, helloasso, monkeypatch
+):
+    """A flood naming many open payments (their numbers are sequential) costs HelloAsso a bounded number of
+    reads; a payment not read then is read by the next notification, once the interval is over."""
+    monkeypatch.setattr(payments, "NOTIFICATION_READ_SECONDS", 1)
+    monkeypatch.setattr(payments, "NOTIFICATION_READS", 2)
+    brothers = [
+        ChildFactory(first_name=name, last_name="Martin", birth_date=lea.birth_date, guardians=[(mother, "mere")])
+        for name in ("Hugo", "Tom")
+    ]
+    opened = []
+    for child in (lea, *brothers):
+        (requested,) = enrollments.request_enrollments(mother, offer=stay, children=[child])
+        enrollment = enrollments.validate(requested, by=secretary)
+        opened.append(payments.start_online_payment(enrollment, kind="deposit", by=mother, urls=lambda p: urls()))
+
+    def reads():
+        return [path for method, path in helloasso.api_requests() if method == "GET"]
+
+    for payment in opened:
+        helloasso.pay(int(payment.checkout_id))
+        assert notify(client, helloasso.notification(int(payment.checkout_id))).status_code == 200
+    assert len(reads()) == 2
+    states = [Payment.objects.get(pk=payment.pk).state for payment in opened]
+    assert states == [PaymentState.RECEIVED, PaymentState.RECEIVED, PaymentState.PENDING]
+    time.sleep(1.2)  # the interval is over
+    assert notify(client, helloasso.notification(int(opened[2].checkout_id))).status_code == 200
+    assert Payment.objects.get(pk=opened[2].pk).state == PaymentState.RECEIVED and len(reads()) == 3
