@@ -137,6 +137,9 @@ def test_no_child_is_attached_by_hand_to_an_account_the_club_closed(client, secr
         html = unescape(response.content.decode())
         assert response.status_code == 200
         assert f"Le compte de Marie Dupont est {word} : aucun enfant ne peut lui être rattaché." in html
+        refusal = html[html.index('<div role="alert">') :]
+        refusal = refusal[: refusal.index("aucun enfant")]
+        assert 'class="help-block help-critical"' in refusal and "#icon-warning" in refusal  # Wagtail's, its icon
         assert 'value="marie.dupont@exemple.fr"' in html
         assert not noah.guardians.exists()
         noah.refresh_from_db()
