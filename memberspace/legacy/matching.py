@@ -39,7 +39,7 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    to, a word one letter away from a child's first name is that first name (« Elis » for Élise).
    A family name of four letters or fewer written with one typo beside a child's first name is
    its family name (« Gréogire rooos »). In a list of names whose other items name children of one
-   household (two first names, or one name in full), the one item that names none of them, nor
+   household and nothing else (two first names, or one name in full), the one item that names none of them, nor
    another family, is its one child the message names nowhere else (« loukas, Kahina, Leonard et
    Nene »: Inès; « Safa, Zoé et Augustin »: Safia, though another child is called Safa); it names
    her only when the household is shown, and it tells apart two households that both have the
@@ -52,8 +52,8 @@ Nothing is attached here: the secretariat decides, one click per child or per ho
    cannot read, followed by its birth date (« Bibou Fourny 18/09/17 », « Fourny Bibou 18/09/17 »). An age written right
    after a child's name is that child's (« Romane Chenard (16 ans) et Lorie Chenard (14 ans) »:
    a Lorie Chenard of 16 is another child); an age that follows no name is any child's of the
-   message (« il aura 9 ans en septembre »: 8 or 9). A first name written alone (no other word beside
-   it or at the ends of its list) with an age or a birth year (« Elsa (née en 2015) ») that only
+   message (« il aura 9 ans en septembre »: 8 or 9). A first name written alone (no name beside it, nor
+   the writer's family name, nor in a list of names) with an age or a birth year (« Elsa (née en 2015) ») that only
    one of the base's children so named has, in that child's postcode, names that child. Ages are
    reckoned on the day the message was written, the account's sign-up (``written_on``): a
    pending account's suggestions do not change with its children's birthdays.
@@ -657,21 +657,22 @@ def short_family_name_misspelt(reading, firsts, taken, index):
                     yield child, quality
 
 
-def written_alone(reading, mention, first_positions):
-    """Whether a first name stands without a family name: no other word beside it, nor at either end of the
-    list of first names it is in (« Camille (11 ans) et Naomy (9 ans) Marquer »)."""
+def written_alone(reading, mention, own_names):
+    """Whether a first name stands alone: no name beside it (« Sacha (8 ans) Cardinaale », « Mohamed-Amine »),
+    nor the writer's family name (« Roche Etan (7 ans) »), nor in a list of names (« Alicia (13 ans), Farah
+    (11 ans) et Rafael (9 ans) »: brothers and sisters, whom the household's rules read)."""
     for step, position in ((-1, mention.start - 1), (1, mention.end)):
-        after_connector = False
-        while 0 <= position < len(reading.tokens):
-            if reading.kinds[position] == "connector":
-                after_connector = True
-            elif reading.kinds[position] == "name" and (position not in first_positions or not after_connector):
-                return False  # a family name, or a first name right beside it (« Mohamed-Amine »)
-            elif reading.kinds[position] != "name":
-                break
-            else:
-                after_connector = False
-            position += step
+        if not 0 <= position < len(reading.tokens):
+            continue
+        if reading.kinds[position] == "name" or reading.tokens[position] in own_names:
+            return False
+        beyond = position + step
+        if (
+            reading.kinds[position] == "connector"
+            and 0 <= beyond < len(reading.tokens)
+            and reading.kinds[beyond] == "name"
+        ):
+            return False
     return True
 
 
@@ -723,6 +724,14 @@ def completed_lists(reading, firsts, lasts, index, named, named_in_full):
             in_full = children & named_in_full
             if not (len(items_naming) >= 2 or in_full) or len(others) != 1 or len(left) != 1:
                 continue
+            theirs = {
+                i
+                for mention in (*firsts, *lasts)
+                if any(index.entries[child].household == household for child in mention.children)
+                for i in range(mention.start, mention.end)
+            }
+            if any(i not in theirs for item in items_naming for i in range(*item)):
+                continue  # « Gabriel et Juju Deper »: a word of the items naming them is another family's name
             start, end = others[0]
             if any(
                 start <= mention.start
@@ -901,9 +910,9 @@ def gather(account, index, today):
                 found.dated = found.dated or entry.birth_date in dated
             # « Elsa (née en 2015) », « Margot (7 ans) »: of the children so named, the one of that age or year; not
             # with another word beside (« Sacha (8 ans) Cardinaale »: a family name we do not know)
-            if not written_alone(reading, mention, first_positions) or reading.tokens[mention.start : mention.end] == [
-                first
-            ]:
+            if not written_alone(reading, mention, set(last.split())) or reading.tokens[
+                mention.start : mention.end
+            ] == [first]:
                 continue  # nor the writer's own first name (« Merci, Mehmet »)
             years = reading.born_in.get(mention.end - 1, set())
             # the ages written right after it, else the message's one age (« Estelle. Elle a 5 ans »)

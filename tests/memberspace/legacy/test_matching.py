@@ -820,6 +820,8 @@ def test_the_one_name_of_a_list_that_names_none_of_a_households_children_is_its_
     legacy_index.forget()
     assert ines not in [s.child for s in suggest_children(account("loukas, Kahina et Leonard. Nene aussi", **writer))]
     assert ines not in [s.child for s in suggest_children(account("loukas, Kahina, Leonard et Nene Dupont", **writer))]
+    # nor when a word of the items that name them is a name of another family (« Leonard Deper »)
+    assert ines not in [s.child for s in suggest_children(account("loukas, Kahina, Leonard Deper et Nene", **writer))]
     migrated(
         "Ethan", "Severin", "9", datetime.date(2020, 1, 1), contacts=[parent("Jimmy", "Severin", postal_code="35200")]
     )
@@ -891,6 +893,13 @@ def test_a_first_name_alone_with_its_age_or_birth_year_names_the_one_child_so_na
     assert names(account("Inscription de Elsa", **grandmother)) == []
     assert names(account("Inscription de Elsa (9 ans)", **{**grandmother, "postal_code": "35000"})) == []
     assert names(account("Inscription de Elsa (9 ans) Morvan", **grandmother)) == []
+    # the writer's own family name beside it, though a common word (« roche »): the child bears it
+    assert names(account("Pour Roche Elsa (9 ans)", **{**grandmother, "last_name": "Roche"})) == []
+    # in a list of first names (the base has a Farah and a Rafael, of other households): her brothers and sisters
+    migrated("Farah", "Morel", "5", contacts=[parent("Ana", "Morel", postal_code="35000")])
+    migrated("Rafael", "Morel", "6", contacts=[parent("Ana", "Morel", postal_code="35000")])
+    legacy_index.forget()
+    assert names(account("Elsa (9 ans), Farah (11 ans) et Rafael (7 ans)", **grandmother)) == []
     migrated("Maude", "Roux", "4", contacts=[parent("Eve", "Roux", postal_code="35000")])
     legacy_index.forget()
     assert names(account("Inscription de Elsa-Maude (9 ans)", **grandmother)) == []  # a compound first name
