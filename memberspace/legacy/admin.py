@@ -18,6 +18,7 @@ from memberspace.families.admin import MANAGE_PERMISSION, AttachForm
 from memberspace.families.models import Child, ChildStatus, Relationship
 from memberspace.families.text import name_key
 from memberspace.legacy import services
+from memberspace.legacy.matching import THRESHOLD
 from memberspace.legacy.stored import parents_of, stored_matches
 from memberspace.secretariat.admin import ActionView, RecordPanel
 from pages.formatting import names_list
@@ -125,6 +126,9 @@ def account_matching_context(account):
         for suggestion in household.suggestions:
             # The household's evidence is written once above its table; each row says the rest.
             suggestion.own_reasons = [reason for reason in suggestion.reasons if reason not in household.evidence]
+            # below the threshold, shown only because its household is (a first name with a typo, the name left
+            # in a list): its score alone would read as a weak suggestion
+            suggestion.with_household = suggestion.score < THRESHOLD
     for homonym in matches.homonyms:
         homonym.contacts = parents_of([homonym.child])
     return {

@@ -282,3 +282,20 @@ def test_staff_without_the_permission_see_no_forms_and_cannot_post(client, roles
     )
     assert single.status_code == 403
     assert not parent.children.exists()
+
+
+def test_a_child_shown_only_with_its_household_says_so_instead_of_a_low_score(
+    client, secretary, dupont_family, monkeypatch
+):
+    """« Loukas, Kahina et Nene »: Nene's child comes with her household; her own score (30) would read as weak."""
+    parent, _children = dupont_family
+    matches = stored.match_account(parent)
+    tom = matches.households[0].suggestions[2]
+    tom.score, tom.reasons = (
+        30,
+        ["« Nene », dans la liste des enfants du foyer : le seul qu'elle ne nomme pas autrement"],
+    )
+    monkeypatch.setattr(stored, "match_account", lambda account: matches)
+    household = account_page(login_staff(client, secretary), parent).find("h2", id="suggestions").find_next("section")
+    scores = [row.select("td")[3].get_text(" ", strip=True) for row in household.select("tbody tr")]
+    assert scores == ["95", "90", "avec son foyer"]
