@@ -704,19 +704,23 @@ def name_lists(reading):
     return lists
 
 
+def within(mentions, item):
+    """The mentions inside the item ``(start, end)`` of a list."""
+    return [mention for mention in mentions if item[0] <= mention.start and mention.end <= item[1]]
+
+
 def completed_lists(reading, firsts, lasts, index, named, named_in_full):
     """« loukas, Kahina, Leonard et Nene », « Gabi MARKOVIC et Mariis MARKOVIC »: in a list whose other items name
-    children of one household (two first names, or one name in full), the one item that names none of them,
-    nor another family, is its one child the message names nowhere else (Inès, whom her family calls Nene).
-    Yields ``(mention, child)``: read like a word one letter away (``rank``), it names the child only when
-    its household is shown."""
+    children of one household and nothing else (two first names, or one name in full), the one item that names
+    none of them, nor another family, is its one child the message names nowhere else (Inès, whom her family
+    calls Nene). Yields ``(mention, child)``: read like a word one letter away (``rank``), it names the child
+    only when its household is shown."""
     for items in name_lists(reading):
         by_household = defaultdict(dict)  # household → item → its children that item names
         for item in items:
-            for mention in firsts:
-                if item[0] <= mention.start and mention.end <= item[1]:
-                    for child in mention.children:
-                        by_household[index.entries[child].household].setdefault(item, set()).add(child)
+            for mention in within(firsts, item):
+                for child in mention.children:
+                    by_household[index.entries[child].household].setdefault(item, set()).add(child)
         for household, items_naming in by_household.items():
             others = [item for item in items if item not in items_naming]
             children = {child for found in items_naming.values() for child in found}
@@ -724,7 +728,7 @@ def completed_lists(reading, firsts, lasts, index, named, named_in_full):
             in_full = children & named_in_full
             if not (len(items_naming) >= 2 or in_full) or len(others) != 1 or len(left) != 1:
                 continue
-            theirs = {
+            theirs = {  # the words naming this household's children
                 i
                 for mention in (*firsts, *lasts)
                 if any(index.entries[child].household == household for child in mention.children)
@@ -732,26 +736,22 @@ def completed_lists(reading, firsts, lasts, index, named, named_in_full):
             }
             if any(i not in theirs for item in items_naming for i in range(*item)):
                 continue  # « Gabriel et Juju Deper »: a word of the items naming them is another family's name
-            start, end = others[0]
+            other = others[0]
+            first_names, family_names = within(firsts, other), within(lasts, other)
             if any(
-                start <= mention.start
-                and mention.end <= end
-                and not any(index.entries[child].household == household for child in mention.children)
-                for mention in lasts
+                not any(index.entries[child].household == household for child in mention.children)
+                for mention in family_names
             ):
                 continue  # « Léa Dupont et Tom Martin »: another family's child
-            if any(start <= mention.start and mention.end <= end for mention in lasts) and any(
-                start <= mention.start and mention.end <= end for mention in firsts
-            ):
+            if family_names and first_names:
                 continue  # « Erwan Fricker-Bardy »: a first name of the base, with the family name: another child
             # its first name, if it holds one (« j'inscris Safa »: Safa, another child's, stands for Safia); else its
             # words but the family name (« Gabi » of « Gabi MARKOVIC »)
-            inside = [mention for mention in firsts if start <= mention.start and mention.end <= end]
-            family_name = {i for mention in lasts for i in range(mention.start, mention.end)}
-            words = [i for i in range(start, end) if i not in family_name] or list(range(start, end))
-            if inside:
-                start, end = min(mention.start for mention in inside), max(mention.end for mention in inside)
+            if first_names:
+                start, end = min(m.start for m in first_names), max(m.end for m in first_names)
             else:
+                taken = {i for mention in lasts for i in range(mention.start, mention.end)}
+                words = [i for i in range(*other) if i not in taken] or list(range(*other))
                 start, end = min(words), max(words) + 1
             yield Mention(start, end, {left[0]: ONE_TYPO}), left[0]
 
